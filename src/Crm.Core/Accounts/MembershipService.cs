@@ -1,0 +1,92 @@
+using Crm.Core.Data;
+using Crm.Core.Security;
+using Crm.Core.Tenancy;
+using Microsoft.EntityFrameworkCore;
+
+namespace Crm.Core.Accounts;
+
+public sealed record WorkspaceSummary(Guid TenantId, string Identifier, string Name, MemberRole Role);
+
+public sealed record MemberSummary(Guid UserId, string Email, string DisplayName, MemberRole Role, DateTime JoinedAt);
+
+/// <summary>Membership rules: who belongs where, and who may change roles.</summary>
+public sealed class MembershipService(ICrmDbContextFactory factory)
+{
+    public async Task<IReadOnlyList<WorkspaceSummary>> GetWorkspacesAsync(Guid userId, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateGlobal();
+        return await db.Memberships.AsNoTracking()
+            .Where(m => m.UserId == userId)
+            .OrderBy(m => m.Tenant!.Name)
+            .Select(m => new WorkspaceSummary(m.TenantId, m.Tenant!.Identifier, m.Tenant.Name, m.Role))
+            .ToListAsync(ct);
+    }
+
+    public async Task<MemberRole?> GetRoleAsync(Guid tenantId, Guid userId, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateGlobal();
+        var m = await db.Memberships.AsNoTracking().FirstOrDefaultAsync(x => x.TenantId == tenantId && x.UserId == userId, ct);
+        return m?.Role;
+    }
+
+    public async Task<IReadOnlyList<MemberSummary>> GetMembersAsync(Actor actor, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateGlobal();
+        return await db.Memberships.AsNoTracking()
+            .Where(m => m.TenantId == actor.TenantId)
+            .OrderByDescending(m => m.Role).ThenBy(m => m.User!.DisplayName)
+            .Select(m => new MemberSummary(m.UserId, m.User!.Email ?? "", m.User.DisplayName, m.Role, m.JoinedAt))
+            .ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// Admins manage Members and Viewers and may promote to Admin; only an Owner grants or removes Owner, and the
+    /// last Owner of a workspace cannot be demoted (a workspace always has someone who can administer it).
+    /// </summary>
+    public async Task ChangeRoleAsync(Actor actor, Guid userId, MemberRole newRole, CancellationToken ct = default)
+    {
+        actor.Require(MemberRole.Admin);
+        await using var db = factory.CreateGlobal();
+        var membership = await db.Memberships.FirstOrDefaultAsync(m => m.TenantId == actor.TenantId && m.UserId == userId, ct)
+            ?? throw new MembershipException(MembershipProblem.NotAMember);
+        if ((membership.Role == MemberRole.Owner || newRole == MemberRole.Owner) && actor.Role != MemberRole.Owner)
+            throw new ForbiddenException(MemberRole.Owner);
+        if (membership.Role == MemberRole.Owner && newRole != MemberRole.Owner)
+        {
+            var owners = await db.Memberships.CountAsync(m => m.TenantId == actor.TenantId && m.Role == MemberRole.Owner, ct);
+            if (owners <= 1) throw new MembershipException(MembershipProblem.LastOwner);
+        }
+        membership.Role = newRole;
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task RemoveAsync(Actor actor, Guid userId, CancellationToken ct = default)
+    {
+        actor.Require(MemberRole.Admin);
+        await using var db = factory.CreateGlobal();
+        var membership = await db.Memberships.FirstOrDefaultAsync(m => m.TenantId == actor.TenantId && m.UserId == userId, ct)
+            ?? throw new MembershipException(MembershipProblem.NotAMember);
+        if (membership.Role == MemberRole.Owner)
+        {
+            if (actor.Role != MemberRole.Owner) throw new ForbiddenException(MemberRole.Owner);
+            var owners = await db.Memberships.CountAsync(m => m.TenantId == actor.TenantId && m.Role == MemberRole.Owner, ct);
+            if (owners <= 1) throw new MembershipException(MembershipProblem.LastOwner);
+        }
+        db.Memberships.Remove(membership);
+        await db.SaveChangesAsync(ct);
+    }
+}
+
+public enum MembershipProblem
+{
+    NotAMember,
+    LastOwner,
+    AlreadyMember,
+    InvitationInvalid,
+    InvitationEmailMismatch,
+}
+
+public sealed class MembershipException(MembershipProblem problem) : Exception(problem.ToString())
+{
+    public MembershipProblem Problem { get; } = problem;
+}

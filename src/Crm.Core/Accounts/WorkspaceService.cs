@@ -1,0 +1,146 @@
+using System.Net.Mail;
+using Crm.Core.Data;
+using Crm.Core.Resources;
+using Crm.Core.Tenancy;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
+using Microsoft.Extensions.Logging;
+
+namespace Crm.Core.Accounts;
+
+public sealed record SignupRequest(string Email, string Password, string DisplayName, string WorkspaceName, string Slug, string Culture = "zh-CN");
+
+public sealed record WorkspaceResult(ValidationErrors Errors, ApplicationUser? User = null, TenantInfo? Tenant = null)
+{
+    public bool Succeeded => Errors.IsEmpty && Tenant is not null;
+}
+
+/// <summary>
+/// Self-service sign-up and new workspaces. A sign-up creates the login, the workspace and the Owner
+/// membership in one transaction: a refused slug leaves no orphan user behind.
+/// </summary>
+public sealed class WorkspaceService(
+    CrmDbContext db,
+    UserManager<ApplicationUser> users,
+    ITenantStore tenantStore,
+    IStringLocalizer<CoreStrings> t,
+    ILogger<WorkspaceService> logger)
+{
+    public const int MaxWorkspaceNameLength = 100;
+
+    public async Task<bool> IsSlugAvailableAsync(string slug, CancellationToken ct = default)
+        => SlugRules.Validate(slug) is null && !await db.Tenants.AnyAsync(x => x.Identifier == slug, ct);
+
+    /// <summary>The message for a slug problem, or null when the slug can be used.</summary>
+    public async Task<string?> CheckSlugAsync(string? slug, CancellationToken ct = default)
+    {
+        var problem = SlugRules.Validate(slug);
+        if (problem is null && await db.Tenants.AnyAsync(x => x.Identifier == slug, ct)) problem = SlugProblem.Taken;
+        return problem is { } p ? SlugMessage(p) : null;
+    }
+
+    public string SlugMessage(SlugProblem problem) => problem switch
+    {
+        SlugProblem.Required => t["Slug.Required"],
+        SlugProblem.Length => t["Slug.Length", SlugRules.MinLength, SlugRules.MaxLength],
+        SlugProblem.InvalidCharacters => t["Slug.InvalidCharacters"],
+        SlugProblem.Reserved => t["Slug.Reserved"],
+        SlugProblem.Taken => t["Slug.Taken"],
+        _ => problem.ToString(),
+    };
+
+    public async Task<WorkspaceResult> SignUpAsync(SignupRequest request, CancellationToken ct = default)
+    {
+        var errors = new ValidationErrors();
+        var user = await ValidateAccountAsync(request.Email, request.Password, request.DisplayName, request.Culture, errors);
+        await ValidateWorkspaceAsync(request.WorkspaceName, request.Slug, errors, ct);
+        if (!errors.IsEmpty) return new WorkspaceResult(errors);
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (!await CreateUserAsync(user, request.Password, errors)) return new WorkspaceResult(errors);
+        var tenant = await AddWorkspaceAsync(user.Id, request.WorkspaceName.Trim(), request.Slug, request.Culture, errors, ct);
+        if (tenant is null) return new WorkspaceResult(errors);
+        await tx.CommitAsync(ct);
+        logger.LogInformation("Signed up {UserId} with workspace {Slug}", user.Id, tenant.Identifier);
+        return new WorkspaceResult(errors, user, tenant);
+    }
+
+    /// <summary>An account without a workspace of its own: for people who join by invitation.</summary>
+    public async Task<(ApplicationUser? User, ValidationErrors Errors)> RegisterAsync(string email, string password, string displayName, string culture, CancellationToken ct = default)
+    {
+        var errors = new ValidationErrors();
+        var user = await ValidateAccountAsync(email, password, displayName, culture, errors);
+        if (!errors.IsEmpty || !await CreateUserAsync(user, password, errors)) return (null, errors);
+        return (user, errors);
+    }
+
+    private async Task<ApplicationUser> ValidateAccountAsync(string? rawEmail, string? password, string? displayName, string culture, ValidationErrors errors)
+    {
+        var email = (rawEmail ?? "").Trim();
+        if (email.Length == 0) errors.Add("Email", t["Email.Required"]);
+        else if (!MailAddress.TryCreate(email, out var parsed) || parsed.Address != email) errors.Add("Email", t["Email.Invalid"]);
+        else if (await users.FindByEmailAsync(email) is not null) errors.Add("Email", t["Email.Taken"]);
+
+        var user = new ApplicationUser
+        {
+            UserName = email,
+            Email = email,
+            DisplayName = string.IsNullOrWhiteSpace(displayName) ? email.Split('@')[0] : displayName.Trim(),
+            PreferredCulture = culture,
+        };
+        foreach (var validator in users.PasswordValidators)
+        {
+            var result = await validator.ValidateAsync(users, user, password ?? "");
+            foreach (var e in result.Errors) errors.Add("Password", e.Description);
+        }
+        return user;
+    }
+
+    private async Task<bool> CreateUserAsync(ApplicationUser user, string password, ValidationErrors errors)
+    {
+        var created = await users.CreateAsync(user, password);
+        foreach (var e in created.Errors) errors.Add(e.Code.Contains("Password") ? "Password" : "Email", e.Description);
+        return created.Succeeded;
+    }
+
+    /// <summary>A signed-in person opens another workspace, of which they become the Owner.</summary>
+    public async Task<WorkspaceResult> CreateWorkspaceAsync(Guid userId, string name, string slug, string culture, CancellationToken ct = default)
+    {
+        var errors = new ValidationErrors();
+        await ValidateWorkspaceAsync(name, slug, errors, ct);
+        if (!errors.IsEmpty) return new WorkspaceResult(errors);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var tenant = await AddWorkspaceAsync(userId, name.Trim(), slug, culture, errors, ct);
+        if (tenant is null) return new WorkspaceResult(errors);
+        await tx.CommitAsync(ct);
+        return new WorkspaceResult(errors, null, tenant);
+    }
+
+    private async Task ValidateWorkspaceAsync(string? name, string? slug, ValidationErrors errors, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(name)) errors.Add("WorkspaceName", t["WorkspaceName.Required"]);
+        else if (name.Trim().Length > MaxWorkspaceNameLength) errors.Add("WorkspaceName", t["WorkspaceName.TooLong", MaxWorkspaceNameLength]);
+        if (await CheckSlugAsync(slug, ct) is { } slugError) errors.Add("Slug", slugError);
+    }
+
+    private async Task<TenantInfo?> AddWorkspaceAsync(Guid userId, string name, string slug, string culture, ValidationErrors errors, CancellationToken ct)
+    {
+        var tenant = new TenantInfo { Identifier = slug, Name = name, DefaultCulture = culture is "en" ? "en" : "zh-CN" };
+        db.Tenants.Add(tenant);
+        db.Memberships.Add(new TenantMembership { TenantId = tenant.Id, UserId = userId, Role = MemberRole.Owner });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Two sign-ups raced for the same slug: the unique index decides, the transaction rolls back.
+            db.ChangeTracker.Clear();
+            errors.Add("Slug", SlugMessage(SlugProblem.Taken));
+            return null;
+        }
+        tenantStore.Invalidate(tenant);
+        return tenant;
+    }
+}

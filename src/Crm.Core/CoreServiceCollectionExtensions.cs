@@ -1,0 +1,44 @@
+using Crm.Core.Accounts;
+using Crm.Core.Data;
+using Crm.Core.Security;
+using Crm.Core.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Crm.Core;
+
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>Registers the CRM core: database, tenancy, accounts and the feature services.</summary>
+    public static IServiceCollection AddCrmCore(this IServiceCollection services, DatabaseProvider provider, string connectionString)
+    {
+        var options = CrmDatabase.BuildOptions(provider, connectionString);
+        services.AddSingleton(options);
+        services.AddSingleton<DbContextOptions>(options);
+        services.AddSingleton<ICrmDbContextFactory>(new CrmDbContextFactory(options, provider));
+        // Identity's stores need a context from DI: a global one (users and memberships are global).
+        services.AddScoped(sp => sp.GetRequiredService<ICrmDbContextFactory>().CreateGlobal());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMemoryCache();
+
+        // Tenancy, in Finbuckle's shape: store, ordered strategies, scoped (per request / per circuit) context.
+        services.AddOptions<TenancyOptions>();
+        services.AddSingleton<ITenantStore, EfTenantStore>();
+        services.AddSingleton<IApiKeyStore, EfApiKeyStore>();
+        services.AddSingleton<ITenantStrategy, RoutePrefixStrategy>();
+        services.AddSingleton<ITenantStrategy, HostStrategy>();
+        services.AddSingleton<ITenantStrategy, ApiKeyStrategy>();
+        services.AddSingleton<TenantResolver>();
+        services.AddScoped<TenantContextHolder>();
+        services.AddScoped<ITenantContextAccessor>(sp => sp.GetRequiredService<TenantContextHolder>());
+        services.AddScoped<ITenantContextSetter>(sp => sp.GetRequiredService<TenantContextHolder>());
+        services.AddScoped<IActorAccessor, ActorHolder>();
+
+        services.AddSingleton<MembershipService>();
+        services.AddSingleton<InvitationService>();
+        services.AddScoped<WorkspaceService>();
+        return services;
+    }
+}

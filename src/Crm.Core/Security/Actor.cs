@@ -1,0 +1,38 @@
+using Crm.Core.Tenancy;
+
+namespace Crm.Core.Security;
+
+/// <summary>Who is acting, in which workspace, with which role: resolved once per request or circuit.</summary>
+public sealed record Actor(Guid UserId, string DisplayName, TenantInfo Tenant, MemberRole Role)
+{
+    public Guid TenantId => Tenant.Id;
+
+    public bool CanEdit => Role.CanEditRecords();
+    public bool CanAdminister => Role.CanAdminister();
+
+    /// <summary>Throws <see cref="ForbiddenException"/> unless the actor has at least <paramref name="minimum"/>.</summary>
+    public void Require(MemberRole minimum)
+    {
+        if (!Role.IsAtLeast(minimum)) throw new ForbiddenException(minimum);
+    }
+}
+
+/// <summary>Refused for lack of role. The UI shows a localized message; HTTP endpoints answer 403.</summary>
+public sealed class ForbiddenException(MemberRole required) : Exception($"This needs the {required} role or higher.")
+{
+    public MemberRole Required { get; } = required;
+}
+
+/// <summary>The actor of the current request or circuit (circuit-scoped in Blazor Server, like the tenant).</summary>
+public interface IActorAccessor
+{
+    Actor? Current { get; }
+    Actor Required => Current ?? throw new ForbiddenException(MemberRole.Viewer);
+    void Set(Actor? actor);
+}
+
+public sealed class ActorHolder : IActorAccessor
+{
+    public Actor? Current { get; private set; }
+    public void Set(Actor? actor) => Current = actor;
+}

@@ -1,0 +1,23 @@
+using Crm.Core.Data;
+
+namespace Crm.Core.Tenancy;
+
+/// <summary>
+/// A workspace. Shaped like Finbuckle's <c>TenantInfo</c>: <see cref="Identifier"/> is the URL slug.
+/// Global by nature: the tenant store is what resolves a request to a tenant.
+/// </summary>
+[GlobalEntity("The tenant store itself; read before any tenant is known.")]
+public sealed class TenantInfo
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+
+    /// <summary>The URL slug: <c>/t/{Identifier}/…</c> or <c>{Identifier}.{domain}</c>.</summary>
+    public string Identifier { get; set; } = "";
+
+    public string Name { get; set; } = "";
+
+    /// <summary>Default UI culture of the workspace (zh-CN or en) for members without a preference.</summary>
+    public string DefaultCulture { get; set; } = "zh-CN";
+
+    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+}

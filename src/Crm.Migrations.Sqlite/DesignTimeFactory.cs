@@ -1,0 +1,13 @@
+using Crm.Core.Data;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace Crm.Migrations.Sqlite;
+
+/// <summary>Used by <c>dotnet ef migrations add</c> only; the app builds its options in <see cref="CrmDatabase"/>.</summary>
+public sealed class DesignTimeFactory : IDesignTimeDbContextFactory<CrmDbContext>
+{
+    public CrmDbContext CreateDbContext(string[] args)
+        => new(CrmDatabase.BuildOptions(DatabaseProvider.Sqlite, DesignTimeConnection), null);
+
+    private const string DesignTimeConnection = "Data Source=design-time.db";
+}

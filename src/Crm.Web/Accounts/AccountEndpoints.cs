@@ -1,0 +1,32 @@
+using Crm.Core.Accounts;
+using Crm.Web.Localization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Crm.Web.Accounts;
+
+public static class AccountEndpoints
+{
+    public static void MapAccountEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/account");
+
+        // Completes a sign-in prepared by an interactive page (see SignInTickets).
+        group.MapGet("/complete-signin", async (string? ticket, string? returnUrl, SignInTickets tickets,
+            UserManager<ApplicationUser> users, SignInManager<ApplicationUser> signIn) =>
+        {
+            if (tickets.Redeem(ticket) is not { } redeemed) return Results.LocalRedirect("/account/login?expired=1");
+            var user = await users.FindByIdAsync(redeemed.UserId.ToString());
+            if (user is null) return Results.LocalRedirect("/account/login?expired=1");
+            await signIn.SignInAsync(user, isPersistent: redeemed.Remember);
+            return Results.LocalRedirect(SafeReturn.Url(returnUrl));
+        });
+
+        // Sign-out is a POST with an antiforgery token (a GET could be triggered by any page).
+        group.MapPost("/logout", async (SignInManager<ApplicationUser> signIn, [FromForm] string? returnUrl) =>
+        {
+            await signIn.SignOutAsync();
+            return Results.LocalRedirect(SafeReturn.Url(returnUrl ?? "/"));
+        });
+    }
+}

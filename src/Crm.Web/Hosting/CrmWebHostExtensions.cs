@@ -1,0 +1,141 @@
+using System.Globalization;
+using Crm.Core;
+using Crm.Core.Accounts;
+using Crm.Core.Data;
+using Crm.Core.Tenancy;
+using Crm.Web.Accounts;
+using Crm.Web.Api;
+using Crm.Web.Components;
+using Crm.Web.Localization;
+using Crm.Web.Tenancy;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Configuration.Json;
+using MudBlazor.Services;
+
+namespace Crm.Web.Hosting;
+
+public static class CrmWebHostExtensions
+{
+    public static WebApplicationBuilder AddCrmWeb(this WebApplicationBuilder builder)
+    {
+        AddRootDevelopmentSettings(builder);
+        var config = builder.Configuration;
+        var services = builder.Services;
+
+        if (config["Logging:Format"] == "json")
+            builder.Logging.ClearProviders().AddJsonConsole(o => { o.IncludeScopes = true; o.TimestampFormat = "O"; o.UseUtcTimestamp = true; });
+
+        var database = config.GetSection("Database").Get<DatabaseOptions>() ?? new DatabaseOptions();
+        database.ConnectionString ??= config.GetConnectionString("Crm");
+        var connectionString = database.ResolveConnectionString(builder.Environment.ContentRootPath);
+        services.AddSingleton(database);
+        services.AddCrmCore(database.Provider, connectionString);
+        services.Configure<TenancyOptions>(config.GetSection("Tenancy"));
+        services.Configure<DemoOptions>(config.GetSection("Demo"));
+
+        services.AddLocalization();
+        services.Configure<RequestLocalizationOptions>(o => CultureSetup.Configure(o));
+
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddHttpContextAccessor();
+
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityAuthenticationStateProvider>();
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = IdentityConstants.ApplicationScheme;
+                o.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            .AddIdentityCookies(c => c.ApplicationCookie?.Configure(o =>
+            {
+                o.LoginPath = "/account/login";
+                o.LogoutPath = "/account/logout";
+                o.AccessDeniedPath = "/status/403";
+                o.SlidingExpiration = true;
+                o.ExpireTimeSpan = TimeSpan.FromDays(14);
+                // API calls get 401/403, not a redirect to the login page.
+                o.Events.OnRedirectToLogin = ctx => RedirectOrStatus(ctx, StatusCodes.Status401Unauthorized);
+                o.Events.OnRedirectToAccessDenied = ctx => RedirectOrStatus(ctx, StatusCodes.Status403Forbidden);
+            }));
+        services.AddAuthorization();
+        services.AddIdentityCore<ApplicationUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Password.RequiredLength = 8;
+                o.Password.RequireDigit = true;
+                o.Password.RequireLowercase = true;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Lockout.MaxFailedAccessAttempts = 10;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+            })
+            .AddEntityFrameworkStores<CrmDbContext>()
+            .AddSignInManager()
+            .AddErrorDescriber<LocalizedIdentityErrorDescriber>()
+            .AddDefaultTokenProviders();
+
+        // Keys in the database: several instances behind a load balancer read each other's cookies and tickets.
+        services.AddDataProtection().SetApplicationName("Crm.Saas").PersistKeysToDbContext<CrmDbContext>();
+        services.AddSingleton<SignInTickets>();
+        services.AddScoped<TenantAccess>();
+
+        services.AddHealthChecks().AddDbContextCheck<CrmDbContext>("database");
+        services.AddProblemDetails();
+        services.AddCrmApi();
+        return builder;
+    }
+
+    public static WebApplication UseCrmWeb(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+            app.UseHsts();
+        }
+        app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);
+        app.UseRequestLocalization();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseMiddleware<TenantResolutionMiddleware>();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapHealthChecks("/health", HealthResponse.Options);
+        app.MapAccountEndpoints();
+        app.MapCultureEndpoints();
+        app.MapCrmApi();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+
+    private static Task RedirectOrStatus(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
+    {
+        if (ApiPaths.IsApi(ctx.Request.Path))
+        {
+            ctx.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+        ctx.Response.Redirect(ctx.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The design card keeps <c>appsettings.Development.json</c> at the repository root; the build copies it next
+    /// to the binaries. It is layered right after <c>appsettings.json</c>, before environment variables.
+    /// </summary>
+    private static void AddRootDevelopmentSettings(WebApplicationBuilder builder)
+    {
+        if (!builder.Environment.IsDevelopment()) return;
+        var path = Path.Combine(AppContext.BaseDirectory, "appsettings.Development.json");
+        if (!File.Exists(path) || File.Exists(Path.Combine(builder.Environment.ContentRootPath, "appsettings.Development.json"))) return;
+        var sources = builder.Configuration.Sources;
+        var index = sources.Select((s, i) => (s, i)).LastOrDefault(x => x.s is JsonConfigurationSource j && j.Path == "appsettings.json").i;
+        var source = new JsonConfigurationSource { Path = path, Optional = true, ReloadOnChange = false };
+        source.ResolveFileProvider();
+        sources.Insert(index + 1, source);
+    }
+}

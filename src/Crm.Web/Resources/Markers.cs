@@ -1,0 +1,13 @@
+namespace Crm.Web.Resources;
+
+// Each marker names one resource pair (X.resx = en, X.zh-CN.resx), one per area of the UI, injected as
+// IStringLocalizer<X>. Keys are "Area.Thing"; a test checks both languages have the same keys.
+
+/// <summary>Layout, navigation, status pages and shared words (Save, Cancel …).</summary>
+public sealed class Shell;
+
+/// <summary>Sign-in, sign-up, workspaces and invitations.</summary>
+public sealed class Account;
+
+/// <summary>Workspace administration: members, roles, API keys.</summary>
+public sealed class Admin;
