@@ -1,0 +1,288 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Crm.Core.Metadata;
+
+namespace Crm.Core.Templates;
+
+// The template format (templates/schema/crm-template.schema.json describes the same thing for JSON tools).
+// Every element has a stable key: [a-z][a-z0-9_]*. Keys are what installs, upgrades and exports match on;
+// labels may change freely. See docs/template-format.md.
+
+public sealed class TemplateDocument
+{
+    [JsonPropertyName("$schema")] public string? Schema { get; set; }
+    public string Id { get; set; } = "";
+    /// <summary>Semantic version, e.g. 1.2.0. A higher version merges into an installed lower one.</summary>
+    public string Version { get; set; } = "1.0.0";
+    public LocalizedText Name { get; set; } = LocalizedText.Same("");
+    public LocalizedText? Description { get; set; }
+    public LocalizedText? Category { get; set; }
+    /// <summary>A Material icon name (e.g. "FilterAlt"), shown on the template card.</summary>
+    public string? Icon { get; set; }
+    public List<TemplateStatusList> StatusLists { get; set; } = [];
+    public List<TemplateEntityType> EntityTypes { get; set; } = [];
+    public List<TemplateView> Views { get; set; } = [];
+    public List<TemplateReport> Reports { get; set; } = [];
+    public List<TemplateDashboard> Dashboards { get; set; } = [];
+    public List<TemplateRole> Roles { get; set; } = [];
+    /// <summary>Optional sample records per entity type key; installed only when the admin asks for them.</summary>
+    public Dictionary<string, List<TemplateSampleRecord>>? SampleData { get; set; }
+}
+
+public sealed class TemplateStatusList
+{
+    public string Key { get; set; } = "";
+    public LocalizedText Label { get; set; } = LocalizedText.Same("");
+    public List<TemplateStatusGroup> Groups { get; set; } = [];
+    public List<TemplateStatusOption> Options { get; set; } = [];
+}
+
+public sealed class TemplateStatusGroup
+{
+    public string Key { get; set; } = "";
+    public LocalizedText Label { get; set; } = LocalizedText.Same("");
+    public string? Color { get; set; }
+    /// <summary>What the group means and how to work with it (e.g. the follow-up strategy of DOMAIN.md).</summary>
+    public LocalizedText? Description { get; set; }
+}
+
+public sealed class TemplateStatusOption
+{
+    public string Key { get; set; } = "";
+    public LocalizedText Label { get; set; } = LocalizedText.Same("");
+    /// <summary>Key of a group of the same list.</summary>
+    public string? Group { get; set; }
+    public string? Color { get; set; }
+    public LocalizedText? Description { get; set; }
+}
+
+public sealed class TemplateEntityType
+{
+    public string Key { get; set; } = "";
+    public LocalizedText Label { get; set; } = LocalizedText.Same("");
+    public LocalizedText? PluralLabel { get; set; }
+    public LocalizedText? Description { get; set; }
+    public string? Icon { get; set; }
+    /// <summary>The field whose value is the record's title (text, auto-number, e-mail, phone…).</summary>
+    public string TitleField { get; set; } = "";
+    // Fields that feed the record's typed columns (boards, reports, "mine" filters). Each optional.
+    public string? AmountField { get; set; }
+    public string? CloseDateField { get; set; }
+    public string? OwnerField { get; set; }
+    public string? StatusField { get; set; }
+    public string? StageField { get; set; }
+    /// <summary>A status or single-select field asked for when a record enters a lost stage.</summary>
+    public string? LostReasonField { get; set; }
+    public List<TemplateSection> Sections { get; set; } = [];
+    public List<TemplateField> Fields { get; set; } = [];
+    public List<TemplatePipeline> Pipelines { get; set; } = [];
+}
+
+public sealed class TemplateSection
+{
+    public string Key { get; set; } = "";
+    public LocalizedText Label { get; set; } = LocalizedText.Same("");
+    /// <summary>1 or 2.</summary>
+    public int Columns { get; set; } = 2;
+}
+
+public sealed class TemplateField
+{
+    public string Key { get; set; } = "";
+    /// <summary>text, longtext, number, money, percent, date, datetime, bool, select, multiselect, email, phone,
+    /// url, member, lookup, status, stage, autonumber, formula.</summary>
+    public string Type { get; set; } = "";
+    public LocalizedText Label { get; set; } = LocalizedText.Same("");
+    public LocalizedText? Help { get; set; }
+    /// <summary>Key of a section of the entity type; the first section when omitted.</summary>
+    public string? Section { get; set; }
+    public bool? Required { get; set; }
+    public bool? Unique { get; set; }
+    public JsonNode? Default { get; set; }
+    public decimal? Min { get; set; }
+    public decimal? Max { get; set; }
+    public int? MaxLength { get; set; }
+    public string? Pattern { get; set; }
+    public LocalizedText? PatternMessage { get; set; }
+    /// <summary>select and multiselect.</summary>
+    public List<TemplateChoice>? Options { get; set; }
+    /// <summary>money: ISO currency, e.g. CNY.</summary>
+    public string? Currency { get; set; }
+    public int? Decimals { get; set; }
+    /// <summary>lookup: key of the target entity type.</summary>
+    public string? Target { get; set; }
+    /// <summary>status: key of a status list.</summary>
+    public string? StatusList { get; set; }
+    /// <summary>autonumber: prefix and zero-padded digits, e.g. "OPP-" and 5 → OPP-00001.</summary>
+    public string? Prefix { get; set; }
+    public int? Digits { get; set; }
+    /// <summary>formula: arithmetic over number/money/percent field keys and <c>stage.probability</c>,
+    /// e.g. <c>amount * stage.probability / 100</c>.</summary>
+    public string? Expression { get; set; }
+    /// <summary>formula: how the result is shown (number, money, percent).</summary>
+    public string? Format { get; set; }
+}
+
+public sealed class TemplateChoice
+{
+    public string Key { get; set; } = "";
+    public LocalizedText Label { get; set; } = LocalizedText.Same("");
+    public string? Color { get; set; }
+}
+
+public sealed class TemplatePipeline
+{
+    public string Key { get; set; } = "";
+    public LocalizedText Label { get; set; } = LocalizedText.Same("");
+    public bool Default { get; set; }
+    public List<TemplateStage> Stages { get; set; } = [];
+}
+
+public sealed class TemplateStage
+{
+    public string Key { get; set; } = "";
+    public LocalizedText Label { get; set; } = LocalizedText.Same("");
+    public string? Color { get; set; }
+    /// <summary>Win probability, 0–100.</summary>
+    public int Probability { get; set; }
+    /// <summary>open, won or lost.</summary>
+    public string Kind { get; set; } = "open";
+    /// <summary>A deal staying longer than this in the stage is marked stale on boards.</summary>
+    public int? StaleAfterDays { get; set; }
+}
+
+public sealed class TemplateView
+{
+    public string Key { get; set; } = "";
+    public LocalizedText Label { get; set; } = LocalizedText.Same("");
+    public string Entity { get; set; } = "";
+    /// <summary>list or kanban.</summary>
+    public string Kind { get; set; } = "list";
+    public bool Default { get; set; }
+    /// <summary>list: columns in order (field keys).</summary>
+    public List<string>? Columns { get; set; }
+    public List<TemplateSort>? Sort { get; set; }
+    public List<TemplateFilter>? Filters { get; set; }
+    /// <summary>kanban: the stage, status or single-select field that makes the columns.</summary>
+    public string? GroupBy { get; set; }
+    /// <summary>kanban grouped by stage: which pipeline (the default one when omitted).</summary>
+    public string? Pipeline { get; set; }
+    /// <summary>kanban: fields shown on cards, besides the title.</summary>
+    public List<string>? CardFields { get; set; }
+}
+
+public sealed class TemplateSort
+{
+    public string Field { get; set; } = "";
+    public bool Descending { get; set; }
+}
+
+public sealed class TemplateFilter
+{
+    /// <summary>A field key, or one of the record's own attributes: $owner, $createdAt, $updatedAt.</summary>
+    public string Field { get; set; } = "";
+    /// <summary>eq, neq, in, nin, contains, gt, gte, lt, lte, empty, notEmpty.</summary>
+    public string Op { get; set; } = "eq";
+    public JsonNode? Value { get; set; }
+}
+
+public sealed class TemplateReport
+{
+    public string Key { get; set; } = "";
+    public LocalizedText Label { get; set; } = LocalizedText.Same("");
+    public LocalizedText? Description { get; set; }
+    public string Entity { get; set; } = "";
+    /// <summary>custom (group by + measure), or a built-in report: funnel, pipelineValue, winRate, salesCycle,
+    /// timeInStage, forecast, statusDistribution, statusTrend, churnWarning, activitiesByOwner,
+    /// activitiesByChannel, interactionFrequency, campaignRoi, leadSourceConversion, ticketsByStatus, ticketResolution.</summary>
+    public string Type { get; set; } = "custom";
+    public string? Pipeline { get; set; }
+    public TemplateGroupBy? GroupBy { get; set; }
+    public TemplateMeasure? Measure { get; set; }
+    public List<TemplateFilter>? Filters { get; set; }
+    /// <summary>bar, line, pie, donut, funnel, table, kpi.</summary>
+    public string Chart { get; set; } = "bar";
+    /// <summary>Settings of a built-in report (e.g. churnWarning: {"inactiveDays": 30, "atRiskGroup": "at_risk"}).</summary>
+    public JsonObject? Options { get; set; }
+}
+
+public sealed class TemplateGroupBy
+{
+    /// <summary>A select/status/stage/member/date field key, or $stage, $status, $owner, $createdAt.</summary>
+    public string Field { get; set; } = "";
+    /// <summary>For dates: day, week or month.</summary>
+    public string? Bucket { get; set; }
+}
+
+public sealed class TemplateMeasure
+{
+    /// <summary>count, sum, avg, min, max.</summary>
+    public string Aggregate { get; set; } = "count";
+    /// <summary>A number/money/percent/formula field key (not for count).</summary>
+    public string? Field { get; set; }
+}
+
+public sealed class TemplateDashboard
+{
+    public string Key { get; set; } = "";
+    public LocalizedText Label { get; set; } = LocalizedText.Same("");
+    /// <summary>The workspace home page shows the default dashboard.</summary>
+    public bool Default { get; set; }
+    public List<TemplateWidget> Widgets { get; set; } = [];
+}
+
+public sealed class TemplateWidget
+{
+    public string Key { get; set; } = "";
+    /// <summary>Key of a report of the same template (or already installed).</summary>
+    public string Report { get; set; } = "";
+    /// <summary>kpi, chart, table, funnel.</summary>
+    public string Kind { get; set; } = "chart";
+    public LocalizedText? Title { get; set; }
+    /// <summary>Grid position in a 12-column grid.</summary>
+    public int X { get; set; }
+    public int Y { get; set; }
+    public int W { get; set; } = 6;
+    public int H { get; set; } = 4;
+}
+
+public sealed class TemplateRole
+{
+    public string Key { get; set; } = "";
+    public LocalizedText Label { get; set; } = LocalizedText.Same("");
+    /// <summary>The permission level the role grants: admin, member or viewer.</summary>
+    public string BaseRole { get; set; } = "member";
+    public LocalizedText? Description { get; set; }
+}
+
+public sealed class TemplateSampleRecord
+{
+    /// <summary>Optional key so other sample records can point at this one from a lookup field.</summary>
+    public string? Key { get; set; }
+    /// <summary>Field values by field key. Lookups name a sample record key; dates may be "$today", "$today+30",
+    /// "$today-7"; member fields may be "$me" (the installing admin).</summary>
+    public JsonObject Values { get; set; } = [];
+    public string? Pipeline { get; set; }
+    public int? CreatedDaysAgo { get; set; }
+    /// <summary>Stages the record went through before its current one, oldest first, for funnel history.</summary>
+    public List<TemplateStageStep>? History { get; set; }
+    public List<TemplateSampleActivity>? Activities { get; set; }
+}
+
+public sealed class TemplateStageStep
+{
+    public string Stage { get; set; } = "";
+    public int DaysAgo { get; set; }
+}
+
+public sealed class TemplateSampleActivity
+{
+    /// <summary>call, email, meeting, message, note, task.</summary>
+    public string Kind { get; set; } = "note";
+    public string Subject { get; set; } = "";
+    public string? Content { get; set; }
+    public int DaysAgo { get; set; }
+    /// <summary>task: due in this many days (negative = overdue); completed tasks set Done.</summary>
+    public int? DueInDays { get; set; }
+    public bool? Done { get; set; }
+}
