@@ -1,5 +1,8 @@
 using Crm.Core.Accounts;
 using Crm.Core.Data;
+using Crm.Core.Metadata;
+using Crm.Core.Records;
+using Crm.Core.Templates;
 using Crm.Core.Security;
 using Crm.Core.Tenancy;
 using Microsoft.EntityFrameworkCore;
@@ -39,6 +42,12 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<MembershipService>();
         services.AddSingleton<InvitationService>();
         services.AddScoped<WorkspaceService>();
+
+        services.AddSingleton<MetadataStore>();
+        services.AddSingleton<RecordEvents>();
+        services.AddSingleton<RecordService>();
+        services.AddSingleton<TemplateInstaller>();
+        services.AddSingleton<TemplateExporter>();
         return services;
     }
 }

@@ -161,8 +161,8 @@ public sealed class TemplateView
     public bool Default { get; set; }
     /// <summary>list: columns in order (field keys).</summary>
     public List<string>? Columns { get; set; }
-    public List<TemplateSort>? Sort { get; set; }
-    public List<TemplateFilter>? Filters { get; set; }
+    public List<Crm.Core.Views.SortSpec>? Sort { get; set; }
+    public List<Crm.Core.Views.FilterSpec>? Filters { get; set; }
     /// <summary>kanban: the stage, status or single-select field that makes the columns.</summary>
     public string? GroupBy { get; set; }
     /// <summary>kanban grouped by stage: which pipeline (the default one when omitted).</summary>
@@ -171,20 +171,7 @@ public sealed class TemplateView
     public List<string>? CardFields { get; set; }
 }
 
-public sealed class TemplateSort
-{
-    public string Field { get; set; } = "";
-    public bool Descending { get; set; }
-}
 
-public sealed class TemplateFilter
-{
-    /// <summary>A field key, or one of the record's own attributes: $owner, $createdAt, $updatedAt.</summary>
-    public string Field { get; set; } = "";
-    /// <summary>eq, neq, in, nin, contains, gt, gte, lt, lte, empty, notEmpty.</summary>
-    public string Op { get; set; } = "eq";
-    public JsonNode? Value { get; set; }
-}
 
 public sealed class TemplateReport
 {
@@ -197,30 +184,16 @@ public sealed class TemplateReport
     /// activitiesByChannel, interactionFrequency, campaignRoi, leadSourceConversion, ticketsByStatus, ticketResolution.</summary>
     public string Type { get; set; } = "custom";
     public string? Pipeline { get; set; }
-    public TemplateGroupBy? GroupBy { get; set; }
-    public TemplateMeasure? Measure { get; set; }
-    public List<TemplateFilter>? Filters { get; set; }
+    public Crm.Core.Reports.GroupBySpec? GroupBy { get; set; }
+    public Crm.Core.Reports.MeasureSpec? Measure { get; set; }
+    public List<Crm.Core.Views.FilterSpec>? Filters { get; set; }
     /// <summary>bar, line, pie, donut, funnel, table, kpi.</summary>
     public string Chart { get; set; } = "bar";
     /// <summary>Settings of a built-in report (e.g. churnWarning: {"inactiveDays": 30, "atRiskGroup": "at_risk"}).</summary>
     public JsonObject? Options { get; set; }
 }
 
-public sealed class TemplateGroupBy
-{
-    /// <summary>A select/status/stage/member/date field key, or $stage, $status, $owner, $createdAt.</summary>
-    public string Field { get; set; } = "";
-    /// <summary>For dates: day, week or month.</summary>
-    public string? Bucket { get; set; }
-}
 
-public sealed class TemplateMeasure
-{
-    /// <summary>count, sum, avg, min, max.</summary>
-    public string Aggregate { get; set; } = "count";
-    /// <summary>A number/money/percent/formula field key (not for count).</summary>
-    public string? Field { get; set; }
-}
 
 public sealed class TemplateDashboard
 {

@@ -204,6 +204,999 @@ namespace Crm.Migrations.Sqlite.Migrations
                     b.ToTable("tenant_memberships", (string)null);
                 });
 
+            modelBuilder.Entity("Crm.Core.Activities.Activity", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid?>("AssigneeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("assignee_id");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("completed_at");
+
+                    b.Property<string>("Content")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("content");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("CreatedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<DateTime?>("DueAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("due_at");
+
+                    b.Property<Guid>("EntityTypeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entity_type_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<DateTime>("OccurredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<Guid?>("OwnerId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner_id");
+
+                    b.Property<Guid>("RecordId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("record_id");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_activities");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "OccurredAt")
+                        .HasDatabaseName("ix_activities_tenant_id_entity_type_id_occurred_at");
+
+                    b.HasIndex("TenantId", "RecordId", "OccurredAt")
+                        .HasDatabaseName("ix_activities_tenant_id_record_id_occurred_at");
+
+                    b.HasIndex("TenantId", "AssigneeId", "CompletedAt", "DueAt")
+                        .HasDatabaseName("ix_activities_tenant_id_assignee_id_completed_at_due_at");
+
+                    b.ToTable("activities", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.EntityType", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AmountFieldKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("amount_field_key");
+
+                    b.Property<string>("CloseDateFieldKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("close_date_field_key");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<string>("Icon")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("icon");
+
+                    b.Property<bool>("IsArchived")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_archived");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("label");
+
+                    b.Property<string>("LostReasonFieldKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lost_reason_field_key");
+
+                    b.Property<string>("Origin")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin");
+
+                    b.Property<string>("OwnerFieldKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner_field_key");
+
+                    b.Property<string>("PluralLabel")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("plural_label");
+
+                    b.Property<string>("Sections")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sections");
+
+                    b.Property<int>("SortOrder")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sort_order");
+
+                    b.Property<string>("StageFieldKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("stage_field_key");
+
+                    b.Property<string>("StatusFieldKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status_field_key");
+
+                    b.Property<string>("TitleFieldKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title_field_key");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_entity_types");
+
+                    b.HasIndex("TenantId", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_entity_types_tenant_id_key");
+
+                    b.ToTable("entity_types", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.FieldDefinition", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("EntityTypeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entity_type_id");
+
+                    b.Property<string>("HelpText")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("help_text");
+
+                    b.Property<bool>("IsArchived")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_archived");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("label");
+
+                    b.Property<string>("Origin")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin");
+
+                    b.Property<string>("SectionKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("section_key");
+
+                    b.Property<string>("Settings")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("settings");
+
+                    b.Property<int>("SortOrder")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sort_order");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("type");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_field_definitions");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_field_definitions_tenant_id_entity_type_id_key");
+
+                    b.ToTable("field_definitions", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.Pipeline", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("EntityTypeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entity_type_id");
+
+                    b.Property<bool>("IsArchived")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_archived");
+
+                    b.Property<bool>("IsDefault")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_default");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("label");
+
+                    b.Property<string>("Origin")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin");
+
+                    b.Property<int>("SortOrder")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sort_order");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_pipelines");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_pipelines_tenant_id_entity_type_id_key");
+
+                    b.ToTable("pipelines", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.PipelineStage", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Color")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("color");
+
+                    b.Property<bool>("IsArchived")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_archived");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("label");
+
+                    b.Property<Guid>("PipelineId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pipeline_id");
+
+                    b.Property<int>("Probability")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("probability");
+
+                    b.Property<int>("SortOrder")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sort_order");
+
+                    b.Property<int?>("StaleAfterDays")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("stale_after_days");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_pipeline_stages");
+
+                    b.HasIndex("TenantId", "PipelineId", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_pipeline_stages_tenant_id_pipeline_id_key");
+
+                    b.ToTable("pipeline_stages", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.RoleDefinition", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("BaseRole")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("base_role");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("label");
+
+                    b.Property<string>("Origin")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_role_definitions");
+
+                    b.HasIndex("TenantId", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_role_definitions_tenant_id_key");
+
+                    b.ToTable("role_definitions", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.StatusList", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Groups")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("groups");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("label");
+
+                    b.Property<string>("Origin")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_status_lists");
+
+                    b.HasIndex("TenantId", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_status_lists_tenant_id_key");
+
+                    b.ToTable("status_lists", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.StatusOption", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Color")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("color");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<string>("GroupKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("group_key");
+
+                    b.Property<bool>("IsArchived")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_archived");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("label");
+
+                    b.Property<int>("SortOrder")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sort_order");
+
+                    b.Property<Guid>("StatusListId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status_list_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_status_options");
+
+                    b.HasIndex("TenantId", "StatusListId", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_status_options_tenant_id_status_list_id_key");
+
+                    b.ToTable("status_options", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.TenantSettings", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("MetadataVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("metadata_version");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_tenant_settings");
+
+                    b.HasIndex("TenantId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_tenant_settings_tenant_id");
+
+                    b.ToTable("tenant_settings", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Records.Record", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<double?>("Amount")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("REAL")
+                        .HasColumnName("amount");
+
+                    b.Property<DateOnly?>("CloseDate")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("close_date");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("CreatedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<Guid>("EntityTypeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entity_type_id");
+
+                    b.Property<DateTime?>("LastActivityAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_activity_at");
+
+                    b.Property<Guid?>("OwnerId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner_id");
+
+                    b.Property<Guid?>("PipelineId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pipeline_id");
+
+                    b.Property<double>("Rank")
+                        .HasColumnType("REAL")
+                        .HasColumnName("rank");
+
+                    b.Property<string>("SearchText")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("search_text");
+
+                    b.Property<DateTime?>("StageEnteredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("stage_entered_at");
+
+                    b.Property<Guid?>("StageId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("stage_id");
+
+                    b.Property<DateTime?>("StatusChangedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status_changed_at");
+
+                    b.Property<Guid?>("StatusOptionId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status_option_id");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid?>("UpdatedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_by");
+
+                    b.Property<string>("Values")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("field_values");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_records");
+
+                    b.HasIndex("TenantId", "PipelineId")
+                        .HasDatabaseName("ix_records_tenant_id_pipeline_id");
+
+                    b.HasIndex("TenantId", "StageId")
+                        .HasDatabaseName("ix_records_tenant_id_stage_id");
+
+                    b.HasIndex("TenantId", "StatusOptionId")
+                        .HasDatabaseName("ix_records_tenant_id_status_option_id");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "CloseDate")
+                        .HasDatabaseName("ix_records_tenant_id_entity_type_id_close_date");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "CreatedAt")
+                        .HasDatabaseName("ix_records_tenant_id_entity_type_id_created_at");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "OwnerId")
+                        .HasDatabaseName("ix_records_tenant_id_entity_type_id_owner_id");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "StatusOptionId")
+                        .HasDatabaseName("ix_records_tenant_id_entity_type_id_status_option_id");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Title")
+                        .HasDatabaseName("ix_records_tenant_id_entity_type_id_title");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "UpdatedAt")
+                        .HasDatabaseName("ix_records_tenant_id_entity_type_id_updated_at");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "PipelineId", "StageId", "Rank")
+                        .HasDatabaseName("ix_records_tenant_id_entity_type_id_pipeline_id_stage_id_rank");
+
+                    b.ToTable("records", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Records.RecordChange", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<Guid?>("ByUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("by_user_id");
+
+                    b.Property<string>("Changes")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("changes");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("RecordId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("record_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_record_changes");
+
+                    b.HasIndex("TenantId", "RecordId", "At")
+                        .HasDatabaseName("ix_record_changes_tenant_id_record_id_at");
+
+                    b.ToTable("record_changes", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Records.RecordTransition", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<double?>("Amount")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("REAL")
+                        .HasColumnName("amount");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<Guid?>("ByUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("by_user_id");
+
+                    b.Property<Guid>("EntityTypeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entity_type_id");
+
+                    b.Property<Guid?>("FromId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("from_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid?>("PipelineId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pipeline_id");
+
+                    b.Property<Guid>("RecordId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("record_id");
+
+                    b.Property<long?>("SecondsInFrom")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seconds_in_from");
+
+                    b.Property<long>("SecondsSinceCreated")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seconds_since_created");
+
+                    b.Property<Guid>("ToId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("to_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_record_transitions");
+
+                    b.HasIndex("TenantId", "RecordId", "At")
+                        .HasDatabaseName("ix_record_transitions_tenant_id_record_id_at");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Kind", "ToId")
+                        .HasDatabaseName("ix_record_transitions_tenant_id_entity_type_id_kind_to_id");
+
+                    b.ToTable("record_transitions", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Records.SequenceCounter", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("EntityTypeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entity_type_id");
+
+                    b.Property<string>("FieldKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("field_key");
+
+                    b.Property<long>("NextValue")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("next_value");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_sequence_counters");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "FieldKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_sequence_counters_tenant_id_entity_type_id_field_key");
+
+                    b.ToTable("sequence_counters", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Reports.Dashboard", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("IsDefault")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_default");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Origin")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Widgets")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("widgets");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_dashboards");
+
+                    b.HasIndex("TenantId", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_dashboards_tenant_id_key");
+
+                    b.ToTable("dashboards", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Reports.ReportDefinition", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<Guid>("EntityTypeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entity_type_id");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Origin")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin");
+
+                    b.Property<Guid?>("OwnerUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner_user_id");
+
+                    b.Property<string>("Spec")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("spec");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_report_definitions");
+
+                    b.HasIndex("TenantId", "EntityTypeId")
+                        .HasDatabaseName("ix_report_definitions_tenant_id_entity_type_id");
+
+                    b.HasIndex("TenantId", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_report_definitions_tenant_id_key");
+
+                    b.ToTable("report_definitions", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Templates.TemplateInstallation", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("InstalledAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("installed_at");
+
+                    b.Property<Guid?>("InstalledBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("installed_by");
+
+                    b.Property<string>("Snapshot")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("snapshot");
+
+                    b.Property<string>("TemplateId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("template_id");
+
+                    b.Property<string>("Version")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("version");
+
+                    b.Property<bool>("WithSampleData")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("with_sample_data");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_template_installations");
+
+                    b.HasIndex("TenantId", "TemplateId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_template_installations_tenant_id_template_id");
+
+                    b.ToTable("template_installations", (string)null);
+                });
+
             modelBuilder.Entity("Crm.Core.Tenancy.ApiKey", b =>
                 {
                     b.Property<Guid>("Id")
@@ -301,6 +1294,77 @@ namespace Crm.Migrations.Sqlite.Migrations
                         .HasDatabaseName("ix_tenants_identifier");
 
                     b.ToTable("tenants", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Views.SavedView", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("definition");
+
+                    b.Property<Guid>("EntityTypeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entity_type_id");
+
+                    b.Property<bool>("IsDefault")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_default");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Origin")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin");
+
+                    b.Property<Guid?>("OwnerUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner_user_id");
+
+                    b.Property<int>("SortOrder")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sort_order");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_saved_views");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_saved_views_tenant_id_entity_type_id_key");
+
+                    b.ToTable("saved_views", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
@@ -513,6 +1577,254 @@ namespace Crm.Migrations.Sqlite.Migrations
                     b.Navigation("User");
                 });
 
+            modelBuilder.Entity("Crm.Core.Activities.Activity", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_activities_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Records.Record", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RecordId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_activities_records_tenant_id_record_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.EntityType", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_entity_types_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.FieldDefinition", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_field_definitions_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Metadata.EntityType", null)
+                        .WithMany("Fields")
+                        .HasForeignKey("TenantId", "EntityTypeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_field_definitions_entity_types_tenant_id_entity_type_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.Pipeline", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pipelines_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Metadata.EntityType", null)
+                        .WithMany("Pipelines")
+                        .HasForeignKey("TenantId", "EntityTypeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pipelines_entity_types_tenant_id_entity_type_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.PipelineStage", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pipeline_stages_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Metadata.Pipeline", null)
+                        .WithMany("Stages")
+                        .HasForeignKey("TenantId", "PipelineId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pipeline_stages_pipelines_tenant_id_pipeline_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.RoleDefinition", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_role_definitions_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.StatusList", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_status_lists_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.StatusOption", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_status_options_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Metadata.StatusList", null)
+                        .WithMany("Options")
+                        .HasForeignKey("TenantId", "StatusListId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_status_options_status_lists_tenant_id_status_list_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.TenantSettings", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_tenant_settings_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Records.Record", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_records_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Metadata.EntityType", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "EntityTypeId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_records_entity_types_tenant_id_entity_type_id");
+
+                    b.HasOne("Crm.Core.Metadata.Pipeline", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "PipelineId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_records_pipelines_tenant_id_pipeline_id");
+
+                    b.HasOne("Crm.Core.Metadata.PipelineStage", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "StageId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_records_pipeline_stages_tenant_id_stage_id");
+
+                    b.HasOne("Crm.Core.Metadata.StatusOption", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "StatusOptionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_records_status_options_tenant_id_status_option_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Records.RecordChange", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_record_changes_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Records.Record", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RecordId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_record_changes_records_tenant_id_record_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Records.RecordTransition", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_record_transitions_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Records.Record", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RecordId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_record_transitions_records_tenant_id_record_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Records.SequenceCounter", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_sequence_counters_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Metadata.EntityType", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "EntityTypeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_sequence_counters_entity_types_tenant_id_entity_type_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Reports.Dashboard", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_dashboards_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Reports.ReportDefinition", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_report_definitions_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Metadata.EntityType", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "EntityTypeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_report_definitions_entity_types_tenant_id_entity_type_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Templates.TemplateInstallation", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_template_installations_tenants_tenant_id");
+                });
+
             modelBuilder.Entity("Crm.Core.Tenancy.ApiKey", b =>
                 {
                     b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
@@ -521,6 +1833,23 @@ namespace Crm.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_api_keys_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Views.SavedView", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_saved_views_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Metadata.EntityType", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "EntityTypeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_saved_views_entity_types_tenant_id_entity_type_id");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>
@@ -578,6 +1907,23 @@ namespace Crm.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_user_tokens_asp_net_users_user_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.EntityType", b =>
+                {
+                    b.Navigation("Fields");
+
+                    b.Navigation("Pipelines");
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.Pipeline", b =>
+                {
+                    b.Navigation("Stages");
+                });
+
+            modelBuilder.Entity("Crm.Core.Metadata.StatusList", b =>
+                {
+                    b.Navigation("Options");
                 });
 #pragma warning restore 612, 618
         }

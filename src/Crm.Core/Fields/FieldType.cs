@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Crm.Core.Accounts;
+using Crm.Core.Metadata;
+using NJsonSchema;
+
+namespace Crm.Core.Fields;
+
+/// <summary>How a field's value is stored in the record JSON, which decides how SQL compares and sorts it.</summary>
+public enum FieldValueKind
+{
+    /// <summary>A JSON string compared as text.</summary>
+    Text,
+    /// <summary>A JSON number.</summary>
+    Number,
+    Boolean,
+    /// <summary>"yyyy-MM-dd".</summary>
+    Date,
+    /// <summary>ISO-8601 UTC, "yyyy-MM-ddTHH:mm:ssZ".</summary>
+    DateTime,
+    /// <summary>A key of an option (select, status, stage).</summary>
+    Choice,
+    /// <summary>A JSON array of option keys.</summary>
+    Choices,
+    /// <summary>A GUID string pointing at a record or a user.</summary>
+    Reference,
+}
+
+/// <summary>The field and where it lives, handed to a field type.</summary>
+public sealed record FieldContext(FieldDefinition Field, EntityMeta Entity)
+{
+    public FieldSettings Settings => Field.Settings;
+    public TenantMetadata Metadata => Entity.Owner;
+    public FieldType Type => FieldTypeRegistry.Get(Field.Type);
+    public string Label(CultureInfo? culture = null) => Field.Label.Get(culture);
+}
+
+/// <summary>
+/// One kind of field: its settings, its JSON Schema fragment, its value normalisation and display, and which
+/// other kinds its values convert from. One class per kind in <c>Fields/Types</c>, registered in
+/// <see cref="FieldTypeRegistry"/>; the web project pairs each with an editor component by <see cref="Name"/>.
+/// </summary>
+public abstract class FieldType
+{
+    public abstract string Name { get; }
+    public abstract FieldValueKind ValueKind { get; }
+    /// <summary>Values are computed by the server (auto-number, formula); input is ignored.</summary>
+    public virtual bool IsComputed => false;
+    /// <summary>Included in the global search text.</summary>
+    public virtual bool IsSearchable => false;
+    /// <summary>Can be summed and averaged in reports and board headers.</summary>
+    public virtual bool IsNumeric => ValueKind == FieldValueKind.Number;
+    /// <summary>Can make board columns and report groups.</summary>
+    public virtual bool IsGroupable => ValueKind is FieldValueKind.Choice;
+
+    /// <summary>The settings the designer offers for this type (names of <see cref="FieldSettings"/> properties).</summary>
+    public abstract IReadOnlyList<string> SettingNames { get; }
+
+    /// <summary>Checks the settings; errors are keyed by <paramref name="path"/> + "/" + setting name.</summary>
+    public virtual void ValidateSettings(FieldContext ctx, ValidationErrors errors, string path, Func<string, string> t)
+    {
+        var s = ctx.Settings;
+        if (s.Min is { } min && s.Max is { } max && min > max) errors.Add(path + "/max", t("Settings.MinAboveMax"));
+        if (s.MaxLength is < 1) errors.Add(path + "/maxLength", t("Settings.MaxLength"));
+        if (s.Pattern is { } pattern)
+        {
+            try { _ = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(100)); }
+            catch (ArgumentException) { errors.Add(path + "/pattern", t("Settings.Pattern")); }
+        }
+    }
+
+    /// <summary>The JSON Schema of one value (without null; the compiler adds null for optional fields).</summary>
+    public abstract JsonSchema BuildSchema(FieldContext ctx);
+
+    /// <summary>Tidies an input value before validation (trims, drops empty strings, canonical dates). Never throws.</summary>
+    public virtual JsonNode? Normalize(JsonNode? value, FieldContext ctx) => value is JsonValue v && v.TryGetValue<string>(out var s) && string.IsNullOrWhiteSpace(s) ? null : value?.DeepClone();
+
+    /// <summary>The value as text for lists, exports and the timeline.</summary>
+    public virtual string Display(JsonNode? value, FieldContext ctx, DisplayContext dc)
+        => value is null ? "" : value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value.ToJsonString();
+
+    /// <summary>Converts a value of another field type into this one; false when it does not convert.</summary>
+    public virtual bool TryConvertFrom(FieldContext from, JsonNode? value, FieldContext to, out JsonNode? converted)
+    {
+        converted = null;
+        if (value is null) return true;
+        if (from.Type.Name == Name) { converted = value.DeepClone(); return true; }
+        return false;
+    }
+
+    protected static readonly IReadOnlyList<string> Common = ["Required", "Default"];
+}
+
+/// <summary>What displaying a value needs: the culture, localized words, the viewer's time zone and names of
+/// referenced users and records (loaded in one query per page, never per value).</summary>
+public sealed record DisplayContext(CultureInfo Culture, Func<string, string> T, IReadOnlyDictionary<Guid, string>? Names = null, TimeZoneInfo? TimeZone = null)
+{
+    public DateTime ToLocal(DateTime utc) => TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), TimeZone ?? TimeZoneInfo.Local);
+    public string? Name(Guid id) => Names is not null && Names.TryGetValue(id, out var n) ? n : null;
+}

@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Crm.Core.Records;
+using NJsonSchema;
+
+namespace Crm.Core.Fields.Types;
+
+/// <summary>A number the server assigns on create: prefix + zero-padded sequence (OPP-00042). Read-only.</summary>
+public sealed class AutoNumberField : FieldType
+{
+    public override string Name => "autonumber";
+    public override FieldValueKind ValueKind => FieldValueKind.Text;
+    public override bool IsComputed => true;
+    public override bool IsSearchable => true;
+    public override IReadOnlyList<string> SettingNames => ["Prefix", "Digits"];
+    public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String };
+
+    public override void ValidateSettings(FieldContext ctx, Accounts.ValidationErrors errors, string path, Func<string, string> t)
+    {
+        if ((ctx.Settings.Prefix ?? "").Length > 20) errors.Add(path + "/prefix", t("Settings.Prefix"));
+        if (ctx.Settings.Digits is < 1 or > 12) errors.Add(path + "/digits", t("Settings.Digits"));
+    }
+
+    public static string Format(FieldContext ctx, long number)
+        => (ctx.Settings.Prefix ?? "") + number.ToString(CultureInfo.InvariantCulture).PadLeft(ctx.Settings.Digits ?? 5, '0');
+}
+
+/// <summary>
+/// A number computed from other numeric fields and the stage's win probability, e.g.
+/// <c>amount * stage.probability / 100</c> or <c>(revenue - cost) / cost * 100</c>. Computed on every write.
+/// </summary>
+public sealed class FormulaField : NumberField
+{
+    public override string Name => "formula";
+    public override bool IsComputed => true;
+    public override IReadOnlyList<string> SettingNames => ["Expression", "Format", "Decimals"];
+    public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.Number };
+
+    public override void ValidateSettings(FieldContext ctx, Accounts.ValidationErrors errors, string path, Func<string, string> t)
+    {
+        if (string.IsNullOrWhiteSpace(ctx.Settings.Expression)) { errors.Add(path + "/expression", t("Settings.ExpressionRequired")); return; }
+        if (ctx.Settings.Format is not (null or "number" or "money" or "percent")) errors.Add(path + "/format", t("Settings.Format"));
+        try
+        {
+            var expr = FormulaExpression.Parse(ctx.Settings.Expression);
+            foreach (var reference in expr.References)
+            {
+                if (reference == FormulaExpression.StageProbability) continue;
+                var field = ctx.Entity.Field(reference);
+                if (field is null || field.Key == ctx.Field.Key || !FieldTypeRegistry.Get(field.Type).IsNumeric)
+                    errors.Add(path + "/expression", string.Format(CultureInfo.CurrentCulture, t("Settings.ExpressionReference"), reference));
+            }
+        }
+        catch (FormatException e)
+        {
+            errors.Add(path + "/expression", string.Format(CultureInfo.CurrentCulture, t("Settings.ExpressionSyntax"), e.Message));
+        }
+    }
+
+    protected override string Format(decimal d, FieldContext ctx, CultureInfo culture) => ctx.Settings.Format switch
+    {
+        "money" => MoneyField.CurrencySymbol(ctx.Settings.Currency) + d.ToString("N2", culture),
+        "percent" => d.ToString("0.##", culture) + "%",
+        _ => d.ToString(ctx.Settings.Decimals is { } p ? "N" + Math.Clamp(p, 0, 10) : "#,##0.##", culture),
+    };
+}

@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using NJsonSchema;
+
+namespace Crm.Core.Fields.Types;
+
+/// <summary>A number with optional min/max and decimals.</summary>
+public class NumberField : FieldType
+{
+    public override string Name => "number";
+    public override FieldValueKind ValueKind => FieldValueKind.Number;
+    public override IReadOnlyList<string> SettingNames => ["Required", "Unique", "Default", "Min", "Max", "Decimals"];
+
+    public override JsonSchema BuildSchema(FieldContext ctx) => new()
+    {
+        Type = JsonObjectType.Number,
+        Minimum = ctx.Settings.Min,
+        Maximum = ctx.Settings.Max,
+    };
+
+    public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
+    {
+        // Forms and imports send "12 000", "12,000.5" or "￥1,200": accept what is clearly a number.
+        if (value is JsonValue v && v.TryGetValue<string>(out var s))
+        {
+            if (string.IsNullOrWhiteSpace(s)) return null;
+            var cleaned = new string(s.Where(c => char.IsDigit(c) || c is '.' or '-' or 'e' or 'E' or '+').ToArray());
+            if (decimal.TryParse(cleaned, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && cleaned.Length > 0) return JsonValue.Create(d);
+            return value.DeepClone();
+        }
+        if (value is JsonValue n && n.TryGetValue<decimal>(out var dec) && ctx.Settings.Decimals is { } places)
+            return JsonValue.Create(Math.Round(dec, Math.Clamp(places, 0, 10), MidpointRounding.AwayFromZero));
+        return base.Normalize(value, ctx);
+    }
+
+    public override string Display(JsonNode? value, FieldContext ctx, DisplayContext dc)
+        => value is JsonValue v && v.TryGetValue<decimal>(out var d) ? Format(d, ctx, dc.Culture) : base.Display(value, ctx, dc);
+
+    protected virtual string Format(decimal d, FieldContext ctx, CultureInfo culture)
+        => d.ToString(ctx.Settings.Decimals is { } p ? "N" + Math.Clamp(p, 0, 10) : "#,##0.##########", culture);
+
+    /// <summary>Numbers convert between number, money and percent; text converts when it parses.</summary>
+    public override bool TryConvertFrom(FieldContext from, JsonNode? value, FieldContext to, out JsonNode? converted)
+    {
+        converted = null;
+        if (value is null) return true;
+        if (from.Type.IsNumeric && value is JsonValue nv && nv.TryGetValue<decimal>(out var d)) { converted = JsonValue.Create(d); return true; }
+        if (from.Type.ValueKind == FieldValueKind.Text && value is JsonValue tv && tv.TryGetValue<string>(out var s)
+            && decimal.TryParse(s.Replace(",", "").Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))
+        {
+            converted = JsonValue.Create(parsed);
+            return true;
+        }
+        if (from.Type.ValueKind == FieldValueKind.Boolean && value is JsonValue bv && bv.TryGetValue<bool>(out var b)) { converted = JsonValue.Create(b ? 1m : 0m); return true; }
+        return false;
+    }
+}
+
+/// <summary>An amount of money in the field's currency (default CNY), two decimals.</summary>
+public sealed class MoneyField : NumberField
+{
+    public override string Name => "money";
+    public override IReadOnlyList<string> SettingNames => ["Required", "Default", "Min", "Max", "Currency"];
+
+    protected override string Format(decimal d, FieldContext ctx, CultureInfo culture)
+        => CurrencySymbol(ctx.Settings.Currency) + d.ToString("N2", culture);
+
+    public static string CurrencySymbol(string? currency) => (currency ?? "CNY").ToUpperInvariant() switch
+    {
+        "CNY" or "RMB" => "¥",
+        "USD" => "$",
+        "EUR" => "€",
+        "GBP" => "£",
+        "JPY" => "JP¥",
+        "HKD" => "HK$",
+        var other => other + " ",
+    };
+}
+
+/// <summary>A percentage stored as a number of percent (35 means 35%).</summary>
+public sealed class PercentField : NumberField
+{
+    public override string Name => "percent";
+    public override IReadOnlyList<string> SettingNames => ["Required", "Default", "Min", "Max", "Decimals"];
+    protected override string Format(decimal d, FieldContext ctx, CultureInfo culture)
+        => d.ToString(ctx.Settings.Decimals is { } p ? "N" + Math.Clamp(p, 0, 10) : "0.##", culture) + "%";
+}

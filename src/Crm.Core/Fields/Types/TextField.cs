@@ -1,0 +1,99 @@
+using System.Text.Json.Nodes;
+using NJsonSchema;
+
+namespace Crm.Core.Fields.Types;
+
+/// <summary>Single-line text: max length (default 200) and an optional pattern with its own message.</summary>
+public class TextField : FieldType
+{
+    public override string Name => "text";
+    public override FieldValueKind ValueKind => FieldValueKind.Text;
+    public override bool IsSearchable => true;
+    protected virtual int DefaultMaxLength => 200;
+    public override IReadOnlyList<string> SettingNames => ["Required", "Unique", "Default", "MaxLength", "Pattern", "PatternMessage"];
+
+    public override JsonSchema BuildSchema(FieldContext ctx) => new()
+    {
+        Type = JsonObjectType.String,
+        MaxLength = ctx.Settings.MaxLength ?? DefaultMaxLength,
+        Pattern = ctx.Settings.Pattern,
+    };
+
+    public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
+    {
+        if (value is JsonValue v && v.TryGetValue<string>(out var s))
+            return string.IsNullOrWhiteSpace(s) ? null : JsonValue.Create(s.Trim());
+        return base.Normalize(value, ctx);
+    }
+
+    /// <summary>Anything with a text form becomes text.</summary>
+    public override bool TryConvertFrom(FieldContext from, JsonNode? value, FieldContext to, out JsonNode? converted)
+    {
+        converted = null;
+        if (value is null) return true;
+        string text;
+        if (from.Type is ChoiceFieldBase choice) text = choice.Labels(value, from, to.Metadata, System.Globalization.CultureInfo.CurrentUICulture);
+        else if (value is JsonArray) return false;
+        else text = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value.ToJsonString();
+        var max = to.Settings.MaxLength ?? DefaultMaxLength;
+        if (text.Length > max) return false;
+        converted = JsonValue.Create(text);
+        return true;
+    }
+}
+
+/// <summary>Multi-line text (notes, descriptions), up to 10,000 characters by default.</summary>
+public sealed class LongTextField : TextField
+{
+    public override string Name => "longtext";
+    protected override int DefaultMaxLength => 10_000;
+    public override IReadOnlyList<string> SettingNames => ["Required", "Default", "MaxLength"];
+
+    public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
+        => value is JsonValue v && v.TryGetValue<string>(out var s) ? (string.IsNullOrWhiteSpace(s) ? null : JsonValue.Create(s.TrimEnd())) : base.Normalize(value, ctx);
+}
+
+/// <summary>An e-mail address, lower-cased.</summary>
+public sealed class EmailField : TextField
+{
+    public override string Name => "email";
+    public override IReadOnlyList<string> SettingNames => ["Required", "Unique", "Default"];
+    public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String, Format = JsonFormatStrings.Email, MaxLength = 254 };
+
+    public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
+        => value is JsonValue v && v.TryGetValue<string>(out var s) ? (string.IsNullOrWhiteSpace(s) ? null : JsonValue.Create(s.Trim().ToLowerInvariant())) : base.Normalize(value, ctx);
+
+    public override bool TryConvertFrom(FieldContext from, JsonNode? value, FieldContext to, out JsonNode? converted)
+        => base.TryConvertFrom(from, value, to, out converted) && (converted is null || System.Net.Mail.MailAddress.TryCreate(converted.GetValue<string>(), out _));
+}
+
+/// <summary>A phone number: digits, spaces, +, -, parentheses and extensions.</summary>
+public sealed class PhoneField : TextField
+{
+    public const string PhonePattern = @"^[0-9+()\-\s.#*xX转]{3,40}$";
+    public override string Name => "phone";
+    public override IReadOnlyList<string> SettingNames => ["Required", "Unique", "Default"];
+    public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String, Pattern = PhonePattern, MaxLength = 40 };
+
+    public override bool TryConvertFrom(FieldContext from, JsonNode? value, FieldContext to, out JsonNode? converted)
+        => base.TryConvertFrom(from, value, to, out converted) && (converted is null || System.Text.RegularExpressions.Regex.IsMatch(converted.GetValue<string>(), PhonePattern));
+}
+
+/// <summary>A web address (http or https).</summary>
+public sealed class UrlField : TextField
+{
+    public override string Name => "url";
+    public override IReadOnlyList<string> SettingNames => ["Required", "Default"];
+    public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String, Format = JsonFormatStrings.Uri, MaxLength = 2000, Pattern = "^https?://" };
+
+    public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
+    {
+        var n = base.Normalize(value, ctx);
+        // "www.example.com" is what people type; store it as a full address.
+        if (n is JsonValue v && v.TryGetValue<string>(out var s) && !s.Contains("://") && s.Contains('.')) return JsonValue.Create("https://" + s);
+        return n;
+    }
+
+    public override bool TryConvertFrom(FieldContext from, JsonNode? value, FieldContext to, out JsonNode? converted)
+        => base.TryConvertFrom(from, value, to, out converted) && (converted is null || Uri.TryCreate(converted.GetValue<string>(), UriKind.Absolute, out var u) && u.Scheme is "http" or "https");
+}

@@ -1,0 +1,39 @@
+using System.Text.Json.Nodes;
+
+namespace Crm.Core.Metadata;
+
+/// <summary>
+/// The settings bag of a field. Each field type reads the settings it understands (see its
+/// <c>SettingNames</c>) and validates them; the rest stay null. Stored as JSON.
+/// </summary>
+public sealed record FieldSettings
+{
+    public bool Required { get; init; }
+    public bool Unique { get; init; }
+    public JsonNode? Default { get; init; }
+    public decimal? Min { get; init; }
+    public decimal? Max { get; init; }
+    public int? MaxLength { get; init; }
+    public string? Pattern { get; init; }
+    public LocalizedText? PatternMessage { get; init; }
+    public List<ChoiceOption>? Options { get; init; }
+    public string? Currency { get; init; }
+    public int? Decimals { get; init; }
+    /// <summary>lookup: the target entity type key.</summary>
+    public string? Target { get; init; }
+    /// <summary>status: the status list key.</summary>
+    public string? StatusList { get; init; }
+    public string? Prefix { get; init; }
+    public int? Digits { get; init; }
+    public string? Expression { get; init; }
+    /// <summary>formula: number, money or percent.</summary>
+    public string? Format { get; init; }
+
+    public bool Equals(FieldSettings? other)
+        => other is not null && Json.Serialize(this) == Json.Serialize(other);
+
+    public override int GetHashCode() => Json.Serialize(this).GetHashCode();
+}
+
+/// <summary>An option of a single or multi select.</summary>
+public sealed record ChoiceOption(string Key, LocalizedText Label, string? Color = null, bool IsArchived = false);

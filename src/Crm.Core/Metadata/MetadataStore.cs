@@ -1,0 +1,65 @@
+using Crm.Core.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace Crm.Core.Metadata;
+
+/// <summary>
+/// Loads and caches tenant metadata. A cached snapshot is reused while the tenant's version stamp is unchanged
+/// (one indexed single-row read per use), so several app instances stay consistent without a message bus.
+/// </summary>
+public sealed class MetadataStore(ICrmDbContextFactory factory, IMemoryCache cache)
+{
+    public async Task<TenantMetadata> GetAsync(Guid tenantId, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateForTenant(tenantId);
+        return await GetAsync(db, ct);
+    }
+
+    /// <summary>The metadata as seen by <paramref name="db"/> (inside its transaction, if any).</summary>
+    public async Task<TenantMetadata> GetAsync(CrmDbContext db, CancellationToken ct = default)
+    {
+        var tenantId = db.TenantId ?? throw new InvalidOperationException("Metadata needs a tenant context.");
+        var version = await CurrentVersionAsync(db, ct);
+        var key = "metadata:" + tenantId;
+        if (cache.TryGetValue(key, out TenantMetadata? hit) && hit!.Version == version && db.Database.CurrentTransaction is null) return hit;
+        var loaded = await LoadAsync(db, version, ct);
+        if (db.Database.CurrentTransaction is null) cache.Set(key, loaded, TimeSpan.FromMinutes(30));
+        return loaded;
+    }
+
+    public static async Task<long> CurrentVersionAsync(CrmDbContext db, CancellationToken ct)
+        => await db.TenantSettings.AsNoTracking().Select(s => (long?)s.MetadataVersion).FirstOrDefaultAsync(ct) ?? 0;
+
+    public static async Task<TenantMetadata> LoadAsync(CrmDbContext db, long version, CancellationToken ct)
+    {
+        var tenantId = db.TenantId!.Value;
+        var entities = await db.EntityTypes.AsNoTracking().ToListAsync(ct);
+        var fields = await db.Fields.AsNoTracking().ToListAsync(ct);
+        var pipelines = await db.Pipelines.AsNoTracking().ToListAsync(ct);
+        var stages = await db.Stages.AsNoTracking().ToListAsync(ct);
+        var lists = await db.StatusLists.AsNoTracking().ToListAsync(ct);
+        var options = await db.StatusOptions.AsNoTracking().ToListAsync(ct);
+
+        var stagesByPipeline = stages.ToLookup(s => s.PipelineId);
+        var pipelinesByEntity = pipelines.ToLookup(p => p.EntityTypeId);
+        var fieldsByEntity = fields.ToLookup(f => f.EntityTypeId);
+        var optionsByList = options.ToLookup(o => o.StatusListId);
+
+        return new TenantMetadata(tenantId, version,
+            entities.Select(e => new EntityMeta(e, fieldsByEntity[e.Id],
+                pipelinesByEntity[e.Id].Select(p => new PipelineMeta(p, stagesByPipeline[p.Id])))),
+            lists.Select(l => new StatusListMeta(l, optionsByList[l.Id])));
+    }
+
+    /// <summary>Marks the tenant's metadata as changed; call inside the transaction that changes it.</summary>
+    public static async Task BumpVersionAsync(CrmDbContext db, CancellationToken ct = default)
+    {
+        var updated = await db.TenantSettings.ExecuteUpdateAsync(s => s.SetProperty(x => x.MetadataVersion, x => x.MetadataVersion + 1), ct);
+        if (updated == 0)
+        {
+            db.TenantSettings.Add(new TenantSettings { MetadataVersion = 1 });
+            await db.SaveChangesAsync(ct);
+        }
+    }
+}

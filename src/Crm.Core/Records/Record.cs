@@ -1,0 +1,38 @@
+using Crm.Core.Tenancy;
+
+namespace Crm.Core.Records;
+
+/// <summary>
+/// One record of any entity type. <see cref="Values"/> (JSON, jsonb on PostgreSQL) holds every field's value by
+/// field key and is the record as users and integrators see it; the typed columns are projections of the
+/// entity type's bound fields, kept in step by the record writer, so boards, lists and reports filter, sort and
+/// aggregate on indexed columns. Adding a field never runs DDL.
+/// </summary>
+public sealed class Record : ITenantOwned
+{
+    public Guid TenantId { get; set; }
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid EntityTypeId { get; set; }
+    public string Title { get; set; } = "";
+    public Guid? OwnerId { get; set; }
+    public Guid? StatusOptionId { get; set; }
+    public Guid? PipelineId { get; set; }
+    public Guid? StageId { get; set; }
+    public decimal? Amount { get; set; }
+    public DateOnly? CloseDate { get; set; }
+    /// <summary>Field values as a JSON object, keyed by field key.</summary>
+    public string Values { get; set; } = "{}";
+    /// <summary>Lower-cased title and text values for the global search box.</summary>
+    public string SearchText { get; set; } = "";
+    /// <summary>Order inside a board column (smaller first).</summary>
+    public double Rank { get; set; }
+    public DateTime? StageEnteredAt { get; set; }
+    public DateTime? StatusChangedAt { get; set; }
+    public DateTime? LastActivityAt { get; set; }
+    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+    public Guid? CreatedBy { get; set; }
+    public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
+    public Guid? UpdatedBy { get; set; }
+    /// <summary>Optimistic concurrency: incremented by every write; a write based on an older version is refused.</summary>
+    public long Version { get; set; } = 1;
+}

@@ -1,0 +1,73 @@
+using Crm.Core.Fields;
+using Crm.Core.Metadata;
+using NJsonSchema;
+
+namespace Crm.Core.Records;
+
+/// <summary>
+/// Compiles an entity type's fields into the JSON Schema of its record values: the one source of truth for
+/// validation. The server validates every write against it and serves it to integrators
+/// (<c>GET …/api/entities/{key}/schema</c>); forms show the same rules.
+/// </summary>
+public static class RecordSchemaCompiler
+{
+    public static JsonSchema Compile(EntityMeta entity)
+    {
+        var schema = new JsonSchema
+        {
+            Type = JsonObjectType.Object,
+            AllowAdditionalProperties = false,
+            Title = entity.Entity.Label.En,
+        };
+        schema.ExtensionData = new Dictionary<string, object?> { ["x-entity"] = entity.Key, ["x-label"] = Labels(entity.Entity.Label) };
+
+        foreach (var field in entity.AllFields)
+        {
+            var type = FieldTypeRegistry.Find(field.Type);
+            if (type is null) continue;
+            var ctx = new FieldContext(field, entity);
+            var property = new JsonSchemaProperty();
+            var fragment = type.BuildSchema(ctx);
+            Copy(fragment, property);
+            var required = field.Settings.Required && !field.IsArchived && !type.IsComputed;
+            if (required)
+            {
+                schema.RequiredProperties.Add(field.Key);
+                if (property.Type.HasFlag(JsonObjectType.String) && property.Enumeration.Count == 0) property.MinLength = Math.Max(property.MinLength ?? 0, 1);
+                if (property.Type.HasFlag(JsonObjectType.Array)) property.MinItems = Math.Max(property.MinItems, 1);
+            }
+            else
+            {
+                property.Type |= JsonObjectType.Null;
+                if (property.Enumeration.Count > 0) property.Enumeration.Add(null);
+            }
+            property.Title = field.Key;
+            if (field.HelpText is not null) property.Description = field.HelpText.En;
+            property.IsReadOnly = type.IsComputed;
+            property.ExtensionData = new Dictionary<string, object?>
+            {
+                ["x-label"] = Labels(field.Label),
+                ["x-field-type"] = field.Type,
+                ["x-archived"] = field.IsArchived,
+            };
+            schema.Properties[field.Key] = property;
+        }
+        return schema;
+    }
+
+    private static Dictionary<string, string> Labels(LocalizedText text) => new() { ["zh-CN"] = text.ZhCn, ["en"] = text.En };
+
+    private static void Copy(JsonSchema from, JsonSchema to)
+    {
+        to.Type = from.Type;
+        to.Format = from.Format;
+        to.Pattern = from.Pattern;
+        to.MaxLength = from.MaxLength;
+        to.MinLength = from.MinLength;
+        to.Minimum = from.Minimum;
+        to.Maximum = from.Maximum;
+        to.UniqueItems = from.UniqueItems;
+        to.Item = from.Item;
+        foreach (var e in from.Enumeration) to.Enumeration.Add(e);
+    }
+}

@@ -1,0 +1,284 @@
+using Crm.Core.Accounts;
+using Crm.Core.Fields;
+using Crm.Core.Metadata;
+using Crm.Core.Records;
+
+namespace Crm.Core.Templates;
+
+/// <summary>
+/// Checks what a JSON Schema cannot: keys repeated within a scope and references between elements (a field's
+/// status list, a lookup's target, a view's columns, a widget's report …). A reference may point into the template
+/// itself or at what the tenant already has. Errors name the JSON path.
+/// </summary>
+public sealed class TemplateChecker(TemplateDocument doc, TenantMetadata existing, IReadOnlySet<string> existingReports, Func<string, object[], string> t)
+{
+    private readonly ValidationErrors _errors = new();
+
+    public static readonly string[] ReportTypes =
+    [
+        "custom", "funnel", "pipelineValue", "winRate", "salesCycle", "timeInStage", "forecast", "statusDistribution",
+        "statusTrend", "churnWarning", "activitiesByOwner", "activitiesByChannel", "interactionFrequency", "campaignRoi",
+        "leadSourceConversion", "ticketsByStatus", "ticketResolution",
+    ];
+
+    public static readonly string[] RecordAttributes = ["$owner", "$createdAt", "$updatedAt", "$stage", "$status", "$title"];
+
+    public ValidationErrors Check()
+    {
+        Unique(doc.StatusLists.Select(s => s.Key), "$.statusLists", "key");
+        Unique(doc.EntityTypes.Select(e => e.Key), "$.entityTypes", "key");
+        Unique(doc.Views.Select(v => v.Entity + "/" + v.Key), "$.views", "key");
+        Unique(doc.Reports.Select(r => r.Key), "$.reports", "key");
+        Unique(doc.Dashboards.Select(d => d.Key), "$.dashboards", "key");
+        Unique(doc.Roles.Select(r => r.Key), "$.roles", "key");
+        if (doc.Dashboards.Count(d => d.Default) > 1) Add("$.dashboards", "Template.Check.SeveralDefaults");
+
+        for (var i = 0; i < doc.StatusLists.Count; i++) CheckStatusList(doc.StatusLists[i], $"$.statusLists[{i}]");
+        for (var i = 0; i < doc.EntityTypes.Count; i++) CheckEntity(doc.EntityTypes[i], $"$.entityTypes[{i}]");
+        for (var i = 0; i < doc.Views.Count; i++) CheckView(doc.Views[i], $"$.views[{i}]");
+        for (var i = 0; i < doc.Reports.Count; i++) CheckReport(doc.Reports[i], $"$.reports[{i}]");
+        for (var i = 0; i < doc.Dashboards.Count; i++) CheckDashboard(doc.Dashboards[i], $"$.dashboards[{i}]");
+        CheckSampleData();
+        return _errors;
+    }
+
+    private void Add(string path, string key, params object[] args) => _errors.Add(path, t(key, args));
+
+    private void Unique(IEnumerable<string> keys, string path, string property)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var i = 0;
+        foreach (var key in keys)
+        {
+            if (!seen.Add(key)) Add($"{path}[{i}].{property}", "Template.Check.DuplicateKey", key.Split('/').Last());
+            i++;
+        }
+    }
+
+    private void Key(string key, string path)
+    {
+        if (!MetadataKeys.IsValid(key)) Add(path, "Template.Check.Key", key);
+    }
+
+    // Lookups across the template and the tenant.
+    private TemplateEntityType? TemplateEntity(string key) => doc.EntityTypes.FirstOrDefault(e => e.Key == key);
+    private bool EntityExists(string key) => TemplateEntity(key) is not null || existing.Entity(key) is not null;
+    private bool StatusListExists(string? key) => key is not null && (doc.StatusLists.Any(s => s.Key == key) || existing.StatusList(key) is not null);
+
+    /// <summary>The field type of <paramref name="field"/> on <paramref name="entity"/>, from the template or the tenant.</summary>
+    private string? FieldType(string entity, string field)
+        => TemplateEntity(entity)?.Fields.FirstOrDefault(f => f.Key == field)?.Type ?? existing.Entity(entity)?.Field(field)?.Type;
+
+    private IEnumerable<string> PipelineKeys(string entity)
+        => (TemplateEntity(entity)?.Pipelines.Select(p => p.Key) ?? []).Concat(existing.Entity(entity)?.Pipelines.Select(p => p.Key) ?? []);
+
+    private IEnumerable<string> StageKeys(string entity, string? pipeline)
+    {
+        var fromTemplate = TemplateEntity(entity)?.Pipelines.Where(p => pipeline is null || p.Key == pipeline).SelectMany(p => p.Stages.Select(s => s.Key)) ?? [];
+        var fromTenant = existing.Entity(entity)?.Pipelines.Where(p => pipeline is null || p.Key == pipeline).SelectMany(p => p.Stages.Select(s => s.Key)) ?? [];
+        return fromTemplate.Concat(fromTenant);
+    }
+
+    private void CheckStatusList(TemplateStatusList list, string path)
+    {
+        Key(list.Key, path + ".key");
+        Unique(list.Groups.Select(g => g.Key), path + ".groups", "key");
+        Unique(list.Options.Select(o => o.Key), path + ".options", "key");
+        if (list.Options.Count == 0) Add(path + ".options", "Template.Check.Empty");
+        for (var i = 0; i < list.Options.Count; i++)
+            if (list.Options[i].Group is { } g && list.Groups.All(x => x.Key != g))
+                Add($"{path}.options[{i}].group", "Template.Check.UnknownGroup", g);
+    }
+
+    private void CheckEntity(TemplateEntityType e, string path)
+    {
+        Key(e.Key, path + ".key");
+        Unique(e.Fields.Select(f => f.Key), path + ".fields", "key");
+        Unique(e.Sections.Select(s => s.Key), path + ".sections", "key");
+        Unique(e.Pipelines.Select(p => p.Key), path + ".pipelines", "key");
+        if (e.Pipelines.Count(p => p.Default) > 1) Add(path + ".pipelines", "Template.Check.SeveralDefaults");
+
+        for (var i = 0; i < e.Fields.Count; i++)
+        {
+            var f = e.Fields[i];
+            var fp = $"{path}.fields[{i}]";
+            Key(f.Key, fp + ".key");
+            if (FieldTypeRegistry.Find(f.Type) is null) { Add(fp + ".type", "Template.Check.UnknownFieldType", f.Type); continue; }
+            if (f.Section is { } s && e.Sections.All(x => x.Key != s) && existing.Entity(e.Key)?.Entity.Sections.Any(x => x.Key == s) != true)
+                Add(fp + ".section", "Template.Check.UnknownSection", s);
+            switch (f.Type)
+            {
+                case "select" or "multiselect":
+                    if (f.Options is not { Count: > 0 }) Add(fp + ".options", "Template.Check.Empty");
+                    else Unique(f.Options.Select(o => o.Key), fp + ".options", "key");
+                    break;
+                case "lookup":
+                    if (f.Target is null || !EntityExists(f.Target)) Add(fp + ".target", "Template.Check.UnknownEntity", f.Target ?? "");
+                    break;
+                case "status":
+                    if (!StatusListExists(f.StatusList)) Add(fp + ".statusList", "Template.Check.UnknownStatusList", f.StatusList ?? "");
+                    break;
+                case "stage":
+                    if (!PipelineKeys(e.Key).Any()) Add(fp + ".type", "Template.Check.NoPipeline");
+                    break;
+                case "formula":
+                    CheckFormula(e, f, fp + ".expression");
+                    break;
+            }
+            if (f.Min is { } min && f.Max is { } max && min > max) Add(fp + ".max", "Template.Check.MinAboveMax");
+            if (f.Pattern is { } pattern)
+            {
+                try { _ = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(100)); }
+                catch (ArgumentException) { Add(fp + ".pattern", "Template.Check.Pattern"); }
+            }
+        }
+
+        Binding(e, e.TitleField, path + ".titleField", required: true, "text", "longtext", "email", "phone", "url", "autonumber", "select", "number");
+        Binding(e, e.AmountField, path + ".amountField", false, "money", "number", "formula");
+        Binding(e, e.CloseDateField, path + ".closeDateField", false, "date");
+        Binding(e, e.OwnerField, path + ".ownerField", false, "member");
+        Binding(e, e.StatusField, path + ".statusField", false, "status");
+        Binding(e, e.StageField, path + ".stageField", false, "stage");
+        Binding(e, e.LostReasonField, path + ".lostReasonField", false, "status", "select");
+
+        for (var p = 0; p < e.Pipelines.Count; p++)
+        {
+            var pipeline = e.Pipelines[p];
+            var pp = $"{path}.pipelines[{p}]";
+            Key(pipeline.Key, pp + ".key");
+            Unique(pipeline.Stages.Select(s => s.Key), pp + ".stages", "key");
+            if (pipeline.Stages.Count == 0) Add(pp + ".stages", "Template.Check.Empty");
+            for (var s = 0; s < pipeline.Stages.Count; s++)
+            {
+                var stage = pipeline.Stages[s];
+                if (stage.Probability is < 0 or > 100) Add($"{pp}.stages[{s}].probability", "Template.Check.Probability");
+                if (stage.Kind is not ("open" or "won" or "lost")) Add($"{pp}.stages[{s}].kind", "Template.Check.StageKind", stage.Kind);
+            }
+        }
+    }
+
+    private void Binding(TemplateEntityType e, string? fieldKey, string path, bool required, params string[] types)
+    {
+        if (fieldKey is null)
+        {
+            if (required) Add(path, "Template.Check.Required");
+            return;
+        }
+        var type = FieldType(e.Key, fieldKey);
+        if (type is null) Add(path, "Template.Check.UnknownField", fieldKey);
+        else if (!types.Contains(type)) Add(path, "Template.Check.FieldTypeNotAllowed", fieldKey, type);
+    }
+
+    private void CheckFormula(TemplateEntityType e, TemplateField f, string path)
+    {
+        if (string.IsNullOrWhiteSpace(f.Expression)) { Add(path, "Template.Check.Required"); return; }
+        try
+        {
+            var expression = FormulaExpression.Parse(f.Expression);
+            foreach (var reference in expression.References)
+            {
+                if (reference == FormulaExpression.StageProbability) continue;
+                var type = FieldType(e.Key, reference);
+                if (reference == f.Key || type is null || !FieldTypeRegistry.Get(type).IsNumeric)
+                    Add(path, "Template.Check.FormulaReference", reference);
+            }
+        }
+        catch (FormatException ex)
+        {
+            Add(path, "Template.Check.FormulaSyntax", ex.Message);
+        }
+    }
+
+    private bool FieldOrAttribute(string entity, string field) => RecordAttributes.Contains(field) || FieldType(entity, field) is not null;
+
+    private void CheckView(TemplateView v, string path)
+    {
+        Key(v.Key, path + ".key");
+        if (!EntityExists(v.Entity)) { Add(path + ".entity", "Template.Check.UnknownEntity", v.Entity); return; }
+        for (var i = 0; i < (v.Columns?.Count ?? 0); i++)
+            if (!FieldOrAttribute(v.Entity, v.Columns![i])) Add($"{path}.columns[{i}]", "Template.Check.UnknownField", v.Columns[i]);
+        for (var i = 0; i < (v.Sort?.Count ?? 0); i++)
+            if (!FieldOrAttribute(v.Entity, v.Sort![i].Field)) Add($"{path}.sort[{i}].field", "Template.Check.UnknownField", v.Sort[i].Field);
+        CheckFilters(v.Entity, v.Filters, path + ".filters");
+        for (var i = 0; i < (v.CardFields?.Count ?? 0); i++)
+            if (!FieldOrAttribute(v.Entity, v.CardFields![i])) Add($"{path}.cardFields[{i}]", "Template.Check.UnknownField", v.CardFields[i]);
+        if (v.Kind == "kanban")
+        {
+            var type = v.GroupBy is null ? null : FieldType(v.Entity, v.GroupBy);
+            if (v.GroupBy is null || type is null) Add(path + ".groupBy", "Template.Check.UnknownField", v.GroupBy ?? "");
+            else if (type is not ("stage" or "status" or "select")) Add(path + ".groupBy", "Template.Check.FieldTypeNotAllowed", v.GroupBy, type);
+        }
+        if (v.Pipeline is { } p && !PipelineKeys(v.Entity).Contains(p)) Add(path + ".pipeline", "Template.Check.UnknownPipeline", p);
+    }
+
+    private void CheckFilters(string entity, List<Views.FilterSpec>? filters, string path)
+    {
+        for (var i = 0; i < (filters?.Count ?? 0); i++)
+            if (!FieldOrAttribute(entity, filters![i].Field)) Add($"{path}[{i}].field", "Template.Check.UnknownField", filters[i].Field);
+    }
+
+    private void CheckReport(TemplateReport r, string path)
+    {
+        Key(r.Key, path + ".key");
+        if (!ReportTypes.Contains(r.Type)) Add(path + ".type", "Template.Check.UnknownReportType", r.Type);
+        if (!EntityExists(r.Entity)) { Add(path + ".entity", "Template.Check.UnknownEntity", r.Entity); return; }
+        if (r.Pipeline is { } p && !PipelineKeys(r.Entity).Contains(p)) Add(path + ".pipeline", "Template.Check.UnknownPipeline", p);
+        if (r.GroupBy is { } g && !FieldOrAttribute(r.Entity, g.Field)) Add(path + ".groupBy.field", "Template.Check.UnknownField", g.Field);
+        if (r.Measure is { Field: { } mf } measure)
+        {
+            var type = FieldType(r.Entity, mf);
+            if (type is null) Add(path + ".measure.field", "Template.Check.UnknownField", mf);
+            else if (!FieldTypeRegistry.Get(type).IsNumeric) Add(path + ".measure.field", "Template.Check.FieldTypeNotAllowed", mf, type);
+        }
+        else if (r.Measure is { Aggregate: not "count" }) Add(path + ".measure.field", "Template.Check.Required");
+        CheckFilters(r.Entity, r.Filters, path + ".filters");
+    }
+
+    private void CheckDashboard(TemplateDashboard d, string path)
+    {
+        Key(d.Key, path + ".key");
+        Unique(d.Widgets.Select(w => w.Key), path + ".widgets", "key");
+        for (var i = 0; i < d.Widgets.Count; i++)
+        {
+            var w = d.Widgets[i];
+            if (doc.Reports.All(r => r.Key != w.Report) && !existingReports.Contains(w.Report))
+                Add($"{path}.widgets[{i}].report", "Template.Check.UnknownReport", w.Report);
+            if (w.X < 0 || w.W < 1 || w.X + w.W > 12) Add($"{path}.widgets[{i}].w", "Template.Check.Grid");
+        }
+    }
+
+    private void CheckSampleData()
+    {
+        if (doc.SampleData is null) return;
+        foreach (var (entityKey, records) in doc.SampleData)
+        {
+            var path = $"$.sampleData.{entityKey}";
+            if (!EntityExists(entityKey)) { Add(path, "Template.Check.UnknownEntity", entityKey); continue; }
+            Unique(records.Where(r => r.Key is not null).Select(r => r.Key!), path, "key");
+            for (var i = 0; i < records.Count; i++)
+            {
+                var record = records[i];
+                var rp = $"{path}[{i}]";
+                foreach (var (field, value) in record.Values)
+                {
+                    var type = FieldType(entityKey, field);
+                    if (type is null) { Add($"{rp}.values.{field}", "Template.Check.UnknownField", field); continue; }
+                    if (type == "lookup" && value is not null)
+                    {
+                        var target = TemplateEntity(entityKey)?.Fields.FirstOrDefault(f => f.Key == field)?.Target ?? existing.Entity(entityKey)?.Field(field)?.Settings.Target;
+                        var refKey = value.ToString();
+                        if (target is null || doc.SampleData.GetValueOrDefault(target)?.Any(s => s.Key == refKey) != true)
+                            Add($"{rp}.values.{field}", "Template.Check.UnknownSample", refKey, target ?? "");
+                    }
+                }
+                if (record.Pipeline is { } p && !PipelineKeys(entityKey).Contains(p)) Add($"{rp}.pipeline", "Template.Check.UnknownPipeline", p);
+                for (var h = 0; h < (record.History?.Count ?? 0); h++)
+                    if (!StageKeys(entityKey, record.Pipeline ?? DefaultPipeline(entityKey)).Contains(record.History![h].Stage))
+                        Add($"{rp}.history[{h}].stage", "Template.Check.UnknownStage", record.History[h].Stage);
+            }
+        }
+    }
+
+    private string? DefaultPipeline(string entity)
+        => TemplateEntity(entity)?.Pipelines is { Count: > 0 } ps ? (ps.FirstOrDefault(p => p.Default) ?? ps[0]).Key : existing.Entity(entity)?.DefaultPipeline?.Key;
+}

@@ -1,0 +1,162 @@
+using System.Globalization;
+using Crm.Core.Accounts;
+using Crm.Core.Data;
+using Crm.Core.Fields;
+using Crm.Core.Metadata;
+using Crm.Core.Records;
+using Crm.Core.Resources;
+using Crm.Core.Security;
+using Crm.Core.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
+
+namespace Crm.Core.Templates;
+
+public sealed record InstallOptions(bool WithSampleData = true, bool DryRun = false);
+
+public enum InstallOutcome
+{
+    Installed,
+    Upgraded,
+    AlreadyInstalled,
+    DryRun,
+    Refused,
+}
+
+public sealed record InstallProgress(int Percent, string Step);
+
+public sealed record InstallResult(InstallOutcome Outcome, ValidationErrors Errors, IReadOnlyList<PlannedChange> Changes, int SampleRecords = 0)
+{
+    public bool Succeeded => Outcome is InstallOutcome.Installed or InstallOutcome.Upgraded or InstallOutcome.AlreadyInstalled or InstallOutcome.DryRun;
+    public static InstallResult Refused(ValidationErrors errors) => new(InstallOutcome.Refused, errors, []);
+}
+
+/// <summary>
+/// Installs a template into a workspace: schema and reference checks (errors with JSON paths), a three-way
+/// merge into the tenant's metadata, field-setting validation, optional sample data written through the
+/// record writer, all in one transaction. Same version again: nothing happens. Newer version: merged.
+/// Dry run: the whole install is carried out and rolled back, and the plan is returned.
+/// </summary>
+public sealed class TemplateInstaller(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock)
+{
+    private string T(string key, object[] args) => t[key, args];
+
+    public async Task<InstallResult> InstallAsync(Actor actor, string json, InstallOptions options, IProgress<InstallProgress>? progress = null, CancellationToken ct = default)
+    {
+        actor.Require(MemberRole.Admin);
+        var (doc, errors) = TemplateParser.Parse(json, T);
+        if (doc is null) return InstallResult.Refused(errors);
+        return await InstallAsync(actor, doc, options, progress, ct);
+    }
+
+    public async Task<InstallResult> InstallAsync(Actor actor, TemplateDocument doc, InstallOptions options, IProgress<InstallProgress>? progress = null, CancellationToken ct = default)
+    {
+        actor.Require(MemberRole.Admin);
+        progress?.Report(new InstallProgress(5, "check"));
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+
+        var installation = await db.TemplateInstallations.FirstOrDefaultAsync(i => i.TemplateId == doc.Id, ct);
+        TemplateDocument? old = null;
+        if (installation is not null)
+        {
+            var order = TemplateVersion.Compare(doc.Version, installation.Version);
+            if (order == 0) return new InstallResult(InstallOutcome.AlreadyInstalled, new ValidationErrors(), []);
+            if (order < 0)
+            {
+                var refused = new ValidationErrors();
+                refused.Add("$.version", t["Template.Downgrade", doc.Version, installation.Version]);
+                return InstallResult.Refused(refused);
+            }
+            old = Json.Deserialize<TemplateDocument>(installation.Snapshot);
+        }
+
+        var current = await MetadataStore.LoadAsync(db, await MetadataStore.CurrentVersionAsync(db, ct), ct);
+        var reportKeys = (await db.Reports.Select(r => r.Key).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        var errors = new TemplateChecker(doc, current, reportKeys, T).Check();
+        if (!errors.IsEmpty) return InstallResult.Refused(errors);
+
+        progress?.Report(new InstallProgress(20, "metadata"));
+        var merger = new TemplateMerger(db, doc, old, now);
+        await merger.ApplyAsync(ct);
+        await db.SaveChangesAsync(ct);
+        await MetadataStore.BumpVersionAsync(db, ct);
+        var updated = await MetadataStore.LoadAsync(db, await MetadataStore.CurrentVersionAsync(db, ct), ct);
+
+        ValidateFieldSettings(doc, updated, errors);
+        if (!errors.IsEmpty) return InstallResult.Refused(errors);
+
+        var samples = 0;
+        if (options.WithSampleData && installation is null && doc.SampleData is { Count: > 0 })
+        {
+            progress?.Report(new InstallProgress(45, "samples"));
+            var sampleInstaller = new SampleDataInstaller(db, updated, actor, t, clock);
+            samples = await sampleInstaller.InstallAsync(doc, errors, p => progress?.Report(new InstallProgress(45 + p * 50 / 100, "samples")), ct);
+            if (!errors.IsEmpty) return InstallResult.Refused(errors);
+        }
+
+        var snapshot = new TemplateDocument
+        {
+            Id = doc.Id, Version = doc.Version, Name = doc.Name, Description = doc.Description, Category = doc.Category, Icon = doc.Icon,
+            StatusLists = doc.StatusLists, EntityTypes = doc.EntityTypes, Views = doc.Views, Reports = doc.Reports, Dashboards = doc.Dashboards, Roles = doc.Roles,
+        };
+        if (installation is null)
+        {
+            installation = new TemplateInstallation { TemplateId = doc.Id, WithSampleData = samples > 0 };
+            db.TemplateInstallations.Add(installation);
+        }
+        installation.Version = doc.Version;
+        installation.InstalledAt = now;
+        installation.InstalledBy = actor.UserId;
+        installation.Snapshot = Json.Serialize(snapshot);
+        await db.SaveChangesAsync(ct);
+
+        progress?.Report(new InstallProgress(100, "done"));
+        if (options.DryRun)
+        {
+            await tx.RollbackAsync(ct);
+            return new InstallResult(InstallOutcome.DryRun, errors, merger.Changes, samples);
+        }
+        await tx.CommitAsync(ct);
+        return new InstallResult(old is null ? InstallOutcome.Installed : InstallOutcome.Upgraded, errors, merger.Changes, samples);
+    }
+
+    /// <summary>Each field type checks its own settings against the merged metadata (e.g. a formula's references).</summary>
+    private void ValidateFieldSettings(TemplateDocument doc, TenantMetadata metadata, ValidationErrors errors)
+    {
+        for (var e = 0; e < doc.EntityTypes.Count; e++)
+        {
+            var entity = metadata.Entity(doc.EntityTypes[e].Key);
+            if (entity is null) continue;
+            for (var f = 0; f < doc.EntityTypes[e].Fields.Count; f++)
+            {
+                var field = entity.Field(doc.EntityTypes[e].Fields[f].Key);
+                if (field is null) continue;
+                FieldTypeRegistry.Get(field.Type).ValidateSettings(new FieldContext(field, entity), errors, $"$.entityTypes[{e}].fields[{f}]", k => t[k]);
+            }
+        }
+    }
+}
+
+/// <summary>Semantic versions: "1.2.0" &lt; "1.10.0".</summary>
+public static class TemplateVersion
+{
+    public static int Compare(string a, string b)
+    {
+        var pa = Parse(a);
+        var pb = Parse(b);
+        for (var i = 0; i < 3; i++)
+        {
+            var c = pa[i].CompareTo(pb[i]);
+            if (c != 0) return c;
+        }
+        return 0;
+    }
+
+    private static int[] Parse(string v)
+    {
+        var parts = v.Split('-', '+')[0].Split('.');
+        return [.. Enumerable.Range(0, 3).Select(i => i < parts.Length && int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0)];
+    }
+}

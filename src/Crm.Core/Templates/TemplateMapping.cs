@@ -1,0 +1,105 @@
+using Crm.Core.Metadata;
+using Crm.Core.Reports;
+using Crm.Core.Tenancy;
+using Crm.Core.Views;
+
+namespace Crm.Core.Templates;
+
+/// <summary>Template elements ↔ metadata entities, both ways (install and export use the same rules).</summary>
+public static class TemplateMapping
+{
+    public static readonly LocalizedText DefaultSectionLabel = new("基本信息", "Details");
+    public const string DefaultSectionKey = "main";
+
+    public static FieldSettings Settings(TemplateField f) => new()
+    {
+        Required = f.Required ?? false,
+        Unique = f.Unique ?? false,
+        Default = f.Default?.DeepClone(),
+        Min = f.Min,
+        Max = f.Max,
+        MaxLength = f.MaxLength,
+        Pattern = f.Pattern,
+        PatternMessage = f.PatternMessage,
+        Options = f.Options?.Select(o => new ChoiceOption(o.Key, o.Label, o.Color)).ToList(),
+        Currency = f.Currency,
+        Decimals = f.Decimals,
+        Target = f.Target,
+        StatusList = f.StatusList,
+        Prefix = f.Prefix,
+        Digits = f.Digits,
+        Expression = f.Expression,
+        Format = f.Format,
+    };
+
+    public static TemplateField Field(FieldDefinition f) => new()
+    {
+        Key = f.Key,
+        Type = f.Type,
+        Label = f.Label,
+        Help = f.HelpText,
+        Section = f.SectionKey,
+        Required = f.Settings.Required ? true : null,
+        Unique = f.Settings.Unique ? true : null,
+        Default = f.Settings.Default?.DeepClone(),
+        Min = f.Settings.Min,
+        Max = f.Settings.Max,
+        MaxLength = f.Settings.MaxLength,
+        Pattern = f.Settings.Pattern,
+        PatternMessage = f.Settings.PatternMessage,
+        Options = f.Settings.Options?.Where(o => !o.IsArchived).Select(o => new TemplateChoice { Key = o.Key, Label = o.Label, Color = o.Color }).ToList(),
+        Currency = f.Settings.Currency,
+        Decimals = f.Settings.Decimals,
+        Target = f.Settings.Target,
+        StatusList = f.Settings.StatusList,
+        Prefix = f.Settings.Prefix,
+        Digits = f.Settings.Digits,
+        Expression = f.Settings.Expression,
+        Format = f.Settings.Format,
+    };
+
+    public static StageKind Kind(string kind) => kind switch
+    {
+        "won" => StageKind.Won,
+        "lost" => StageKind.Lost,
+        _ => StageKind.Open,
+    };
+
+    public static string Kind(StageKind kind) => kind switch
+    {
+        StageKind.Won => "won",
+        StageKind.Lost => "lost",
+        _ => "open",
+    };
+
+    public static MemberRole BaseRole(string role) => role switch
+    {
+        "admin" => MemberRole.Admin,
+        "viewer" => MemberRole.Viewer,
+        _ => MemberRole.Member,
+    };
+
+    public static ViewDefinition ViewDefinition(TemplateView v) => new()
+    {
+        Columns = v.Columns?.ToList() ?? [],
+        Sort = v.Sort?.ToList() ?? [],
+        Filters = v.Filters?.ToList() ?? [],
+        GroupBy = v.GroupBy,
+        Pipeline = v.Pipeline,
+        CardFields = v.CardFields?.ToList() ?? [],
+    };
+
+    public static ReportSpec ReportSpec(TemplateReport r) => new()
+    {
+        Type = r.Type,
+        Pipeline = r.Pipeline,
+        GroupBy = r.GroupBy,
+        Measure = r.Measure,
+        Filters = r.Filters?.ToList() ?? [],
+        Chart = r.Chart,
+        Options = r.Options?.DeepClone().AsObject(),
+    };
+
+    public static List<DashboardWidget> Widgets(TemplateDashboard d)
+        => d.Widgets.Select(w => new DashboardWidget(w.Key, w.Report, w.Kind, w.Title, w.X, w.Y, w.W, w.H)).ToList();
+}
