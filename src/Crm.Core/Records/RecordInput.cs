@@ -26,9 +26,9 @@ public sealed record RecordInput(JsonObject Values)
 }
 
 /// <summary>The outcome of a write: the saved record, field-keyed errors, or a conflict with the current record.</summary>
-public sealed record RecordResult(Record? Record, ValidationErrors Errors, Record? Conflict = null)
+public sealed record RecordResult(Record? Record, ValidationErrors Errors, Record? Conflict = null, bool NotFound = false)
 {
-    public bool Succeeded => Record is not null && Errors.IsEmpty && Conflict is null;
+    public bool Succeeded => Record is not null && Errors.IsEmpty && Conflict is null && !NotFound;
     public static RecordResult Invalid(ValidationErrors errors) => new(null, errors);
 }
 

@@ -41,9 +41,15 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
+        catch (RecordConflictException e) when (e.Current is null)
+        {
+            var missing = new Accounts.ValidationErrors();
+            missing.Add(RecordWriter.RecordErrorKey, t["Record.NotFound"]);
+            return new RecordResult(null, missing, NotFound: true);
+        }
         catch (RecordConflictException e)
         {
-            return new RecordResult(null, Conflict(), e.Current is null ? null : await ReloadAsync(e.Current.Id, actor, ct));
+            return new RecordResult(null, Conflict(), await ReloadAsync(e.Current!.Id, actor, ct));
         }
         catch (DbUpdateConcurrencyException e)
         {
