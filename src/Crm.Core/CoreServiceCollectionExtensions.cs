@@ -46,6 +46,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<MetadataStore>();
         services.AddSingleton<RecordEvents>();
         services.AddSingleton<RecordService>();
+        services.AddSingleton<RecordDirectory>();
+        services.AddSingleton<RecordValidator>();
         services.AddSingleton<TemplateInstaller>();
         services.AddSingleton<TemplateExporter>();
         return services;

@@ -32,8 +32,7 @@ public sealed class RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor
         if (entity is null || entity.Entity.IsArchived) return Fail(RecordErrorKey, t["Record.UnknownEntity", entityKey]);
         var now = input.AsOf ?? clock.GetUtcNow().UtcDateTime;
         var record = new Record { EntityTypeId = entity.Entity.Id, CreatedAt = now, CreatedBy = actor.UserId, Rank = -(now - DateTime.UnixEpoch).TotalSeconds };
-        var values = new JsonObject();
-        ApplyDefaults(entity, values);
+        var values = RecordDefaults.For(entity, actor.UserId, now, input.Pipeline is { } pk ? entity.Pipeline(pk) : null);
         return await WriteAsync(entity, record, new JsonObject(), values, input, isNew: true, now, ct);
     }
 
@@ -71,8 +70,7 @@ public sealed class RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor
             values[stageField.Key] = first.Key;
 
         if (!errors.IsEmpty) return RecordResult.Invalid(errors);
-        ValidateSchema(entity, values, errors);
-        ValidateChoices(entity, before, values, pipeline, errors);
+        new RecordValidator(t).Validate(entity, before, values, pipeline, errors);
         await ValidateReferencesAsync(entity, record.Id, values, errors, ct);
         if (!errors.IsEmpty) return RecordResult.Invalid(errors);
 
@@ -140,36 +138,6 @@ public sealed class RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor
         SecondsSinceCreated = (long)Math.Max(0, (now - record.CreatedAt).TotalSeconds),
     };
 
-    private void ApplyDefaults(EntityMeta entity, JsonObject values)
-    {
-        foreach (var field in entity.Fields)
-        {
-            var type = FieldTypeRegistry.Get(field.Type);
-            if (type.IsComputed) continue;
-            if (field.Settings.Default is { } d)
-            {
-                var value = d is JsonValue v && v.TryGetValue<string>(out var s) ? ResolveSpecial(field, s) : d.DeepClone();
-                if (value is not null) values[field.Key] = value;
-            }
-            else if (field.Key == entity.Entity.OwnerFieldKey && field.Type == "member")
-            {
-                values[field.Key] = actor.UserId.ToString();
-            }
-        }
-    }
-
-    private JsonNode? ResolveSpecial(FieldDefinition field, string value)
-    {
-        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        return value switch
-        {
-            "$me" when field.Type == "member" => JsonValue.Create(actor.UserId.ToString()),
-            "$today" when field.Type == "date" => JsonValue.Create(today.ToString(DateField.Format, CultureInfo.InvariantCulture)),
-            "$now" or "$today" when field.Type == "datetime" => JsonValue.Create(clock.GetUtcNow().UtcDateTime.ToString(DateTimeField.Format, CultureInfo.InvariantCulture)),
-            _ => JsonValue.Create(value),
-        };
-    }
-
     private static JsonObject KeepComputedAndArchived(EntityMeta entity, JsonObject before)
     {
         var kept = new JsonObject();
@@ -183,87 +151,6 @@ public sealed class RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor
     }
 
     public static JsonObject ParseValues(string json) => JsonNode.Parse(string.IsNullOrEmpty(json) ? "{}" : json) as JsonObject ?? new JsonObject();
-
-    private void ValidateSchema(EntityMeta entity, JsonObject values, ValidationErrors errors)
-    {
-        // Keys starting with "_" hold data the product keeps aside (e.g. values that did not convert on a field
-        // type change); they are not fields and are not validated.
-        var document = new JsonObject();
-        foreach (var (key, value) in values)
-            if (!key.StartsWith('_')) document[key] = value?.DeepClone();
-        var found = new List<(string Key, string Message, bool Required)>();
-        foreach (var error in entity.Schema.Validate(document.ToJsonString()))
-            CollectSchemaError(entity, error, found);
-        // One message per field; "required" wins over the type errors an empty value also produces.
-        foreach (var group in found.GroupBy(f => f.Key))
-            errors.Add(group.Key, (group.FirstOrDefault(g => g.Required).Message ?? group.First().Message));
-    }
-
-    private void CollectSchemaError(EntityMeta entity, ValidationError error, List<(string Key, string Message, bool Required)> found)
-    {
-        if (error is ChildSchemaValidationError child)
-        {
-            foreach (var nested in child.Errors.SelectMany(e => e.Value)) CollectSchemaError(entity, nested, found);
-            return;
-        }
-        var key = error.Kind == ValidationErrorKind.PropertyRequired || error.Kind == ValidationErrorKind.NoAdditionalPropertiesAllowed
-            ? error.Property
-            : (error.Path ?? "").TrimStart('#', '/').Split('/', '.', '[')[0];
-        if (string.IsNullOrEmpty(key)) key = error.Property ?? RecordErrorKey;
-        var field = entity.Field(key);
-        var label = field?.Label.Get() ?? key;
-        var s = field?.Settings;
-        string message = error.Kind switch
-        {
-            ValidationErrorKind.PropertyRequired or ValidationErrorKind.StringTooShort or ValidationErrorKind.TooFewItems
-                or ValidationErrorKind.NullExpected => t["Validation.Required", label],
-            ValidationErrorKind.StringTooLong => t["Validation.TooLong", label, s?.MaxLength ?? 0],
-            ValidationErrorKind.NumberTooSmall => t["Validation.TooSmall", label, Number(s?.Min)],
-            ValidationErrorKind.NumberTooBig => t["Validation.TooBig", label, Number(s?.Max)],
-            ValidationErrorKind.PatternMismatch when field?.Type == "text" && s?.PatternMessage is { } pm => $"{label}: {pm.Get()}",
-            ValidationErrorKind.PatternMismatch => t[$"Validation.Pattern.{field?.Type ?? "text"}", label],
-            ValidationErrorKind.NotInEnumeration => t["Validation.NotAnOption", label],
-            ValidationErrorKind.DateExpected => t["Validation.Date", label],
-            ValidationErrorKind.DateTimeExpected => t["Validation.DateTime", label],
-            ValidationErrorKind.EmailExpected => t["Validation.Email", label],
-            ValidationErrorKind.UriExpected => t["Validation.Url", label],
-            ValidationErrorKind.GuidExpected => t["Validation.Reference", label],
-            ValidationErrorKind.NumberExpected or ValidationErrorKind.IntegerExpected => t["Validation.Number", label],
-            ValidationErrorKind.BooleanExpected => t["Validation.Boolean", label],
-            ValidationErrorKind.ArrayExpected or ValidationErrorKind.ItemsNotUnique => t["Validation.List", label],
-            ValidationErrorKind.StringExpected => t["Validation.Text", label],
-            ValidationErrorKind.NoAdditionalPropertiesAllowed => t["Record.UnknownField", key],
-            _ when error.Kind.ToString().EndsWith("Expected", StringComparison.Ordinal) => t["Validation.Type", label],
-            _ => t["Validation.Invalid", label],
-        };
-        var required = error.Kind is ValidationErrorKind.PropertyRequired or ValidationErrorKind.StringTooShort or ValidationErrorKind.TooFewItems or ValidationErrorKind.NullExpected;
-        found.Add((key, message, required));
-    }
-
-    private static string Number(decimal? d) => d?.ToString("0.##########", CultureInfo.CurrentCulture) ?? "";
-
-    private void ValidateChoices(EntityMeta entity, JsonObject before, JsonObject values, PipelineMeta? pipeline, ValidationErrors errors)
-    {
-        foreach (var field in entity.Fields)
-        {
-            var value = values[field.Key];
-            if (value is null || JsonNode.DeepEquals(value, before[field.Key])) continue;
-            var label = field.Label.Get();
-            switch (field.Type)
-            {
-                case "stage" when value is JsonValue v && v.TryGetValue<string>(out var stageKey):
-                    var stage = pipeline?.Stage(stageKey);
-                    if (stage is null || stage.IsArchived) errors.Add(field.Key, t["Validation.StageNotInPipeline", label, pipeline?.Pipeline.Label.Get() ?? ""]);
-                    break;
-                case "status" when value is JsonValue v && v.TryGetValue<string>(out var statusKey):
-                    if (metadata.StatusList(field.Settings.StatusList)?.Option(statusKey) is not { IsArchived: false }) errors.Add(field.Key, t["Validation.NotAnOption", label]);
-                    break;
-                case "select" when value is JsonValue v && v.TryGetValue<string>(out var optionKey):
-                    if (field.Settings.Options?.FirstOrDefault(o => o.Key == optionKey) is not { IsArchived: false }) errors.Add(field.Key, t["Validation.NotAnOption", label]);
-                    break;
-            }
-        }
-    }
 
     private async Task ValidateReferencesAsync(EntityMeta entity, Guid recordId, JsonObject values, ValidationErrors errors, CancellationToken ct)
     {

@@ -189,7 +189,7 @@ public sealed class TemplateReport
     public List<Crm.Core.Views.FilterSpec>? Filters { get; set; }
     /// <summary>bar, line, pie, donut, funnel, table, kpi.</summary>
     public string Chart { get; set; } = "bar";
-    /// <summary>Settings of a built-in report (e.g. churnWarning: {"inactiveDays": 30, "atRiskGroup": "at_risk"}).</summary>
+    /// <summary>Settings of a built-in report (e.g. churnWarning: {"inactiveDays": 30, "atRiskGroups": ["at_risk"]}).</summary>
     public JsonObject? Options { get; set; }
 }
 

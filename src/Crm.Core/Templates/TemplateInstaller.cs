@@ -122,6 +122,13 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, MetadataStor
         return new InstallResult(old is null ? InstallOutcome.Installed : InstallOutcome.Upgraded, errors, merger.Changes, samples);
     }
 
+    /// <summary>Installed templates of the workspace: template id → installed version.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> InstalledAsync(Actor actor, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        return await db.TemplateInstallations.AsNoTracking().ToDictionaryAsync(i => i.TemplateId, i => i.Version, ct);
+    }
+
     /// <summary>Each field type checks its own settings against the merged metadata (e.g. a formula's references).</summary>
     private void ValidateFieldSettings(TemplateDocument doc, TenantMetadata metadata, ValidationErrors errors)
     {

@@ -81,6 +81,8 @@ public static class CrmWebHostExtensions
         services.AddDataProtection().SetApplicationName("Crm.Saas").PersistKeysToDbContext<CrmDbContext>();
         services.AddSingleton<SignInTickets>();
         services.AddScoped<TenantAccess>();
+        services.AddSingleton(new Crm.Core.Templates.TemplateCatalog(Crm.Core.Templates.TemplateCatalog.DefaultFolder(builder.Environment.ContentRootPath)));
+        services.AddScoped<IDemoContentSeeder, StarterTemplatesDemoSeeder>();
 
         services.AddHealthChecks().AddDbContextCheck<CrmDbContext>("database");
         services.AddProblemDetails();

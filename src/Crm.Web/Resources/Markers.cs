@@ -11,3 +11,9 @@ public sealed class Account;
 
 /// <summary>Workspace administration: members, roles, API keys.</summary>
 public sealed class Admin;
+
+/// <summary>Template centre: install, preview, update, upload, export.</summary>
+public sealed class Templates;
+
+/// <summary>Record forms, lists, record pages and field editors.</summary>
+public sealed class Records;
