@@ -109,4 +109,27 @@ public class SignupPageTests
         Assert.DoesNotContain("already taken", cut.Markup);
         Assert.DoesNotContain("complete-signin", nav.Uri);
     }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Submitting_right_after_typing_the_slug_uses_the_typed_slug(string provider)
+    {
+        var database = await TestDatabase.GetAsync(provider);
+        await using var context = await ContextAsync(provider);
+        var nav = context.Bunit.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        var cut = RenderSignup(context);
+        var slug = TestData.NewSlug("typed");
+
+        cut.Find("#email").Input(TestData.NewEmail());
+        cut.Find("#password").Input("secret-123");
+        cut.Find("#workspaceName").Input("Quick Typist");
+        cut.Find("#slug").Input(slug);
+        await cut.Find("#signup-form").SubmitAsync();
+
+        cut.WaitForAssertion(() => Assert.Contains("complete-signin", nav.Uri), TimeSpan.FromSeconds(5));
+        Assert.Contains(Uri.EscapeDataString($"/t/{slug}"), nav.Uri);
+        await using var db = database.Factory.CreateGlobal();
+        Assert.Equal("Quick Typist", Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions
+            .SingleAsync(db.Tenants, t => t.Identifier == slug).Result.Name);
+    }
 }
