@@ -152,4 +152,19 @@ public class MembershipServiceTests
             new[] { (a.Id, MemberRole.Viewer), (b.Id, MemberRole.Admin) }.OrderBy(x => x.Item1),
             workspaces.Select(w => (w.TenantId, w.Role)).OrderBy(x => x.Item1));
     }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Members_are_listed_from_the_most_powerful_role_down(string provider)
+    {
+        var (database, service, tenant) = await ArrangeAsync(provider);
+        await database.CreateMemberAsync(tenant, MemberRole.Viewer);
+        await database.CreateMemberAsync(tenant, MemberRole.Member);
+        var (_, owner) = await database.CreateMemberAsync(tenant, MemberRole.Owner);
+        await database.CreateMemberAsync(tenant, MemberRole.Admin);
+
+        var members = await service.GetMembersAsync(owner);
+
+        Assert.Equal([MemberRole.Owner, MemberRole.Admin, MemberRole.Member, MemberRole.Viewer], members.Select(m => m.Role));
+    }
 }
