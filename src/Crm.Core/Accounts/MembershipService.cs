@@ -32,11 +32,12 @@ public sealed class MembershipService(ICrmDbContextFactory factory)
     public async Task<IReadOnlyList<MemberSummary>> GetMembersAsync(Actor actor, CancellationToken ct = default)
     {
         await using var db = factory.CreateGlobal();
-        return await db.Memberships.AsNoTracking()
+        var members = await db.Memberships.AsNoTracking()
             .Where(m => m.TenantId == actor.TenantId)
-            .OrderByDescending(m => m.Role).ThenBy(m => m.User!.DisplayName)
             .Select(m => new MemberSummary(m.UserId, m.User!.Email ?? "", m.User.DisplayName, m.Role, m.JoinedAt))
             .ToListAsync(ct);
+        // Sorted here, not in SQL: the role column holds the enum's name, so ORDER BY would be alphabetical.
+        return members.OrderByDescending(m => m.Role).ThenBy(m => m.DisplayName, StringComparer.CurrentCulture).ToList();
     }
 
     /// <summary>

@@ -9,7 +9,9 @@ namespace Crm.Web.Api;
 /// </summary>
 public static class ApiEndpoints
 {
-    public static IServiceCollection AddCrmApi(this IServiceCollection services) => services;
+    /// <summary>Enums (roles …) travel as their names both ways: <c>"role": "Viewer"</c>, as the responses write them.</summary>
+    public static IServiceCollection AddCrmApi(this IServiceCollection services)
+        => services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 
     public static void MapCrmApi(this IEndpointRouteBuilder app)
     {

@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using Crm.Testing;
+using Crm.Web.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Crm.Browser.Tests;
+
+/// <summary>
+/// Debian's Chromium driven by Playwright (never <c>playwright install</c>), and the app hosted in-process on a
+/// real Kestrel port per database provider.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+    private readonly ConcurrentDictionary<string, Lazy<Task<RunningApp>>> _apps = new();
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = default!;
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+            throw new InvalidOperationException($"Browser tests need Chromium at {ChromiumPath} (apt-get install chromium).");
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+
+    public Task<RunningApp> AppAsync(string provider)
+        => _apps.GetOrAdd(provider, p => new Lazy<Task<RunningApp>>(async () =>
+        {
+            var factory = new CrmAppFactory(await TestDatabase.GetAsync(p));
+            factory.UseKestrel(0);
+            factory.StartServer();
+            var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return new RunningApp(factory, new Uri(address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1")));
+        })).Value;
+
+    /// <summary>A fresh browser profile (own cookies) on <paramref name="app"/>, in English, desktop size.</summary>
+    public async Task<IBrowserContext> NewContextAsync(RunningApp app, string locale = "en-US")
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = app.BaseAddress.ToString().TrimEnd('/'),
+            Locale = locale,
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+        });
+        context.SetDefaultTimeout(20_000);
+        return context;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        foreach (var app in _apps.Values.Where(a => a.IsValueCreated && a.Value.IsCompletedSuccessfully))
+            await app.Value.Result.Factory.DisposeAsync();
+    }
+}
+
+public sealed record RunningApp(CrmAppFactory Factory, Uri BaseAddress);
+
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "browser";
+}

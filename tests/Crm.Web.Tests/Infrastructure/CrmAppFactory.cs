@@ -1,0 +1,79 @@
+using Crm.Core.Accounts;
+using Crm.Core.Data;
+using Crm.Core.Tenancy;
+using Crm.Testing;
+using Crm.Web.Accounts;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Crm.Web.Tests.Infrastructure;
+
+/// <summary>
+/// The real app (Program) over a test database. The database is passed the way an operator passes it,
+/// as <c>Database:Provider</c> and <c>Database:ConnectionString</c> settings; a test checks Program sees them.
+/// Shared by the HTTP tests (TestServer) and the browser tests (Kestrel on a free port).
+/// </summary>
+public sealed class CrmAppFactory(TestDatabase database) : WebApplicationFactory<Program>
+{
+    public TestDatabase Database => database;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("Database:Provider", database.Provider.ToString());
+        builder.UseSetting("Database:ConnectionString", database.ConnectionString);
+        builder.UseSetting("Demo:Enabled", "false");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Error");
+    }
+
+    /// <summary>A new account with its own workspace, signed up through the app's own service.</summary>
+    public async Task<SignedUp> SignUpAsync(string? workspaceName = null, string culture = "en")
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var slug = TestData.NewSlug();
+        var request = new SignupRequest(TestData.NewEmail(), SignedUp.Password, "Tester " + slug[^4..], workspaceName ?? "Workspace " + slug, slug, culture);
+        var result = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().SignUpAsync(request);
+        if (!result.Succeeded) throw new InvalidOperationException("Sign-up failed: " + result.Errors);
+        return new SignedUp(result.User!, result.Tenant!);
+    }
+
+    /// <summary>A new account that joins <paramref name="tenant"/> with <paramref name="role"/>.</summary>
+    public async Task<ApplicationUser> AddMemberAsync(TenantInfo tenant, MemberRole role)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var (user, errors) = await scope.ServiceProvider.GetRequiredService<WorkspaceService>()
+            .RegisterAsync(TestData.NewEmail(role.ToString().ToLowerInvariant()), SignedUp.Password, role + " person", "en");
+        if (user is null) throw new InvalidOperationException("Register failed: " + errors);
+        await using var db = Services.GetRequiredService<ICrmDbContextFactory>().CreateGlobal();
+        db.Memberships.Add(new TenantMembership { TenantId = tenant.Id, UserId = user.Id, Role = role });
+        await db.SaveChangesAsync();
+        return user;
+    }
+
+    /// <summary>A client with its own cookie jar, not following redirects.</summary>
+    public HttpClient CreateBrowserLikeClient(string acceptLanguage = "en")
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        client.DefaultRequestHeaders.AcceptLanguage.ParseAdd(acceptLanguage);
+        return client;
+    }
+
+    /// <summary>Signs <paramref name="user"/> in the way the interactive login page does: a ticket, then /account/complete-signin.</summary>
+    public async Task<HttpClient> SignedInClientAsync(ApplicationUser user, string acceptLanguage = "en")
+    {
+        var client = CreateBrowserLikeClient(acceptLanguage);
+        var ticket = Services.GetRequiredService<SignInTickets>().Issue(user.Id, remember: false);
+        var response = await client.GetAsync($"/account/complete-signin?ticket={Uri.EscapeDataString(ticket)}&returnUrl=%2Fworkspaces");
+        if (response.StatusCode != System.Net.HttpStatusCode.Redirect || response.Headers.Location?.OriginalString != "/workspaces")
+            throw new InvalidOperationException($"Sign-in did not complete: {(int)response.StatusCode} → {response.Headers.Location}");
+        return client;
+    }
+}
+
+public sealed record SignedUp(ApplicationUser User, TenantInfo Tenant)
+{
+    public const string Password = "secret-123";
+    public string Slug => Tenant.Identifier;
+}
