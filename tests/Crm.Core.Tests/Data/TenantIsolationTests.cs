@@ -90,7 +90,8 @@ public class TenantIsolationTests
     public async Task The_guard_stamps_the_tenant_on_a_new_row(string provider, string entity)
     {
         var (database, type, a, b) = await ArrangeAsync(provider, entity);
-        var row = await TenantEntitySamples.CreateAsync(database, type, Guid.Empty);
+        // Parents (if any) belong to A; the row itself comes without a tenant.
+        var row = await TenantEntitySamples.CreateAsync(database, type, a.Id);
         row.TenantId = Guid.Empty;
 
         await using (var dbA = database.Factory.CreateForTenant(a.Id))

@@ -25,6 +25,7 @@ public class SignupPageTests
                 .AddEntityFrameworkStores<CrmDbContext>().AddErrorDescriber<LocalizedIdentityErrorDescriber>();
             services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
             services.AddSingleton<SignInTickets>();
+            services.AddSingleton(new Crm.Core.Templates.TemplateCatalog(Crm.Core.Templates.TemplateCatalog.DefaultFolder(AppContext.BaseDirectory)));
         });
     }
 

@@ -1,0 +1,69 @@
+using System.Runtime.CompilerServices;
+using Crm.Core.Activities;
+using Crm.Core.Metadata;
+using Crm.Core.Records;
+using Crm.Core.Reports;
+using Crm.Core.Tenancy;
+using Crm.Core.Views;
+
+namespace Crm.Testing;
+
+/// <summary>
+/// Builders for tenant entities that need parent rows (a field needs its entity type, a stage its pipeline, an
+/// activity its record …), registered in <see cref="TenantEntitySamples.Custom"/> when this assembly loads.
+/// The parents are saved for the same tenant; the returned child is new and unsaved.
+/// </summary>
+public static class MetadataSamples
+{
+    [ModuleInitializer]
+    internal static void Register()
+    {
+        var c = TenantEntitySamples.Custom;
+        c[typeof(FieldDefinition)] = async (db, t) => new FieldDefinition { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("f"), Type = "text" };
+        c[typeof(Pipeline)] = async (db, t) => new Pipeline { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("p") };
+        c[typeof(PipelineStage)] = async (db, t) => new PipelineStage { TenantId = t, PipelineId = (await PipelineAsync(db, t)).Id, Key = Key("s") };
+        c[typeof(StatusOption)] = async (db, t) => new StatusOption { TenantId = t, StatusListId = (await StatusListAsync(db, t)).Id, Key = Key("o") };
+        c[typeof(Record)] = async (db, t) => new Record { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Title = "sample" };
+        c[typeof(RecordTransition)] = async (db, t) =>
+        {
+            var r = await RecordAsync(db, t);
+            return new RecordTransition { TenantId = t, RecordId = r.Id, EntityTypeId = r.EntityTypeId, ToId = Guid.CreateVersion7() };
+        };
+        c[typeof(RecordChange)] = async (db, t) => new RecordChange { TenantId = t, RecordId = (await RecordAsync(db, t)).Id };
+        c[typeof(Activity)] = async (db, t) =>
+        {
+            var r = await RecordAsync(db, t);
+            return new Activity { TenantId = t, RecordId = r.Id, EntityTypeId = r.EntityTypeId, Subject = "sample" };
+        };
+        c[typeof(SequenceCounter)] = async (db, t) => new SequenceCounter { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, FieldKey = Key("n") };
+        c[typeof(SavedView)] = async (db, t) => new SavedView { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("v") };
+        c[typeof(ReportDefinition)] = async (db, t) => new ReportDefinition { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("r") };
+        c[typeof(EntityType)] = (_, t) => Task.FromResult<ITenantOwned>(new EntityType { TenantId = t, Key = Key("e"), TitleFieldKey = "name" });
+        c[typeof(StatusList)] = (_, t) => Task.FromResult<ITenantOwned>(new StatusList { TenantId = t, Key = Key("l") });
+        c[typeof(Dashboard)] = (_, t) => Task.FromResult<ITenantOwned>(new Dashboard { TenantId = t, Key = Key("d") });
+        c[typeof(RoleDefinition)] = (_, t) => Task.FromResult<ITenantOwned>(new RoleDefinition { TenantId = t, Key = Key("role") });
+        c[typeof(Crm.Core.Templates.TemplateInstallation)] = (_, t) => Task.FromResult<ITenantOwned>(new Crm.Core.Templates.TemplateInstallation { TenantId = t, TemplateId = Key("tpl"), Version = "1.0.0" });
+    }
+
+    private static string Key(string prefix) => prefix + "_" + Guid.NewGuid().ToString("N")[..12];
+
+    private static async Task<T> SaveAsync<T>(TestDatabase database, Guid tenant, T row) where T : class
+    {
+        await using var db = database.Factory.CreateForTenant(tenant);
+        db.Add(row);
+        await db.SaveChangesAsync();
+        return row;
+    }
+
+    private static Task<EntityType> EntityTypeAsync(TestDatabase db, Guid t)
+        => SaveAsync(db, t, new EntityType { TenantId = t, Key = Key("e"), TitleFieldKey = "name" });
+
+    private static async Task<Pipeline> PipelineAsync(TestDatabase db, Guid t)
+        => await SaveAsync(db, t, new Pipeline { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("p") });
+
+    private static Task<StatusList> StatusListAsync(TestDatabase db, Guid t)
+        => SaveAsync(db, t, new StatusList { TenantId = t, Key = Key("l") });
+
+    private static async Task<Record> RecordAsync(TestDatabase db, Guid t)
+        => await SaveAsync(db, t, new Record { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Title = "sample" });
+}
