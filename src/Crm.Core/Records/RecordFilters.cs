@@ -1,0 +1,298 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Crm.Core.Data;
+using Crm.Core.Fields;
+using Crm.Core.Fields.Types;
+using Crm.Core.Metadata;
+using Crm.Core.Views;
+using Microsoft.EntityFrameworkCore;
+
+namespace Crm.Core.Records;
+
+/// <summary>
+/// Turns <see cref="FilterSpec"/>s and <see cref="SortSpec"/>s into SQL over records: bound fields use the typed,
+/// indexed columns; other fields read the JSON values with <see cref="JsonSql"/>. Shared by lists, boards and
+/// reports, so "owner is me" or "level = A" means the same everywhere. Unknown fields are ignored, never thrown on
+/// (a saved view may outlive a field).
+/// </summary>
+public static class RecordFilters
+{
+    public static IQueryable<Record> Apply(IQueryable<Record> query, EntityMeta entity, IEnumerable<FilterSpec> filters, Guid currentUserId, DateTime utcNow)
+    {
+        foreach (var filter in filters) query = Apply(query, entity, filter, currentUserId, utcNow);
+        return query;
+    }
+
+    /// <summary>Quick search over the title and text fields (case-insensitive, anywhere in the text).</summary>
+    public static IQueryable<Record> Search(IQueryable<Record> query, string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return query;
+        var needle = text.Trim().ToLowerInvariant();
+        return query.Where(r => r.SearchText.Contains(needle));
+    }
+
+    public static IQueryable<Record> Apply(IQueryable<Record> query, EntityMeta entity, FilterSpec filter, Guid currentUserId, DateTime utcNow)
+    {
+        var op = filter.Op;
+        var values = Values(filter.Value, currentUserId, utcNow);
+        var first = values.FirstOrDefault();
+
+        switch (Target(entity, filter.Field))
+        {
+            case Column.Owner:
+                var owners = values.Select(v => Guid.TryParse(v, out var g) ? g : (Guid?)null).Where(g => g is not null).ToList();
+                return op switch
+                {
+                    "empty" => query.Where(r => r.OwnerId == null),
+                    "notEmpty" => query.Where(r => r.OwnerId != null),
+                    "neq" or "nin" => query.Where(r => r.OwnerId == null || !owners.Contains(r.OwnerId)),
+                    _ => query.Where(r => owners.Contains(r.OwnerId)),
+                };
+            case Column.Stage:
+                var stages = entity.AllPipelines.SelectMany(p => p.AllStages).Where(s => values.Contains(s.Key) || values.Contains(s.Id.ToString())).Select(s => (Guid?)s.Id).ToList();
+                return op switch
+                {
+                    "empty" => query.Where(r => r.StageId == null),
+                    "notEmpty" => query.Where(r => r.StageId != null),
+                    "neq" or "nin" => query.Where(r => r.StageId == null || !stages.Contains(r.StageId)),
+                    _ => query.Where(r => stages.Contains(r.StageId)),
+                };
+            case Column.Status:
+                var list = entity.Owner.StatusList(entity.StatusField?.Settings.StatusList);
+                // A value may name a status or a whole status group ("at_risk").
+                var statuses = list?.AllOptions.Where(o => values.Contains(o.Key) || (o.GroupKey is not null && values.Contains(o.GroupKey))).Select(o => (Guid?)o.Id).ToList() ?? [];
+                return op switch
+                {
+                    "empty" => query.Where(r => r.StatusOptionId == null),
+                    "notEmpty" => query.Where(r => r.StatusOptionId != null),
+                    "neq" or "nin" => query.Where(r => r.StatusOptionId == null || !statuses.Contains(r.StatusOptionId)),
+                    _ => query.Where(r => statuses.Contains(r.StatusOptionId)),
+                };
+            case Column.Amount:
+                return Numeric(query, r => r.Amount, op, values);
+            case Column.CloseDate:
+                var dates = values.Select(v => DateOnly.TryParseExact(v, DateField.Format, CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : (DateOnly?)null).ToList();
+                var d0 = dates.FirstOrDefault();
+                var d1 = dates.Skip(1).FirstOrDefault();
+                return op switch
+                {
+                    "empty" => query.Where(r => r.CloseDate == null),
+                    "notEmpty" => query.Where(r => r.CloseDate != null),
+                    "eq" => query.Where(r => r.CloseDate == d0),
+                    "neq" => query.Where(r => r.CloseDate != d0),
+                    "gt" => query.Where(r => r.CloseDate > d0),
+                    "gte" => query.Where(r => r.CloseDate >= d0),
+                    "lt" => query.Where(r => r.CloseDate < d0),
+                    "lte" => query.Where(r => r.CloseDate <= d0),
+                    "between" => query.Where(r => r.CloseDate >= d0 && r.CloseDate <= d1),
+                    _ => query,
+                };
+            case Column.CreatedAt:
+                return Instant(query, op, values, created: true);
+            case Column.UpdatedAt:
+                return Instant(query, op, values, created: false);
+            case Column.Title:
+                return Text(query, r => r.Title, op, values);
+        }
+
+        var field = entity.Field(filter.Field);
+        if (field is null) return query;
+        var key = field.Key;
+        var type = FieldTypeRegistry.Get(field.Type);
+        switch (type.ValueKind)
+        {
+            case FieldValueKind.Number:
+                var numbers = values.Select(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n : (double?)null).ToList();
+                var n0 = numbers.FirstOrDefault();
+                var n1 = numbers.Skip(1).FirstOrDefault();
+                return op switch
+                {
+                    "empty" => query.Where(r => JsonSql.Number(r.Values, EF.Constant(key)) == null),
+                    "notEmpty" => query.Where(r => JsonSql.Number(r.Values, EF.Constant(key)) != null),
+                    "eq" => query.Where(r => JsonSql.Number(r.Values, EF.Constant(key)) == n0),
+                    "neq" => query.Where(r => JsonSql.Number(r.Values, EF.Constant(key)) != n0 || JsonSql.Number(r.Values, EF.Constant(key)) == null),
+                    "gt" => query.Where(r => JsonSql.Number(r.Values, EF.Constant(key)) > n0),
+                    "gte" => query.Where(r => JsonSql.Number(r.Values, EF.Constant(key)) >= n0),
+                    "lt" => query.Where(r => JsonSql.Number(r.Values, EF.Constant(key)) < n0),
+                    "lte" => query.Where(r => JsonSql.Number(r.Values, EF.Constant(key)) <= n0),
+                    "between" => query.Where(r => JsonSql.Number(r.Values, EF.Constant(key)) >= n0 && JsonSql.Number(r.Values, EF.Constant(key)) <= n1),
+                    _ => query,
+                };
+            case FieldValueKind.Boolean:
+                // SQLite's json_extract gives 1/0, PostgreSQL's ->> gives true/false.
+                string[] truthy = ["true", "1"];
+                var wantTrue = first is "true" or "1" or "yes";
+                return op switch
+                {
+                    "empty" => query.Where(r => JsonSql.Text(r.Values, EF.Constant(key)) == null),
+                    "notEmpty" => query.Where(r => JsonSql.Text(r.Values, EF.Constant(key)) != null),
+                    _ when wantTrue == (op != "neq") => query.Where(r => truthy.Contains(JsonSql.Text(r.Values, EF.Constant(key)))),
+                    _ => query.Where(r => JsonSql.Text(r.Values, EF.Constant(key)) == null || !truthy.Contains(JsonSql.Text(r.Values, EF.Constant(key)))),
+                };
+            case FieldValueKind.Choices:
+                // A JSON array of keys: match a key with its quotes, so "a" never matches "ab".
+                var patterns = values.Select(v => "\"" + v + "\"").ToList();
+                var p0 = patterns.FirstOrDefault() ?? "\"\"";
+                return op switch
+                {
+                    "empty" => query.Where(r => JsonSql.Text(r.Values, EF.Constant(key)) == null),
+                    "notEmpty" => query.Where(r => JsonSql.Text(r.Values, EF.Constant(key)) != null),
+                    "neq" or "nin" => query.Where(r => JsonSql.Text(r.Values, EF.Constant(key)) == null || !JsonSql.Text(r.Values, EF.Constant(key))!.Contains(p0)),
+                    _ => query.Where(r => JsonSql.Text(r.Values, EF.Constant(key))!.Contains(p0)),
+                };
+            default:
+                return Text(query, r => JsonSql.Text(r.Values, EF.Constant(key)), op, values);
+        }
+    }
+
+    private enum Column { None, Owner, Stage, Status, Amount, CloseDate, CreatedAt, UpdatedAt, Title }
+
+    private static Column Target(EntityMeta entity, string field) => field switch
+    {
+        "$owner" => Column.Owner,
+        "$stage" => Column.Stage,
+        "$status" => Column.Status,
+        "$createdAt" => Column.CreatedAt,
+        "$updatedAt" => Column.UpdatedAt,
+        "$title" => Column.Title,
+        _ when field == entity.Entity.OwnerFieldKey => Column.Owner,
+        _ when field == entity.Entity.StageFieldKey => Column.Stage,
+        _ when field == entity.Entity.StatusFieldKey => Column.Status,
+        _ when field == entity.Entity.AmountFieldKey && entity.AmountField?.Type != "formula" => Column.Amount,
+        _ when field == entity.Entity.CloseDateFieldKey => Column.CloseDate,
+        _ => Column.None,
+    };
+
+    /// <summary>The filter's value(s) as strings, with "$me" and "$today±N" resolved.</summary>
+    private static List<string> Values(JsonNode? value, Guid me, DateTime utcNow)
+    {
+        IEnumerable<JsonNode?> nodes = value is JsonArray a ? a : [value];
+        return nodes.Where(n => n is not null).Select(n =>
+        {
+            var s = n is JsonValue v && v.TryGetValue<string>(out var str) ? str : n!.ToJsonString();
+            if (s == "$me") return me.ToString();
+            if (s.StartsWith("$today", StringComparison.Ordinal))
+            {
+                var rest = s["$today".Length..];
+                var days = rest.Length == 0 ? 0 : double.TryParse(rest, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0;
+                return DateOnly.FromDateTime(utcNow.AddDays(days)).ToString(DateField.Format, CultureInfo.InvariantCulture);
+            }
+            return s;
+        }).ToList();
+    }
+
+    private static IQueryable<Record> Text(IQueryable<Record> query, System.Linq.Expressions.Expression<Func<Record, string?>> selector, string op, List<string> values)
+    {
+        var v0 = values.FirstOrDefault() ?? "";
+        var v1 = values.Skip(1).FirstOrDefault() ?? "";
+        var lower = v0.ToLowerInvariant();
+        return op switch
+        {
+            "empty" => query.Where(Compose(selector, s => s == null || s == "")),
+            "notEmpty" => query.Where(Compose(selector, s => s != null && s != "")),
+            "eq" => query.Where(Compose(selector, s => s == v0)),
+            "neq" => query.Where(Compose(selector, s => s == null || s != v0)),
+            "in" => query.Where(Compose(selector, s => values.Contains(s!))),
+            "nin" => query.Where(Compose(selector, s => s == null || !values.Contains(s))),
+            "contains" => query.Where(Compose(selector, s => s != null && s.ToLower().Contains(lower))),
+            "gt" => query.Where(Compose(selector, s => string.Compare(s, v0) > 0)),
+            "gte" => query.Where(Compose(selector, s => string.Compare(s, v0) >= 0)),
+            "lt" => query.Where(Compose(selector, s => string.Compare(s, v0) < 0)),
+            "lte" => query.Where(Compose(selector, s => string.Compare(s, v0) <= 0)),
+            "between" => query.Where(Compose(selector, s => string.Compare(s, v0) >= 0 && string.Compare(s, v1) <= 0)),
+            _ => query,
+        };
+    }
+
+    private static IQueryable<Record> Numeric(IQueryable<Record> query, System.Linq.Expressions.Expression<Func<Record, decimal?>> selector, string op, List<string> values)
+    {
+        var numbers = values.Select(v => decimal.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n : (decimal?)null).ToList();
+        var n0 = numbers.FirstOrDefault();
+        var n1 = numbers.Skip(1).FirstOrDefault();
+        return op switch
+        {
+            "empty" => query.Where(Compose(selector, x => x == null)),
+            "notEmpty" => query.Where(Compose(selector, x => x != null)),
+            "eq" => query.Where(Compose(selector, x => x == n0)),
+            "neq" => query.Where(Compose(selector, x => x == null || x != n0)),
+            "gt" => query.Where(Compose(selector, x => x > n0)),
+            "gte" => query.Where(Compose(selector, x => x >= n0)),
+            "lt" => query.Where(Compose(selector, x => x < n0)),
+            "lte" => query.Where(Compose(selector, x => x <= n0)),
+            "between" => query.Where(Compose(selector, x => x >= n0 && x <= n1)),
+            _ => query,
+        };
+    }
+
+    private static IQueryable<Record> Instant(IQueryable<Record> query, string op, List<string> values, bool created)
+    {
+        var instants = values.Select(v => DateTime.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var d) ? DateTime.SpecifyKind(d, DateTimeKind.Utc) : (DateTime?)null).ToList();
+        var t0 = instants.FirstOrDefault() ?? DateTime.MinValue;
+        var t1 = instants.Skip(1).FirstOrDefault() ?? DateTime.MaxValue;
+        // A date-only bound ("2026-11-30") includes that whole day.
+        if (values.Count > 1 && values[1].Length == 10) t1 = t1.AddDays(1).AddTicks(-1);
+        System.Linq.Expressions.Expression<Func<Record, DateTime>> at = created ? r => r.CreatedAt : r => r.UpdatedAt;
+        return op switch
+        {
+            "gt" => query.Where(Compose(at, x => x > t0)),
+            "gte" => query.Where(Compose(at, x => x >= t0)),
+            "lt" => query.Where(Compose(at, x => x < t0)),
+            "lte" => query.Where(Compose(at, x => x <= t0)),
+            "between" => query.Where(Compose(at, x => x >= t0 && x <= t1)),
+            _ => query,
+        };
+    }
+
+    /// <summary>Sorts by fields (bound ones by column, others by JSON value), then by id so paging is stable.</summary>
+    public static IQueryable<Record> Sort(IQueryable<Record> query, EntityMeta entity, IReadOnlyList<SortSpec> sort)
+    {
+        IOrderedQueryable<Record>? ordered = null;
+        foreach (var s in sort)
+        {
+            ordered = SortBy(ordered, query, entity, s);
+        }
+        ordered ??= query.OrderByDescending(r => r.UpdatedAt);
+        return ordered.ThenBy(r => r.Id);
+    }
+
+    private static IOrderedQueryable<Record> SortBy(IOrderedQueryable<Record>? ordered, IQueryable<Record> query, EntityMeta entity, SortSpec s)
+    {
+        IOrderedQueryable<Record> By<T>(System.Linq.Expressions.Expression<Func<Record, T>> key) => ordered is null
+            ? (s.Descending ? query.OrderByDescending(key) : query.OrderBy(key))
+            : (s.Descending ? ordered.ThenByDescending(key) : ordered.ThenBy(key));
+
+        switch (Target(entity, s.Field))
+        {
+            case Column.Owner: return By(r => r.OwnerId);
+            case Column.Stage:
+                // Stages sort by their order in the pipeline, not by id: map ids to positions.
+                var order = entity.AllPipelines.SelectMany(p => p.AllStages).ToList();
+                var ids = order.Select(x => (Guid?)x.Id).ToList();
+                return ids.Count == 0 ? By(r => r.StageId) : By(r => ids.IndexOf(r.StageId));
+            case Column.Status: return By(r => r.StatusOptionId);
+            case Column.Amount: return By(r => r.Amount);
+            case Column.CloseDate: return By(r => r.CloseDate);
+            case Column.CreatedAt: return By(r => r.CreatedAt);
+            case Column.UpdatedAt: return By(r => r.UpdatedAt);
+            case Column.Title: return By(r => r.Title);
+        }
+        var field = entity.Field(s.Field);
+        if (field is null) return ordered ?? query.OrderBy(r => r.Title);
+        var key = field.Key;
+        return FieldTypeRegistry.Get(field.Type).ValueKind == FieldValueKind.Number
+            ? By(r => JsonSql.Number(r.Values, EF.Constant(key)))
+            : By(r => JsonSql.Text(r.Values, EF.Constant(key)));
+    }
+
+    private static System.Linq.Expressions.Expression<Func<Record, bool>> Compose<T>(
+        System.Linq.Expressions.Expression<Func<Record, T>> selector, System.Linq.Expressions.Expression<Func<T, bool>> predicate)
+    {
+        var body = new Replace(predicate.Parameters[0], selector.Body).Visit(predicate.Body)!;
+        return System.Linq.Expressions.Expression.Lambda<Func<Record, bool>>(body, selector.Parameters);
+    }
+
+    private sealed class Replace(System.Linq.Expressions.ParameterExpression from, System.Linq.Expressions.Expression to) : System.Linq.Expressions.ExpressionVisitor
+    {
+        protected override System.Linq.Expressions.Expression VisitParameter(System.Linq.Expressions.ParameterExpression node) => node == from ? to : base.VisitParameter(node);
+    }
+}
