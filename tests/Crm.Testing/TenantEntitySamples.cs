@@ -90,6 +90,14 @@ public static class TenantEntitySamples
         => (Task<int>)typeof(TenantEntitySamples).GetMethod(nameof(ExecuteDeleteCore), BindingFlags.NonPublic | BindingFlags.Static)!
             .MakeGenericMethod(entityType.ClrType).Invoke(null, [db, entityType, row])!;
 
+    /// <summary>Rows that <paramref name="sql"/> (a full SELECT of the entity's table) returns through <c>FromSqlRaw</c>, filters off.</summary>
+    public static Task<int> CountFromSqlAsync(CrmDbContext db, IEntityType entityType, string sql, params object[] parameters)
+        => (Task<int>)typeof(TenantEntitySamples).GetMethod(nameof(CountFromSqlCore), BindingFlags.NonPublic | BindingFlags.Static)!
+            .MakeGenericMethod(entityType.ClrType).Invoke(null, [db, sql, parameters])!;
+
+    private static Task<int> CountFromSqlCore<T>(CrmDbContext db, string sql, object[] parameters) where T : class
+        => db.Set<T>().FromSqlRaw(sql, parameters).IgnoreQueryFilters().CountAsync();
+
     private static Task<int> CountByKeyCore<T>(CrmDbContext db, IEntityType entityType, object row, bool ignoreFilters) where T : class
     {
         IQueryable<T> query = db.Set<T>();

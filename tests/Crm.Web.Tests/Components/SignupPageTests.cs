@@ -130,7 +130,7 @@ public class SignupPageTests
         cut.WaitForAssertion(() => Assert.Contains("complete-signin", nav.Uri), TimeSpan.FromSeconds(5));
         Assert.Contains(Uri.EscapeDataString($"/t/{slug}"), nav.Uri);
         await using var db = database.Factory.CreateGlobal();
-        Assert.Equal("Quick Typist", Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions
-            .SingleAsync(db.Tenants, t => t.Identifier == slug).Result.Name);
+        var tenant = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Tenants, t => t.Identifier == slug);
+        Assert.Equal("Quick Typist", tenant.Name);
     }
 }

@@ -29,22 +29,22 @@ public sealed class CrmAppFactory(TestDatabase database) : WebApplicationFactory
     }
 
     /// <summary>A new account with its own workspace, signed up through the app's own service.</summary>
-    public async Task<SignedUp> SignUpAsync(string? workspaceName = null, string culture = "en")
+    public async Task<SignedUp> SignUpAsync(string? workspaceName = null, string culture = "en", string? email = null, string? displayName = null)
     {
         await using var scope = Services.CreateAsyncScope();
         var slug = TestData.NewSlug();
-        var request = new SignupRequest(TestData.NewEmail(), SignedUp.Password, "Tester " + slug[^4..], workspaceName ?? "Workspace " + slug, slug, culture);
+        var request = new SignupRequest(email ?? TestData.NewEmail(), SignedUp.Password, displayName ?? "Tester " + slug[^4..], workspaceName ?? "Workspace " + slug, slug, culture);
         var result = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().SignUpAsync(request);
         if (!result.Succeeded) throw new InvalidOperationException("Sign-up failed: " + result.Errors);
         return new SignedUp(result.User!, result.Tenant!);
     }
 
     /// <summary>A new account that joins <paramref name="tenant"/> with <paramref name="role"/>.</summary>
-    public async Task<ApplicationUser> AddMemberAsync(TenantInfo tenant, MemberRole role)
+    public async Task<ApplicationUser> AddMemberAsync(TenantInfo tenant, MemberRole role, string? email = null, string? displayName = null)
     {
         await using var scope = Services.CreateAsyncScope();
         var (user, errors) = await scope.ServiceProvider.GetRequiredService<WorkspaceService>()
-            .RegisterAsync(TestData.NewEmail(role.ToString().ToLowerInvariant()), SignedUp.Password, role + " person", "en");
+            .RegisterAsync(email ?? TestData.NewEmail(role.ToString().ToLowerInvariant()), SignedUp.Password, displayName ?? role + " person", "en");
         if (user is null) throw new InvalidOperationException("Register failed: " + errors);
         await using var db = Services.GetRequiredService<ICrmDbContextFactory>().CreateGlobal();
         db.Memberships.Add(new TenantMembership { TenantId = tenant.Id, UserId = user.Id, Role = role });
