@@ -1,4 +1,5 @@
 using Crm.Core.Accounts;
+using Crm.Core.Boards;
 using Crm.Core.Data;
 using Crm.Core.Metadata;
 using Crm.Core.Records;
@@ -50,6 +51,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<RecordValidator>();
         services.AddSingleton<TemplateInstaller>();
         services.AddSingleton<TemplateExporter>();
+        services.AddSingleton<BoardService>();
+        services.AddSingleton<BoardViews>();
         return services;
     }
 }

@@ -1,0 +1,349 @@
+using System.Linq.Expressions;
+using System.Text.Json.Nodes;
+using Crm.Core.Accounts;
+using Crm.Core.Activities;
+using Crm.Core.Data;
+using Crm.Core.Metadata;
+using Crm.Core.Records;
+using Crm.Core.Resources;
+using Crm.Core.Security;
+using Crm.Core.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
+
+namespace Crm.Core.Boards;
+
+/// <summary>
+/// The Kanban query and the card move. A board load is a handful of statements on one connection: one GROUP BY for
+/// every column's count, amount sum and probability-weighted sum (stages joined for their probability), one
+/// UNION ALL of "first N cards by rank" per column (each an index range scan on
+/// (tenant, entity type, pipeline, stage, rank) for stage boards), overdue tasks of the loaded cards and the names
+/// they show. Records are never loaded into memory to be counted or summed.
+/// </summary>
+public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordService records, IStringLocalizer<CoreStrings> t, TimeProvider clock)
+{
+    public const int DefaultPageSize = 50;
+
+    /// <summary>
+    /// Loads the board: totals of every column and cards of <paramref name="columns"/> (all when null), each
+    /// column's first <see cref="BoardRequest.PageSize"/> cards or the number given in <paramref name="takes"/>.
+    /// Columns not in <paramref name="columns"/> come back with their totals and no cards. Null when the entity type
+    /// is unknown or has no field to group by.
+    /// </summary>
+    public async Task<BoardData?> LoadAsync(Actor actor, BoardRequest request, IReadOnlyCollection<string>? columns = null,
+        IReadOnlyDictionary<string, int>? takes = null, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        await db.Database.OpenConnectionAsync(ct); // one connection (and one tenant session setting) for every statement
+        var metadata = await metadataStore.GetAsync(db, ct);
+        if (metadata.Entity(request.EntityKey) is not { Entity.IsArchived: false } entity) return null;
+        if (BoardLayout.Resolve(entity, request.GroupBy, request.Pipeline) is not { } layout) return null;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var query = Filtered(db, layout, request, actor, now);
+
+        var totals = await TotalsAsync(db, query, layout, ct);
+        var shown = layout.Columns.Where(c => (!c.IsArchived && !c.IsNoValue) || totals.ContainsKey(c.Key)).ToList();
+
+        var pages = new List<IQueryable<CardRow>>();
+        foreach (var column in shown)
+        {
+            if (columns is not null && !columns.Contains(column.Key)) continue;
+            if (!totals.TryGetValue(column.Key, out var total) || total.Count == 0) continue;
+            var take = Math.Max(1, takes?.GetValueOrDefault(column.Key) is > 0 and var n ? n : request.PageSize);
+            pages.Add(Page(query, layout, column, 0, take));
+        }
+        var rows = pages.Count == 0 ? [] : await pages.Aggregate((a, b) => a.Concat(b)).ToListAsync(ct);
+        var cards = await CardsAsync(db, layout, rows, now, ct);
+        var names = await NamesAsync(db, actor, layout, request, cards, ct);
+
+        var byColumn = cards.ToLookup(c => c.ColumnKey);
+        var data = shown.Select(c =>
+        {
+            var total = totals.GetValueOrDefault(c.Key) ?? new Totals(0, null, null);
+            return new BoardColumnData(c, total.Count, total.Sum, total.Weighted, byColumn[c.Key].OrderBy(x => x.Rank).ThenBy(x => x.Id).ToList());
+        }).ToList();
+        return new BoardData(layout, data, names);
+    }
+
+    /// <summary>The next cards of one column ("load more" and scrolling), after the <paramref name="skip"/> already shown.</summary>
+    public async Task<BoardPage> LoadMoreAsync(Actor actor, BoardRequest request, string columnKey, int skip, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        await db.Database.OpenConnectionAsync(ct);
+        var metadata = await metadataStore.GetAsync(db, ct);
+        if (metadata.Entity(request.EntityKey) is not { } entity || BoardLayout.Resolve(entity, request.GroupBy, request.Pipeline) is not { } layout
+            || layout.Column(columnKey) is not { } column)
+            return new BoardPage([], new Dictionary<Guid, string>());
+        var now = clock.GetUtcNow().UtcDateTime;
+        var rows = await Page(Filtered(db, layout, request, actor, now), layout, column, Math.Max(0, skip), request.PageSize).ToListAsync(ct);
+        var cards = await CardsAsync(db, layout, rows, now, ct);
+        return new BoardPage(cards.OrderBy(c => c.Rank).ThenBy(c => c.Id).ToList(), await NamesAsync(db, actor, layout, request, cards, ct));
+    }
+
+    /// <summary>The column a record is in on this board now (null when it is not on it: other pipeline, filtered out, deleted).</summary>
+    public async Task<string?> ColumnOfAsync(Actor actor, BoardRequest request, Guid recordId, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var metadata = await metadataStore.GetAsync(db, ct);
+        if (metadata.Entity(request.EntityKey) is not { } entity || BoardLayout.Resolve(entity, request.GroupBy, request.Pipeline) is not { } layout) return null;
+        var row = await Filtered(db, layout, request, actor, clock.GetUtcNow().UtcDateTime).Where(r => r.Id == recordId)
+            .Select(r => new { r.StageId, r.StatusOptionId, r.Values }).FirstOrDefaultAsync(ct);
+        return row is null ? null : ColumnKey(layout, row.StageId, row.StatusOptionId, RecordWriter.ParseValues(row.Values));
+    }
+
+    /// <summary>
+    /// Moves a card: the group field takes the target column's value (plus the final amount for a won stage, the
+    /// lost reason for a lost one) and the rank goes between the new neighbours, through <see cref="RecordService"/>
+    /// with the version the card showed. A record changed meanwhile comes back as a conflict with its current state;
+    /// nothing is overwritten.
+    /// </summary>
+    public async Task<BoardMoveResult> MoveAsync(Actor actor, BoardMove move, CancellationToken ct = default)
+    {
+        actor.Require(MemberRole.Member);
+        var metadata = await metadataStore.GetAsync(actor.TenantId, ct);
+        if (metadata.Entity(move.Board.EntityKey) is not { } entity || BoardLayout.Resolve(entity, move.Board.GroupBy, move.Board.Pipeline) is not { } layout
+            || layout.Column(move.ToColumn) is not { } column)
+            return BoardMoveResult.Fail(BoardMoveOutcome.Invalid, RecordWriter.RecordErrorKey, t["Board.UnknownColumn", move.ToColumn]);
+
+        var values = new JsonObject { [layout.GroupField.Key] = column.IsNoValue ? null : JsonValue.Create(column.Key) };
+        if (column.IsWon && entity.AmountField is { } amountField)
+        {
+            if (move.WonAmount is not { } amount) return BoardMoveResult.Fail(BoardMoveOutcome.NeedsAmount, amountField.Key, t["Validation.Required", amountField.Label.Get()]);
+            values[amountField.Key] = JsonValue.Create(amount);
+        }
+        if (column.IsLost && entity.LostReasonField is { } reasonField)
+        {
+            if (string.IsNullOrWhiteSpace(move.LostReason)) return BoardMoveResult.Fail(BoardMoveOutcome.NeedsLostReason, reasonField.Key, t["Validation.Required", reasonField.Label.Get()]);
+            values[reasonField.Key] = JsonValue.Create(move.LostReason);
+        }
+
+        double rank;
+        await using (var db = factory.CreateForTenant(actor.TenantId))
+        {
+            var ids = new[] { move.AfterId, move.BeforeId, (Guid?)move.RecordId }.Where(i => i is not null).Select(i => i!.Value).ToList();
+            var ranks = await db.Records.AsNoTracking().Where(r => ids.Contains(r.Id)).Select(r => new { r.Id, r.Rank }).ToDictionaryAsync(r => r.Id, r => r.Rank, ct);
+            if (!ranks.TryGetValue(move.RecordId, out var current))
+                return BoardMoveResult.Fail(BoardMoveOutcome.NotFound, RecordWriter.RecordErrorKey, t["Record.NotFound"]);
+            double? Rank(Guid? id) => id is { } g && g != move.RecordId && ranks.TryGetValue(g, out var r) ? r : null;
+            rank = BoardRanks.Between(Rank(move.AfterId), Rank(move.BeforeId), current);
+        }
+
+        var input = new RecordInput(values) { ExpectedVersion = move.ExpectedVersion, Rank = rank, Pipeline = layout.Pipeline?.Key };
+        var result = await records.UpdateAsync(actor, move.RecordId, input, ct);
+        if (result.Succeeded) return new BoardMoveResult(BoardMoveOutcome.Moved, result.Errors, result.Record);
+        if (result.Conflict is not null) return new BoardMoveResult(BoardMoveOutcome.Conflict, result.Errors, result.Conflict);
+        return new BoardMoveResult(result.NotFound ? BoardMoveOutcome.NotFound : BoardMoveOutcome.Invalid, result.Errors);
+    }
+
+    /// <summary>The values a record created in <paramref name="columnKey"/> starts with (defaults plus the column's value).</summary>
+    public static JsonObject NewRecordValues(BoardLayout layout, string columnKey, Guid userId, DateTime utcNow)
+    {
+        var values = RecordDefaults.For(layout.Entity, userId, utcNow, layout.Pipeline);
+        if (layout.Column(columnKey) is { IsNoValue: false } column) values[layout.GroupField.Key] = column.Key;
+        else values.Remove(layout.GroupField.Key);
+        return values;
+    }
+
+    // ---- query parts -------------------------------------------------------------------------------------------
+
+    private static IQueryable<Record> Filtered(CrmDbContext db, BoardLayout layout, BoardRequest request, Actor actor, DateTime now)
+    {
+        var entityId = layout.Entity.Entity.Id;
+        var query = db.Records.AsNoTracking().Where(r => r.EntityTypeId == entityId);
+        if (layout.Kind == BoardGroupKind.Stage)
+        {
+            var pipelineId = layout.Pipeline!.Pipeline.Id;
+            query = query.Where(r => r.PipelineId == pipelineId);
+        }
+        query = RecordFilters.Apply(query, layout.Entity, request.AllFilters(), actor.UserId, now);
+        return RecordFilters.Search(query, request.Search);
+    }
+
+    private sealed record Totals(int Count, decimal? Sum, decimal? Weighted);
+
+    /// <summary>Per column: count, sum of amounts and sum of amount × stage probability / 100, in one GROUP BY.</summary>
+    private static async Task<Dictionary<string, Totals>> TotalsAsync(CrmDbContext db, IQueryable<Record> query, BoardLayout layout, CancellationToken ct)
+    {
+        var stages = db.Stages.AsNoTracking();
+        var joined = query.LeftJoin(stages, r => r.StageId, s => (Guid?)s.Id, (r, s) => new AmountRow { R = r, Probability = s == null ? 0 : s.Probability });
+        var result = new Dictionary<string, Totals>();
+        void Add(string key, int count, decimal? sum, decimal? weighted)
+        {
+            var old = result.GetValueOrDefault(key) ?? new Totals(0, null, null);
+            result[key] = new Totals(old.Count + count, Plus(old.Sum, sum), Plus(old.Weighted, weighted));
+        }
+        switch (layout.Kind)
+        {
+            case BoardGroupKind.Stage:
+                foreach (var g in await joined.GroupBy(x => x.R.StageId)
+                             .Select(g => new { g.Key, Count = g.Count(), Sum = g.Sum(x => x.R.Amount), Weighted = g.Sum(x => x.R.Amount * x.Probability) })
+                             .ToListAsync(ct))
+                    if (layout.Columns.FirstOrDefault(c => c.Id == g.Key) is { } column) Add(column.Key, g.Count, g.Sum, g.Weighted / 100m);
+                break;
+            case BoardGroupKind.Status:
+                foreach (var g in await joined.GroupBy(x => x.R.StatusOptionId)
+                             .Select(g => new { g.Key, Count = g.Count(), Sum = g.Sum(x => x.R.Amount), Weighted = g.Sum(x => x.R.Amount * x.Probability) })
+                             .ToListAsync(ct))
+                    Add(layout.Columns.FirstOrDefault(c => c.Id == g.Key && !c.IsNoValue)?.Key ?? BoardLayout.NoValueKey, g.Count, g.Sum, g.Weighted / 100m);
+                break;
+            default:
+                var key = layout.GroupField.Key;
+                foreach (var g in await joined.GroupBy(x => JsonSql.Text(x.R.Values, EF.Constant(key)))
+                             .Select(g => new { g.Key, Count = g.Count(), Sum = g.Sum(x => x.R.Amount), Weighted = g.Sum(x => x.R.Amount * x.Probability) })
+                             .ToListAsync(ct))
+                    Add(layout.Columns.FirstOrDefault(c => c.Key == g.Key && !c.IsNoValue)?.Key ?? BoardLayout.NoValueKey, g.Count, g.Sum, g.Weighted / 100m);
+                break;
+        }
+        if (layout.Entity.AmountField is null)
+            foreach (var k in result.Keys.ToList()) result[k] = result[k] with { Sum = null, Weighted = null };
+        return result;
+    }
+
+    private static decimal? Plus(decimal? a, decimal? b) => a is null ? b : b is null ? a : a + b;
+
+    private sealed class AmountRow
+    {
+        public Record R { get; init; } = default!;
+        public int Probability { get; init; }
+    }
+
+    private sealed class CardRow
+    {
+        public Guid Id { get; init; }
+        public string Title { get; init; } = "";
+        public Guid? OwnerId { get; init; }
+        public decimal? Amount { get; init; }
+        public DateOnly? CloseDate { get; init; }
+        public Guid? StageId { get; init; }
+        public Guid? StatusOptionId { get; init; }
+        public string Values { get; init; } = "{}";
+        public double Rank { get; init; }
+        public long Version { get; init; }
+        public DateTime? StageEnteredAt { get; init; }
+    }
+
+    /// <summary>A column's cards in rank order: the index on (…, stage, rank) serves stage boards directly.</summary>
+    private static IQueryable<CardRow> Page(IQueryable<Record> query, BoardLayout layout, BoardColumnDef column, int skip, int take)
+    {
+        var page = query.Where(InColumn(layout, column)).OrderBy(r => r.Rank).ThenBy(r => r.Id).AsQueryable();
+        if (skip > 0) page = page.Skip(skip);
+        return page.Take(take).Select(r => new CardRow
+        {
+            Id = r.Id, Title = r.Title, OwnerId = r.OwnerId, Amount = r.Amount, CloseDate = r.CloseDate, StageId = r.StageId,
+            StatusOptionId = r.StatusOptionId, Values = r.Values, Rank = r.Rank, Version = r.Version, StageEnteredAt = r.StageEnteredAt,
+        });
+    }
+
+    private static Expression<Func<Record, bool>> InColumn(BoardLayout layout, BoardColumnDef column)
+    {
+        switch (layout.Kind)
+        {
+            case BoardGroupKind.Stage:
+                var stageId = column.Id;
+                return r => r.StageId == stageId;
+            case BoardGroupKind.Status:
+                if (!column.IsNoValue)
+                {
+                    var optionId = column.Id;
+                    return r => r.StatusOptionId == optionId;
+                }
+                var known = layout.Columns.Where(c => !c.IsNoValue).Select(c => c.Id).ToList();
+                return r => r.StatusOptionId == null || !known.Contains(r.StatusOptionId);
+            default:
+                var key = layout.GroupField.Key;
+                if (!column.IsNoValue)
+                {
+                    var option = column.Key;
+                    return r => JsonSql.Text(r.Values, EF.Constant(key)) == option;
+                }
+                var keys = layout.Columns.Where(c => !c.IsNoValue).Select(c => c.Key).ToList();
+                return r => JsonSql.Text(r.Values, EF.Constant(key)) == null || !keys.Contains(JsonSql.Text(r.Values, EF.Constant(key))!);
+        }
+    }
+
+    private static string ColumnKey(BoardLayout layout, Guid? stageId, Guid? statusOptionId, JsonObject values) => layout.Kind switch
+    {
+        BoardGroupKind.Stage => layout.Columns.FirstOrDefault(c => c.Id == stageId)?.Key ?? BoardLayout.NoValueKey,
+        BoardGroupKind.Status => layout.Columns.FirstOrDefault(c => c.Id == statusOptionId && !c.IsNoValue)?.Key ?? BoardLayout.NoValueKey,
+        _ => values[layout.GroupField.Key] is JsonValue v && v.TryGetValue<string>(out var k) && layout.Column(k) is { IsNoValue: false } ? k : BoardLayout.NoValueKey,
+    };
+
+    private static async Task<List<BoardCard>> CardsAsync(CrmDbContext db, BoardLayout layout, List<CardRow> rows, DateTime now, CancellationToken ct)
+    {
+        if (rows.Count == 0) return [];
+        var ids = rows.Select(r => r.Id).ToList();
+        var overdue = await db.Activities.AsNoTracking()
+            .Where(a => ids.Contains(a.RecordId) && a.Kind == ActivityKind.Task && a.CompletedAt == null && a.DueAt != null && a.DueAt < now)
+            .GroupBy(a => a.RecordId).Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(x => x.Key, x => x.Count, ct);
+        var metadata = layout.Entity.Owner;
+        return rows.Select(r =>
+        {
+            var values = RecordWriter.ParseValues(r.Values);
+            var stage = r.StageId is { } sid ? metadata.Stage(sid)?.Stage : null;
+            int? days = stage is not null && r.StageEnteredAt is { } entered ? (int)Math.Floor((now - entered).TotalDays) : null;
+            var stale = stage is { Kind: StageKind.Open, StaleAfterDays: { } limit } && days > limit;
+            return new BoardCard(r.Id, r.Title, ColumnKey(layout, r.StageId, r.StatusOptionId, values), r.Rank, r.Version, r.OwnerId, r.Amount,
+                r.CloseDate, r.StageId, values, days, stale, overdue.GetValueOrDefault(r.Id));
+        }).ToList();
+    }
+
+    /// <summary>Display names of the owners and of the members and records the card fields point at (two queries at most).</summary>
+    private static async Task<IReadOnlyDictionary<Guid, string>> NamesAsync(CrmDbContext db, Actor actor, BoardLayout layout, BoardRequest request, List<BoardCard> cards, CancellationToken ct)
+    {
+        var names = new Dictionary<Guid, string>();
+        var referenceFields = request.CardFields.Select(k => layout.Entity.Field(k)).Where(f => f?.Type is "member" or "lookup").Select(f => f!).ToList();
+        var members = cards.Where(c => c.OwnerId is not null).Select(c => c.OwnerId!.Value).ToHashSet();
+        var targets = new HashSet<Guid>();
+        foreach (var card in cards)
+            foreach (var f in referenceFields)
+                if (card.Values[f.Key] is JsonValue v && v.TryGetValue<string>(out var s) && Guid.TryParse(s, out var id))
+                    (f.Type == "member" ? members : targets).Add(id);
+        if (targets.Count > 0)
+        {
+            var ids = targets.ToList();
+            foreach (var r in await db.Records.AsNoTracking().Where(r => ids.Contains(r.Id)).Select(r => new { r.Id, r.Title }).ToListAsync(ct))
+                names[r.Id] = r.Title;
+        }
+        if (members.Count > 0)
+        {
+            var ids = members.ToList();
+            var tenantId = actor.TenantId;
+            foreach (var m in await db.Memberships.AsNoTracking().Where(m => m.TenantId == tenantId && ids.Contains(m.UserId))
+                         .Select(m => new { m.UserId, m.User!.DisplayName }).ToListAsync(ct))
+                names[m.UserId] = m.DisplayName;
+        }
+        return names;
+    }
+}
+
+public sealed record BoardMove(BoardRequest Board, Guid RecordId, long ExpectedVersion, string ToColumn, Guid? AfterId = null, Guid? BeforeId = null)
+{
+    /// <summary>The final amount, asked for when the card is dropped on a won stage.</summary>
+    public decimal? WonAmount { get; init; }
+    /// <summary>The lost reason (an option key), asked for when the card is dropped on a lost stage.</summary>
+    public string? LostReason { get; init; }
+}
+
+public enum BoardMoveOutcome
+{
+    Moved,
+    /// <summary>The record changed since the card was shown; <see cref="BoardMoveResult.Record"/> is its current state.</summary>
+    Conflict,
+    NeedsAmount,
+    NeedsLostReason,
+    Invalid,
+    NotFound,
+}
+
+public sealed record BoardMoveResult(BoardMoveOutcome Outcome, ValidationErrors Errors, Record? Record = null)
+{
+    public bool Succeeded => Outcome == BoardMoveOutcome.Moved;
+
+    internal static BoardMoveResult Fail(BoardMoveOutcome outcome, string key, string message)
+    {
+        var errors = new ValidationErrors();
+        errors.Add(key, message);
+        return new BoardMoveResult(outcome, errors);
+    }
+}
