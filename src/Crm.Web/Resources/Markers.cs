@@ -17,3 +17,6 @@ public sealed class Templates;
 
 /// <summary>Record forms, lists, record pages and field editors.</summary>
 public sealed class Records;
+
+/// <summary>Kanban boards: columns, cards, moves, quick-create and board views.</summary>
+public sealed class Boards;
