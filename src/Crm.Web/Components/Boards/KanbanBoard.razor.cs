@@ -29,7 +29,7 @@ public partial class KanbanBoard
     private List<BoardCard> _cards = [];
     private Dictionary<Guid, string> _names = [];
     private BoardRequest? _shown;
-    private bool _missing, _busy;
+    private bool _missing, _busy, _refreshZones;
     private IDisposable? _subscription;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -74,7 +74,7 @@ public partial class KanbanBoard
         {
             _gate.Release();
         }
-        _container?.Refresh();
+        RefreshZones();
         StateHasChanged();
         if (_data is not null) await Loaded.InvokeAsync(_data);
     }
@@ -94,7 +94,7 @@ public partial class KanbanBoard
         {
             _busy = false;
         }
-        _container?.Refresh();
+        RefreshZones();
     }
 
     private async Task OnDroppedAsync(MudItemDropInfo<BoardCard> drop)
@@ -109,7 +109,7 @@ public partial class KanbanBoard
         var below = index < others.Count ? others[index] : null;
         if (target is null || !CanEdit || (from == to && (above?.Id, below?.Id) == Neighbours(card)))
         {
-            _container?.Refresh(); // nothing to save: show the card where it was
+            RefreshZones(); // nothing to save: show the card where it was
             return;
         }
 
@@ -130,7 +130,7 @@ public partial class KanbanBoard
         // Optimistic: the card stays where it was dropped while the move is saved.
         var rank = BoardRanks.Between(above?.Rank, below?.Rank, card.Rank);
         _cards = _cards.Select(c => c.Id == card.Id ? c with { ColumnKey = to, Rank = rank } : c).OrderBy(c => c.Rank).ThenBy(c => c.Id).ToList();
-        _container?.Refresh();
+        RefreshZones();
         StateHasChanged();
 
         var result = await Boards.MoveAsync(Session.Actor, move);
@@ -150,6 +150,23 @@ public partial class KanbanBoard
         }
     }
 
+    /// <summary>
+    /// The drop zones keep their own view of the container's items: refresh them after the container has rendered
+    /// with the new list (refreshing before would show the old one).
+    /// </summary>
+    private void RefreshZones()
+    {
+        _refreshZones = true;
+        StateHasChanged();
+    }
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (!_refreshZones || _container is null) return;
+        _refreshZones = false;
+        _container.Refresh();
+    }
+
     private (Guid?, Guid?) Neighbours(BoardCard card)
     {
         var column = _cards.Where(c => c.ColumnKey == card.ColumnKey).OrderBy(c => c.Rank).ThenBy(c => c.Id).ToList();
@@ -161,7 +178,7 @@ public partial class KanbanBoard
     {
         // The drop container already moved the card's element; a new list puts it back.
         _cards = _cards.ToList();
-        _container?.Refresh();
+        RefreshZones();
         StateHasChanged();
     }
 

@@ -1,0 +1,93 @@
+using System.Text.RegularExpressions;
+using Crm.Core.Data;
+using Crm.Core.Metadata;
+using Crm.Core.Records;
+using Crm.Core.Security;
+using Crm.Core.Templates;
+using Crm.Core.Tenancy;
+using Crm.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Crm.Browser.Tests;
+
+/// <summary>
+/// The Kanban board in real Chromium: a card dragged from 初步接触 to 资格认定 is saved (stage and transition row)
+/// and a second browser on the same board sees it move without reloading.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public class BoardTests(BrowserFixture browser)
+{
+    private static async Task<(Crm.Web.Tests.Infrastructure.SignedUp Owner, Crm.Core.Accounts.ApplicationUser Colleague)> WorkspaceAsync(RunningApp app)
+    {
+        var owner = await app.Factory.SignUpAsync("Board " + Guid.NewGuid().ToString("N")[..6], culture: "zh-CN");
+        var colleague = await app.Factory.AddMemberAsync(owner.Tenant, MemberRole.Member, displayName: "李娜 Li Na");
+        var actor = new Actor(owner.User.Id, owner.User.DisplayName, owner.Tenant, MemberRole.Owner);
+        var entry = new TemplateCatalog(TemplateCatalog.DefaultFolder(AppContext.BaseDirectory)).Find("b2b_sales_funnel")!;
+        var installed = await app.Factory.Services.GetRequiredService<TemplateInstaller>().InstallAsync(actor, entry.Document, new InstallOptions(WithSampleData: true));
+        Assert.True(installed.Succeeded, installed.Errors.ToString());
+        return (owner, colleague);
+    }
+
+    private static async Task<IPage> OpenBoardAsync(IBrowserContext context, string email, string slug)
+    {
+        var page = await context.NewPageAsync();
+        await AccountFlowTests.SignInAsync(page, email);
+        await page.GotoAsync($"/t/{slug}/board/opportunity");
+        await page.Locator("#board-page[data-ready='true']").WaitForAsync();
+        await page.Locator("#kanban-board[data-ready='true']").WaitForAsync();
+        return page;
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Dragging_a_card_to_the_next_stage_saves_it_and_a_second_browser_sees_it_move(string provider)
+    {
+        var app = await browser.AppAsync(provider);
+        var (owner, colleague) = await WorkspaceAsync(app);
+        await using var first = await browser.NewContextAsync(app, locale: "zh-CN");
+        await using var second = await browser.NewContextAsync(app, locale: "zh-CN");
+        var page = await OpenBoardAsync(first, owner.User.Email!, owner.Slug);
+        var watcher = await OpenBoardAsync(second, colleague.Email!, owner.Slug);
+
+        var from = page.Locator("[data-column='first_contact']");
+        var to = page.Locator("[data-column='qualify']");
+        await Assertions.Expect(from.Locator(".crm-column-name")).ToHaveTextAsync("初步接触");
+        await Assertions.Expect(to.Locator(".crm-column-name")).ToHaveTextAsync("资格认定");
+        var card = from.Locator(".crm-card").First;
+        var id = Guid.Parse((await card.GetAttributeAsync("data-card"))!);
+        var fromCount = int.Parse((await from.GetAttributeAsync("data-count"))!);
+        var toCount = int.Parse((await to.GetAttributeAsync("data-count"))!);
+        await Assertions.Expect(watcher.Locator($"[data-column='first_contact'] [data-card='{id}']")).ToBeVisibleAsync();
+
+        await card.DragToAsync(to.Locator(".mud-drop-zone"));
+
+        await Assertions.Expect(to.Locator($"[data-card='{id}']")).ToBeVisibleAsync();
+        await Assertions.Expect(to).ToHaveAttributeAsync("data-count", (toCount + 1).ToString());
+        await Assertions.Expect(from).ToHaveAttributeAsync("data-count", (fromCount - 1).ToString());
+
+        // Saved: the record's stage and a transition row first_contact → qualify.
+        var factory = app.Factory.Services.GetRequiredService<ICrmDbContextFactory>();
+        var metadata = await app.Factory.Services.GetRequiredService<MetadataStore>().GetAsync(owner.Tenant.Id);
+        var pipeline = metadata.Entity("opportunity")!.Pipeline("b2b")!;
+        await using (var db = factory.CreateForTenant(owner.Tenant.Id))
+        {
+            var record = await db.Records.AsNoTracking().SingleAsync(r => r.Id == id);
+            Assert.Equal(pipeline.Stage("qualify")!.Id, record.StageId);
+            Assert.Equal("qualify", RecordWriter.ParseValues(record.Values)["stage"]!.GetValue<string>());
+            var transition = await db.Transitions.AsNoTracking().Where(t => t.RecordId == id).OrderByDescending(t => t.At).FirstAsync();
+            Assert.Equal(pipeline.Stage("first_contact")!.Id, transition.FromId);
+            Assert.Equal(pipeline.Stage("qualify")!.Id, transition.ToId);
+            Assert.Equal(owner.User.Id, transition.ByUserId);
+        }
+
+        // The second browser was not reloaded: its board moved the card by itself.
+        var navigations = 0;
+        watcher.FrameNavigated += (_, _) => navigations++;
+        await Assertions.Expect(watcher.Locator($"[data-column='qualify'] [data-card='{id}']")).ToBeVisibleAsync();
+        await Assertions.Expect(watcher.Locator($"[data-column='first_contact'] [data-card='{id}']")).ToHaveCountAsync(0);
+        await Assertions.Expect(watcher.Locator("[data-column='qualify']")).ToHaveAttributeAsync("data-count", (toCount + 1).ToString());
+        Assert.Equal(0, navigations);
+    }
+}
