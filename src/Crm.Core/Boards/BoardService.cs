@@ -161,11 +161,14 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
 
     private sealed record Totals(int Count, decimal? Sum, decimal? Weighted);
 
-    /// <summary>Per column: count, sum of amounts and sum of amount × stage probability / 100, in one GROUP BY.</summary>
+    /// <summary>
+    /// Per column: count, sum of amounts and sum of amount × stage probability / 100, in one statement. Records are
+    /// grouped by (column, stage) first; only those few groups are joined to the stages for their probability and
+    /// summed per column, so the join never touches the records one by one.
+    /// </summary>
     private static async Task<Dictionary<string, Totals>> TotalsAsync(CrmDbContext db, IQueryable<Record> query, BoardLayout layout, CancellationToken ct)
     {
         var stages = db.Stages.AsNoTracking();
-        var joined = query.LeftJoin(stages, r => r.StageId, s => (Guid?)s.Id, (r, s) => new AmountRow { R = r, Probability = s == null ? 0 : s.Probability });
         var result = new Dictionary<string, Totals>();
         void Add(string key, int count, decimal? sum, decimal? weighted)
         {
@@ -175,23 +178,29 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
         switch (layout.Kind)
         {
             case BoardGroupKind.Stage:
-                foreach (var g in await joined.GroupBy(x => x.R.StageId)
-                             .Select(g => new { g.Key, Count = g.Count(), Sum = g.Sum(x => x.R.Amount), Weighted = g.Sum(x => x.R.Amount * x.Probability) })
+                // Every record of a stage column has that stage: the weighted sum is the column's sum × its probability.
+                foreach (var g in await query.GroupBy(r => r.StageId).Select(g => new { g.Key, Count = g.Count(), Sum = g.Sum(r => r.Amount) })
+                             .LeftJoin(stages, g => g.Key, s => (Guid?)s.Id, (g, s) => new { g.Key, g.Count, g.Sum, Weighted = g.Sum * (s == null ? 0 : s.Probability) / 100m })
                              .ToListAsync(ct))
-                    if (layout.Columns.FirstOrDefault(c => c.Id == g.Key) is { } column) Add(column.Key, g.Count, g.Sum, g.Weighted / 100m);
+                    if (layout.Columns.FirstOrDefault(c => c.Id == g.Key) is { } column) Add(column.Key, g.Count, g.Sum, g.Weighted);
                 break;
             case BoardGroupKind.Status:
-                foreach (var g in await joined.GroupBy(x => x.R.StatusOptionId)
-                             .Select(g => new { g.Key, Count = g.Count(), Sum = g.Sum(x => x.R.Amount), Weighted = g.Sum(x => x.R.Amount * x.Probability) })
+                foreach (var g in await query.GroupBy(r => new { r.StatusOptionId, r.StageId }).Select(g => new { g.Key.StatusOptionId, g.Key.StageId, Count = g.Count(), Sum = g.Sum(r => r.Amount) })
+                             .LeftJoin(stages, g => g.StageId, s => (Guid?)s.Id, (g, s) => new { g.StatusOptionId, g.Count, g.Sum, Probability = s == null ? 0 : s.Probability })
+                             .GroupBy(x => x.StatusOptionId)
+                             .Select(x => new { x.Key, Count = x.Sum(y => y.Count), Sum = x.Sum(y => y.Sum), Weighted = x.Sum(y => y.Sum * y.Probability) / 100m })
                              .ToListAsync(ct))
-                    Add(layout.Columns.FirstOrDefault(c => c.Id == g.Key && !c.IsNoValue)?.Key ?? BoardLayout.NoValueKey, g.Count, g.Sum, g.Weighted / 100m);
+                    Add(layout.Columns.FirstOrDefault(c => c.Id == g.Key && !c.IsNoValue)?.Key ?? BoardLayout.NoValueKey, g.Count, g.Sum, g.Weighted);
                 break;
             default:
                 var key = layout.GroupField.Key;
-                foreach (var g in await joined.GroupBy(x => JsonSql.Text(x.R.Values, EF.Constant(key)))
-                             .Select(g => new { g.Key, Count = g.Count(), Sum = g.Sum(x => x.R.Amount), Weighted = g.Sum(x => x.R.Amount * x.Probability) })
+                foreach (var g in await query.GroupBy(r => new { Option = JsonSql.Text(r.Values, EF.Constant(key)), r.StageId })
+                             .Select(g => new { g.Key.Option, g.Key.StageId, Count = g.Count(), Sum = g.Sum(r => r.Amount) })
+                             .LeftJoin(stages, g => g.StageId, s => (Guid?)s.Id, (g, s) => new { g.Option, g.Count, g.Sum, Probability = s == null ? 0 : s.Probability })
+                             .GroupBy(x => x.Option)
+                             .Select(x => new { x.Key, Count = x.Sum(y => y.Count), Sum = x.Sum(y => y.Sum), Weighted = x.Sum(y => y.Sum * y.Probability) / 100m })
                              .ToListAsync(ct))
-                    Add(layout.Columns.FirstOrDefault(c => c.Key == g.Key && !c.IsNoValue)?.Key ?? BoardLayout.NoValueKey, g.Count, g.Sum, g.Weighted / 100m);
+                    Add(layout.Columns.FirstOrDefault(c => c.Key == g.Key && !c.IsNoValue)?.Key ?? BoardLayout.NoValueKey, g.Count, g.Sum, g.Weighted);
                 break;
         }
         if (layout.Entity.AmountField is null)
@@ -200,12 +209,6 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
     }
 
     private static decimal? Plus(decimal? a, decimal? b) => a is null ? b : b is null ? a : a + b;
-
-    private sealed class AmountRow
-    {
-        public Record R { get; init; } = default!;
-        public int Probability { get; init; }
-    }
 
     private sealed class CardRow
     {
