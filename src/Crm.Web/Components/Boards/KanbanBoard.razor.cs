@@ -31,6 +31,7 @@ public partial class KanbanBoard
     private BoardRequest? _shown;
     private bool _missing, _busy, _refreshZones;
     private IDisposable? _subscription;
+    private (CultureInfo Culture, CultureInfo UiCulture) _culture = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     private bool CanEdit => Session.Actor.CanEdit;
@@ -41,6 +42,7 @@ public partial class KanbanBoard
     {
         // Only the interactive render listens: a prerender ends before any event could arrive.
         if (RendererInfo.IsInteractive) _subscription = Events.Subscribe(Session.Tenant.Id, OnRecordEvent);
+        _culture = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
     }
 
     protected override async Task OnParametersSetAsync()
@@ -208,6 +210,8 @@ public partial class KanbanBoard
         if (_data is null || e.EntityTypeId != _data.Layout.Entity.Entity.Id) return;
         _ = InvokeAsync(async () =>
         {
+            // The event arrives on the writer's thread, with the writer's culture: render in this circuit's own.
+            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = _culture;
             try { await OnRecordChangedAsync(e); }
             catch (Exception ex) when (ex is ObjectDisposedException or TaskCanceledException) { /* the circuit went away */ }
         });
