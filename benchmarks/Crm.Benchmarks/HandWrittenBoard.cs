@@ -49,7 +49,7 @@ public sealed class HandWrittenBoard(string connection, Guid tenantId, EntityMet
                     SELECT r.id, r.title, r.owner_id, r.amount, r.close_date, r.stage_id, r.field_values, r.rank, r.version, r.stage_entered_at
                     FROM records r
                     WHERE r.tenant_id = @t AND r.entity_type_id = @e AND r.pipeline_id = @p AND r.stage_id = st.id
-                    ORDER BY r.rank, r.id LIMIT 50) c
+                    ORDER BY r.rank LIMIT 50) c
                 """));
             await using var reader = await batch.ExecuteReaderAsync();
             while (await reader.ReadAsync())

@@ -67,7 +67,8 @@ public static class KanbanBenchmark
         Console.WriteLine(FormattableString.Invariant(
             $"kanban: {app.Columns.Count} columns, {app.Columns.Sum(c => c.Count):N0} records, {app.Columns.Sum(c => c.Cards.Count)} cards loaded, results identical"));
 
-        var (appMs, sqlMs) = await InterleavedMediansAsync(() => boards.LoadAsync(actor, request), handWritten.LoadAsync);
+        var (appMs, sqlMs, appMin, sqlMin) = await InterleavedAsync(() => boards.LoadAsync(actor, request), handWritten.LoadAsync);
+        Console.WriteLine(FormattableString.Invariant($"kanban: fastest run app {appMin:0.0} ms, sql {sqlMin:0.0} ms (medians below)"));
         var goal = appMs <= 100 && appMs <= 1.5 * sqlMs;
         Console.WriteLine(goal ? "kanban: goal met (≤ 100 ms and ≤ 1.5× SQL)" : "kanban: goal NOT met (≤ 100 ms and ≤ 1.5× SQL)");
         Console.WriteLine(Measure.Line("kanban", appMs, sqlMs));
@@ -78,7 +79,7 @@ public static class KanbanBenchmark
     /// Median timings of two loads run turn about (warm-up first), so a machine busy with other work slows both
     /// alike instead of whichever happened to run during the busy spell.
     /// </summary>
-    private static async Task<(double A, double B)> InterleavedMediansAsync(Func<Task> a, Func<Task> b, int warmup = 5, int iterations = 31)
+    private static async Task<(double A, double B, double MinA, double MinB)> InterleavedAsync(Func<Task> a, Func<Task> b, int warmup = 5, int iterations = 31)
     {
         for (var i = 0; i < warmup; i++) { await a(); await b(); }
         var (sa, sb) = (new List<double>(), new List<double>());
@@ -93,7 +94,7 @@ public static class KanbanBenchmark
         }
         sa.Sort();
         sb.Sort();
-        return (sa[sa.Count / 2], sb[sb.Count / 2]);
+        return (sa[sa.Count / 2], sb[sb.Count / 2], sa[0], sb[0]);
     }
 
     private static ServiceProvider Services(string connection)
@@ -323,7 +324,7 @@ public static class KanbanBenchmark
             if (count != column.Count) return $"{column.Column.Key}: count {column.Count} vs {count}";
             if ((column.Sum ?? 0) != (other?.Sum ?? 0)) return $"{column.Column.Key}: sum {column.Sum} vs {other?.Sum}";
             if (Math.Round(column.Weighted ?? 0, 2) != Math.Round(other?.Weighted ?? 0, 2)) return $"{column.Column.Key}: weighted {column.Weighted} vs {other?.Weighted}";
-            var ids = sql.Cards.Where(c => c.StageId == column.Column.Id).Select(c => c.Id).ToList();
+            var ids = sql.Cards.Where(c => c.StageId == column.Column.Id).OrderBy(c => c.Rank).ThenBy(c => c.Id).Select(c => c.Id).ToList();
             if (!column.Cards.Select(c => c.Id).SequenceEqual(ids)) return $"{column.Column.Key}: cards differ";
             foreach (var card in column.Cards)
                 if (card.OverdueTasks != sql.Overdue.GetValueOrDefault(card.Id)) return $"{card.Id}: overdue {card.OverdueTasks} vs {sql.Overdue.GetValueOrDefault(card.Id)}";
