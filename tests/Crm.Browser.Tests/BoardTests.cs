@@ -90,4 +90,32 @@ public class BoardTests(BrowserFixture browser)
         await Assertions.Expect(watcher.Locator("[data-column='qualify']")).ToHaveAttributeAsync("data-count", (toCount + 1).ToString());
         Assert.Equal(0, navigations);
     }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Scrolling_a_long_column_loads_its_next_cards(string provider)
+    {
+        var app = await browser.AppAsync(provider);
+        var (owner, _) = await WorkspaceAsync(app);
+        var actor = new Actor(owner.User.Id, owner.User.DisplayName, owner.Tenant, MemberRole.Owner);
+        var records = app.Factory.Services.GetRequiredService<RecordService>();
+        var company = (await records.CreateAsync(actor, "company", RecordInput.Of(("name", "Scroll Co")))).Record!;
+        for (var i = 0; i < 55; i++)
+        {
+            var input = RecordInput.Of(("name", $"Deal {i:00}"), ("company", company.Id.ToString()), ("amount", 1000m + i), ("expected_close", "2026-12-31"), ("stage", "proposal")) with { Pipeline = "b2b" };
+            Assert.True((await records.CreateAsync(actor, "opportunity", input)).Succeeded);
+        }
+        await using var context = await browser.NewContextAsync(app);
+        var page = await OpenBoardAsync(context, owner.User.Email!, owner.Slug);
+        var column = page.Locator("[data-column='proposal']");
+        var total = int.Parse((await column.GetAttributeAsync("data-count"))!);
+        Assert.True(total > 55);
+        await Assertions.Expect(column.Locator(".crm-card")).ToHaveCountAsync(50);
+        await Assertions.Expect(column.Locator("[data-testid='load-more']")).ToBeVisibleAsync();
+
+        await column.Locator(".crm-column-cards").EvaluateAsync("el => el.scrollTop = el.scrollHeight");
+
+        await Assertions.Expect(column.Locator(".crm-card")).ToHaveCountAsync(total);
+        await Assertions.Expect(column.Locator("[data-testid='load-more']")).ToHaveCountAsync(0);
+    }
 }
