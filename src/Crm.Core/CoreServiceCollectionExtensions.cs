@@ -48,6 +48,10 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<RecordService>();
         services.AddSingleton<RecordDirectory>();
         services.AddSingleton<RecordValidator>();
+        services.AddSingleton<RelatedRecordsQuery>();
+        services.AddSingleton<Activities.ActivityEvents>();
+        services.AddSingleton<Activities.ActivityService>();
+        services.AddSingleton<Timeline.RecordTimeline>();
         services.AddSingleton<TemplateInstaller>();
         services.AddSingleton<TemplateExporter>();
         return services;
