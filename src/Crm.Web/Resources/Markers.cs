@@ -17,3 +17,6 @@ public sealed class Templates;
 
 /// <summary>Record forms, lists, record pages and field editors.</summary>
 public sealed class Records;
+
+/// <summary>Record page, new-record page, activities, timeline and My tasks.</summary>
+public sealed class RecordPage;
