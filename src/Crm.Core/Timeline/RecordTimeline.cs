@@ -141,6 +141,9 @@ public sealed class RecordTimeline(ICrmDbContextFactory factory, MetadataStore m
         }
         // A field deleted since: its key is all there is to show.
         foreach (var (key, fc) in byKey) result.Add(new TimelineFieldChange(key, key, Raw(fc.Old), Raw(fc.New)));
+        // Formulas and numbers that only followed a stage or status move are told by that move.
+        if (change.Kind == RecordChangeKind.Updated && result.All(c => FieldTypeRegistry.Find(entity.Field(c.FieldKey)?.Type)?.IsComputed == true))
+            return [];
         return result;
     }
 
