@@ -85,10 +85,19 @@ public sealed class RelatedRecordsQuery(ICrmDbContextFactory factory, MetadataSt
                 return new RelatedGroup(g.Entity, g.Field, g.Count, cols, g.Rows.Select(r =>
                 {
                     var rv = RecordWriter.ParseValues(r.Values);
-                    var cells = cols.Select(c => FieldTypeRegistry.Find(c.Type)?.Display(rv[c.Key], new FieldContext(c, g.Entity), dc) ?? "").ToList();
+                    var cells = cols.Select(c => Cell(g.Entity, c, r, rv, dc)).ToList();
                     return new RelatedRow(r.Id, r.Title, cells, ActivityUtc(r.UpdatedAt));
                 }).ToList());
             }).ToList());
+    }
+
+    /// <summary>A value as text; a stage by the label it has in the record's own pipeline (keys repeat across pipelines).</summary>
+    private static string Cell(EntityMeta entity, FieldDefinition field, Record record, JsonObject values, DisplayContext dc)
+    {
+        if (field.Type == "stage" && record.PipelineId is { } pid && values[field.Key] is JsonValue v && v.TryGetValue<string>(out var key)
+            && entity.Pipeline(pid)?.Stage(key) is { } stage)
+            return stage.Label.Get(dc.Culture);
+        return FieldTypeRegistry.Find(field.Type)?.Display(values[field.Key], new FieldContext(field, entity), dc) ?? "";
     }
 
     /// <summary>

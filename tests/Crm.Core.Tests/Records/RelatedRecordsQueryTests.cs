@@ -84,4 +84,21 @@ public class RelatedRecordsQueryTests
         Assert.Empty(fromOutside.Incoming);
         Assert.Empty(fromOutside.Outgoing);
     }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_stage_is_labelled_as_the_related_records_own_pipeline_names_it(string provider)
+    {
+        await using var ws = await Workspace.CreateAsync(provider);
+        await ws.InstallAsync("b2b_sales_funnel");
+        var company = (await ws.Records.CreateAsync(ws.Owner, "company", RecordInput.Of(("name", "Pipelines Inc")))).Record!;
+        var deal = await ws.Records.CreateAsync(ws.Owner, "opportunity",
+            RecordInput.Of(("name", "Quote deal"), ("company", company.Id.ToString()), ("amount", 1000), ("expected_close", "2026-12-31"), ("stage", "negotiation")) with { Pipeline = "demo_quote" });
+        Assert.True(deal.Succeeded, deal.Errors.ToString());
+
+        var related = await ws.Get<RelatedRecordsQuery>().GetAsync(ws.Owner, company.Id, culture: new CultureInfo("zh-CN"));
+        var group = related.Incoming.Single(g => g.Entity.Key == "opportunity");
+        var stageColumn = group.Columns.ToList().FindIndex(c => c.Key == "stage");
+        Assert.Equal("谈判", Assert.Single(group.Rows).Cells[stageColumn]); // not the B2B pipeline's "谈判与异议处理"
+    }
 }
