@@ -139,13 +139,8 @@ public sealed class PipelineDraft
             Label = label,
         };
         draft.AddStage(new LocalizedText("初步接触", "First contact")).Probability = 10;
-        var won = draft.AddStage(new LocalizedText("成交", "Won"));
-        won.Kind = StageKind.Won;
-        won.Probability = 100;
-        won.Color = "#2f9e44";
-        var lost = draft.AddStage(new LocalizedText("输单", "Lost"));
-        lost.Kind = StageKind.Lost;
-        lost.Color = "#868e96";
+        draft.Stages.Add(new StageDraft { IsNew = true, Key = "won", Label = new LocalizedText("成交", "Won"), Kind = StageKind.Won, Probability = 100, Color = "#2f9e44" });
+        draft.Stages.Add(new StageDraft { IsNew = true, Key = "lost", Label = new LocalizedText("输单", "Lost"), Kind = StageKind.Lost, Color = "#868e96" });
         return draft;
     }
 

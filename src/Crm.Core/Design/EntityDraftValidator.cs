@@ -66,7 +66,9 @@ public sealed class EntityDraftValidator(EntityDraft draft, TenantMetadata curre
 
     private void CheckFields(EntityMeta? stored)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // A repeated key is blamed on the new field (the stored one was there first).
+        var seenStored = new HashSet<string>(StringComparer.Ordinal);
+        var seenNew = new HashSet<string>(StringComparer.Ordinal);
         foreach (var f in draft.Fields)
         {
             f.Label = DesignRules.Tidy(f.Label);
@@ -75,7 +77,7 @@ public sealed class EntityDraftValidator(EntityDraft draft, TenantMetadata curre
             var fieldName = FieldName(f);
             var storedField = stored?.Field(f.Key);
             if (!MetadataKeys.IsValid(f.Key)) Add(path + "/key", "Design.KeyInvalid", fieldName, f.Key);
-            else if (!seen.Add(f.Key) || (f.IsNew && storedField is not null)) Add(path + "/key", "Design.KeyTaken", fieldName, f.Key);
+            else if (f.IsNew ? storedField is not null || !seenNew.Add(f.Key) : !seenStored.Add(f.Key)) Add(path + "/key", "Design.KeyTaken", fieldName, f.Key);
             else if (!f.IsNew && storedField is null) Add(path + "/key", "Design.FieldNotFound", f.Key);
 
             if (FieldTypeRegistry.Find(f.Type) is null) Add(path + "/type", "Design.UnknownType", fieldName, f.Type);

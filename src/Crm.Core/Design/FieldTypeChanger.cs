@@ -60,7 +60,7 @@ public sealed class FieldTypeChanger(ICrmDbContextFactory factory, MetadataStore
 
     public static bool CanChange(string from, string to) => TargetsFor(from).Contains(to);
 
-    private string T(string key, params object[] args) => t[key, args];
+    private string T(string key, params object[] args) => args.Length == 0 ? t[key] : t[key, args];
 
     public async Task<TypeChangePreview> PreviewAsync(Actor actor, TypeChangeRequest request, CancellationToken ct = default)
     {

@@ -19,7 +19,8 @@ namespace Crm.Core.Design;
 /// </summary>
 public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock, RecordValidator validator)
 {
-    private string T(string key, object[] args) => t[key, args];
+    // Without arguments the text is returned as written: field types format some of their messages themselves.
+    private string T(string key, object[] args) => args.Length == 0 ? t[key] : t[key, args];
 
     public async Task<EntityDraft?> LoadEntityAsync(Actor actor, string entityKey, CancellationToken ct = default)
     {
@@ -294,7 +295,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
         }
         // Deleted options stay (archived) until their records have moved; then they go, unless history names them.
         foreach (var option in list.Options.Where(x => removed.Any(r => r.Key == x.Key))) option.IsArchived = true;
-        await FollowDefaultsAsync(db, f => f.Type == "status" && f.Settings.StatusList == draft.Key, draft.Moves, removed.Select(r => r.Key), now, ct);
+        await FollowDefaultsAsync(db, "status", f => f.Settings.StatusList == draft.Key, draft.Moves, removed.Select(r => r.Key), now, ct);
         await db.SaveChangesAsync(ct);
         await MetadataStore.BumpVersionAsync(db, ct);
 
@@ -418,7 +419,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
         var stageFieldKey = entityMeta.Entity.StageFieldKey;
         // A stage field's default names a stage key; only this entity type's stage field can name these stages.
         if (entityMeta.AllPipelines.Count(p => p.Key != draft.Key && p.AllStages.Any(s => removed.Any(r => r.Key == s.Key))) == 0)
-            await FollowDefaultsAsync(db, f => f.EntityTypeId == entityId && f.Type == "stage", draft.Moves, removed.Select(r => r.Key), now, ct);
+            await FollowDefaultsAsync(db, "stage", f => f.EntityTypeId == entityId, draft.Moves, removed.Select(r => r.Key), now, ct);
         await db.SaveChangesAsync(ct);
         await MetadataStore.BumpVersionAsync(db, ct);
 
@@ -489,11 +490,11 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
     }
 
     /// <summary>Field defaults that name a deleted choice follow its records to the new choice (or are cleared).</summary>
-    private static async Task FollowDefaultsAsync(CrmDbContext db, System.Linq.Expressions.Expression<Func<FieldDefinition, bool>> which, Dictionary<string, string> moves, IEnumerable<string> removed, DateTime now, CancellationToken ct)
+    private static async Task FollowDefaultsAsync(CrmDbContext db, string type, Func<FieldDefinition, bool> which, Dictionary<string, string> moves, IEnumerable<string> removed, DateTime now, CancellationToken ct)
     {
         var gone = removed.ToHashSet(StringComparer.Ordinal);
         if (gone.Count == 0) return;
-        foreach (var field in await db.Fields.Where(which).ToListAsync(ct))
+        foreach (var field in (await db.Fields.Where(f => f.Type == type).ToListAsync(ct)).Where(which))
         {
             if (field.Settings.Default is not JsonValue v || !v.TryGetValue<string>(out var key) || !gone.Contains(key)) continue;
             field.Settings = field.Settings with { Default = moves.TryGetValue(key, out var to) ? JsonValue.Create(to) : null };
