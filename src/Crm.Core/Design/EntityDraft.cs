@@ -244,6 +244,15 @@ public sealed class EntityDraft
         Fields.Insert(at, field);
     }
 
+    /// <summary>Moves a field into a section, before another field of it (at its end when <paramref name="beforeKey"/> is null).</summary>
+    public void MoveFieldBefore(string fieldKey, string sectionKey, string? beforeKey)
+    {
+        if (Field(fieldKey) is not { } field || Section(sectionKey) is null || beforeKey == fieldKey) return;
+        var inSection = FieldsIn(sectionKey).Where(f => f != field).ToList();
+        var index = beforeKey is null ? -1 : inSection.FindIndex(f => f.Key == beforeKey);
+        MoveField(fieldKey, sectionKey, index);
+    }
+
     /// <summary>Up (-1) or down (+1) inside its section; past the edge it moves into the neighbouring section.</summary>
     public void MoveFieldBy(string fieldKey, int delta)
     {
@@ -342,6 +351,7 @@ public sealed class FieldDraft
     public bool IsArchived { get; set; }
     public FieldSettings Settings { get; set; } = new();
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public FieldType? FieldType => FieldTypeRegistry.Find(Type);
 
     public FieldDefinition ToDefinition(Guid entityTypeId, int sortOrder, Guid? id = null) => new()

@@ -17,3 +17,6 @@ public sealed class Templates;
 
 /// <summary>Record forms, lists, record pages and field editors.</summary>
 public sealed class Records;
+
+/// <summary>The no-code designer: record types, fields, sections, status lists and pipelines.</summary>
+public sealed class Designer;
