@@ -1,5 +1,6 @@
 using Crm.Core.Accounts;
 using Crm.Core.Data;
+using Crm.Core.Design;
 using Crm.Core.Metadata;
 using Crm.Core.Records;
 using Crm.Core.Templates;
@@ -54,6 +55,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Timeline.RecordTimeline>();
         services.AddSingleton<TemplateInstaller>();
         services.AddSingleton<TemplateExporter>();
+        services.AddSingleton<MetadataDesigner>();
+        services.AddSingleton<FieldTypeChanger>();
         return services;
     }
 }

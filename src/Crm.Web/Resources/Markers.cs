@@ -20,3 +20,6 @@ public sealed class Records;
 
 /// <summary>Record page, new-record page, activities, timeline and My tasks.</summary>
 public sealed class RecordPage;
+
+/// <summary>The no-code designer: record types, fields, sections, status lists and pipelines.</summary>
+public sealed class Designer;
