@@ -1,6 +1,7 @@
 using Crm.Core.Accounts;
 using Crm.Core.Boards;
 using Crm.Core.Data;
+using Crm.Core.Design;
 using Crm.Core.Metadata;
 using Crm.Core.Records;
 using Crm.Core.Templates;
@@ -49,10 +50,16 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<RecordService>();
         services.AddSingleton<RecordDirectory>();
         services.AddSingleton<RecordValidator>();
+        services.AddSingleton<RelatedRecordsQuery>();
+        services.AddSingleton<Activities.ActivityEvents>();
+        services.AddSingleton<Activities.ActivityService>();
+        services.AddSingleton<Timeline.RecordTimeline>();
         services.AddSingleton<TemplateInstaller>();
         services.AddSingleton<TemplateExporter>();
         services.AddSingleton<BoardService>();
         services.AddSingleton<BoardViews>();
+        services.AddSingleton<MetadataDesigner>();
+        services.AddSingleton<FieldTypeChanger>();
         return services;
     }
 }

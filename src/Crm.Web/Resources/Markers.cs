@@ -20,3 +20,9 @@ public sealed class Records;
 
 /// <summary>Kanban boards: columns, cards, moves, quick-create and board views.</summary>
 public sealed class Boards;
+
+/// <summary>Record page, new-record page, activities, timeline and My tasks.</summary>
+public sealed class RecordPage;
+
+/// <summary>The no-code designer: record types, fields, sections, status lists and pipelines.</summary>
+public sealed class Designer;

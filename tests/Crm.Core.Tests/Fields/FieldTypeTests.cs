@@ -133,4 +133,25 @@ public class FieldTypeTests
             Assert.NotEqual(NJsonSchema.JsonObjectType.None, schema.Type);
         }
     }
+
+    [Fact]
+    public void A_stage_shows_the_label_of_the_records_own_pipeline()
+    {
+        var entity = new EntityType { Key = "deal", TitleFieldKey = "name" };
+        var stage = F("stage", "stage");
+        Pipeline P(string key, string label) => new() { Key = key, EntityTypeId = entity.Id };
+        var first = P("a", "A");
+        var second = P("b", "B");
+        var pipelines = new[]
+        {
+            new PipelineMeta(first, [new PipelineStage { Key = "talk", PipelineId = first.Id, Label = new LocalizedText("谈判与异议处理", "Negotiation") }]),
+            new PipelineMeta(second, [new PipelineStage { Key = "talk", PipelineId = second.Id, Label = new LocalizedText("谈判", "Talks") }]),
+        };
+        var meta = new TenantMetadata(Guid.NewGuid(), 1, [new EntityMeta(entity, [stage], pipelines)], []).Entity("deal")!;
+        var ctx = new FieldContext(stage, meta);
+        var type = FieldTypeRegistry.Get("stage");
+        var en = new DisplayContext(new System.Globalization.CultureInfo("en"), k => k);
+        Assert.Equal("Talks", type.Display(JsonValue.Create("talk"), ctx, en with { PipelineId = second.Id }));
+        Assert.Equal("Negotiation", type.Display(JsonValue.Create("talk"), ctx, en with { PipelineId = first.Id }));
+    }
 }
