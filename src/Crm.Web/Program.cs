@@ -7,7 +7,11 @@ var app = builder.Build();
 app.UseCrmWeb();
 
 // A clear message and a non-zero exit when the configured database cannot be reached (no half-started app).
-if (!await app.PrepareDatabaseAsync()) return 2;
+if (!await app.PrepareDatabaseAsync())
+{
+    await app.DisposeAsync(); // flushes the console logger, so the reason is in the log before the process ends
+    return 2;
+}
 
 await app.RunAsync();
 return 0;

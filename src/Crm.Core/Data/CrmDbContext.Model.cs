@@ -146,7 +146,9 @@ public partial class CrmDbContext
             e.HasOne<Pipeline>().WithMany().HasForeignKey(x => new { x.TenantId, x.PipelineId }).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<PipelineStage>().WithMany().HasForeignKey(x => new { x.TenantId, x.StageId }).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<StatusOption>().WithMany().HasForeignKey(x => new { x.TenantId, x.StatusOptionId }).OnDelete(DeleteBehavior.Restrict);
-            e.HasIndex(x => new { x.TenantId, x.EntityTypeId, x.PipelineId, x.StageId, x.Rank });
+            // Boards: cards of a column by rank, and per-column count/sum from the index alone (amount included on PostgreSQL).
+            var board = e.HasIndex(x => new { x.TenantId, x.EntityTypeId, x.PipelineId, x.StageId, x.Rank });
+            if (pg) board.IncludeProperties(x => x.Amount);
             e.HasIndex(x => new { x.TenantId, x.EntityTypeId, x.StatusOptionId });
             e.HasIndex(x => new { x.TenantId, x.EntityTypeId, x.OwnerId });
             e.HasIndex(x => new { x.TenantId, x.EntityTypeId, x.CreatedAt });

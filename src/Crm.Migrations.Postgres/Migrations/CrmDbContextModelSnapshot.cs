@@ -887,6 +887,8 @@ namespace Crm.Migrations.Postgres.Migrations
                     b.HasIndex("TenantId", "EntityTypeId", "PipelineId", "StageId", "Rank")
                         .HasDatabaseName("ix_records_tenant_id_entity_type_id_pipeline_id_stage_id_rank");
 
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("TenantId", "EntityTypeId", "PipelineId", "StageId", "Rank"), new[] { "Amount" });
+
                     b.ToTable("records", (string)null);
                 });
 
