@@ -1,7 +1,9 @@
 using Crm.Core.Accounts;
 using Crm.Core.Data;
+using Crm.Core.Lists;
 using Crm.Core.Metadata;
 using Crm.Core.Records;
+using Crm.Core.Search;
 using Crm.Core.Templates;
 using Crm.Core.Security;
 using Crm.Core.Tenancy;
@@ -50,6 +52,10 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<RecordValidator>();
         services.AddSingleton<TemplateInstaller>();
         services.AddSingleton<TemplateExporter>();
+        services.AddSingleton<RecordListService>();
+        services.AddSingleton<SavedViewService>();
+        services.AddSingleton<BulkRecordService>();
+        services.AddSingleton<GlobalSearchService>();
         return services;
     }
 }
