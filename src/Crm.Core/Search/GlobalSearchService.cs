@@ -24,7 +24,7 @@ public sealed record SearchResults(string Text, IReadOnlyList<SearchGroup> Group
 /// The global search box: records of every active entity type of the workspace whose title or text fields
 /// contain the words typed (the record's lower-cased search text, kept by the record writer). Two queries
 /// whatever the number of types: the counts per type, and the first hits of each type (titles starting with the
-/// text first, then by title).
+/// text first, then by title) as one UNION ALL.
 /// </summary>
 public sealed class GlobalSearchService(ICrmDbContextFactory factory, MetadataStore metadataStore)
 {
@@ -48,13 +48,18 @@ public sealed class GlobalSearchService(ICrmDbContextFactory factory, MetadataSt
         var counts = await matching.GroupBy(r => r.EntityTypeId).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
         if (counts.Count == 0) return SearchResults.Empty(text!);
 
+        // The first hits of each type that has any: one UNION ALL of small "ORDER BY … LIMIT n" queries.
         var prefix = needle;
-        var top = await matching
-            .Select(r => new { r.Id, r.EntityTypeId, r.Title, r.Values, Rank = r.Title.ToLower().StartsWith(prefix) ? 0 : 1 })
-            .GroupBy(r => r.EntityTypeId)
-            .Select(g => g.OrderBy(r => r.Rank).ThenBy(r => r.Title).ThenBy(r => r.Id).Take(perType))
-            .SelectMany(g => g)
-            .ToListAsync(ct);
+        IQueryable<HitRow>? union = null;
+        foreach (var typeId in counts.Select(c => c.Key))
+        {
+            var ofType = matching.Where(r => r.EntityTypeId == typeId)
+                .Select(r => new HitRow { Id = r.Id, EntityTypeId = r.EntityTypeId, Title = r.Title, Values = r.Values, Rank = r.Title.ToLower().StartsWith(prefix) ? 0 : 1 })
+                .OrderBy(r => r.Rank).ThenBy(r => r.Title).ThenBy(r => r.Id)
+                .Take(perType);
+            union = union is null ? ofType : union.Concat(ofType);
+        }
+        var top = await union!.ToListAsync(ct);
 
         var groups = new List<SearchGroup>();
         foreach (var entity in active)
@@ -68,6 +73,15 @@ public sealed class GlobalSearchService(ICrmDbContextFactory factory, MetadataSt
             groups.Add(new SearchGroup(entity, count, hits));
         }
         return new SearchResults(text!, groups);
+    }
+
+    private sealed class HitRow
+    {
+        public Guid Id { get; init; }
+        public Guid EntityTypeId { get; init; }
+        public string Title { get; init; } = "";
+        public string Values { get; init; } = "";
+        public int Rank { get; init; }
     }
 
     /// <summary>The hit, with the first searchable field that contains the text when the title does not.</summary>
