@@ -231,7 +231,7 @@ public sealed class RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor
                 if (done.Contains(key) || expr.References.Any(r => parsed.ContainsKey(r) && !done.Contains(r) && r != key)) continue;
                 var result = expr.Evaluate(r => r == FormulaExpression.StageProbability ? probability
                     : r == key ? null
-                    : values[r] is JsonValue v && v.TryGetValue<decimal>(out var d) ? d : null);
+                    : Number(values[r]));
                 var field = entity.Field(key)!;
                 if (result is { } value)
                     values[key] = JsonValue.Create(Math.Round(value, Math.Clamp(field.Settings.Decimals ?? 2, 0, 10), MidpointRounding.AwayFromZero));
@@ -241,6 +241,11 @@ public sealed class RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor
             }
         }
     }
+
+    /// <summary>A JSON number as a decimal, whatever it was made from (parsed JSON, an int, a decimal …).</summary>
+    public static decimal? Number(JsonNode? node)
+        => node is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
+            && decimal.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
 
     /// <summary>Copies the bound fields into the typed columns (the columns boards and reports use).</summary>
     public void Project(EntityMeta entity, Record record, JsonObject values, PipelineMeta? pipeline)
