@@ -169,7 +169,8 @@ public static class RecordFilters
     /// <summary>The filter's value(s) as strings, with "$me" and "$today±N" resolved.</summary>
     private static List<string> Values(JsonNode? value, Guid me, DateTime utcNow)
     {
-        IEnumerable<JsonNode?> nodes = value is JsonArray a ? a : [value];
+        // Not "[value]": the conditional's type is JsonArray, so that would add the node to a new array and give it a parent.
+        IEnumerable<JsonNode?> nodes = value is JsonArray a ? a : new[] { value };
         return nodes.Where(n => n is not null).Select(n =>
         {
             var s = n is JsonValue v && v.TryGetValue<string>(out var str) ? str : n!.ToJsonString();

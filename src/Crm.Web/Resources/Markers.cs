@@ -17,3 +17,6 @@ public sealed class Templates;
 
 /// <summary>Record forms, lists, record pages and field editors.</summary>
 public sealed class Records;
+
+/// <summary>Record lists, saved views, bulk actions and the global search.</summary>
+public sealed class Lists;

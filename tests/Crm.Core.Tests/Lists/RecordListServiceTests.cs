@@ -203,6 +203,21 @@ public class RecordListServiceTests
 
     [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task The_same_view_query_runs_again(string provider)
+    {
+        // Lists reload the same saved filters again and again (paging, live refresh): the filter values must not be consumed.
+        var (ws, _, all) = await OpportunitiesAsync(provider);
+        await using var _ = ws;
+        var query = new RecordQuery { Filters = [new FilterSpec("stage", "eq", JsonValue.Create("lost")), new FilterSpec("products", "in", JsonValue.Create("standard"))], Take = 100 };
+        var first = await QueryAsync(ws, query);
+        var second = await QueryAsync(ws, query);
+        Assert.Equal(first.Total, second.Total);
+        Assert.Equal(all.Count(r => S(r, "stage") == "lost" && RecordWriter.ParseValues(r.Values)["products"] is JsonArray a && a.Any(n => n!.GetValue<string>() == "standard")), second.Total);
+        Assert.NotEqual(0, second.Total);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task A_yes_no_field_filters_on_both_databases(string provider)
     {
         var (ws, entity, all) = await OpportunitiesAsync(provider);
