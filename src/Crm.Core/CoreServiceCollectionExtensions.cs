@@ -1,6 +1,7 @@
 using Crm.Core.Accounts;
 using Crm.Core.Data;
 using Crm.Core.Lists;
+using Crm.Core.Design;
 using Crm.Core.Metadata;
 using Crm.Core.Records;
 using Crm.Core.Search;
@@ -50,12 +51,18 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<RecordService>();
         services.AddSingleton<RecordDirectory>();
         services.AddSingleton<RecordValidator>();
+        services.AddSingleton<RelatedRecordsQuery>();
+        services.AddSingleton<Activities.ActivityEvents>();
+        services.AddSingleton<Activities.ActivityService>();
+        services.AddSingleton<Timeline.RecordTimeline>();
         services.AddSingleton<TemplateInstaller>();
         services.AddSingleton<TemplateExporter>();
         services.AddSingleton<RecordListService>();
         services.AddSingleton<SavedViewService>();
         services.AddSingleton<BulkRecordService>();
         services.AddSingleton<GlobalSearchService>();
+        services.AddSingleton<MetadataDesigner>();
+        services.AddSingleton<FieldTypeChanger>();
         return services;
     }
 }

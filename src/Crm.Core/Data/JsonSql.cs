@@ -49,8 +49,8 @@ public static class JsonSql
         SqlExpression path = key is SqlConstantExpression { Value: string k }
             ? new SqlConstantExpression("$." + k, typeof(string), key.TypeMapping)
             : new SqlBinaryExpression(ExpressionType.Add, new SqlConstantExpression("$.", typeof(string), key.TypeMapping), key, typeof(string), key.TypeMapping);
-        // json_extract is null for a missing key even though its arguments are not: it must not be treated as
-        // null-propagating, or EF drops the IS NULL checks ("neq", "not yes") and rows without a value vanish.
+        // json_extract returns NULL for a missing key even when both arguments are set: it must not "propagate nullability",
+        // or EF drops "IS NOT NULL" tests on it as always true.
         return new SqlFunctionExpression("json_extract", [args[0], path], nullable: true, argumentsPropagateNullability: [false, false], type, typeMapping: null);
     }
 }

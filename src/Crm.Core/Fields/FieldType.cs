@@ -95,6 +95,9 @@ public abstract class FieldType
 /// referenced users and records (loaded in one query per page, never per value).</summary>
 public sealed record DisplayContext(CultureInfo Culture, Func<string, string> T, IReadOnlyDictionary<Guid, string>? Names = null, TimeZoneInfo? TimeZone = null)
 {
+    /// <summary>The displayed record's pipeline: stage keys are only unique within a pipeline.</summary>
+    public Guid? PipelineId { get; init; }
+
     public DateTime ToLocal(DateTime utc) => TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), TimeZone ?? TimeZoneInfo.Local);
     public string? Name(Guid id) => Names is not null && Names.TryGetValue(id, out var n) ? n : null;
 }

@@ -69,7 +69,7 @@ public sealed class RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor
         if (entity.StageField is { } stageField && pipeline is not null && values[stageField.Key] is null && isNew && pipeline.FirstOpenStage is { } first)
             values[stageField.Key] = first.Key;
 
-        if (!errors.IsEmpty) return RecordResult.Invalid(errors);
+        // Unknown fields and a wrong pipeline are reported together with the value errors, all at once.
         new RecordValidator(t).Validate(entity, before, values, pipeline, errors);
         await ValidateReferencesAsync(entity, record.Id, values, errors, ct);
         if (!errors.IsEmpty) return RecordResult.Invalid(errors);
@@ -231,7 +231,7 @@ public sealed class RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor
                 if (done.Contains(key) || expr.References.Any(r => parsed.ContainsKey(r) && !done.Contains(r) && r != key)) continue;
                 var result = expr.Evaluate(r => r == FormulaExpression.StageProbability ? probability
                     : r == key ? null
-                    : Number(values[r]));
+                    : JsonNumbers.AsDecimal(values[r]));
                 var field = entity.Field(key)!;
                 if (result is { } value)
                     values[key] = JsonValue.Create(Math.Round(value, Math.Clamp(field.Settings.Decimals ?? 2, 0, 10), MidpointRounding.AwayFromZero));
@@ -241,11 +241,6 @@ public sealed class RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor
             }
         }
     }
-
-    /// <summary>A JSON number as a decimal, whatever it was made from (parsed JSON, an int, a decimal …).</summary>
-    public static decimal? Number(JsonNode? node)
-        => node is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
-            && decimal.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
 
     /// <summary>Copies the bound fields into the typed columns (the columns boards and reports use).</summary>
     public void Project(EntityMeta entity, Record record, JsonObject values, PipelineMeta? pipeline)
@@ -258,7 +253,7 @@ public sealed class RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor
             : "";
         record.Title = title.Length > 500 ? title[..500] : title;
         record.OwnerId = Guid.TryParse(Text(entity.OwnerField), out var owner) ? owner : null;
-        record.Amount = entity.AmountField is { } af && values[af.Key] is JsonValue av && av.TryGetValue<decimal>(out var amount) ? amount : null;
+        record.Amount = entity.AmountField is { } af ? JsonNumbers.AsDecimal(values[af.Key]) : null;
         record.CloseDate = Text(entity.CloseDateField) is { } cd && DateOnly.TryParseExact(cd, DateField.Format, culture, DateTimeStyles.None, out var close) ? close : null;
         record.StatusOptionId = entity.StatusField is { } stf && metadata.StatusList(stf.Settings.StatusList)?.Option(Text(stf)) is { } option ? option.Id : null;
         if (entity.StageField is not null && pipeline is not null)

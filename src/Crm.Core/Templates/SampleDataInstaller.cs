@@ -59,7 +59,7 @@ internal sealed class SampleDataInstaller(CrmDbContext db, TenantMetadata metada
                     {
                         var daysInLast = Math.Max(0, history[^1].DaysAgo / 2);
                         var last = await writer.UpdateAsync(record.Id, RecordInput.Of((sfield.Key, finalStage)) with { AsOf = now.AddDays(-daysInLast) }, ct);
-                        if (!Report(last, $"{path}.values.{sfield.Key}", errors)) return 0;
+                        if (!Report(last, path, errors)) return 0;
                         await db.SaveChangesAsync(ct);
                     }
                 }

@@ -27,7 +27,7 @@ public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore
         return new TemplateDocument
         {
             Schema = "./schema/crm-template.schema.json",
-            Id = "workspace-" + actor.Tenant.Identifier,
+            Id = ("workspace_" + actor.Tenant.Identifier.Replace('-', '_'))[..Math.Min(63, 10 + actor.Tenant.Identifier.Length)],
             Version = "1.0." + clock.GetUtcNow().ToUnixTimeSeconds() / 60,
             Name = LocalizedText.Same(actor.Tenant.Name),
             Description = new LocalizedText($"{actor.Tenant.Name} 的配置导出", $"Configuration exported from {actor.Tenant.Name}"),

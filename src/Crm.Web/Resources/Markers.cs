@@ -20,3 +20,9 @@ public sealed class Records;
 
 /// <summary>Record lists, saved views, bulk actions and the global search.</summary>
 public sealed class Lists;
+
+/// <summary>Record page, new-record page, activities, timeline and My tasks.</summary>
+public sealed class RecordPage;
+
+/// <summary>The no-code designer: record types, fields, sections, status lists and pipelines.</summary>
+public sealed class Designer;

@@ -28,13 +28,14 @@ public class NumberField : FieldType
             if (decimal.TryParse(cleaned, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && cleaned.Length > 0) return JsonValue.Create(d);
             return value.DeepClone();
         }
-        if (value is JsonValue n && n.TryGetValue<decimal>(out var dec) && ctx.Settings.Decimals is { } places)
-            return JsonValue.Create(Math.Round(dec, Math.Clamp(places, 0, 10), MidpointRounding.AwayFromZero));
+        // Every number is stored as a decimal (rounded to the field's decimals), whatever JSON type it came as.
+        if (JsonNumbers.TryGetDecimal(value, out var dec))
+            return JsonValue.Create(ctx.Settings.Decimals is { } places ? Math.Round(dec, Math.Clamp(places, 0, 10), MidpointRounding.AwayFromZero) : dec);
         return base.Normalize(value, ctx);
     }
 
     public override string Display(JsonNode? value, FieldContext ctx, DisplayContext dc)
-        => value is JsonValue v && v.TryGetValue<decimal>(out var d) ? Format(d, ctx, dc.Culture) : base.Display(value, ctx, dc);
+        => JsonNumbers.TryGetDecimal(value, out var d) ? Format(d, ctx, dc.Culture) : base.Display(value, ctx, dc);
 
     protected virtual string Format(decimal d, FieldContext ctx, CultureInfo culture)
         => d.ToString(ctx.Settings.Decimals is { } p ? "N" + Math.Clamp(p, 0, 10) : "#,##0.##########", culture);
@@ -44,7 +45,7 @@ public class NumberField : FieldType
     {
         converted = null;
         if (value is null) return true;
-        if (from.Type.IsNumeric && value is JsonValue nv && nv.TryGetValue<decimal>(out var d)) { converted = JsonValue.Create(d); return true; }
+        if (from.Type.IsNumeric && JsonNumbers.TryGetDecimal(value, out var d)) { converted = JsonValue.Create(d); return true; }
         if (from.Type.ValueKind == FieldValueKind.Text && value is JsonValue tv && tv.TryGetValue<string>(out var s)
             && decimal.TryParse(s.Replace(",", "").Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))
         {

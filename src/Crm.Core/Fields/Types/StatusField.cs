@@ -32,6 +32,13 @@ public sealed class StageField : ChoiceFieldBase
             .GroupBy(s => s.Key).Select(g => g.First())
             .Select(s => (s.Key, s.Label, (string?)s.Color, s.IsArchived)).ToList();
 
+    /// <summary>The label from the record's own pipeline when known (two pipelines may share a stage key).</summary>
+    public override string Display(System.Text.Json.Nodes.JsonNode? value, FieldContext ctx, DisplayContext dc)
+        => dc.PipelineId is { } pid && value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var key)
+           && ctx.Entity.Pipeline(pid)?.Stage(key) is { } stage
+            ? stage.Label.Get(dc.Culture)
+            : base.Display(value, ctx, dc);
+
     public override void ValidateSettings(FieldContext ctx, Accounts.ValidationErrors errors, string path, Func<string, string> t)
     {
         base.ValidateSettings(ctx, errors, path, t);

@@ -1,0 +1,85 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Crm.Core.Accounts;
+using Crm.Core.Fields;
+using Crm.Core.Metadata;
+using Crm.Core.Records;
+
+namespace Crm.Core.Design;
+
+/// <summary>Small rules every designer check shares: labels, icons, colours and a field's settings bag.</summary>
+public static partial class DesignRules
+{
+    public const int MaxLabelLength = 100;
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]{0,63}$")]
+    private static partial Regex IconPattern();
+
+    public static bool IsIcon(string? name) => name is not null && IconPattern().IsMatch(name);
+
+    /// <summary>Trims both languages and fills an empty one with the other (what a user typed in one language).</summary>
+    public static LocalizedText Tidy(LocalizedText? text)
+    {
+        var zh = text?.ZhCn?.Trim() ?? "";
+        var en = text?.En?.Trim() ?? "";
+        return new LocalizedText(zh.Length == 0 ? en : zh, en.Length == 0 ? zh : en);
+    }
+
+    public static bool IsEmpty(LocalizedText? text) => text is null || (string.IsNullOrWhiteSpace(text.ZhCn) && string.IsNullOrWhiteSpace(text.En));
+
+    public static bool IsTooLong(LocalizedText text) => text.ZhCn.Length > MaxLabelLength || text.En.Length > MaxLabelLength;
+
+    /// <summary>Keeps only the settings the field type offers (a type picked and then changed leaves none behind).</summary>
+    public static FieldSettings Clean(string type, FieldSettings s)
+    {
+        var fieldType = FieldTypeRegistry.Find(type);
+        if (fieldType is null) return s;
+        var names = fieldType.SettingNames;
+        bool Has(string name) => names.Contains(name);
+        var options = Has("Options")
+            ? (s.Options ?? []).Select(o => o with { Label = Tidy(o.Label), Color = string.IsNullOrWhiteSpace(o.Color) ? null : o.Color }).ToList()
+            : null;
+        return new FieldSettings
+        {
+            Required = Has("Required") && s.Required,
+            Unique = Has("Unique") && s.Unique,
+            Default = Has("Default") && !IsBlank(s.Default) ? s.Default!.DeepClone() : null,
+            Min = Has("Min") ? s.Min : null,
+            Max = Has("Max") ? s.Max : null,
+            MaxLength = Has("MaxLength") ? s.MaxLength : null,
+            Pattern = Has("Pattern") && !string.IsNullOrWhiteSpace(s.Pattern) ? s.Pattern : null,
+            PatternMessage = Has("PatternMessage") && !IsEmpty(s.PatternMessage) ? Tidy(s.PatternMessage) : null,
+            Options = options,
+            // A formula shown as money uses the currency too.
+            Currency = Has("Currency") || (type == "formula" && s.Format == "money") ? s.Currency : null,
+            Decimals = Has("Decimals") ? s.Decimals : null,
+            Target = Has("Target") ? s.Target : null,
+            StatusList = Has("StatusList") ? s.StatusList : null,
+            Prefix = Has("Prefix") ? s.Prefix : null,
+            Digits = Has("Digits") ? s.Digits : null,
+            Expression = Has("Expression") ? s.Expression?.Trim() : null,
+            Format = Has("Format") ? s.Format : null,
+        };
+    }
+
+    private static bool IsBlank(JsonNode? node) => node is null || (node is JsonValue v && v.TryGetValue<string>(out var s) && string.IsNullOrWhiteSpace(s));
+
+    /// <summary>Default values that stand for something resolved when a record is created.</summary>
+    public static bool IsDynamicDefault(string type, JsonNode? value)
+        => value is JsonValue v && v.TryGetValue<string>(out var s) && (s, type) is ("$me", "member") or ("$today", "date") or ("$today" or "$now", "datetime");
+
+    /// <summary>
+    /// Checks one value against the field as the record validator would (its JSON Schema and choice rules).
+    /// Returns the first message, or null when the value is valid.
+    /// </summary>
+    public static string? CheckValue(EntityMeta entity, FieldDefinition field, JsonNode? value, RecordValidator validator)
+    {
+        var type = FieldTypeRegistry.Get(field.Type);
+        var normalized = type.Normalize(value, new FieldContext(field, entity));
+        if (normalized is null) return null;
+        var values = new JsonObject { [field.Key] = normalized };
+        var errors = new ValidationErrors();
+        validator.Validate(entity, new JsonObject(), values, entity.DefaultPipeline, errors);
+        return errors.For(field.Key).FirstOrDefault();
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text.Json.Nodes;
+using Crm.Core.Metadata;
+
+namespace Crm.Web.Components.RecordPage;
+
+public sealed record LayoutSection(FormSection Section, IReadOnlyList<FieldDefinition> Fields);
+
+/// <summary>
+/// The designed layout of an entity type: its sections in order with their active fields (a field naming no
+/// section goes to the first one) — the same arrangement DynamicForm edits, shown read-only on the record page.
+/// </summary>
+public static class RecordLayout
+{
+    public static readonly FormSection DefaultSection = new("main", new LocalizedText("基本信息", "Details"));
+
+    public static IReadOnlyList<LayoutSection> Sections(EntityMeta entity)
+    {
+        var sections = entity.Entity.Sections.Count > 0 ? entity.Entity.Sections : [DefaultSection];
+        var first = sections[0].Key;
+        return sections
+            .Select(s => new LayoutSection(s, entity.Fields.Where(f => (sections.Any(x => x.Key == f.SectionKey) ? f.SectionKey : first) == s.Key).ToList()))
+            .Where(s => s.Fields.Count > 0)
+            .ToList();
+    }
+
+    /// <summary>Ids held by member and lookup fields (their names are loaded in one call).</summary>
+    public static IEnumerable<Guid> ReferencedIds(EntityMeta entity, params JsonObject?[] valueSets)
+    {
+        foreach (var values in valueSets)
+        {
+            if (values is null) continue;
+            foreach (var field in entity.AllFields.Where(f => f.Type is "member" or "lookup"))
+                if (values[field.Key] is JsonValue v && v.TryGetValue<string>(out var s) && Guid.TryParse(s, out var id))
+                    yield return id;
+        }
+    }
+
+    /// <summary>The fields whose values differ between two value sets (computed fields excluded).</summary>
+    public static IReadOnlyList<string> ChangedKeys(EntityMeta entity, JsonObject before, JsonObject after)
+        => entity.Fields
+            .Where(f => Crm.Core.Fields.FieldTypeRegistry.Find(f.Type)?.IsComputed != true)
+            .Where(f => !JsonNode.DeepEquals(before[f.Key], after[f.Key]))
+            .Select(f => f.Key).ToList();
+}

@@ -1,0 +1,142 @@
+using System.Text.Json.Nodes;
+using Crm.Core.Templates;
+using Crm.Testing;
+using Microsoft.EntityFrameworkCore;
+using Xunit.Abstractions;
+
+namespace Crm.Core.Tests.Templates;
+
+/// <summary>
+/// Mutates the starter templates (deterministically seeded) and installs each mutant into a fresh workspace: every
+/// case must end in a clean install or a clean refusal — no exception escapes, a refusal names JSON paths and
+/// leaves the workspace untouched, and a success leaves a consistent, loadable workspace.
+/// </summary>
+public class TemplateFuzzTests(ITestOutputHelper output)
+{
+    public const int CasesPerProvider = 1000;
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Mutated_templates_install_cleanly_or_are_refused_cleanly(string provider)
+    {
+        var database = await TestDatabase.GetAsync(provider);
+        using var services = CoreServices.Create(database);
+        var installer = (TemplateInstaller)services.GetService(typeof(TemplateInstaller))!;
+        var metadata = (Crm.Core.Metadata.MetadataStore)services.GetService(typeof(Crm.Core.Metadata.MetadataStore))!;
+        var sources = Workspace.Catalog.Entries.Select(e => JsonNode.Parse(e.Json)!).ToList();
+        var random = new Random(20261123);
+        int installed = 0, refused = 0;
+
+        for (var i = 0; i < CasesPerProvider; i++)
+        {
+            var doc = sources[i % sources.Count].DeepClone();
+            var mutations = new List<string>();
+            for (var m = random.Next(1, 4); m > 0; m--) mutations.Add(Mutate(doc, random));
+            var json = doc.ToJsonString();
+            var tenant = await database.CreateTenantAsync();
+            var (_, owner) = await database.CreateMemberAsync(tenant, Crm.Core.Tenancy.MemberRole.Owner);
+            var withSamples = i % 10 == 0;
+
+            InstallResult result;
+            try
+            {
+                result = await installer.InstallAsync(owner, json, new InstallOptions(WithSampleData: withSamples));
+            }
+            catch (Exception e)
+            {
+                throw new Xunit.Sdk.XunitException($"case {i} ({string.Join("; ", mutations)}) threw {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
+            }
+
+            await using var db = database.Factory.CreateForTenant(tenant.Id);
+            if (result.Outcome == InstallOutcome.Refused)
+            {
+                refused++;
+                Assert.False(result.Errors.IsEmpty, $"case {i}: refused without an error");
+                Assert.All(result.Errors.ByField.Keys, k => Assert.StartsWith("$", k));
+                Assert.Equal(0, await db.EntityTypes.CountAsync());
+                Assert.Equal(0, await db.StatusLists.CountAsync());
+                Assert.Equal(0, await db.Records.CountAsync());
+                Assert.Equal(0, await db.TemplateInstallations.CountAsync());
+            }
+            else
+            {
+                installed++;
+                Assert.Equal(InstallOutcome.Installed, result.Outcome);
+                Assert.Equal(1, await db.TemplateInstallations.CountAsync());
+                // The installed metadata loads and every entity type compiles its JSON Schema.
+                var meta = await metadata.GetAsync(tenant.Id);
+                Assert.All(meta.EntityTypes, e => Assert.NotNull(e.Schema));
+            }
+        }
+        output.WriteLine($"{provider}: {installed} installed, {refused} refused of {CasesPerProvider}");
+        // The mutations must exercise both paths, or the test proves little.
+        Assert.True(installed > 50, $"only {installed} mutants installed");
+        Assert.True(refused > 300, $"only {refused} mutants refused");
+    }
+
+    private static readonly JsonNode?[] Junk =
+    [
+        null, JsonValue.Create(0), JsonValue.Create(-1), JsonValue.Create(150), JsonValue.Create(1e12), JsonValue.Create(""), JsonValue.Create("x"),
+        JsonValue.Create("Bad Key!"), JsonValue.Create(true), new JsonArray(), new JsonObject(), JsonValue.Create("$today+3"),
+        JsonValue.Create("lookup"), JsonValue.Create("stage"), JsonValue.Create("formula"), JsonValue.Create("amount * / 2"),
+        JsonValue.Create("company"), JsonValue.Create("#zzzzzz"), JsonValue.Create("9.9.9"), JsonValue.Create(new string('x', 300)),
+        new JsonObject { ["zh-CN"] = "新", ["en"] = "New" },
+    ];
+
+    /// <summary>One random structural change somewhere in the document; returns what it did.</summary>
+    private static string Mutate(JsonNode doc, Random random)
+    {
+        var nodes = new List<(JsonNode? Parent, object Slot, JsonNode? Node, string Path)>();
+        Walk(null, "", doc, "$", nodes);
+        var (parent, slot, node, path) = nodes[random.Next(nodes.Count)];
+        switch (random.Next(8))
+        {
+            case 0 when parent is JsonObject o:
+                o.Remove((string)slot);
+                return "remove " + path;
+            case 1 when parent is JsonArray a:
+                a.RemoveAt((int)slot);
+                return "remove " + path;
+            case 2 when parent is JsonArray a:
+                a.Add(a[(int)slot]?.DeepClone()); // repeats a key
+                return "duplicate " + path;
+            case 3 when node is JsonValue v && v.TryGetValue<string>(out var s) && parent is not null:
+                Set(parent, slot, JsonValue.Create(s.Length > 1 ? s[..^1] : s + "_x")); // breaks a reference or key
+                return "alter " + path;
+            case 4 when node is JsonValue v && v.TryGetValue<double>(out var d) && parent is not null:
+                Set(parent, slot, JsonValue.Create(random.Next(3) switch { 0 => -d, 1 => d * 1000, _ => d + 1 }));
+                return "number " + path;
+            case 5 when parent is JsonObject o2 && random.Next(2) == 0:
+                o2["x_" + random.Next(100)] = "extra";
+                return "extra property at " + path;
+            case 6 when node is JsonValue v && v.TryGetValue<string>(out _) && path.EndsWith(".type") && parent is not null:
+                var types = new[] { "text", "number", "money", "select", "lookup", "status", "stage", "formula", "autonumber", "date", "member", "bool" };
+                Set(parent, slot, JsonValue.Create(types[random.Next(types.Length)]));
+                return "retype " + path;
+            default:
+                if (parent is null) return "none";
+                Set(parent, slot, Junk[random.Next(Junk.Length)]?.DeepClone());
+                return "junk at " + path;
+        }
+    }
+
+    private static void Set(JsonNode parent, object slot, JsonNode? value)
+    {
+        if (parent is JsonObject o) o[(string)slot] = value;
+        else if (parent is JsonArray a) a[(int)slot] = value;
+    }
+
+    private static void Walk(JsonNode? parent, object slot, JsonNode? node, string path, List<(JsonNode?, object, JsonNode?, string)> into)
+    {
+        if (parent is not null) into.Add((parent, slot, node, path));
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (k, v) in o.ToList()) Walk(o, k, v, path + "." + k, into);
+                break;
+            case JsonArray a:
+                for (var i = 0; i < a.Count; i++) Walk(a, i, a[i], $"{path}[{i}]", into);
+                break;
+        }
+    }
+}

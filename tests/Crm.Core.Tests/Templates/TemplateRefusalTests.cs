@@ -1,0 +1,128 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Crm.Core.Templates;
+using Crm.Testing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Crm.Core.Tests.Templates;
+
+/// <summary>Bad templates are refused with messages naming the JSON path, and nothing is installed.</summary>
+public class TemplateRefusalTests
+{
+    private static JsonObject B2b() => JsonNode.Parse(Workspace.Catalog.Find("b2b_sales_funnel")!.Json)!.AsObject();
+
+    private static JsonObject Entity(JsonObject doc, string key) => doc["entityTypes"]!.AsArray().Single(e => (string)e!["key"]! == key)!.AsObject();
+
+    private static async Task<(InstallResult Result, Workspace Ws)> InstallAsync(string provider, string json)
+    {
+        var ws = await Workspace.CreateAsync(provider);
+        var result = await ws.Get<TemplateInstaller>().InstallAsync(ws.Owner, json, new InstallOptions(WithSampleData: true));
+        return (result, ws);
+    }
+
+    private static async Task AssertNothingInstalledAsync(Workspace ws)
+    {
+        await using var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id);
+        Assert.Equal(0, await db.EntityTypes.CountAsync());
+        Assert.Equal(0, await db.Fields.CountAsync());
+        Assert.Equal(0, await db.StatusLists.CountAsync());
+        Assert.Equal(0, await db.Records.CountAsync());
+        Assert.Equal(0, await db.TemplateInstallations.CountAsync());
+        Assert.Equal(0, await db.Reports.CountAsync());
+    }
+
+    public static IEnumerable<object[]> Cases()
+    {
+        var cases = new (string Name, Func<JsonObject, JsonObject> Break, string Path)[]
+        {
+            ("unknown field type", d => { Entity(d, "opportunity")["fields"]![0]!["type"] = "colour"; return d; }, "$.entityTypes[2].fields[0].type"),
+            ("missing English name", d => { d["name"]!.AsObject().Remove("en"); return d; }, "$.name.en"),
+            ("bad key", d => { Entity(d, "company")["key"] = "Company Name"; return d; }, "$.entityTypes[0].key"),
+            ("unknown property", d => { d["colour"] = "blue"; return d; }, "$"),
+            ("lookup to a missing entity type", d => { Entity(d, "contact")["fields"]!.AsArray().Single(f => (string)f!["type"]! == "lookup")!["target"] = "vendor"; return d; }, ".target"),
+            ("status list missing", d => { Entity(d, "opportunity")["fields"]!.AsArray().Single(f => (string)f!["type"]! == "status")!["statusList"] = "nope"; return d; }, ".statusList"),
+            ("repeated field key", d => { var f = Entity(d, "company")["fields"]!.AsArray(); f.Add(f[0]!.DeepClone()); return d; }, ".key"),
+            ("view column missing", d => { d["views"]![0]!["columns"]!.AsArray().Add("no_such_field"); return d; }, "$.views[0].columns"),
+            ("widget report missing", d => { d["dashboards"]![0]!["widgets"]![0]!["report"] = "no_report"; return d; }, "$.dashboards[0].widgets[0].report"),
+            ("formula on text", d => { Entity(d, "opportunity")["fields"]!.AsArray().Single(f => (string)f!["type"]! == "formula")!["expression"] = "name * 2"; return d; }, ".expression"),
+            ("sample value of the wrong type", d => { d["sampleData"]!["opportunity"]![0]!["values"]!["amount"] = "a lot"; return d; }, "$.sampleData.opportunity[0].values.amount"),
+            ("sample lookup to an unknown sample", d => { d["sampleData"]!["contact"]![0]!["values"]!["company"] = "ghost"; return d; }, "$.sampleData.contact[0].values.company"),
+            ("probability out of range", d => { Entity(d, "opportunity")["pipelines"]![0]!["stages"]![0]!["probability"] = 150; return d; }, "probability"),
+        };
+        foreach (var provider in new[] { Providers.Sqlite, Providers.Postgres })
+            foreach (var c in cases)
+                yield return [provider, c.Name, c.Break(B2b()).ToJsonString(), c.Path];
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task A_broken_template_is_refused_naming_the_path_and_nothing_is_installed(string provider, string name, string json, string path)
+    {
+        var (result, ws) = await InstallAsync(provider, json);
+        await using var _ = ws;
+        Assert.True(result.Outcome == InstallOutcome.Refused, $"{name}: expected a refusal");
+        Assert.Contains(result.Errors.ByField.Keys, k => k.StartsWith('$') && k.Contains(path, StringComparison.Ordinal));
+        Assert.All(result.Errors.ByField.Values.SelectMany(m => m), m => Assert.False(string.IsNullOrWhiteSpace(m)));
+        await AssertNothingInstalledAsync(ws);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_template_larger_than_one_megabyte_is_refused(string provider)
+    {
+        var doc = B2b();
+        doc["description"] = new JsonObject { ["zh-CN"] = new string('长', 400_000), ["en"] = "long" };
+        var json = doc.ToJsonString();
+        Assert.True(Encoding.UTF8.GetByteCount(json) > TemplateParser.MaxBytes);
+        var (result, ws) = await InstallAsync(provider, json);
+        await using var _ = ws;
+        Assert.Equal(InstallOutcome.Refused, result.Outcome);
+        Assert.Contains("$", result.Errors.ByField.Keys);
+        await AssertNothingInstalledAsync(ws);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Not_json_at_all_is_refused_with_the_line(string provider)
+    {
+        var (result, ws) = await InstallAsync(provider, "{ \"id\": \"x\",\n  \"version\": }");
+        await using var _ = ws;
+        Assert.Equal(InstallOutcome.Refused, result.Outcome);
+        Assert.Contains(result.Errors.ByField.Values.SelectMany(m => m), m => m.Contains('2'));
+        await AssertNothingInstalledAsync(ws);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Members_cannot_install_templates(string provider)
+    {
+        await using var ws = await Workspace.CreateAsync(provider);
+        var member = await ws.MemberAsync(Crm.Core.Tenancy.MemberRole.Member);
+        await Assert.ThrowsAsync<Crm.Core.Security.ForbiddenException>(() =>
+            ws.Get<TemplateInstaller>().InstallAsync(member, Workspace.Catalog.Find("support_tickets")!.Json, new InstallOptions()));
+        await AssertNothingInstalledAsync(ws);
+    }
+
+    [Fact]
+    public void Errors_are_localized()
+    {
+        var previous = System.Globalization.CultureInfo.CurrentUICulture;
+        try
+        {
+            var doc = B2b();
+            Entity(doc, "company")["key"] = "Bad Key";
+            using var services = CoreServices.Create(TestDatabase.GetAsync(Providers.Sqlite).GetAwaiter().GetResult());
+            var t = (Microsoft.Extensions.Localization.IStringLocalizer<Crm.Core.Resources.CoreStrings>)services.GetService(typeof(Microsoft.Extensions.Localization.IStringLocalizer<Crm.Core.Resources.CoreStrings>))!;
+            System.Globalization.CultureInfo.CurrentUICulture = new("zh-CN");
+            var (_, zh) = TemplateParser.Parse(doc.ToJsonString(), (k, a) => t[k, a]);
+            System.Globalization.CultureInfo.CurrentUICulture = new("en");
+            var (_, en) = TemplateParser.Parse(doc.ToJsonString(), (k, a) => t[k, a]);
+            Assert.Contains(zh.ByField.Values.SelectMany(m => m), m => m.Contains("格式"));
+            Assert.Contains(en.ByField.Values.SelectMany(m => m), m => m.Contains("format"));
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = previous;
+        }
+    }
+}

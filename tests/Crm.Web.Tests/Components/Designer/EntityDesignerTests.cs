@@ -1,0 +1,190 @@
+using Bunit;
+using Crm.Core;
+using Crm.Core.Security;
+using Crm.Core.Tenancy;
+using Crm.Testing;
+using Crm.Web.Components.Designer;
+using Crm.Web.Tenancy;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+
+namespace Crm.Web.Tests.Components.Designer;
+
+/// <summary>The form designer component: field list, settings per type, live preview, save, read-only for viewers.</summary>
+public class EntityDesignerTests
+{
+    private static async Task<Workspace> WorkspaceAsync(string provider)
+    {
+        var ws = await Workspace.CreateAsync(provider);
+        await ws.InstallAsync("b2b_sales_funnel");
+        return ws;
+    }
+
+    // Created in the test method itself: the UI culture it sets flows only to the code that follows it.
+    private static ComponentTestContext Context(Workspace ws, string culture = "en")
+    {
+        var context = new ComponentTestContext(culture, services =>
+        {
+            services.AddLogging();
+            services.AddCrmCore(ws.Database.Provider, ws.Database.ConnectionString);
+        });
+        context.Bunit.Render<MudPopoverProvider>();
+        return context;
+    }
+
+    /// <summary>Selects a field in the list (again if a late render of the list swallowed the click).</summary>
+    private static void Select(IRenderedComponent<CascadingValue<TenantSession>> cut, string key)
+        => cut.WaitForAssertion(() =>
+        {
+            if (cut.FindAll("[data-testid=field-settings]").FirstOrDefault()?.GetAttribute("data-field") != key) cut.Find($"[data-testid=field-row-{key}]").Click();
+            Assert.Equal(key, cut.Find("[data-testid=field-settings]").GetAttribute("data-field"));
+        }, TimeSpan.FromSeconds(5));
+
+    private static IRenderedComponent<CascadingValue<TenantSession>> Render(ComponentTestContext context, Workspace ws, Actor actor, string entity = "company")
+    {
+        var cut = context.Bunit.Render<CascadingValue<TenantSession>>(p => p
+            .Add(x => x.Value, new TenantSession(ws.Tenant, actor))
+            .AddChildContent<EntityDesigner>(c => c.Add(x => x.EntityKey, entity)));
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal("true", cut.Find("[data-testid=entity-designer]").GetAttribute("data-ready"));
+            Assert.NotEmpty(cut.FindAll("[data-testid=designer-preview] [data-field]"));
+            Assert.NotEmpty(cut.FindAll("[data-testid^=field-row-]"));
+        }, TimeSpan.FromSeconds(10));
+        return cut;
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Lists_the_sections_and_their_fields_in_form_order(string provider)
+    {
+        await using var ws = await WorkspaceAsync(provider);
+        await using var context = Context(ws);
+
+        var cut = Render(context, ws, ws.Owner);
+
+        Assert.Equal(["basic", "other"], cut.FindAll(".crm-zone-header").Select(e => e.GetAttribute("data-section")));
+        var rows = cut.FindAll("[data-testid^=field-row-]").Select(e => e.GetAttribute("data-field")).ToList();
+        Assert.Equal("name", rows[0]);
+        Assert.Contains("city", rows);
+        Assert.Contains("Customer name", cut.Find("[data-testid=field-row-name]").TextContent);
+        Assert.NotNull(cut.Find("[data-testid=field-move-top-city]"));
+        Assert.NotNull(cut.Find("[data-testid=field-handle-city]"));
+        Assert.Equal("false", cut.Find("[data-testid=entity-designer]").GetAttribute("data-dirty"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task The_settings_panel_offers_what_the_field_type_has(string provider)
+    {
+        await using var ws = await WorkspaceAsync(provider);
+        await using var context = Context(ws);
+        var cut = Render(context, ws, ws.Owner);
+
+        Select(cut, "value_tier");
+        Assert.Equal("select", cut.Find("[data-testid=field-settings]").GetAttribute("data-type"));
+        Assert.Equal(3, cut.FindAll("[data-testid=options-editor] .crm-option-row").Count);
+        Assert.Empty(cut.FindAll("#d-field-maxlength"));
+
+        Select(cut, "city");
+        Assert.Equal("text", cut.Find("[data-testid=field-settings]").GetAttribute("data-type"));
+        Assert.NotNull(cut.Find("#d-field-maxlength"));
+        Assert.NotNull(cut.Find("#d-field-pattern"));
+        Assert.Empty(cut.FindAll("[data-testid=options-editor]"));
+        // A saved field keeps its key and type here; the type changes through its own dialog.
+        Assert.Empty(cut.FindAll("#d-field-type"));
+        Assert.NotNull(cut.Find("[data-testid=field-change-type]"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task The_preview_follows_a_label_change_before_saving(string provider)
+    {
+        await using var ws = await WorkspaceAsync(provider);
+        await using var context = Context(ws);
+        var cut = Render(context, ws, ws.Owner);
+
+        Select(cut, "city");
+        cut.Find("#d-field-label").Input("Office city");
+
+        cut.WaitForAssertion(() => Assert.Contains("Office city", cut.Find("[data-testid=designer-preview] [data-field=city]").TextContent), TimeSpan.FromSeconds(5));
+        Assert.Equal("true", cut.Find("[data-testid=entity-designer]").GetAttribute("data-dirty"));
+        Assert.Equal("City", (await ws.MetadataAsync()).Entity("company")!.Field("city")!.Label.En);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_new_field_moved_to_the_top_is_saved_there(string provider)
+    {
+        await using var ws = await WorkspaceAsync(provider);
+        await using var context = Context(ws, "zh-CN");
+        var cut = Render(context, ws, ws.Owner);
+
+        cut.Find("#designer-add-field").Click();
+        cut.WaitForAssertion(() => Assert.StartsWith("field", cut.Find("[data-testid=field-settings]").GetAttribute("data-field")), TimeSpan.FromSeconds(5));
+        string key;
+        cut.Find("#d-field-label").Input("客户等级");
+        cut.WaitForAssertion(() => Assert.Contains("客户等级", cut.Find("[data-testid=designer-preview]").TextContent), TimeSpan.FromSeconds(5));
+        key = cut.Find("[data-testid=field-settings]").GetAttribute("data-field")!;
+        cut.Find($"[data-testid=field-move-top-{key}]").Click();
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal(key, cut.FindAll("[data-testid^=field-row-]")[0].GetAttribute("data-field"));
+            Assert.Equal(key, cut.FindAll("[data-testid=designer-preview] [data-field]")[0].GetAttribute("data-field"));
+        }, TimeSpan.FromSeconds(5));
+
+        cut.Find("#designer-save").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal("false", cut.Find("[data-testid=entity-designer]").GetAttribute("data-dirty")), TimeSpan.FromSeconds(10));
+        var entity = (await ws.MetadataAsync()).Entity("company")!;
+        Assert.Equal("客户等级", entity.Fields[0].Label.ZhCn);
+        Assert.Equal("客户等级", entity.Fields[0].Label.En);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Invalid_input_is_refused_and_what_was_typed_stays(string provider)
+    {
+        await using var ws = await WorkspaceAsync(provider);
+        await using var context = Context(ws);
+        var cut = Render(context, ws, ws.Owner);
+        var version = (await ws.MetadataAsync()).Version;
+
+        cut.Find("#designer-add-field").Click();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=field-settings]"), TimeSpan.FromSeconds(5));
+        var added = cut.Find("[data-testid=field-settings]").GetAttribute("data-field")!;
+        Select(cut, "city");
+        cut.Find("#d-field-maxlength").Change("0");
+        cut.Find("#designer-save").Click();
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=designer-errors] li")), TimeSpan.FromSeconds(10));
+        var messages = cut.FindAll("[data-testid=designer-errors] li").Select(li => li.TextContent).ToList();
+        Assert.Contains(messages, m => m.StartsWith("City:") && m.Contains("maximum length"));
+        // Nothing was saved, and nothing typed was lost: the new field and the refused value are still there.
+        Assert.Equal("true", cut.Find("[data-testid=entity-designer]").GetAttribute("data-dirty"));
+        Assert.NotNull(cut.Find($"[data-testid=field-row-{added}]"));
+        Assert.Equal("0", cut.Find("#d-field-maxlength").GetAttribute("value"));
+        Assert.Null((await ws.MetadataAsync()).Entity("company")!.Field(added));
+        Assert.Equal(version, (await ws.MetadataAsync()).Version);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_viewer_sees_no_edit_controls(string provider)
+    {
+        await using var ws = await WorkspaceAsync(provider);
+        await using var context = Context(ws);
+        var viewer = await ws.MemberAsync(MemberRole.Viewer);
+
+        var cut = Render(context, ws, viewer);
+
+        Assert.Empty(cut.FindAll("#designer-add-field"));
+        Assert.Empty(cut.FindAll("#designer-save"));
+        Assert.Empty(cut.FindAll("[data-testid^=field-handle-]"));
+        Assert.Empty(cut.FindAll("[data-testid^=field-move-top-]"));
+        Select(cut, "city");
+        Assert.True(cut.Find("#d-field-label").HasAttribute("readonly"));
+        Assert.Empty(cut.FindAll("[data-testid=field-archive]"));
+    }
+}
