@@ -299,6 +299,11 @@ public class DynamicFormTests
         Assert.Equal("lots", InputValue(cut, "qty"));
         Assert.Equal("lots", f.Values["qty"]!.GetValue<string>());
 
+        // A unit the server cannot read ("万") is refused too, not read as 12.
+        await Type(cut, "#f-price", "12万");
+        Assert.Contains("Price must be a number.", TextOf(cut, "price"));
+        Assert.Equal("12万", InputValue(cut, "price"));
+
         await Type(cut, "#f-qty", "7");
         await Type(cut, "#f-price", "10");
         await Type(cut, "#f-discount", "15");
