@@ -1,6 +1,6 @@
 using Crm.Benchmarks;
 
-// dotnet run -c Release --project benchmarks/Crm.Benchmarks -- <kanban|reports> [--reseed]
+// dotnet run -c Release --project benchmarks/Crm.Benchmarks -- <kanban|reports|lists> [--reseed]
 // CRM_BENCH_PG holds a PostgreSQL connection string; the data is seeded once and reused on later runs.
 var mode = args.FirstOrDefault() ?? "";
 var reseed = args.Contains("--reseed");
@@ -16,7 +16,9 @@ switch (mode)
         return await KanbanBenchmark.RunAsync(connection, reseed);
     case "reports":
         return await ReportsBenchmark.RunAsync(connection, reseed);
+    case "lists":
+        return await ListsBenchmark.RunAsync(connection, reseed);
     default:
-        Console.Error.WriteLine("usage: Crm.Benchmarks <kanban|reports> [--reseed]");
+        Console.Error.WriteLine("usage: Crm.Benchmarks <kanban|reports|lists> [--reseed]");
         return 2;
 }

@@ -1,9 +1,11 @@
 using Crm.Core.Accounts;
 using Crm.Core.Boards;
 using Crm.Core.Data;
+using Crm.Core.Lists;
 using Crm.Core.Design;
 using Crm.Core.Metadata;
 using Crm.Core.Records;
+using Crm.Core.Search;
 using Crm.Core.Templates;
 using Crm.Core.Security;
 using Crm.Core.Tenancy;
@@ -58,6 +60,10 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<TemplateExporter>();
         services.AddSingleton<BoardService>();
         services.AddSingleton<BoardViews>();
+        services.AddSingleton<RecordListService>();
+        services.AddSingleton<SavedViewService>();
+        services.AddSingleton<BulkRecordService>();
+        services.AddSingleton<GlobalSearchService>();
         services.AddSingleton<MetadataDesigner>();
         services.AddSingleton<FieldTypeChanger>();
         return services;

@@ -119,26 +119,29 @@ public static class RecordFilters
                     _ => query,
                 };
             case FieldValueKind.Boolean:
-                // SQLite's json_extract gives 1/0, PostgreSQL's ->> gives true/false.
-                string[] truthy = ["true", "1"];
+                // SQLite's json_extract gives 1/0 (a number, never equal to the text "1"), PostgreSQL's ->> gives
+                // true/false as text: test both forms. "No" also matches records without a value.
                 var wantTrue = first is "true" or "1" or "yes";
+                System.Linq.Expressions.Expression<Func<Record, bool>> isTrue = r => (JsonSql.Number(r.Values, EF.Constant(key)) ?? 0) == 1 || (JsonSql.Text(r.Values, EF.Constant(key)) ?? "") == "true";
                 return op switch
                 {
                     "empty" => query.Where(r => JsonSql.Text(r.Values, EF.Constant(key)) == null),
                     "notEmpty" => query.Where(r => JsonSql.Text(r.Values, EF.Constant(key)) != null),
-                    _ when wantTrue == (op != "neq") => query.Where(r => truthy.Contains(JsonSql.Text(r.Values, EF.Constant(key)))),
-                    _ => query.Where(r => JsonSql.Text(r.Values, EF.Constant(key)) == null || !truthy.Contains(JsonSql.Text(r.Values, EF.Constant(key)))),
+                    _ when wantTrue == (op != "neq") => query.Where(isTrue),
+                    _ => query.Where(Not(isTrue)),
                 };
             case FieldValueKind.Choices:
-                // A JSON array of keys: match a key with its quotes, so "a" never matches "ab".
-                var patterns = values.Select(v => "\"" + v + "\"").ToList();
-                var p0 = patterns.FirstOrDefault() ?? "\"\"";
+                // A JSON array of keys: match a key with its quotes, so "a" never matches "ab". Several values
+                // mean "has any of them" (in, eq) or "has none of them" (nin, neq).
+                var patterns = values.Select(v => "\"" + v + "\"").DefaultIfEmpty("\"\"").ToList();
+                System.Linq.Expressions.Expression<Func<Record, string?>> array = r => JsonSql.Text(r.Values, EF.Constant(key));
+                var any = AnyOf(array, patterns);
                 return op switch
                 {
                     "empty" => query.Where(r => JsonSql.Text(r.Values, EF.Constant(key)) == null),
                     "notEmpty" => query.Where(r => JsonSql.Text(r.Values, EF.Constant(key)) != null),
-                    "neq" or "nin" => query.Where(r => JsonSql.Text(r.Values, EF.Constant(key)) == null || !JsonSql.Text(r.Values, EF.Constant(key))!.Contains(p0)),
-                    _ => query.Where(r => JsonSql.Text(r.Values, EF.Constant(key))!.Contains(p0)),
+                    "neq" or "nin" => query.Where(Or(Compose(array, s => s == null), Not(any))),
+                    _ => query.Where(any),
                 };
             default:
                 return Text(query, r => JsonSql.Text(r.Values, EF.Constant(key)), op, values);
@@ -166,7 +169,8 @@ public static class RecordFilters
     /// <summary>The filter's value(s) as strings, with "$me" and "$today±N" resolved.</summary>
     private static List<string> Values(JsonNode? value, Guid me, DateTime utcNow)
     {
-        IEnumerable<JsonNode?> nodes = value is JsonArray a ? a : [value];
+        // Not "[value]": the conditional's type is JsonArray, so that would add the node to a new array and give it a parent.
+        IEnumerable<JsonNode?> nodes = value is JsonArray a ? a : new[] { value };
         return nodes.Where(n => n is not null).Select(n =>
         {
             var s = n is JsonValue v && v.TryGetValue<string>(out var str) ? str : n!.ToJsonString();
@@ -265,11 +269,13 @@ public static class RecordFilters
         {
             case Column.Owner: return By(r => r.OwnerId);
             case Column.Stage:
-                // Stages sort by their order in the pipeline, not by id: map ids to positions.
-                var order = entity.AllPipelines.SelectMany(p => p.AllStages).ToList();
-                var ids = order.Select(x => (Guid?)x.Id).ToList();
-                return ids.Count == 0 ? By(r => r.StageId) : By(r => ids.IndexOf(r.StageId));
-            case Column.Status: return By(r => r.StatusOptionId);
+                // Stages sort by their order in the pipeline, not by id: map ids to positions (CASE in SQL).
+                var stageIds = entity.AllPipelines.SelectMany(p => p.AllStages).Select(x => (Guid?)x.Id).ToList();
+                return stageIds.Count == 0 ? By(r => r.StageId) : By(PositionIn(r => r.StageId, stageIds));
+            case Column.Status:
+                // Statuses sort by their order in the status list (a lifecycle), not by id.
+                var statusIds = entity.Owner.StatusList(entity.StatusField?.Settings.StatusList)?.AllOptions.Select(o => (Guid?)o.Id).ToList() ?? [];
+                return statusIds.Count == 0 ? By(r => r.StatusOptionId) : By(PositionIn(r => r.StatusOptionId, statusIds));
             case Column.Amount: return By(r => r.Amount);
             case Column.CloseDate: return By(r => r.CloseDate);
             case Column.CreatedAt: return By(r => r.CreatedAt);
@@ -279,10 +285,44 @@ public static class RecordFilters
         var field = entity.Field(s.Field);
         if (field is null) return ordered ?? query.OrderBy(r => r.Title);
         var key = field.Key;
-        return FieldTypeRegistry.Get(field.Type).ValueKind == FieldValueKind.Number
-            ? By(r => JsonSql.Number(r.Values, EF.Constant(key)))
-            : By(r => JsonSql.Text(r.Values, EF.Constant(key)));
+        var type = FieldTypeRegistry.Get(field.Type);
+        // A text title field is projected unchanged into the indexed Title column: sort there.
+        if (field.Key == entity.Entity.TitleFieldKey && field.Type == "text") return By(r => r.Title);
+        if (type.ValueKind == FieldValueKind.Number) return By(r => JsonSql.Number(r.Values, EF.Constant(key)));
+        if (type is ChoiceFieldBase choice)
+        {
+            // Options sort in their designed order (high, medium, low), not alphabetically by key.
+            var keys = choice.Options(new FieldContext(field, entity)).Select(o => (string?)o.Key).Distinct().ToList();
+            if (keys.Count > 0) return By(PositionIn(r => JsonSql.Text(r.Values, EF.Constant(key)), keys));
+        }
+        return By(r => JsonSql.Text(r.Values, EF.Constant(key)));
     }
+
+    /// <summary>The position of the selected value in <paramref name="order"/> (a CASE in SQL); values not listed come last.</summary>
+    private static System.Linq.Expressions.Expression<Func<Record, int>> PositionIn<T>(System.Linq.Expressions.Expression<Func<Record, T>> selector, IReadOnlyList<T> order)
+    {
+        System.Linq.Expressions.Expression body = System.Linq.Expressions.Expression.Constant(order.Count);
+        for (var i = order.Count - 1; i >= 0; i--)
+            body = System.Linq.Expressions.Expression.Condition(
+                System.Linq.Expressions.Expression.Equal(selector.Body, System.Linq.Expressions.Expression.Constant(order[i], typeof(T))),
+                System.Linq.Expressions.Expression.Constant(i), body);
+        return System.Linq.Expressions.Expression.Lambda<Func<Record, int>>(body, selector.Parameters);
+    }
+
+    private static System.Linq.Expressions.Expression<Func<Record, bool>> AnyOf(System.Linq.Expressions.Expression<Func<Record, string?>> selector, IReadOnlyList<string> patterns)
+    {
+        var predicate = Compose(selector, s => s != null && s.Contains(patterns[0]));
+        foreach (var pattern in patterns.Skip(1))
+            predicate = Or(predicate, Compose(selector, s => s != null && s.Contains(pattern)));
+        return predicate;
+    }
+
+    private static System.Linq.Expressions.Expression<Func<Record, bool>> Or(System.Linq.Expressions.Expression<Func<Record, bool>> a, System.Linq.Expressions.Expression<Func<Record, bool>> b)
+        => System.Linq.Expressions.Expression.Lambda<Func<Record, bool>>(
+            System.Linq.Expressions.Expression.OrElse(a.Body, new Replace(b.Parameters[0], a.Parameters[0]).Visit(b.Body)!), a.Parameters);
+
+    private static System.Linq.Expressions.Expression<Func<Record, bool>> Not(System.Linq.Expressions.Expression<Func<Record, bool>> a)
+        => System.Linq.Expressions.Expression.Lambda<Func<Record, bool>>(System.Linq.Expressions.Expression.Not(a.Body), a.Parameters);
 
     private static System.Linq.Expressions.Expression<Func<Record, bool>> Compose<T>(
         System.Linq.Expressions.Expression<Func<Record, T>> selector, System.Linq.Expressions.Expression<Func<T, bool>> predicate)

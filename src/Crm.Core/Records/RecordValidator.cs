@@ -44,6 +44,17 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
             foreach (var nested in child.Errors.SelectMany(e => e.Value)) CollectSchemaError(entity, nested, found);
             return;
         }
+        if (error is MultiTypeValidationError multi)
+        {
+            // An optional field's schema is "its type or null": report why the value fails as its own type
+            // ("must be an e-mail address"), not the generic "matches no type".
+            var asType = multi.Errors.Where(e => e.Key != NJsonSchema.JsonObjectType.Null).SelectMany(e => e.Value).ToList();
+            if (asType.Count > 0)
+            {
+                foreach (var nested in asType) CollectSchemaError(entity, nested, found);
+                return;
+            }
+        }
         var key = error.Kind == ValidationErrorKind.PropertyRequired || error.Kind == ValidationErrorKind.NoAdditionalPropertiesAllowed
             ? error.Property
             : (error.Path ?? "").TrimStart('#', '/').Split('/', '.', '[')[0];

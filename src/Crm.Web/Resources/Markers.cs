@@ -20,6 +20,8 @@ public sealed class Records;
 
 /// <summary>Kanban boards: columns, cards, moves, quick-create and board views.</summary>
 public sealed class Boards;
+/// <summary>Record lists, saved views, bulk actions and the global search.</summary>
+public sealed class Lists;
 
 /// <summary>Record page, new-record page, activities, timeline and My tasks.</summary>
 public sealed class RecordPage;

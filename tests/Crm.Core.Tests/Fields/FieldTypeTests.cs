@@ -24,12 +24,26 @@ public class FieldTypeTests
     [InlineData("12,000.50", 12000.50)]
     [InlineData("￥1,200", 1200)]
     [InlineData(" 7 ", 7)]
+    [InlineData("35%", 35)]
+    [InlineData("$ 1,200.50", 1200.50)]
     public void Numbers_typed_with_separators_or_symbols_are_read(string typed, double expected)
     {
         var field = F("n", "money");
         var entity = Entity(field);
         var normalized = FieldTypeRegistry.Get("money").Normalize(JsonValue.Create(typed), new FieldContext(field, entity));
         Assert.Equal((decimal)expected, JsonNumbers.AsDecimal(normalized));
+    }
+
+    [Theory]
+    [InlineData("12万")]
+    [InlineData("12abc")]
+    [InlineData("about 5")]
+    [InlineData("-")]
+    public void Text_that_is_not_clearly_a_number_is_kept_for_validation_to_refuse(string typed)
+    {
+        var field = F("n", "money");
+        var normalized = FieldTypeRegistry.Get("money").Normalize(JsonValue.Create(typed), new FieldContext(field, Entity(field)));
+        Assert.Equal(typed, normalized!.GetValue<string>());
     }
 
     [Theory]

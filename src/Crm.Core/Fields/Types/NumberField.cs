@@ -24,8 +24,16 @@ public class NumberField : FieldType
         if (value is JsonValue v && v.TryGetValue<string>(out var s))
         {
             if (string.IsNullOrWhiteSpace(s)) return null;
-            var cleaned = new string(s.Where(c => char.IsDigit(c) || c is '.' or '-' or 'e' or 'E' or '+').ToArray());
-            if (decimal.TryParse(cleaned, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && cleaned.Length > 0) return JsonValue.Create(d);
+            // Spaces, thousands separators, currency and percent signs are dropped; anything else (letters, "万",
+            // "k") means it is not clearly a number: kept as typed, so validation says so instead of reading "12万" as 12.
+            var cleaned = new System.Text.StringBuilder();
+            foreach (var c in s)
+            {
+                if (char.IsAsciiDigit(c) || c is '.' or '-' or '+' or 'e' or 'E') cleaned.Append(c);
+                else if (char.IsWhiteSpace(c) || c is ',' or '，' or '%' or '％' || char.GetUnicodeCategory(c) == UnicodeCategory.CurrencySymbol) continue;
+                else return value.DeepClone();
+            }
+            if (cleaned.Length > 0 && decimal.TryParse(cleaned.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return JsonValue.Create(d);
             return value.DeepClone();
         }
         // Every number is stored as a decimal (rounded to the field's decimals), whatever JSON type it came as.

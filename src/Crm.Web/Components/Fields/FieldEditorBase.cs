@@ -35,6 +35,9 @@ public abstract class FieldEditorBase : ComponentBase
 
     protected string? StringValue => Value is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
+    /// <summary>The value as a number, whatever CLR number the JSON node was made from (parsed JSON, int, decimal …).</summary>
+    protected decimal? NumberValue => JsonNumbers.AsDecimal(Value);
+
     protected Task SetAsync(JsonNode? value) => ValueChanged.InvokeAsync(value);
     protected Task SetStringAsync(string? value) => SetAsync(string.IsNullOrEmpty(value) ? null : JsonValue.Create(value));
 }

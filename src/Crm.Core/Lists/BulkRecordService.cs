@@ -1,0 +1,112 @@
+using System.Text.Json.Nodes;
+using Crm.Core.Data;
+using Crm.Core.Fields;
+using Crm.Core.Metadata;
+using Crm.Core.Records;
+using Crm.Core.Resources;
+using Crm.Core.Security;
+using Crm.Core.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
+
+namespace Crm.Core.Lists;
+
+/// <summary>Why one record of a bulk change was refused: its title and the field-named messages.</summary>
+public sealed record BulkRecordError(Guid RecordId, string Title, IReadOnlyList<string> Messages);
+
+/// <summary>
+/// The outcome of a bulk change: how many records were changed, or why nothing was — a message for the whole
+/// request (<see cref="Error"/>) or the records that were refused (<see cref="RecordErrors"/>).
+/// </summary>
+public sealed record BulkEditResult(int Updated, string? Error, IReadOnlyList<BulkRecordError> RecordErrors)
+{
+    public bool Succeeded => Error is null && RecordErrors.Count == 0;
+    public static BulkEditResult Refused(string error) => new(0, error, []);
+}
+
+/// <summary>
+/// Bulk edit and bulk delete for the list's selected records. A bulk edit sends every record through
+/// <see cref="RecordWriter"/> (validation, transitions, timeline) inside one transaction: all records change or
+/// none does, and the refused records are listed with their messages.
+/// </summary>
+public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordService records, RecordEvents events, IStringLocalizer<CoreStrings> t, TimeProvider clock)
+{
+    /// <summary>The most records one bulk change takes (a few pages of a list).</summary>
+    public const int MaxRecords = 500;
+
+    /// <summary>The fields a bulk edit can set: active, not computed, not unique (one value for many records would repeat it).</summary>
+    public static IEnumerable<FieldDefinition> EditableFields(EntityMeta entity)
+        => entity.Fields.Where(f => !FieldTypeRegistry.Get(f.Type).IsComputed && !f.Settings.Unique);
+
+    /// <summary>Sets <paramref name="fieldKey"/> to <paramref name="value"/> (null clears it) on every record in <paramref name="ids"/>.</summary>
+    public async Task<BulkEditResult> EditAsync(Actor actor, string entityKey, IReadOnlyCollection<Guid> ids, string fieldKey, JsonNode? value, CancellationToken ct = default)
+    {
+        actor.Require(MemberRole.Member);
+        if (ids.Count == 0) return new BulkEditResult(0, null, []);
+        if (ids.Count > MaxRecords) return BulkEditResult.Refused(t["Bulk.TooMany", MaxRecords]);
+
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var metadata = await metadataStore.GetAsync(db, ct);
+        var entity = metadata.Entity(entityKey);
+        if (entity is null || entity.Entity.IsArchived) return BulkEditResult.Refused(t["Record.UnknownEntity", entityKey]);
+        var field = entity.Field(fieldKey);
+        if (field is null || field.IsArchived || FieldTypeRegistry.Get(field.Type).IsComputed) return BulkEditResult.Refused(t["Record.UnknownField", fieldKey]);
+        if (field.Settings.Unique && ids.Count > 1) return BulkEditResult.Refused(t["Bulk.Unique", field.Label.Get()]);
+
+        // Only records of this entity type (ids of other types or other workspaces match nothing).
+        var wanted = ids.Distinct().ToList();
+        var targets = await db.Records.AsNoTracking().Where(r => r.EntityTypeId == entity.Entity.Id && wanted.Contains(r.Id))
+            .Select(r => new { r.Id, r.Title }).ToListAsync(ct);
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var writer = new RecordWriter(db, metadata, actor, t, clock);
+        var refused = new List<BulkRecordError>();
+        var changed = new List<Record>();
+        foreach (var target in targets)
+        {
+            RecordResult result;
+            try
+            {
+                result = await writer.UpdateAsync(target.Id, new RecordInput(new JsonObject { [field.Key] = value?.DeepClone() }), ct);
+            }
+            catch (RecordConflictException)
+            {
+                refused.Add(new BulkRecordError(target.Id, target.Title, [t["Record.NotFound"]]));
+                continue;
+            }
+            if (result.Succeeded) changed.Add(result.Record!);
+            else refused.Add(new BulkRecordError(target.Id, target.Title, result.Errors.ByField.SelectMany(kv => kv.Value).Distinct().ToList()));
+        }
+        if (refused.Count > 0) return new BulkEditResult(0, null, refused); // the transaction rolls back on dispose
+
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return BulkEditResult.Refused(t["Bulk.Conflict"]);
+        }
+        foreach (var record in changed)
+            events.Publish(new RecordEvent(actor.TenantId, record.EntityTypeId, record.Id, RecordEventKind.Updated, record.Version, actor.UserId));
+        return new BulkEditResult(targets.Count, null, []);
+    }
+
+    /// <summary>Deletes the records of <paramref name="entityKey"/> among <paramref name="ids"/>, in one transaction; returns how many.</summary>
+    public async Task<int> DeleteAsync(Actor actor, string entityKey, IReadOnlyCollection<Guid> ids, CancellationToken ct = default)
+    {
+        actor.Require(MemberRole.Member);
+        if (ids.Count == 0) return 0;
+        if (ids.Count > MaxRecords) throw new ArgumentException($"At most {MaxRecords} records at once.", nameof(ids));
+        List<Guid> ofType;
+        await using (var db = factory.CreateForTenant(actor.TenantId))
+        {
+            var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
+            if (entity is null) return 0;
+            var wanted = ids.Distinct().ToList();
+            ofType = await db.Records.AsNoTracking().Where(r => r.EntityTypeId == entity.Entity.Id && wanted.Contains(r.Id)).Select(r => r.Id).ToListAsync(ct);
+        }
+        return await records.DeleteAsync(actor, ofType, ct);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.Json.Nodes;
+using Crm.Core.Data;
+using Crm.Core.Metadata;
+using Crm.Core.Records;
+using Crm.Core.Security;
+using Crm.Core.Views;
+using Microsoft.EntityFrameworkCore;
+
+namespace Crm.Core.Lists;
+
+/// <summary>What a list asks for: conditions, order, quick search text and one page.</summary>
+public sealed record RecordQuery
+{
+    public IReadOnlyList<FilterSpec> Filters { get; init; } = [];
+    public IReadOnlyList<SortSpec> Sort { get; init; } = [];
+    /// <summary>Quick search over the title and text fields.</summary>
+    public string? Search { get; init; }
+    public int Skip { get; init; }
+    public int Take { get; init; } = 25;
+
+    public const int MaxTake = 500;
+
+    public static RecordQuery From(ViewDefinition view, int page = 0) => new()
+    {
+        Filters = view.Filters, Sort = view.Sort, Search = view.Search, Skip = page * view.PageSize, Take = view.PageSize,
+    };
+}
+
+/// <summary>One row of a list: the record's identity and its values (display happens in the UI's culture).</summary>
+public sealed record RecordListItem(Guid Id, string Title, JsonObject Values, long Version, Guid? OwnerId, Guid? PipelineId, DateTime CreatedAt, DateTime UpdatedAt);
+
+/// <summary>A page of a list, the number of matching records, and the names of every member and record the page refers to.</summary>
+public sealed record RecordListPage(int Total, IReadOnlyList<RecordListItem> Items, IReadOnlyDictionary<Guid, string> Names);
+
+/// <summary>
+/// The query behind record lists: filters, sort, quick search and paging all run in SQL through
+/// <see cref="RecordFilters"/> (count + one page, never the whole set), so a list of 100,000 records costs one
+/// page. Names of referenced members and records come from one <see cref="RecordDirectory.NamesAsync"/> call per page.
+/// </summary>
+public sealed class RecordListService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordDirectory directory, TimeProvider clock)
+{
+    public async Task<RecordListPage> QueryAsync(Actor actor, string entityKey, RecordQuery query, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
+        if (entity is null) return new RecordListPage(0, [], new Dictionary<Guid, string>());
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var matching = Matching(db, entity, query, actor.UserId, now);
+        var total = await matching.CountAsync(ct);
+        var rows = await Page(matching, entity, query)
+            .Select(r => new { r.Id, r.Title, r.Values, r.Version, r.OwnerId, r.PipelineId, r.CreatedAt, r.UpdatedAt })
+            .ToListAsync(ct);
+        var items = rows.Select(r => new RecordListItem(r.Id, r.Title, RecordWriter.ParseValues(r.Values), r.Version, r.OwnerId, r.PipelineId, r.CreatedAt, r.UpdatedAt)).ToList();
+
+        var referenced = ReferencedIds(entity, items);
+        var names = referenced.Count == 0 ? new Dictionary<Guid, string>() : await directory.NamesAsync(actor, referenced, ct);
+        return new RecordListPage(total, items, names);
+    }
+
+    /// <summary>The records of <paramref name="entity"/> that match the filters and the quick search (no order, no paging).</summary>
+    public static IQueryable<Record> Matching(CrmDbContext db, EntityMeta entity, RecordQuery query, Guid currentUserId, DateTime utcNow)
+    {
+        var records = db.Records.AsNoTracking().Where(r => r.EntityTypeId == entity.Entity.Id);
+        records = RecordFilters.Apply(records, entity, query.Filters, currentUserId, utcNow);
+        return RecordFilters.Search(records, query.Search);
+    }
+
+    /// <summary>One sorted page of <paramref name="matching"/> (ORDER BY … LIMIT … OFFSET in SQL).</summary>
+    public static IQueryable<Record> Page(IQueryable<Record> matching, EntityMeta entity, RecordQuery query)
+        => RecordFilters.Sort(matching, entity, query.Sort)
+            .Skip(Math.Max(0, query.Skip))
+            .Take(Math.Clamp(query.Take, 1, RecordQuery.MaxTake));
+
+    /// <summary>Owners, members and lookups on the page: the ids whose names the list shows.</summary>
+    public static HashSet<Guid> ReferencedIds(EntityMeta entity, IEnumerable<RecordListItem> items)
+    {
+        var keys = entity.AllFields.Where(f => f.Type is "member" or "lookup").Select(f => f.Key).ToList();
+        var ids = new HashSet<Guid>();
+        foreach (var item in items)
+        {
+            if (item.OwnerId is { } owner) ids.Add(owner);
+            foreach (var key in keys)
+                if (item.Values[key] is JsonValue v && v.TryGetValue<string>(out var s) && Guid.TryParse(s, out var id)) ids.Add(id);
+        }
+        return ids;
+    }
+}
