@@ -2,6 +2,7 @@ using Crm.Core.Accounts;
 using Crm.Core.Data;
 using Crm.Core.Metadata;
 using Crm.Core.Records;
+using Crm.Core.Reports;
 using Crm.Core.Templates;
 using Crm.Core.Security;
 using Crm.Core.Tenancy;
@@ -50,6 +51,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<RecordValidator>();
         services.AddSingleton<TemplateInstaller>();
         services.AddSingleton<TemplateExporter>();
+        services.AddSingleton<ReportEngine>();
+        services.AddSingleton<ReportService>();
+        services.AddSingleton<DashboardService>();
         return services;
     }
 }

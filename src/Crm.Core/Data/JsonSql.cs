@@ -49,6 +49,8 @@ public static class JsonSql
         SqlExpression path = key is SqlConstantExpression { Value: string k }
             ? new SqlConstantExpression("$." + k, typeof(string), key.TypeMapping)
             : new SqlBinaryExpression(ExpressionType.Add, new SqlConstantExpression("$.", typeof(string), key.TypeMapping), key, typeof(string), key.TypeMapping);
-        return new SqlFunctionExpression("json_extract", [args[0], path], nullable: true, argumentsPropagateNullability: [true, true], type, typeMapping: null);
+        // json_extract is null for a missing key although its arguments are not: it must not "propagate nullability",
+        // else EF rewrites "value IS NULL" to "field_values IS NULL" and an "is empty" filter matches nothing.
+        return new SqlFunctionExpression("json_extract", [args[0], path], nullable: true, argumentsPropagateNullability: [false, false], type, typeMapping: null);
     }
 }
