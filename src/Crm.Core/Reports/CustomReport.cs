@@ -143,6 +143,8 @@ internal static class CustomReport
                 _ => g.Sum(v => v.Value),
             })).ToList();
 
+    public const string NoValueColor = "#adb5bd";
+
     private static List<(string Key, decimal? Value)> Ids(List<(Guid? Key, decimal? Value)> values) => values.Select(v => (v.Key?.ToString() ?? "", v.Value)).ToList();
 
     private static List<(string Key, decimal? Value)> Text(List<(string? Key, decimal? Value)> values) => values.Select(v => (v.Key ?? "", v.Value)).ToList();
@@ -180,8 +182,10 @@ internal static class CustomReport
     {
         var entity = c.Entity;
         var empty = c.T("Report.Row.None");
-        ReportRow Row(string key, string label, string? color = null) => new(key, label, [values.FirstOrDefault(v => v.Key == key).Value]) { Color = color };
-        IEnumerable<ReportRow> Rest(IEnumerable<string> known) => values.Where(v => !known.Contains(v.Key)).Select(v => new ReportRow(v.Key, v.Key.Length == 0 ? empty : v.Key, [v.Value]));
+        // The group of records without a value is grey, so charts keep the metadata colours of the others.
+        ReportRow Row(string key, string label, string? color = null) => new(key, label, [values.FirstOrDefault(v => v.Key == key).Value]) { Color = key.Length == 0 ? NoValueColor : color };
+        IEnumerable<ReportRow> Rest(IEnumerable<string> known) => values.Where(v => !known.Contains(v.Key))
+            .Select(v => new ReportRow(v.Key, v.Key.Length == 0 ? empty : v.Key, [v.Value]) { Color = v.Key.Length == 0 ? NoValueColor : null });
         var present = values.Select(v => v.Key).ToHashSet();
 
         switch (dimension)

@@ -16,8 +16,11 @@ internal static class PipelineReports
 
     /// <summary>
     /// How many records reached each open stage and "won" (all won-kind stages together: the funnel ends at 成交),
-    /// from the transitions: a record reached step n when it ever entered a stage at step n or later. Conversion
-    /// is step-to-step; the stage highlighted is the one most deals were lost from (moved to a lost stage), or,
+    /// from the transitions table in one GROUP BY (from stage, to stage) — a few dozen groups however many deals.
+    /// Every move up the funnel counts the deal into each step it crosses (a skipped stage too), a move back takes
+    /// it out again, a move to a lost stage counts it as lost at the stage it left. For deals that move forward (the
+    /// process the seeds describe) that is exactly "reached the stage"; a deal that went back is counted where it
+    /// went back to. Conversion is step to step; the stage highlighted is the one most deals were lost from, or,
     /// when none were lost, the one with the largest drop to the next step.
     /// </summary>
     public static async Task<ReportResult> FunnelAsync(ReportContext c, CancellationToken ct)
@@ -25,11 +28,18 @@ internal static class PipelineReports
         if (c.Pipeline is not { } pipeline) return c.Problem(c.T("Report.Problem.NoPipeline"));
         var open = pipeline.Stages.Where(s => s.Kind == StageKind.Open).ToList();
         var won = pipeline.AllStages.Where(s => s.Kind == StageKind.Won).ToList();
-        var lost = pipeline.AllStages.Where(s => s.Kind == StageKind.Lost).Select(s => s.Id).ToList();
-        var steps = open.Select((s, i) => (Stage: s, Position: i + 1)).ToList();
-        var position = steps.Select(s => KeyValuePair.Create(s.Stage.Id, s.Position))
-            .Concat(won.Select(s => KeyValuePair.Create(s.Id, open.Count + 1))).ToList();
-        var stepIds = position.Select(p => p.Key).ToList();
+        var lost = pipeline.AllStages.Where(s => s.Kind == StageKind.Lost).Select(s => s.Id).ToHashSet();
+        var stepCount = open.Count + (won.Count > 0 ? 1 : 0);
+        // Position of every stage: open stages 1…n in order (an archived one takes the place of the open stage
+        // before it), won-kind stages n + 1.
+        var position = new Dictionary<Guid, int>();
+        var last = 0;
+        foreach (var stage in pipeline.AllStages.Where(s => s.Kind == StageKind.Open))
+        {
+            if (!stage.IsArchived) last++;
+            position[stage.Id] = last;
+        }
+        foreach (var stage in won) position[stage.Id] = open.Count + 1;
 
         var pipelineId = pipeline.Pipeline.Id;
         var transitions = c.Transitions(TransitionKind.Stage, inRange: false).Where(t => t.PipelineId == pipelineId);
@@ -37,29 +47,26 @@ internal static class PipelineReports
         {
             // The funnel is a cohort: the deals created in the range, wherever they got to since.
             var ids = c.Records(DateAxis.Created).Select(r => r.Id);
-            transitions = c.Db.Transitions.AsNoTracking().Where(t => t.EntityTypeId == c.Entity.Entity.Id && t.Kind == TransitionKind.Stage && t.PipelineId == pipelineId && ids.Contains(t.RecordId));
+            var entityId = c.Entity.Entity.Id;
+            transitions = c.Db.Transitions.AsNoTracking().Where(t => t.EntityTypeId == entityId && t.Kind == TransitionKind.Stage && t.PipelineId == pipelineId && ids.Contains(t.RecordId));
         }
-
-        var pos = SqlExpressions.Map<RecordTransition, Guid, int>(t => t.ToId, position);
-        var furthest = await transitions.Where(t => stepIds.Contains(t.ToId))
-            .Select(SqlExpressions.Bind(pos, (RecordTransition t, int? p) => new { t.RecordId, Position = p }))
-            .GroupBy(x => x.RecordId)
-            .Select(g => g.Max(x => x.Position))
-            .GroupBy(p => p)
-            .Select(g => new { Position = g.Key, Count = g.Count() })
-            .ToListAsync(ct);
-        var losses = await transitions.Where(t => lost.Contains(t.ToId) && t.FromId != null)
-            .GroupBy(t => t.FromId)
-            .Select(g => new { From = g.Key, Count = g.Count() })
+        var moves = await transitions
+            .GroupBy(t => new { t.FromId, t.ToId })
+            .Select(g => new { g.Key.FromId, g.Key.ToId, Count = g.Count() })
             .ToListAsync(ct);
 
-        var stepCount = open.Count + (won.Count > 0 ? 1 : 0);
         var reached = new decimal[stepCount + 2];
-        foreach (var f in furthest.Where(f => f.Position is > 0))
-            for (var p = 1; p <= Math.Min(f.Position!.Value, stepCount); p++) reached[p] += f.Count;
         var lostAt = new decimal[stepCount + 2];
-        foreach (var l in losses)
-            if (position.FirstOrDefault(p => p.Key == l.From).Value is > 0 and var p) lostAt[p] += l.Count;
+        foreach (var move in moves)
+        {
+            // Entering the pipeline (created, or moved in from another pipeline) starts below the first step.
+            var from = move.FromId is { } f ? position.GetValueOrDefault(f) : 0;
+            if (lost.Contains(move.ToId)) { lostAt[from] += move.Count; continue; }
+            if (move.FromId is { } l && lost.Contains(l)) continue; // reopened: it was counted up to where it was lost
+            if (!position.TryGetValue(move.ToId, out var to)) continue;
+            for (var p = from + 1; p <= to; p++) reached[p] += move.Count;
+            for (var p = to + 1; p <= from; p++) reached[p] -= move.Count;
+        }
 
         var rows = new List<ReportRow>();
         for (var p = 1; p <= stepCount; p++)

@@ -20,7 +20,9 @@ internal static class StatusReports
     private static async Task<ReportResult> CountByStatusAsync(ReportContext c, bool byGroup, CancellationToken ct)
     {
         if (c.StatusList is not { } list) return c.Problem(c.T("Report.Problem.NoStatus"));
+        // Records without a status are not in the lifecycle (e.g. customers added by another template): left out.
         var counts = await c.Records(DateAxis.Created)
+            .Where(r => r.StatusOptionId != null)
             .GroupBy(r => r.StatusOptionId)
             .Select(g => new { Status = g.Key, Count = g.Count() })
             .ToListAsync(ct);
@@ -45,8 +47,6 @@ internal static class StatusReports
                 rows.Add(new ReportRow(option.Key, option.Label.Get(), [n, ReportContext.Ratio(n, total), ReportCell.Of(group?.Label.Get())]) { Color = option.Color });
             }
         }
-        var unknown = counts.Where(x => x.Status is null || list.AllOptions.All(o => o.Id != x.Status)).Sum(x => x.Count);
-        if (unknown > 0) rows.Add(new ReportRow("", c.T("Report.Row.None"), grouped ? [unknown, ReportContext.Ratio(unknown, total)] : [unknown, ReportContext.Ratio(unknown, total), ReportCell.Of(null)]));
 
         List<ReportColumn> columns =
         [

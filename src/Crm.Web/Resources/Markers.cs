@@ -17,3 +17,6 @@ public sealed class Templates;
 
 /// <summary>Record forms, lists, record pages and field editors.</summary>
 public sealed class Records;
+
+/// <summary>Reports, the report builder and dashboards.</summary>
+public sealed class Reports;
