@@ -20,6 +20,7 @@ public static class ApiEndpoints
             var api = app.MapGroup(prefix).AddEndpointFilter<ApiErrorFilter>().DisableAntiforgery();
             WorkspaceApi.Map(api);
             RecordsApi.Map(api);
+            ReportsApi.Map(api);
         }
     }
 }
