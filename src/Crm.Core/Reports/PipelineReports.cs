@@ -15,20 +15,23 @@ internal static class PipelineReports
     private static IReadOnlyList<Guid?> Ids(IEnumerable<PipelineStage> stages) => stages.Select(s => (Guid?)s.Id).ToList();
 
     /// <summary>
-    /// How many records reached each open stage and "won" (all won-kind stages together: the funnel ends at 成交),
-    /// from the transitions table in one GROUP BY (from stage, to stage) — a few dozen groups however many deals.
-    /// Every move up the funnel counts the deal into each step it crosses (a skipped stage too), a move back takes
-    /// it out again, a move to a lost stage counts it as lost at the stage it left. For deals that move forward (the
-    /// process the seeds describe) that is exactly "reached the stage"; a deal that went back is counted where it
-    /// went back to. Conversion is step to step; the stage highlighted is the one most deals were lost from, or,
-    /// when none were lost, the one with the largest drop to the next step.
+    /// How many records reached each open stage and "won" (all won-kind stages together: the funnel ends at 成交).
+    /// A deal reached a step when it moved up to it or past it, and the moves are in the transitions table: every
+    /// move up counts the deal into each step it crosses (a skipped stage too), a move back takes it out again, a
+    /// move to a lost stage leaves it counted where it was. Summed over a deal's moves that leaves it counted in
+    /// every step up to where it is now, or up to where it was lost — so the funnel is read in two small GROUP BYs:
+    /// deals per current stage (records, an index-only scan) and lost deals per stage they left (the transitions
+    /// into lost stages), instead of walking every transition. For deals that move forward (the process the seeds
+    /// describe) that is exactly "reached the stage"; a deal that went back counts where it went back to.
+    /// Conversion is step to step; the stage highlighted is the one most deals were lost from, or, when none
+    /// were lost, the one with the largest drop to the next step.
     /// </summary>
     public static async Task<ReportResult> FunnelAsync(ReportContext c, CancellationToken ct)
     {
         if (c.Pipeline is not { } pipeline) return c.Problem(c.T("Report.Problem.NoPipeline"));
         var open = pipeline.Stages.Where(s => s.Kind == StageKind.Open).ToList();
         var won = pipeline.AllStages.Where(s => s.Kind == StageKind.Won).ToList();
-        var lost = pipeline.AllStages.Where(s => s.Kind == StageKind.Lost).Select(s => s.Id).ToHashSet();
+        var lost = pipeline.AllStages.Where(s => s.Kind == StageKind.Lost).Select(s => s.Id).ToList();
         var stepCount = open.Count + (won.Count > 0 ? 1 : 0);
         // Position of every stage: open stages 1…n in order (an archived one takes the place of the open stage
         // before it), won-kind stages n + 1.
@@ -40,33 +43,34 @@ internal static class PipelineReports
             position[stage.Id] = last;
         }
         foreach (var stage in won) position[stage.Id] = open.Count + 1;
+        var stepIds = position.Keys.Select(id => (Guid?)id).ToList();
 
+        // The funnel is a cohort: with a date range, the deals created in it, wherever they got to since.
         var pipelineId = pipeline.Pipeline.Id;
-        var transitions = c.Transitions(TransitionKind.Stage, inRange: false).Where(t => t.PipelineId == pipelineId);
-        if (c.Filters.HasRange)
+        var records = c.Records(DateAxis.Created);
+        var current = await records
+            .Where(r => r.PipelineId == pipelineId && stepIds.Contains(r.StageId))
+            .GroupBy(r => r.StageId)
+            .Select(g => new { Stage = g.Key, Count = g.Count() })
+            .ToListAsync(ct);
+        var entityId = c.Entity.Entity.Id;
+        var losses = c.Db.Transitions.AsNoTracking().Where(t => t.EntityTypeId == entityId && t.Kind == TransitionKind.Stage && lost.Contains(t.ToId) && t.FromId != null);
+        if (c.NarrowsRecords(DateAxis.Created))
         {
-            // The funnel is a cohort: the deals created in the range, wherever they got to since.
-            var ids = c.Records(DateAxis.Created).Select(r => r.Id);
-            var entityId = c.Entity.Entity.Id;
-            transitions = c.Db.Transitions.AsNoTracking().Where(t => t.EntityTypeId == entityId && t.Kind == TransitionKind.Stage && t.PipelineId == pipelineId && ids.Contains(t.RecordId));
+            var ids = records.Select(r => r.Id);
+            losses = losses.Where(t => ids.Contains(t.RecordId));
         }
-        var moves = await transitions
-            .GroupBy(t => new { t.FromId, t.ToId })
-            .Select(g => new { g.Key.FromId, g.Key.ToId, Count = g.Count() })
+        var lostFrom = await losses
+            .GroupBy(t => t.FromId)
+            .Select(g => new { From = g.Key, Count = g.Count() })
             .ToListAsync(ct);
 
-        var reached = new decimal[stepCount + 2];
+        var at = new decimal[stepCount + 2];
         var lostAt = new decimal[stepCount + 2];
-        foreach (var move in moves)
-        {
-            // Entering the pipeline (created, or moved in from another pipeline) starts below the first step.
-            var from = move.FromId is { } f ? position.GetValueOrDefault(f) : 0;
-            if (lost.Contains(move.ToId)) { lostAt[from] += move.Count; continue; }
-            if (move.FromId is { } l && lost.Contains(l)) continue; // reopened: it was counted up to where it was lost
-            if (!position.TryGetValue(move.ToId, out var to)) continue;
-            for (var p = from + 1; p <= to; p++) reached[p] += move.Count;
-            for (var p = to + 1; p <= from; p++) reached[p] -= move.Count;
-        }
+        foreach (var x in current) if (x.Stage is { } id && position.TryGetValue(id, out var p)) at[p] += x.Count;
+        foreach (var x in lostFrom) if (x.From is { } id && position.TryGetValue(id, out var p) && p > 0) lostAt[p] += x.Count;
+        var reached = new decimal[stepCount + 2];
+        for (var p = stepCount; p >= 1; p--) reached[p] = reached[p + 1] + at[p] + lostAt[p];
 
         var rows = new List<ReportRow>();
         for (var p = 1; p <= stepCount; p++)

@@ -20,24 +20,24 @@ public sealed class ReportEngine(ICrmDbContextFactory factory, MetadataStore met
     public async Task<ReportResult> RunAsync(Actor actor, ReportDefinition report, ReportFilters? filters = null, CancellationToken ct = default)
     {
         actor.Require(MemberRole.Viewer);
-        var metadata = await metadataStore.GetAsync(actor.TenantId, ct);
-        var entity = metadata.Entity(report.EntityTypeId);
-        return await RunAsync(actor, metadata, entity, report.Spec, filters ?? ReportFilters.None, ct);
+        return await RunAsync(actor, m => m.Entity(report.EntityTypeId), report.Spec, filters ?? ReportFilters.None, ct);
     }
 
     /// <summary>Runs an unsaved spec (the builder's preview) on <paramref name="entityKey"/>.</summary>
     public async Task<ReportResult> RunAsync(Actor actor, string entityKey, ReportSpec spec, ReportFilters? filters = null, CancellationToken ct = default)
     {
         actor.Require(MemberRole.Viewer);
-        var metadata = await metadataStore.GetAsync(actor.TenantId, ct);
-        return await RunAsync(actor, metadata, metadata.Entity(entityKey), spec, filters ?? ReportFilters.None, ct);
+        return await RunAsync(actor, m => m.Entity(entityKey), spec, filters ?? ReportFilters.None, ct);
     }
 
-    private async Task<ReportResult> RunAsync(Actor actor, TenantMetadata metadata, EntityMeta? entity, ReportSpec spec, ReportFilters filters, CancellationToken ct)
+    private async Task<ReportResult> RunAsync(Actor actor, Func<TenantMetadata, EntityMeta?> entityOf, ReportSpec spec, ReportFilters filters, CancellationToken ct)
     {
+        // One context (one connection) for the metadata check and the report's queries.
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var metadata = await metadataStore.GetAsync(db, ct);
+        var entity = entityOf(metadata);
         if (entity is null)
             return new ReportResult { Type = spec.Type, Chart = spec.Chart, Dimension = "", Columns = [], Rows = [], Problem = t["Report.Problem.NoEntity"] };
-        await using var db = factory.CreateForTenant(actor.TenantId);
         var c = new ReportContext(db, metadata, entity, spec, filters, actor, clock.GetUtcNow().UtcDateTime, t, directory);
         if (spec.Type != ReportTypes.Custom && ReportTypes.Find(spec.Type) is not null && !ReportTypes.Fits(spec.Type, entity))
             return c.Problem(t["Report.Problem.DoesNotFit", entity.Entity.Label.Get()]);

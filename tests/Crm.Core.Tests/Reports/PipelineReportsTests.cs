@@ -54,6 +54,26 @@ public class PipelineReportsTests
 
     [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_deal_that_skips_a_stage_and_moves_back_counts_up_to_where_it_went_back(string provider)
+    {
+        await using var data = await ReportData.CreateAsync(provider, "b2b_sales_funnel");
+        var company = await data.CreateAsync("acme", "company", 0, new JsonObject { ["name"] = "Acme" });
+        JsonObject Deal(string name) => new() { ["name"] = name, ["company"] = company.ToString(), ["amount"] = 1000, ["expected_close"] = "2026-03-01", ["owner"] = data.Owner.UserId.ToString() };
+        await data.CreateAsync("back", "opportunity", 0, Deal("back"), "b2b");
+        await data.UpdateAsync("back", 1, ("stage", "proposal"));       // skips first contact and qualify
+        await data.UpdateAsync("back", 2, ("stage", "qualify"));        // and comes back
+        await data.UpdateAsync("back", 3, ("stage", "lost"));
+        await data.CreateAsync("plain", "opportunity", 0, Deal("plain"), "b2b");
+        await data.UpdateAsync("plain", 1, ("stage", "first_contact"));
+
+        var funnel = await data.RunAsync("opportunity", Spec("funnel"));
+        Assert.Equal([2m, 2m, 1m, 0m, 0m, 0m], funnel.Rows.Select(r => r.Cells[0].Number!.Value));
+        Assert.Equal(1, funnel.Value("qualify", "lost"));
+        Assert.Equal(2, funnel.Highlight);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task Pipeline_value_sums_open_deals_per_stage_with_their_probability(string provider)
     {
         await using var data = await SalesAsync(provider);
