@@ -6,6 +6,7 @@ using Crm.Core.Design;
 using Crm.Core.Metadata;
 using Crm.Core.Records;
 using Crm.Core.Search;
+using Crm.Core.Reports;
 using Crm.Core.Templates;
 using Crm.Core.Security;
 using Crm.Core.Tenancy;
@@ -66,6 +67,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<GlobalSearchService>();
         services.AddSingleton<MetadataDesigner>();
         services.AddSingleton<FieldTypeChanger>();
+        services.AddSingleton<ReportEngine>();
+        services.AddSingleton<ReportService>();
+        services.AddSingleton<DashboardService>();
         return services;
     }
 }

@@ -18,13 +18,13 @@ public class ScreenshotTests(BrowserFixture browser)
         ? Path.GetFullPath(dir)
         : Path.Combine(Path.GetTempPath(), "crm-screenshots");
 
-    private static async Task SaveAsync(IPage page, string name)
+    internal static async Task SaveAsync(IPage page, string name, bool fullPage = false)
     {
         Directory.CreateDirectory(Folder);
         var path = Path.Combine(Folder, name + ".png");
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-        await Task.Delay(400); // MudBlazor's ripple and popover transitions
-        var png = await page.ScreenshotAsync(new PageScreenshotOptions { Path = path });
+        await Task.Delay(fullPage ? 1500 : 400); // MudBlazor's ripple and popover transitions; charts sizing themselves
+        var png = await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = fullPage });
         Assert.True(png.Length > 10_000, $"{name}.png is only {png.Length} bytes");
         Assert.Equal([0x89, 0x50, 0x4E, 0x47], png[..4]);
     }

@@ -35,6 +35,7 @@ public partial class CrmDbContext
     {
         var pg = Database.IsNpgsql();
         JsonSql.Register(b, pg);
+        DateSql.Register(b, pg);
 
         b.Entity<EntityType>(e =>
         {

@@ -50,7 +50,7 @@ public static class JsonSql
             ? new SqlConstantExpression("$." + k, typeof(string), key.TypeMapping)
             : new SqlBinaryExpression(ExpressionType.Add, new SqlConstantExpression("$.", typeof(string), key.TypeMapping), key, typeof(string), key.TypeMapping);
         // json_extract returns NULL for a missing key even when both arguments are set: it must not "propagate nullability",
-        // or EF drops "IS NOT NULL" tests on it as always true.
+        // or EF drops "IS NOT NULL" tests on it as always true and rewrites "value IS NULL" to "field_values IS NULL".
         return new SqlFunctionExpression("json_extract", [args[0], path], nullable: true, argumentsPropagateNullability: [false, false], type, typeMapping: null);
     }
 }

@@ -236,11 +236,16 @@ public static class RecordFilters
         // A date-only bound ("2026-11-30") includes that whole day.
         if (values.Count > 1 && values[1].Length == 10) t1 = t1.AddDays(1).AddTicks(-1);
         System.Linq.Expressions.Expression<Func<Record, DateTime>> at = created ? r => r.CreatedAt : r => r.UpdatedAt;
+        // "lte 2026-11-30" and "gt 2026-11-30" mean up to / after that whole day (reports' date ranges).
+        var wholeDay = values.Count > 0 && values[0].Length == 10;
+        var nextDay = wholeDay ? t0.AddDays(1) : t0;
         return op switch
         {
+            "gt" when wholeDay => query.Where(Compose(at, x => x >= nextDay)),
             "gt" => query.Where(Compose(at, x => x > t0)),
             "gte" => query.Where(Compose(at, x => x >= t0)),
             "lt" => query.Where(Compose(at, x => x < t0)),
+            "lte" when wholeDay => query.Where(Compose(at, x => x < nextDay)),
             "lte" => query.Where(Compose(at, x => x <= t0)),
             "between" => query.Where(Compose(at, x => x >= t0 && x <= t1)),
             _ => query,

@@ -21,6 +21,7 @@ public static class ApiEndpoints
             WorkspaceApi.Map(api);
             RecordsApi.Map(api);
             TemplatesApi.Map(api);
+            ReportsApi.Map(api);
         }
     }
 }

@@ -28,3 +28,5 @@ public sealed class RecordPage;
 
 /// <summary>The no-code designer: record types, fields, sections, status lists and pipelines.</summary>
 public sealed class Designer;
+/// <summary>Reports, the report builder and dashboards.</summary>
+public sealed class Reports;

@@ -1,0 +1,111 @@
+using System.Globalization;
+using Bunit;
+using Crm.Core.Reports;
+using Crm.Web.Components.Reports;
+using MudBlazor;
+
+namespace Crm.Web.Tests.Components.Reports;
+
+/// <summary>The report renderers on their own: the SVG funnel, KPI tiles, tables, pie legends and CSV.</summary>
+public class ReportComponentsTests
+{
+    private static ReportResult Funnel() => new()
+    {
+        Type = "funnel", Chart = "funnel", Dimension = "Stage",
+        Columns = [new("reached", "Reached", ReportFormat.Integer), new("conversion", "Conversion", ReportFormat.Percent), new("fromFirst", "Of first", ReportFormat.Percent), new("lost", "Lost here", ReportFormat.Integer)],
+        Rows =
+        [
+            new("identify", "Identify", [100m, null, 100m, 5m]),
+            new("qualify", "Qualify", [60m, 60m, 60m, 30m]),
+            new("proposal", "Proposal", [20m, 33.3m, 20m, 4m]),
+            new("won", "Won", [10m, 50m, 10m, null]),
+        ],
+        Highlight = 1,
+        HighlightNote = "Most deals are lost at Qualify: 30 lost.",
+    };
+
+    [Fact]
+    public async Task The_funnel_narrows_step_by_step_and_marks_the_bottleneck()
+    {
+        await using var context = new ComponentTestContext();
+        var cut = context.Bunit.Render<FunnelChart>(p => p.Add(x => x.Result, Funnel()));
+
+        var steps = cut.FindAll("g.crm-funnel-step");
+        Assert.Equal(["identify", "qualify", "proposal", "won"], steps.Select(s => s.GetAttribute("data-stage")));
+        var bottleneck = Assert.Single(cut.FindAll("g.crm-funnel-bottleneck"));
+        Assert.Equal("qualify", bottleneck.GetAttribute("data-stage"));
+        Assert.Equal("#e03131", bottleneck.QuerySelector("polygon")!.GetAttribute("fill"));
+
+        // Each trapezoid's top is as wide as the deals that reached it: 100 → 60 → 20 → 10.
+        var widths = cut.FindAll("polygon").Select(p =>
+        {
+            var points = p.GetAttribute("points")!.Split(' ').Select(xy => double.Parse(xy.Split(',')[0], CultureInfo.InvariantCulture)).ToList();
+            return points[1] - points[0];
+        }).ToList();
+        Assert.Equal(widths.OrderByDescending(w => w), widths);
+        Assert.Equal(0.6, widths[1] / widths[0], 2);
+        Assert.Contains("Most deals are lost at Qualify", cut.Find("[data-testid=funnel-bottleneck]").TextContent);
+        Assert.Contains("30 lost", bottleneck.TextContent);
+    }
+
+    [Theory]
+    [InlineData("en", "$1,250,000.5", "15 days")]
+    [InlineData("zh-CN", "$1,250,000.5", "15 天")]
+    public async Task A_kpi_shows_money_and_days_in_the_users_language(string culture, string money, string days)
+    {
+        await using var context = new ComponentTestContext(culture);
+        var kpi = new ReportKpi("Open pipeline", 1250000.5m, ReportFormat.Money, "USD", [new("Cycle", 15m, ReportFormat.Days)]);
+        var cut = context.Bunit.Render<KpiTile>(p => p.Add(x => x.Kpi, kpi));
+        Assert.Equal(money, cut.Find("[data-testid=kpi-value]").TextContent.Trim());
+        Assert.Contains(days, cut.Find(".crm-kpi-details").TextContent);
+    }
+
+    [Fact]
+    public async Task The_view_draws_what_the_report_asks_for()
+    {
+        await using var context = new ComponentTestContext();
+        var funnel = Funnel();
+        context.Bunit.Render<MudPopoverProvider>();
+
+        var table = context.Bunit.Render<ReportView>(p => p.Add(x => x.Result, funnel).Add(x => x.Chart, "table"));
+        Assert.Equal(4, table.FindAll("tbody tr").Count);
+        Assert.Contains("crm-row-highlight", table.Find("tr[data-row=qualify]").ClassName);
+        Assert.Equal("33.3 %", table.Find("tr[data-row=proposal]").Children[2].TextContent.Trim());
+        Assert.Equal("–", table.Find("tr[data-row=identify]").Children[2].TextContent.Trim());
+
+        var bar = context.Bunit.Render<ReportView>(p => p.Add(x => x.Result, funnel).Add(x => x.Chart, "bar"));
+        Assert.Equal("bar", bar.Find("[data-testid=report-chart]").GetAttribute("data-chart"));
+        Assert.NotEmpty(bar.FindAll("svg"));
+
+        var pie = context.Bunit.Render<ReportView>(p => p.Add(x => x.Result, funnel).Add(x => x.Chart, "donut").Add(x => x.Compact, true));
+        var legend = pie.FindAll("[data-testid=chart-legend] li");
+        Assert.Equal(4, legend.Count);
+        Assert.Contains("Qualify", legend[1].TextContent);
+        Assert.Contains("60", legend[1].TextContent);
+
+        var problem = context.Bunit.Render<ReportView>(p => p.Add(x => x.Result, new ReportResult { Type = "custom", Chart = "bar", Dimension = "", Columns = [], Rows = [], Problem = "The field is gone." }));
+        Assert.Equal("The field is gone.", problem.Find("[data-testid=report-problem]").TextContent.Trim());
+    }
+
+    [Fact]
+    public void Csv_has_a_header_plain_numbers_and_no_formulas()
+    {
+        var result = new ReportResult
+        {
+            Type = "custom", Chart = "table", Dimension = "客户",
+            Columns = [new("amount", "金额", ReportFormat.Money, "CNY"), new("note", "Note", ReportFormat.Text), new("roi", "ROI", ReportFormat.Percent)],
+            Rows =
+            [
+                new("a", "=HYPERLINK(\"x\")", [1234567.5m, ReportCell.Of("has, comma"), -50m]),
+                new("b", "北京 \"京华\"", [null, ReportCell.Of(null), 12.3m]),
+            ],
+        };
+        var csv = ReportCsv.Write(result);
+        Assert.StartsWith("\uFEFF", csv);
+        var lines = csv.TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("客户,金额,Note,ROI", lines[0]);
+        Assert.Equal("\"'=HYPERLINK(\"\"x\"\")\",1234567.5,\"has, comma\",-50", lines[1]);
+        Assert.Equal("\"北京 \"\"京华\"\"\",,,12.3", lines[2]);
+        Assert.Equal("销售漏斗_2026.csv", ReportCsv.FileName("销售漏斗/2026"));
+    }
+}
