@@ -165,7 +165,9 @@ public partial class CrmDbContext
             e.Property(x => x.Kind).HasConversion<string>().HasMaxLength(8);
             e.Property(x => x.Amount).HasPrecision(18, 2);
             e.HasOne<Record>().WithMany().HasForeignKey(x => new { x.TenantId, x.RecordId }).OnDelete(DeleteBehavior.Cascade);
-            e.HasIndex(x => new { x.TenantId, x.EntityTypeId, x.Kind, x.ToId });
+            // Reports: moves into a stage (funnel losses, reopenings) read from the index alone on PostgreSQL.
+            var into = e.HasIndex(x => new { x.TenantId, x.EntityTypeId, x.Kind, x.ToId });
+            if (pg) into.IncludeProperties(x => new { x.FromId, x.RecordId });
             e.HasIndex(x => new { x.TenantId, x.RecordId, x.At });
         });
 

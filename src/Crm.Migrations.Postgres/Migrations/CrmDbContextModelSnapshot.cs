@@ -1000,6 +1000,8 @@ namespace Crm.Migrations.Postgres.Migrations
                     b.HasIndex("TenantId", "EntityTypeId", "Kind", "ToId")
                         .HasDatabaseName("ix_record_transitions_tenant_id_entity_type_id_kind_to_id");
 
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("TenantId", "EntityTypeId", "Kind", "ToId"), new[] { "FromId", "RecordId" });
+
                     b.ToTable("record_transitions", (string)null);
                 });
 
