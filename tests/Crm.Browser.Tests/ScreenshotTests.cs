@@ -80,4 +80,68 @@ public class ScreenshotTests(BrowserFixture browser)
             await SaveAsync(page, "members");
         }
     }
+
+    /// <summary>The screens people work in, in Chinese, on a workspace with the B2B template's sample data.</summary>
+    [Fact]
+    public async Task The_working_screens_render_with_sample_data()
+    {
+        var app = await browser.AppAsync(Providers.Sqlite);
+        var tag = Guid.NewGuid().ToString("N")[..4];
+        var owner = await app.Factory.SignUpAsync("星河科技", culture: "zh-CN", email: $"wang.fang.{tag}@xinghe.example", displayName: "王芳");
+        var actor = new Actor(owner.User.Id, owner.User.DisplayName, owner.Tenant, MemberRole.Owner);
+        var services = app.Factory.Services;
+        var catalog = services.GetRequiredService<Crm.Core.Templates.TemplateCatalog>();
+        var installer = services.GetRequiredService<Crm.Core.Templates.TemplateInstaller>();
+        foreach (var id in new[] { "b2b_sales_funnel", "support_tickets" })
+        {
+            var result = await installer.InstallAsync(actor, catalog.Find(id)!.Document, new Crm.Core.Templates.InstallOptions(WithSampleData: true));
+            Assert.True(result.Succeeded, result.Errors.ToString());
+        }
+
+        await using var context = await browser.NewContextAsync(app, locale: "zh-CN");
+        var page = await context.NewPageAsync();
+        await page.SetViewportSizeAsync(1440, 900);
+        await AccountFlowTests.SignInAsync(page, owner.User.Email!);
+        await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+        await Assertions.Expect(page.Locator("#tenant-home .crm-widget-body[data-ready='true']").First).ToBeVisibleAsync();
+        // (The dashboard's own picture comes from ReportsBrowserTests, with every starter template installed.)
+
+        await page.GotoAsync($"/t/{owner.Slug}/board/opportunity");
+        await page.Locator("#kanban-board[data-ready='true']").WaitForAsync();
+        await Assertions.Expect(page.Locator("#kanban-board")).ToContainTextAsync("初步接触");
+        await SaveAsync(page, "board");
+
+        await page.GotoAsync($"/t/{owner.Slug}/r/opportunity");
+        await page.Locator("#record-list[data-ready='true']").WaitForAsync();
+        await Assertions.Expect(page.Locator("#record-list")).ToHaveAttributeAsync("data-total", "35");
+        await SaveAsync(page, "list");
+
+        var first = page.Locator(".crm-record-grid [data-testid=record-link]").First;
+        await first.ClickAsync();
+        await page.Locator("#record-page[data-ready='true']").WaitForAsync();
+        await Assertions.Expect(page.Locator("[data-testid=timeline][data-loaded='true']")).ToBeVisibleAsync();
+        await SaveAsync(page, "record", fullPage: true);
+
+        await page.GotoAsync($"/t/{owner.Slug}/designer/company");
+        await page.Locator("[data-testid=entity-designer][data-ready='true']").WaitForAsync();
+        await Assertions.Expect(page.Locator("[data-testid=designer-preview]")).ToContainTextAsync("客户名称");
+        await SaveAsync(page, "designer");
+
+        await page.GotoAsync($"/t/{owner.Slug}/templates");
+        await page.Locator("#template-center[data-ready='true']").WaitForAsync();
+        await Assertions.Expect(page.Locator("#template-center")).ToContainTextAsync("工单");
+        await SaveAsync(page, "templates");
+
+        await page.GotoAsync($"/t/{owner.Slug}/reports/new");
+        await page.Locator("#report-builder[data-ready='true']").WaitForAsync();
+        await page.Locator("#report-name").FillAsync("商机金额 · 按阶段");
+        foreach (var (input, option) in new[] { ("report-entity", "商机"), ("report-groupby", "销售阶段"), ("report-measure", "求和"), ("report-measure-field", "商机金额"), ("report-chart", "柱状图") })
+        {
+            await page.Locator($"#{input}").ClickAsync();
+            await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new System.Text.RegularExpressions.Regex($"^{option}$") }).First.ClickAsync();
+            await Assertions.Expect(page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
+        }
+        await page.Locator("[data-testid='builder-preview'][data-ready='true'] [data-chart='bar'] svg").First.WaitForAsync();
+        await SaveAsync(page, "report-builder");
+    }
 }
