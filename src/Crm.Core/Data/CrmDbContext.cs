@@ -100,7 +100,7 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
     }
 
     /// <summary>Feature areas (metadata, records, reports …) add their entities in their own partial file.</summary>
-    partial void OnModelCreatingPartial(ModelBuilder builder);
+    partial void OnModelCreatingPartial(ModelBuilder b);
 
     /// <summary>
     /// For every tenant-owned entity: key <c>(TenantId, Id)</c> when it has an <c>Id</c>, a foreign key to the

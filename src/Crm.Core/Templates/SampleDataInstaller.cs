@@ -30,7 +30,7 @@ internal sealed class SampleDataInstaller(CrmDbContext db, TenantMetadata metada
         foreach (var entityKey in LookupOrder(doc))
         {
             var entity = metadata.Entity(entityKey)!;
-            var records = doc.SampleData[entityKey];
+            var records = doc.SampleData![entityKey];
             for (var i = 0; i < records.Count; i++)
             {
                 var sample = records[i];

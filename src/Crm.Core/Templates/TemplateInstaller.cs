@@ -37,7 +37,7 @@ public sealed record InstallResult(InstallOutcome Outcome, ValidationErrors Erro
 /// record writer, all in one transaction. Same version again: nothing happens. Newer version: merged.
 /// Dry run: the whole install is carried out and rolled back, and the plan is returned.
 /// </summary>
-public sealed class TemplateInstaller(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock)
+public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocalizer<CoreStrings> t, TimeProvider clock)
 {
     private string T(string key, object[] args) => t[key, args];
 
