@@ -67,6 +67,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<GlobalSearchService>();
         services.AddSingleton<MetadataDesigner>();
         services.AddSingleton<FieldTypeChanger>();
+        services.AddSingleton<JsonStatistics>();
         services.AddSingleton<ReportEngine>();
         services.AddSingleton<ReportService>();
         services.AddSingleton<DashboardService>();

@@ -107,6 +107,7 @@ internal static class CustomReport
                 break;
             case Dimension.Kind.JsonValue:
                 var valueKey = groupField!.Key;
+                await c.GroupingByJsonAsync(valueKey, ct);
                 values = Text(await AggregateAsync(records, r => JsonSql.Text(r.Values, EF.Constant(valueKey)), source, aggregate, fieldKey, ct));
                 break;
             default:

@@ -98,6 +98,7 @@ internal static class MarketingReports
         if (source is null) return c.Problem(c.T("Report.Problem.Option", "sourceField"));
         var converted = OptionsIn(c.Entity, c.Option("convertedGroup"));
         var key = source.Key;
+        await c.GroupingByJsonAsync(key, ct);
         var groups = await c.Records(DateAxis.Created)
             .GroupBy(r => JsonSql.Text(r.Values, EF.Constant(key)))
             .Select(g => new { Source = g.Key, Leads = g.Count(), Converted = g.Count(r => converted.Contains(r.StatusOptionId)) })

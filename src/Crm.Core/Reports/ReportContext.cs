@@ -16,8 +16,11 @@ namespace Crm.Core.Reports;
 /// the viewer's filters) and the queries every report starts from, with all filters already applied in SQL.
 /// </summary>
 internal sealed class ReportContext(CrmDbContext db, TenantMetadata metadata, EntityMeta entity, ReportSpec spec, ReportFilters filters,
-    Actor actor, DateTime now, IStringLocalizer<CoreStrings> t, RecordDirectory directory)
+    Actor actor, DateTime now, IStringLocalizer<CoreStrings> t, RecordDirectory directory, JsonStatistics statistics)
 {
+    /// <summary>Call before a GROUP BY on a field's JSON value: on PostgreSQL the planner then knows how many groups to expect.</summary>
+    public Task GroupingByJsonAsync(string key, CancellationToken ct) => statistics.EnsureAsync(db, key, ct);
+
     public CrmDbContext Db => db;
     public TenantMetadata Metadata => metadata;
     public EntityMeta Entity => entity;

@@ -25,6 +25,7 @@ internal static class TicketReports
         string pk = problem.Key, rk = response.Key, sk = resolvedAt.Key;
 
         var tickets = c.Records(DateAxis.Created);
+        await c.GroupingByJsonAsync(pk, ct);
         var groups = await tickets
             .GroupBy(r => JsonSql.Text(r.Values, EF.Constant(pk)))
             .Select(g => new
