@@ -38,7 +38,9 @@ public class DashboardAndBuilderTests
         var (ws, context) = await ArrangeAsync(provider);
         await using var _ = ws;
         await using var __ = context;
-        var cut = Render<DashboardView>(context, ws.Owner, p => p.Add(x => x.ContainerId, "home"));
+        Action<ComponentParameterCollectionBuilder<DashboardView>> parameters = p => p.Add(x => x.ContainerId, "home")
+            .Add(x => x.Header, (Microsoft.AspNetCore.Components.RenderFragment)(b => b.AddContent(0, "Welcome")));
+        var cut = Render(context, ws.Owner, parameters);
         cut.WaitForAssertion(() => Assert.Equal("true", cut.Find("#home").GetAttribute("data-ready")), TimeSpan.FromSeconds(20));
         Assert.Equal("sales_dashboard", cut.Find("#home").GetAttribute("data-dashboard"));
         cut.WaitForAssertion(() => Assert.Equal(11, cut.FindAll(".crm-widget-body[data-ready=true]").Count), TimeSpan.FromSeconds(20));
@@ -48,10 +50,20 @@ public class DashboardAndBuilderTests
         Assert.Equal(11, cut.FindAll("[data-testid=widget-tools]").Count);
         // The funnel (x 0, y 2, 6 × 5) moves right by one cell; the chart beside it is pushed down.
         cut.Find("[data-widget=funnel] [data-testid=widget-right]").Click();
-        Assert.Equal("1", cut.Find("[data-widget=funnel]").GetAttribute("data-x"));
-        Assert.Equal("7", cut.Find("[data-widget=amount_by_stage]").GetAttribute("data-y"));
+        // Widgets still loading their data re-render meanwhile: wait for the layout rather than read it at once.
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal("1", cut.Find("[data-widget=funnel]").GetAttribute("data-x"));
+            Assert.Equal("7", cut.Find("[data-widget=amount_by_stage]").GetAttribute("data-y"));
+        }, TimeSpan.FromSeconds(10));
         cut.Find("[data-widget=win_rate] [data-testid=widget-remove]").Click();
-        Assert.Empty(cut.FindAll("[data-widget=win_rate]"));
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-widget=win_rate]")), TimeSpan.FromSeconds(10));
+        // The page around it re-renders (its header is a RenderFragment, so the dashboard gets its parameters again):
+        // the unsaved arrangement stays.
+        var session = cut.Instance.Value;
+        cut.Render(p => p.Add(x => x.Value, session).AddChildContent(parameters));
+        Assert.Equal(10, cut.FindAll("[data-testid=widget-tools]").Count);
+        Assert.Equal("1", cut.Find("[data-widget=funnel]").GetAttribute("data-x"));
         cut.Find("[data-testid=dashboard-save]").Click();
 
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=widget-tools]")), TimeSpan.FromSeconds(10));
