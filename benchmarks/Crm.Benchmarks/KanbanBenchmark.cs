@@ -48,7 +48,7 @@ public static class KanbanBenchmark
             Console.WriteLine(FormattableString.Invariant($"kanban: seeded {TenantCount} workspaces in {sw.Elapsed.TotalSeconds:0} s"));
         }
         else Console.WriteLine("kanban: reusing the seeded data (--reseed to start over)");
-        await VacuumAsync(connection);
+        await Measure.VacuumAsync(connection, "records", "activities");
 
         var actor = new Actor(owner, "Bench owner", tenant, MemberRole.Owner);
         var view = (await services.GetRequiredService<BoardViews>().ListAsync(actor, "opportunity")).Single(v => v.Key == ViewKey);
@@ -68,34 +68,12 @@ public static class KanbanBenchmark
         Console.WriteLine(FormattableString.Invariant(
             $"kanban: {app.Columns.Count} columns, {app.Columns.Sum(c => c.Count):N0} records, {app.Columns.Sum(c => c.Cards.Count)} cards loaded, results identical"));
 
-        var (appMs, sqlMs, appMin, sqlMin) = await InterleavedAsync(() => boards.LoadAsync(actor, request), handWritten.LoadAsync);
+        var (appMs, sqlMs, appMin, sqlMin) = await Measure.InterleavedAsync(() => boards.LoadAsync(actor, request), handWritten.LoadAsync);
         Console.WriteLine(FormattableString.Invariant($"kanban: fastest run app {appMin:0.0} ms, sql {sqlMin:0.0} ms (medians below)"));
         var goal = appMs <= 100 && appMs <= 1.5 * sqlMs;
         Console.WriteLine(goal ? "kanban: goal met (≤ 100 ms and ≤ 1.5× SQL)" : "kanban: goal NOT met (≤ 100 ms and ≤ 1.5× SQL)");
         Console.WriteLine(Measure.Line("kanban", appMs, sqlMs));
         return 0;
-    }
-
-    /// <summary>
-    /// Median timings of two loads run turn about (warm-up first), so a machine busy with other work slows both
-    /// alike instead of whichever happened to run during the busy spell.
-    /// </summary>
-    private static async Task<(double A, double B, double MinA, double MinB)> InterleavedAsync(Func<Task> a, Func<Task> b, int warmup = 5, int iterations = 31)
-    {
-        for (var i = 0; i < warmup; i++) { await a(); await b(); }
-        var (sa, sb) = (new List<double>(), new List<double>());
-        for (var i = 0; i < iterations; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            await a();
-            sa.Add(sw.Elapsed.TotalMilliseconds);
-            sw.Restart();
-            await b();
-            sb.Add(sw.Elapsed.TotalMilliseconds);
-        }
-        sa.Sort();
-        sb.Sort();
-        return (sa[sa.Count / 2], sb[sb.Count / 2], sa[0], sb[0]);
     }
 
     private static ServiceProvider Services(string connection)
@@ -187,22 +165,6 @@ public static class KanbanBenchmark
             if ((i + 1) % 10 == 0) Console.WriteLine($"kanban: seeded {i + 1}/{tenants.Count} workspaces");
         }
         return (marker, users[0].Id);
-    }
-
-    /// <summary>
-    /// Fresh statistics and visibility map, as a production database has after autovacuum: without them PostgreSQL
-    /// cannot answer the column counts and sums from the index alone, for the app and the hand-written SQL alike.
-    /// </summary>
-    private static async Task VacuumAsync(string connection)
-    {
-        await using var conn = new NpgsqlConnection(connection);
-        await conn.OpenAsync();
-        foreach (var table in new[] { "records", "activities" })
-        {
-            // One statement per command: VACUUM cannot run in a batch.
-            await using var vacuum = new NpgsqlCommand($"VACUUM (ANALYZE) {table}", conn) { CommandTimeout = 600 };
-            await vacuum.ExecuteNonQueryAsync();
-        }
     }
 
     /// <summary>Companies and open opportunities of one workspace through binary COPY (with the workspace set for RLS), plus some tasks.</summary>

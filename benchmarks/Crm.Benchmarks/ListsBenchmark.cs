@@ -50,9 +50,8 @@ public static class ListsBenchmark
         foreach (var (name, query, where, order) in cases)
         {
             var page = await lists.QueryAsync(actor, "opportunity", query);
-            var app = await Measure.MedianMillisecondsAsync(() => lists.QueryAsync(actor, "opportunity", query));
             var baseSql = $"FROM records WHERE tenant_id = '{actor.TenantId}' AND entity_type_id = '{entity.Entity.Id}' {where}";
-            var hand = await Measure.MedianMillisecondsAsync(async () =>
+            var (app, hand, _, _) = await Measure.InterleavedAsync(() => lists.QueryAsync(actor, "opportunity", query), async () =>
             {
                 await using (var count = new NpgsqlCommand($"SELECT count(*) {baseSql}", sql)) await count.ExecuteScalarAsync();
                 await using var rows = new NpgsqlCommand($"SELECT id, title, field_values, version, owner_id, pipeline_id, created_at, updated_at {baseSql} ORDER BY {order} LIMIT {query.Take} OFFSET {query.Skip}", sql);

@@ -57,7 +57,7 @@ public static class ReportsBenchmark
         else
         {
             Console.Error.WriteLine("reports: reusing the seeded data (run with --reseed to rebuild it).");
-            await VacuumAsync(connection);
+            await Measure.VacuumAsync(connection, "records", "record_transitions");
         }
 
         var ownerId = await OwnerOfAsync(factory, big);
@@ -104,33 +104,10 @@ public static class ReportsBenchmark
                 failed = true;
                 continue;
             }
-            var (appMs, sqlMs) = await MedianPairAsync(() => engine.RunAsync(actor, report), () => RunSqlAsync(sql));
+            var (appMs, sqlMs, _, _) = await Measure.InterleavedAsync(() => engine.RunAsync(actor, report), () => RunSqlAsync(sql), warmup: 3, iterations: 21);
             Console.WriteLine(Measure.Line(name, appMs, sqlMs));
         }
         return failed ? 1 : 0;
-    }
-
-    /// <summary>
-    /// Medians of the app and the SQL, run alternately (app, SQL, app, SQL …) after a warm-up, so that a burst of
-    /// load on a shared machine hits both sides alike instead of one whole series.
-    /// </summary>
-    private static async Task<(double App, double Sql)> MedianPairAsync(Func<Task> app, Func<Task> sql, int warmup = 3, int iterations = 21)
-    {
-        for (var i = 0; i < warmup; i++) { await app(); await sql(); }
-        var a = new List<double>(iterations);
-        var s = new List<double>(iterations);
-        for (var i = 0; i < iterations; i++)
-        {
-            var sw = System.Diagnostics.Stopwatch.StartNew();
-            await app();
-            a.Add(sw.Elapsed.TotalMilliseconds);
-            sw.Restart();
-            await sql();
-            s.Add(sw.Elapsed.TotalMilliseconds);
-        }
-        a.Sort();
-        s.Sort();
-        return (a[a.Count / 2], s[s.Count / 2]);
     }
 
     // ---- hand-written SQL: what a developer would write for the same numbers -------------------------------------
@@ -333,24 +310,9 @@ public static class ReportsBenchmark
                 Console.Error.WriteLine($"reports: seeded {count:N0} records in {slug} ({(DateTime.UtcNow - started).TotalSeconds:0} s)");
             }
         }
-        await VacuumAsync(connection);
+        await Measure.VacuumAsync(connection, "records", "record_transitions");
         Console.Error.WriteLine($"reports: seeded {SmallTenants} smaller tenants too; {(DateTime.UtcNow - started).TotalSeconds:0} s in all");
         return big!;
-    }
-
-    /// <summary>
-    /// VACUUM ANALYZE the two tables, as autovacuum would have by the time anyone reads reports: fresh statistics,
-    /// and a visibility map that lets counts and sums come from the indexes alone. Cheap when nothing changed.
-    /// </summary>
-    private static async Task VacuumAsync(string connection)
-    {
-        await using var c = new NpgsqlConnection(connection);
-        await c.OpenAsync();
-        foreach (var table in new[] { "records", "record_transitions" })
-        {
-            await using var vacuum = new NpgsqlCommand($"VACUUM ANALYZE {table}", c) { CommandTimeout = 3600 };
-            await vacuum.ExecuteNonQueryAsync();
-        }
     }
 
     private static readonly string[] Sources = ["website", "exhibition", "event", "webinar", "advertising", "social_media", "email", "referral", "telemarketing", "other"];
