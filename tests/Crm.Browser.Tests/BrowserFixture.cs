@@ -72,3 +72,26 @@ public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
 {
     public const string Name = "browser";
 }
+
+/// <summary>Workspaces for browser tests: signed up through the app's own service, starter templates installed.</summary>
+public static class BrowserWorkspaces
+{
+    /// <summary>
+    /// Signs up <paramref name="name"/> (its owner speaks <paramref name="culture"/>) and installs
+    /// <paramref name="templates"/>, with their sample data when <paramref name="samples"/>.
+    /// </summary>
+    public static async Task<(SignedUp Owner, Crm.Core.Security.Actor Actor)> WorkspaceAsync(this RunningApp app, string name, bool samples,
+        string[] templates, string culture = "en", string? email = null, string? displayName = null)
+    {
+        var owner = await app.Factory.SignUpAsync(name, culture: culture, email: email, displayName: displayName);
+        var actor = new Crm.Core.Security.Actor(owner.User.Id, owner.User.DisplayName, owner.Tenant, Crm.Core.Tenancy.MemberRole.Owner);
+        var catalog = app.Factory.Services.GetRequiredService<Crm.Core.Templates.TemplateCatalog>();
+        var installer = app.Factory.Services.GetRequiredService<Crm.Core.Templates.TemplateInstaller>();
+        foreach (var id in templates)
+        {
+            var result = await installer.InstallAsync(actor, catalog.Find(id)!.Document, new Crm.Core.Templates.InstallOptions(WithSampleData: samples));
+            Assert.True(result.Succeeded, result.Errors.ToString());
+        }
+        return (owner, actor);
+    }
+}

@@ -23,12 +23,8 @@ public class NoCodeAdminTests(BrowserFixture browser)
     public async Task An_admin_adds_a_customer_level_and_uses_it_in_form_list_filter_and_timeline(string provider)
     {
         var app = await browser.AppAsync(provider);
-        var owner = await app.Factory.SignUpAsync("Levels " + Guid.NewGuid().ToString("N")[..6]);
-        var actor = new Actor(owner.User.Id, owner.User.DisplayName, owner.Tenant, MemberRole.Owner);
+        var (owner, _) = await app.WorkspaceAsync("Levels " + Guid.NewGuid().ToString("N")[..6], samples: true, ["b2b_sales_funnel"]);
         var services = app.Factory.Services;
-        var template = services.GetRequiredService<TemplateCatalog>().Find("b2b_sales_funnel")!.Document;
-        var installed = await services.GetRequiredService<TemplateInstaller>().InstallAsync(actor, template, new InstallOptions(WithSampleData: true));
-        Assert.True(installed.Succeeded, installed.Errors.ToString());
 
         await using var context = await browser.NewContextAsync(app, "zh-CN");
         var page = await context.NewPageAsync();

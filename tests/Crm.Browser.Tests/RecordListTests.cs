@@ -16,12 +16,7 @@ public class RecordListTests(BrowserFixture browser)
 {
     private static async Task<(SignedUpWorkspace Ws, Actor Owner)> WorkspaceWithSamplesAsync(RunningApp app)
     {
-        var owner = await app.Factory.SignUpAsync("Lists " + Guid.NewGuid().ToString("N")[..6]);
-        var actor = new Actor(owner.User.Id, owner.User.DisplayName, owner.Tenant, MemberRole.Owner);
-        var catalog = app.Factory.Services.GetRequiredService<TemplateCatalog>();
-        var result = await app.Factory.Services.GetRequiredService<TemplateInstaller>()
-            .InstallAsync(actor, catalog.Find("b2b_sales_funnel")!.Document, new InstallOptions(WithSampleData: true));
-        Assert.True(result.Succeeded, result.Errors.ToString());
+        var (owner, actor) = await app.WorkspaceAsync("Lists " + Guid.NewGuid().ToString("N")[..6], samples: true, ["b2b_sales_funnel"]);
         return (new SignedUpWorkspace(owner.User.Email!, owner.Slug, owner.Tenant.Id), actor);
     }
 

@@ -18,19 +18,12 @@ public class ReportsBrowserTests(BrowserFixture browser)
 {
     private static async Task<SignedUp> WorkspaceAsync(RunningApp app, string name, params string[] templates)
     {
-        var owner = await app.Factory.SignUpAsync(name, culture: "zh-CN", displayName: "王芳 Wang Fang");
-        var actor = new Actor(owner.User.Id, "owner", owner.Tenant, MemberRole.Owner);
-        var catalog = app.Factory.Services.GetRequiredService<TemplateCatalog>();
-        foreach (var id in templates)
-        {
-            var result = await app.Factory.Services.GetRequiredService<TemplateInstaller>().InstallAsync(actor, catalog.Find(id)!.Document, new InstallOptions(WithSampleData: true));
-            Assert.True(result.Succeeded, result.Errors.ToString());
-        }
+        var (owner, _) = await app.WorkspaceAsync(name, samples: true, templates, culture: "zh-CN", displayName: "王芳 Wang Fang");
         return owner;
     }
 
     /// <summary>Opens a MudSelect and picks the option whose text is exactly <paramref name="text"/>.</summary>
-    private static async Task ChooseAsync(IPage page, string inputId, string text)
+    internal static async Task ChooseAsync(IPage page, string inputId, string text)
     {
         await page.Locator($"#{inputId}").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new Regex($"^{Regex.Escape(text)}$") }).First.ClickAsync();

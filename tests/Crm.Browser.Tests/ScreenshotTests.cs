@@ -87,16 +87,8 @@ public class ScreenshotTests(BrowserFixture browser)
     {
         var app = await browser.AppAsync(Providers.Sqlite);
         var tag = Guid.NewGuid().ToString("N")[..4];
-        var owner = await app.Factory.SignUpAsync("星河科技", culture: "zh-CN", email: $"wang.fang.{tag}@xinghe.example", displayName: "王芳");
-        var actor = new Actor(owner.User.Id, owner.User.DisplayName, owner.Tenant, MemberRole.Owner);
-        var services = app.Factory.Services;
-        var catalog = services.GetRequiredService<Crm.Core.Templates.TemplateCatalog>();
-        var installer = services.GetRequiredService<Crm.Core.Templates.TemplateInstaller>();
-        foreach (var id in new[] { "b2b_sales_funnel", "support_tickets" })
-        {
-            var result = await installer.InstallAsync(actor, catalog.Find(id)!.Document, new Crm.Core.Templates.InstallOptions(WithSampleData: true));
-            Assert.True(result.Succeeded, result.Errors.ToString());
-        }
+        var (owner, _) = await app.WorkspaceAsync("星河科技", samples: true, ["b2b_sales_funnel", "support_tickets"],
+            culture: "zh-CN", email: $"wang.fang.{tag}@xinghe.example", displayName: "王芳");
 
         await using var context = await browser.NewContextAsync(app, locale: "zh-CN");
         var page = await context.NewPageAsync();
@@ -136,11 +128,7 @@ public class ScreenshotTests(BrowserFixture browser)
         await page.Locator("#report-builder[data-ready='true']").WaitForAsync();
         await page.Locator("#report-name").FillAsync("商机金额 · 按阶段");
         foreach (var (input, option) in new[] { ("report-entity", "商机"), ("report-groupby", "销售阶段"), ("report-measure", "求和"), ("report-measure-field", "商机金额"), ("report-chart", "柱状图") })
-        {
-            await page.Locator($"#{input}").ClickAsync();
-            await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new System.Text.RegularExpressions.Regex($"^{option}$") }).First.ClickAsync();
-            await Assertions.Expect(page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
-        }
+            await ReportsBrowserTests.ChooseAsync(page, input, option);
         await page.Locator("[data-testid='builder-preview'][data-ready='true'] [data-chart='bar'] svg").First.WaitForAsync();
         await SaveAsync(page, "report-builder");
     }

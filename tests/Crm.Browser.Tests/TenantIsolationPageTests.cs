@@ -21,18 +21,9 @@ public class TenantIsolationPageTests(BrowserFixture browser)
     public async Task A_member_of_one_workspace_never_sees_anothers_records(string provider)
     {
         var app = await browser.AppAsync(provider);
-        var services = app.Factory.Services;
-        async Task<(SignedUp Owner, Actor Actor)> WorkspaceAsync(string name)
-        {
-            var owner = await app.Factory.SignUpAsync(name + " " + Guid.NewGuid().ToString("N")[..6]);
-            var actor = new Actor(owner.User.Id, owner.User.DisplayName, owner.Tenant, MemberRole.Owner);
-            var template = services.GetRequiredService<TemplateCatalog>().Find("b2b_sales_funnel")!.Document;
-            Assert.True((await services.GetRequiredService<TemplateInstaller>().InstallAsync(actor, template, new InstallOptions(WithSampleData: false))).Succeeded);
-            return (owner, actor);
-        }
-        var (a, actorA) = await WorkspaceAsync("Alpha");
-        var (b, actorB) = await WorkspaceAsync("Beta");
-        var records = services.GetRequiredService<RecordService>();
+        var (a, actorA) = await app.WorkspaceAsync("Alpha " + Guid.NewGuid().ToString("N")[..6], samples: false, ["b2b_sales_funnel"]);
+        var (b, actorB) = await app.WorkspaceAsync("Beta " + Guid.NewGuid().ToString("N")[..6], samples: false, ["b2b_sales_funnel"]);
+        var records = app.Factory.Services.GetRequiredService<RecordService>();
         var mine = (await records.CreateAsync(actorA, "company", RecordInput.Of(("name", "Alpha Own Customer")))).Record!;
         var secret = (await records.CreateAsync(actorB, "company", RecordInput.Of(("name", "Beta Secret Customer")))).Record!;
 
