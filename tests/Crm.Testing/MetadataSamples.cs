@@ -16,6 +16,7 @@ namespace Crm.Testing;
 public static class MetadataSamples
 {
     [ModuleInitializer]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "The test library registers its sample field types once, before any test runs.")]
     internal static void Register()
     {
         var c = TenantEntitySamples.Custom;

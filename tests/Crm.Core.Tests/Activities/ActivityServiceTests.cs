@@ -153,7 +153,7 @@ public class ActivityServiceTests
 
         Assert.Single(await activities.ListForRecordAsync(viewer, company.Id));
         Assert.Equal(1, (await activities.SummaryAsync(viewer, company.Id)).OpenTasks);
-        var stored = (await activities.GetAsync(ws.Owner, task.Activity.Id))!;
+        var stored = (await activities.GetAsync(ws.Owner, task.Activity!.Id))!;
         Assert.Equal("Call back", stored.Subject);
         Assert.Null(stored.CompletedAt);
     }

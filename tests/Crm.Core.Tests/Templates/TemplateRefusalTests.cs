@@ -104,14 +104,14 @@ public class TemplateRefusalTests
     }
 
     [Fact]
-    public void Errors_are_localized()
+    public async Task Errors_are_localized()
     {
         var previous = System.Globalization.CultureInfo.CurrentUICulture;
         try
         {
             var doc = B2b();
             Entity(doc, "company")["key"] = "Bad Key";
-            using var services = CoreServices.Create(TestDatabase.GetAsync(Providers.Sqlite).GetAwaiter().GetResult());
+            using var services = CoreServices.Create(await TestDatabase.GetAsync(Providers.Sqlite));
             var t = (Microsoft.Extensions.Localization.IStringLocalizer<Crm.Core.Resources.CoreStrings>)services.GetService(typeof(Microsoft.Extensions.Localization.IStringLocalizer<Crm.Core.Resources.CoreStrings>))!;
             System.Globalization.CultureInfo.CurrentUICulture = new("zh-CN");
             var (_, zh) = TemplateParser.Parse(doc.ToJsonString(), (k, a) => t[k, a]);

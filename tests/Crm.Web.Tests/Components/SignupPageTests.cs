@@ -45,13 +45,13 @@ public class SignupPageTests
         var cut = RenderSignup(context);
         Assert.Equal("true", cut.Find("#signup-form").GetAttribute("data-ready"));
 
-        cut.Find("#workspaceName").Input("Acme Trading Co");
+        await cut.InputAsync("#workspaceName", "Acme Trading Co");
         Assert.Equal("acme-trading-co", Slug(cut));
 
-        cut.Find("#workspaceName").Input("北京 Acme 科技");
+        await cut.InputAsync("#workspaceName", "北京 Acme 科技");
         Assert.Equal("acme", Slug(cut));
 
-        cut.Find("#workspaceName").Input("");
+        await cut.InputAsync("#workspaceName", "");
         Assert.Equal("", Slug(cut) ?? "");
     }
 
@@ -62,11 +62,11 @@ public class SignupPageTests
         await using var context = await ContextAsync(provider);
         var cut = RenderSignup(context);
 
-        cut.Find("#workspaceName").Input("First Name");
-        cut.Find("#slug").Input("my-own-slug");
+        await cut.InputAsync("#workspaceName", "First Name");
+        await cut.InputAsync("#slug", "my-own-slug");
         Assert.Equal("my-own-slug", Slug(cut));
 
-        cut.Find("#workspaceName").Input("Completely Different");
+        await cut.InputAsync("#workspaceName", "Completely Different");
         Assert.Equal("my-own-slug", Slug(cut));
     }
 
@@ -79,13 +79,13 @@ public class SignupPageTests
         await using var context = await ContextAsync(provider);
         var cut = RenderSignup(context);
 
-        cut.Find("#slug").Input(taken.Identifier);
+        await cut.InputAsync("#slug", taken.Identifier);
         cut.WaitForAssertion(() => Assert.Contains("already taken", cut.Markup), TimeSpan.FromSeconds(5));
 
-        cut.Find("#slug").Input(TestData.NewSlug("free"));
+        await cut.InputAsync("#slug", TestData.NewSlug("free"));
         cut.WaitForAssertion(() => Assert.DoesNotContain("already taken", cut.Markup), TimeSpan.FromSeconds(5));
 
-        cut.Find("#slug").Input("admin");
+        await cut.InputAsync("#slug", "admin");
         cut.WaitForAssertion(() => Assert.Contains("reserved", cut.Markup), TimeSpan.FromSeconds(5));
     }
 
@@ -97,9 +97,9 @@ public class SignupPageTests
         var nav = context.Bunit.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
         var cut = RenderSignup(context);
 
-        cut.Find("#email").Input("not-an-email");
-        cut.Find("#password").Input("short");
-        cut.Find("#workspaceName").Input("Valid Name");
+        await cut.InputAsync("#email", "not-an-email");
+        await cut.InputAsync("#password", "short");
+        await cut.InputAsync("#workspaceName", "Valid Name");
         await cut.Find("#signup-form").SubmitAsync();
 
         cut.WaitForAssertion(() =>
@@ -121,10 +121,10 @@ public class SignupPageTests
         var cut = RenderSignup(context);
         var slug = TestData.NewSlug("typed");
 
-        cut.Find("#email").Input(TestData.NewEmail());
-        cut.Find("#password").Input("secret-123");
-        cut.Find("#workspaceName").Input("Quick Typist");
-        cut.Find("#slug").Input(slug);
+        await cut.InputAsync("#email", TestData.NewEmail());
+        await cut.InputAsync("#password", "secret-123");
+        await cut.InputAsync("#workspaceName", "Quick Typist");
+        await cut.InputAsync("#slug", slug);
         await cut.Find("#signup-form").SubmitAsync();
 
         cut.WaitForAssertion(() => Assert.Contains("complete-signin", nav.Uri), TimeSpan.FromSeconds(5));

@@ -106,7 +106,7 @@ public class EntityDesignerTests
         var cut = Render(context, ws, ws.Owner);
 
         Select(cut, "city");
-        cut.Find("#d-field-label").Input("Office city");
+        await cut.InputAsync("#d-field-label", "Office city");
 
         cut.WaitForAssertion(() => Assert.Contains("Office city", cut.Find("[data-testid=designer-preview] [data-field=city]").TextContent), TimeSpan.FromSeconds(5));
         Assert.Equal("true", cut.Find("[data-testid=entity-designer]").GetAttribute("data-dirty"));
@@ -121,20 +121,20 @@ public class EntityDesignerTests
         await using var context = Context(ws, "zh-CN");
         var cut = Render(context, ws, ws.Owner);
 
-        cut.Find("#designer-add-field").Click();
+        await cut.ClickAsync("#designer-add-field");
         cut.WaitForAssertion(() => Assert.StartsWith("field", cut.Find("[data-testid=field-settings]").GetAttribute("data-field")), TimeSpan.FromSeconds(5));
         string key;
-        cut.Find("#d-field-label").Input("客户等级");
+        await cut.InputAsync("#d-field-label", "客户等级");
         cut.WaitForAssertion(() => Assert.Contains("客户等级", cut.Find("[data-testid=designer-preview]").TextContent), TimeSpan.FromSeconds(5));
         key = cut.Find("[data-testid=field-settings]").GetAttribute("data-field")!;
-        cut.Find($"[data-testid=field-move-top-{key}]").Click();
+        await cut.ClickAsync($"[data-testid=field-move-top-{key}]");
         cut.WaitForAssertion(() =>
         {
             Assert.Equal(key, cut.FindAll("[data-testid^=field-row-]")[0].GetAttribute("data-field"));
             Assert.Equal(key, cut.FindAll("[data-testid=designer-preview] [data-field]")[0].GetAttribute("data-field"));
         }, TimeSpan.FromSeconds(5));
 
-        cut.Find("#designer-save").Click();
+        await cut.ClickAsync("#designer-save");
 
         cut.WaitForAssertion(() => Assert.Equal("false", cut.Find("[data-testid=entity-designer]").GetAttribute("data-dirty")), TimeSpan.FromSeconds(10));
         var entity = (await ws.MetadataAsync()).Entity("company")!;
@@ -151,12 +151,12 @@ public class EntityDesignerTests
         var cut = Render(context, ws, ws.Owner);
         var version = (await ws.MetadataAsync()).Version;
 
-        cut.Find("#designer-add-field").Click();
+        await cut.ClickAsync("#designer-add-field");
         cut.WaitForAssertion(() => cut.Find("[data-testid=field-settings]"), TimeSpan.FromSeconds(5));
         var added = cut.Find("[data-testid=field-settings]").GetAttribute("data-field")!;
         Select(cut, "city");
-        cut.Find("#d-field-maxlength").Change("0");
-        cut.Find("#designer-save").Click();
+        await cut.ChangeAsync("#d-field-maxlength", "0");
+        await cut.ClickAsync("#designer-save");
 
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=designer-errors] li")), TimeSpan.FromSeconds(10));
         var messages = cut.FindAll("[data-testid=designer-errors] li").Select(li => li.TextContent).ToList();

@@ -38,13 +38,13 @@ public class DynamicFormTests
     }
 
     /// <summary>Opens the field's MudSelect and clicks the option with this text in its own list.</summary>
-    private static void Choose(FormContext f, IRenderedComponent<DynamicForm> cut, string key, string option)
+    private static async Task ChooseAsync(FormContext f, IRenderedComponent<DynamicForm> cut, string key, string option)
     {
         if (cut.Find($"#f-{key}").GetAttribute("aria-expanded") != "true")
-            cut.Find($"div.crm-field[data-field='{key}'] .mud-input-control").MouseDown();
+            await cut.InvokeAsync(() => cut.Find($"div.crm-field[data-field='{key}'] .mud-input-control").MouseDownAsync(new()));
         var list = cut.Find($"#f-{key}").GetAttribute("aria-controls");
         f.Popovers.WaitForAssertion(() => Assert.Contains(f.Popovers.FindAll($"#{list} .mud-list-item"), i => i.TextContent.Trim() == option));
-        f.Popovers.FindAll($"#{list} .mud-list-item").First(i => i.TextContent.Trim() == option).Click();
+        await f.Popovers.ClickAsync(p => p.FindAll($"#{list} .mud-list-item").First(i => i.TextContent.Trim() == option));
     }
 
     [Fact]
@@ -215,16 +215,16 @@ public class DynamicFormTests
         await using var f = await FormContext.CreateAsync(Providers.Sqlite);
         var cut = f.Render();
 
-        Choose(f, cut, "tier", "Option B");
+        await ChooseAsync(f, cut, "tier", "Option B");
         Assert.Equal("b", f.Values["tier"]!.GetValue<string>());
-        Choose(f, cut, "state", "Customer");
+        await ChooseAsync(f, cut, "state", "Customer");
         Assert.Equal("customer", f.Values["state"]!.GetValue<string>());
-        Choose(f, cut, "stage", "Talking");
+        await ChooseAsync(f, cut, "stage", "Talking");
         Assert.Equal("talk", f.Values["stage"]!.GetValue<string>());
 
         // Several options, kept in the options' order whatever the click order.
-        Choose(f, cut, "tags", "Option C");
-        Choose(f, cut, "tags", "Option A");
+        await ChooseAsync(f, cut, "tags", "Option C");
+        await ChooseAsync(f, cut, "tags", "Option A");
         var tags = Assert.IsType<JsonArray>(f.Values["tags"]);
         Assert.Equal(["a", "c"], tags.Select(n => n!.GetValue<string>()));
         Assert.Equal("Option A, Option C", InputValue(cut, "tags"));
@@ -235,7 +235,7 @@ public class DynamicFormTests
     {
         await using var f = await FormContext.CreateAsync(Providers.Sqlite);
         var fresh = f.Render();
-        fresh.Find("div.crm-field[data-field='tier'] .mud-input-control").MouseDown();
+        await fresh.InvokeAsync(() => fresh.Find("div.crm-field[data-field='tier'] .mud-input-control").MouseDownAsync(new()));
         f.Popovers.WaitForAssertion(() => Assert.Contains(f.Popovers.FindAll(".mud-list-item"), i => i.TextContent.Trim() == "Option A"));
         Assert.DoesNotContain(f.Popovers.FindAll(".mud-list-item"), i => i.TextContent.Trim() == "Option D");
 
@@ -407,10 +407,10 @@ public class DynamicFormTests
         await f.Workspace.Database.AddMemberAsync(f.Workspace.Tenant, colleague, Crm.Core.Tenancy.MemberRole.Member);
         var cut = f.Render(AllFieldTypes.ValidValues());
 
-        cut.Find("#f-assignee").Input("zhou col");
+        await cut.InputAsync("#f-assignee", "zhou col");
         f.Popovers.WaitForAssertion(() => Assert.Contains(f.Popovers.FindAll(".mud-list-item"), i => i.TextContent.Contains(colleague.DisplayName)), TimeSpan.FromSeconds(5));
         Assert.DoesNotContain(f.Popovers.FindAll(".mud-list-item"), i => i.TextContent.Contains(f.Workspace.Owner.DisplayName));
-        f.Popovers.FindAll(".mud-list-item").First(i => i.TextContent.Contains(colleague.DisplayName)).Click();
+        await f.Popovers.ClickAsync(p => p.FindAll(".mud-list-item").First(i => i.TextContent.Contains(colleague.DisplayName)));
 
         cut.WaitForAssertion(() => Assert.Equal(colleague.Id.ToString(), f.Values["assignee"]?.GetValue<string>()));
         Assert.Equal(colleague.DisplayName, InputValue(cut, "assignee"));
@@ -426,9 +426,9 @@ public class DynamicFormTests
         var yunfan = Assert.Single(companies);
         var cut = f.Render(AllFieldTypes.ValidValues());
 
-        cut.Find("#f-company").Input("云帆");
+        await cut.InputAsync("#f-company", "云帆");
         f.Popovers.WaitForAssertion(() => Assert.Single(f.Popovers.FindAll(".mud-list-item")), TimeSpan.FromSeconds(5));
-        f.Popovers.Find(".mud-list-item").Click();
+        await f.Popovers.ClickAsync(".mud-list-item");
 
         cut.WaitForAssertion(() => Assert.Equal(yunfan.Id.ToString(), f.Values["company"]?.GetValue<string>()));
         Assert.Equal("杭州云帆信息技术有限公司", InputValue(cut, "company"));

@@ -70,17 +70,16 @@ public class RecordListPageTests
         var ascending = Titles(cut);
         Assert.Equal(12, ascending.Count);
 
-        await cut.Find("[data-testid=sort-name]").ClickAsync(new());
+        await cut.ClickAsync("[data-testid=sort-name]");
         cut.WaitForAssertion(() => Assert.Equal("descending", cut.Find("[data-testid=sort-name]").GetAttribute("aria-sort")));
         cut.WaitForAssertion(() => Assert.Equal(Enumerable.Reverse(ascending).ToList(), Titles(cut)));
         Assert.NotEmpty(cut.FindAll("[data-testid=view-dirty]"));
 
         // Filter on the value tier: the header editor offers the options of the select.
-        await cut.Find("[data-testid=filter-value_tier]").ClickAsync(new());
+        await cut.ClickAsync("[data-testid=filter-value_tier]");
         f.Popovers.WaitForAssertion(() => Assert.NotEmpty(f.Popovers.FindAll(".crm-column-filter .mud-checkbox")));
-        var option = f.Popovers.FindAll(".crm-column-filter .mud-checkbox").First(c => c.TextContent.Contains("High value"));
-        await option.QuerySelector("input")!.ChangeAsync(new() { Value = true });
-        await f.Popovers.Find("[data-testid=filter-apply]").ClickAsync(new());
+        await f.Popovers.InvokeAsync(() => f.Popovers.FindAll(".crm-column-filter .mud-checkbox").First(c => c.TextContent.Contains("High value")).QuerySelector("input")!.ChangeAsync(new() { Value = true }));
+        await f.Popovers.ClickAsync("[data-testid=filter-apply]");
 
         await using var db = f.Workspace.Database.Factory.CreateForTenant(f.Workspace.Tenant.Id);
         var companies = (await f.Workspace.MetadataAsync()).Entity("company")!.Entity.Id;
@@ -111,12 +110,12 @@ public class RecordListPageTests
         var cut = f.Render("company");
         Assert.DoesNotContain("notes", HeaderKeys(cut));
 
-        await cut.Find("[data-testid=columns-button]").ClickAsync(new());
+        await cut.ClickAsync("[data-testid=columns-button]");
         f.Popovers.WaitForAssertion(() => Assert.NotEmpty(f.Popovers.FindAll(".crm-columns-list .mud-checkbox")));
         IEnumerable<AngleSharp.Dom.IElement> Boxes() => f.Popovers.FindAll(".crm-columns-list .mud-checkbox");
-        await Boxes().First(b => b.TextContent.Contains("Notes")).QuerySelector("input")!.ChangeAsync(new() { Value = true });
+        await f.Popovers.InvokeAsync(() => Boxes().First(b => b.TextContent.Contains("Notes")).QuerySelector("input")!.ChangeAsync(new() { Value = true }));
         cut.WaitForAssertion(() => Assert.Equal("notes", HeaderKeys(cut)[^1]));
-        await Boxes().First(b => b.TextContent.Contains("City")).QuerySelector("input")!.ChangeAsync(new() { Value = false });
+        await f.Popovers.InvokeAsync(() => Boxes().First(b => b.TextContent.Contains("City")).QuerySelector("input")!.ChangeAsync(new() { Value = false }));
         cut.WaitForAssertion(() => Assert.DoesNotContain("city", HeaderKeys(cut)));
 
         // The title column cannot be hidden: it opens the record.
@@ -150,8 +149,8 @@ public class RecordListPageTests
         Assert.Equal($"/t/{f.Slug}/r/opportunity/new", cut.Find("[data-testid=new-record]").GetAttribute("href"));
         var rows = cut.FindAll(".crm-record-grid tbody input[type=checkbox]");
         Assert.Equal(25, rows.Count);
-        await rows[0].ChangeAsync(new() { Value = true });
-        await cut.FindAll(".crm-record-grid tbody input[type=checkbox]")[1].ChangeAsync(new() { Value = true });
+        await cut.InvokeAsync(() => cut.FindAll(".crm-record-grid tbody input[type=checkbox]")[0].ChangeAsync(new() { Value = true }));
+        await cut.InvokeAsync(() => cut.FindAll(".crm-record-grid tbody input[type=checkbox]")[1].ChangeAsync(new() { Value = true }));
         cut.WaitForAssertion(() => Assert.Contains("2 selected", cut.Find("[data-testid=bulk-bar]").TextContent));
     }
 
@@ -163,11 +162,11 @@ public class RecordListPageTests
         var cut = f.Render("contact");
         Assert.Equal("15", cut.Find("#record-list").GetAttribute("data-total"));
         foreach (var i in new[] { 0, 1, 2 })
-            await cut.FindAll(".crm-record-grid tbody input[type=checkbox]")[i].ChangeAsync(new() { Value = true });
+            await cut.InvokeAsync(() => cut.FindAll(".crm-record-grid tbody input[type=checkbox]")[i].ChangeAsync(new() { Value = true }));
 
         var delete = cut.InvokeAsync(() => cut.Find("[data-testid=bulk-delete]").Click());
         f.Dialogs.WaitForAssertion(() => Assert.Contains("Delete 3 records?", f.Dialogs.Markup));
-        f.Dialogs.FindAll("button").First(b => b.TextContent.Contains("Delete 3 records")).Click();
+        await f.Dialogs.ClickAsync(d => d.FindAll("button").First(b => b.TextContent.Contains("Delete 3 records")));
         await delete;
 
         cut.WaitForAssertion(() => Assert.Equal("12", cut.Find("#record-list").GetAttribute("data-total")), TimeSpan.FromSeconds(5));
@@ -181,16 +180,16 @@ public class RecordListPageTests
         await using var f = await ListContext.CreateAsync(provider);
         var member = await f.MemberAsync(MemberRole.Member);
         var cut = f.Render("company", actor: member);
-        await cut.Find("[data-testid=sort-name]").ClickAsync(new());
+        await cut.ClickAsync("[data-testid=sort-name]");
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=view-dirty]")));
 
-        await cut.Find("[data-testid=view-menu]").ClickAsync(new());
+        await cut.ClickAsync("[data-testid=view-menu]");
         f.Popovers.WaitForAssertion(() => Assert.NotEmpty(f.Popovers.FindAll("[data-testid=view-save-as]")));
         Assert.Empty(f.Popovers.FindAll("[data-testid=view-save]")); // a member cannot overwrite the shared view
         var saveAs = cut.InvokeAsync(() => f.Popovers.Find("[data-testid=view-save-as]").Click());
         f.Dialogs.WaitForAssertion(() => Assert.NotEmpty(f.Dialogs.FindAll("#view-name")));
-        await f.Dialogs.Find("#view-name").InputAsync(new() { Value = "By name, Z first" });
-        await f.Dialogs.Find("[data-testid=view-save-confirm]").ClickAsync(new());
+        await f.Dialogs.InputAsync("#view-name", "By name, Z first");
+        await f.Dialogs.ClickAsync("[data-testid=view-save-confirm]");
         await saveAs;
 
         cut.WaitForAssertion(() => Assert.Contains("By name, Z first", cut.Find("[data-testid=view-menu]").TextContent));

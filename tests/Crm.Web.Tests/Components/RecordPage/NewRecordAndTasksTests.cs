@@ -32,7 +32,7 @@ public class NewRecordAndTasksTests
         await cut.Find("#new-record-form").SubmitAsync();
         cut.WaitForAssertion(() => Assert.Contains("is required", cut.Find("[data-field=name]").TextContent), TimeSpan.FromSeconds(5));
 
-        cut.Find("#f-name").Change("Jane Doe");
+        await cut.ChangeAsync("#f-name", "Jane Doe");
         await cut.Find("#new-record-form").SubmitAsync();
         cut.WaitForAssertion(() => Assert.Matches("/r/contact/[0-9a-f-]{36}$", host.Nav.Uri), TimeSpan.FromSeconds(5));
 
@@ -63,7 +63,7 @@ public class NewRecordAndTasksTests
         Assert.Equal(["Very late", "Late", "Later"], cut.FindAll("[data-task] .crm-timeline-subject").Select(e => e.TextContent.Trim()));
         Assert.EndsWith($"/r/company/{company.Id}", cut.Find("[data-testid=task-record]").GetAttribute("href"));
 
-        cut.Find("[data-task] input[type=checkbox]").Change(true);
+        await cut.ChangeAsync("[data-task] input[type=checkbox]", true);
         cut.WaitForAssertion(() => Assert.Equal(["Late", "Later"], cut.FindAll("[data-task] .crm-timeline-subject").Select(e => e.TextContent.Trim())), TimeSpan.FromSeconds(5));
         badge.WaitForAssertion(() => Assert.Equal("1", badge.Find("[data-testid=nav-overdue]").TextContent.Trim()), TimeSpan.FromSeconds(5));
         Assert.Equal(1, await activities.OverdueCountAsync(me));

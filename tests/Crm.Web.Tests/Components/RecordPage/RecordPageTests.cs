@@ -34,8 +34,7 @@ public class RecordPageTests
         Assert.Equal(expected, cut.FindAll(".crm-record-fields [data-section]").Select(e => e.GetAttribute("data-section")));
         Assert.Equal("2", cut.Find("[data-section=basic]").GetAttribute("data-columns"));
         Assert.Equal("ERP rollout", cut.Find("[data-testid=record-title]").TextContent.Trim());
-        Assert.Empty(cut.FindAll("input")
-            .Where(i => i.Id.StartsWith("f-", StringComparison.Ordinal))); // read-only: no field inputs until Edit
+        Assert.DoesNotContain(cut.FindAll("input"), i => i.Id?.StartsWith("f-", StringComparison.Ordinal) == true); // read-only: no field inputs until Edit
 
         var link = cut.Find(".crm-record-fields [data-field=company] a");
         Assert.Equal("Acme Ltd", link.TextContent.Trim());
@@ -91,10 +90,11 @@ public class RecordPageTests
         var company = await host.CreateAsync("company", ("name", "Original Ltd"));
 
         var cut = host.RenderRecordPage(host.Workspace.Owner, "company", company.Id);
-        cut.Find("#record-edit").Click();
-        cut.WaitForElement("#f-name", TimeSpan.FromSeconds(5)).Change("Taken Name Ltd");
-        cut.Find("#f-city").Change("Ningbo");
-        cut.Find("#record-save").Click();
+        await cut.ClickAsync("#record-edit");
+        cut.WaitForElement("#f-name", TimeSpan.FromSeconds(5));
+        await cut.ChangeAsync("#f-name", "Taken Name Ltd");
+        await cut.ChangeAsync("#f-city", "Ningbo");
+        await cut.ClickAsync("#record-save");
 
         cut.WaitForAssertion(() => Assert.Contains("already exists", cut.Find("[data-field=name]").TextContent), TimeSpan.FromSeconds(5));
         Assert.Equal("true", cut.Find("#record-page").GetAttribute("data-editing"));
@@ -116,14 +116,15 @@ public class RecordPageTests
         var colleague = await host.Workspace.MemberAsync(MemberRole.Member);
 
         var cut = host.RenderRecordPage(host.Workspace.Owner, "company", company.Id);
-        cut.Find("#record-edit").Click();
-        cut.WaitForElement("#f-city", TimeSpan.FromSeconds(5)).Change("Mine City");
+        await cut.ClickAsync("#record-edit");
+        cut.WaitForElement("#f-city", TimeSpan.FromSeconds(5));
+        await cut.ChangeAsync("#f-city", "Mine City");
 
         // Meanwhile a colleague saves the same record.
         var theirs = await host.Workspace.Records.UpdateAsync(colleague, company.Id, RecordInput.Of(("city", "Their City")) with { ExpectedVersion = company.Version });
         Assert.True(theirs.Succeeded);
 
-        cut.Find("#record-save").Click();
+        await cut.ClickAsync("#record-save");
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=conflict]")), TimeSpan.FromSeconds(5));
         var panel = cut.Find("[data-testid=conflict]");
         Assert.Contains("Someone else changed this record", panel.TextContent);
@@ -135,9 +136,9 @@ public class RecordPageTests
         Assert.Equal("Their City", City(await ReloadAsync(host, company.Id)));
 
         // Taking back the edit and saving again is the user's explicit choice.
-        cut.Find("[data-testid=use-all-mine]").Click();
+        await cut.ClickAsync("[data-testid=use-all-mine]");
         cut.WaitForAssertion(() => Assert.Equal("Mine City", cut.Find("#f-city").GetAttribute("value")), TimeSpan.FromSeconds(5));
-        cut.Find("#record-save").Click();
+        await cut.ClickAsync("#record-save");
         cut.WaitForAssertion(() => Assert.Equal("false", cut.Find("#record-page").GetAttribute("data-editing")), TimeSpan.FromSeconds(5));
         var stored = await ReloadAsync(host, company.Id);
         Assert.Equal("Mine City", City(stored));
@@ -154,14 +155,14 @@ public class RecordPageTests
         Assert.Equal("0", cut.Find("[data-testid=interactions-30-count]").TextContent.Trim());
 
         // No subject: refused, with the message beside the subject, and the content typed stays.
-        cut.Find("#activity-content").Change("Talked about pricing");
-        cut.Find("#activity-save").Click();
+        await cut.ChangeAsync("#activity-content", "Talked about pricing");
+        await cut.ClickAsync("#activity-save");
         cut.WaitForAssertion(() => Assert.Contains("Subject is required.", cut.Find("[data-testid=composer]").TextContent), TimeSpan.FromSeconds(5));
         Assert.Equal("Talked about pricing", cut.Find("#activity-content").TextContent);
         Assert.Empty(await host.Workspace.Get<ActivityService>().ListForRecordAsync(host.Workspace.Owner, company.Id));
 
-        cut.Find("#activity-subject").Change("Pricing call");
-        cut.Find("#activity-save").Click();
+        await cut.ChangeAsync("#activity-subject", "Pricing call");
+        await cut.ClickAsync("#activity-save");
         cut.WaitForAssertion(() => Assert.Equal("1", cut.Find("[data-testid=interactions-30-count]").TextContent.Trim()), TimeSpan.FromSeconds(5));
         cut.WaitForAssertion(() => Assert.Contains("Pricing call", cut.Find("[data-testid=timeline]").TextContent), TimeSpan.FromSeconds(5));
         Assert.Contains("Call", cut.Find("[data-testid=last-interaction]").TextContent);

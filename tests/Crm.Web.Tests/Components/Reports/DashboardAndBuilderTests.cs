@@ -46,17 +46,17 @@ public class DashboardAndBuilderTests
         cut.WaitForAssertion(() => Assert.Equal(11, cut.FindAll(".crm-widget-body[data-ready=true]").Count), TimeSpan.FromSeconds(20));
         Assert.Empty(cut.FindAll("[data-testid=widget-tools]"));
 
-        cut.Find("[data-testid=dashboard-edit]").Click();
-        Assert.Equal(11, cut.FindAll("[data-testid=widget-tools]").Count);
+        await cut.ClickAsync("[data-testid=dashboard-edit]");
+        cut.WaitForAssertion(() => Assert.Equal(11, cut.FindAll("[data-testid=widget-tools]").Count), TimeSpan.FromSeconds(10));
         // The funnel (x 0, y 2, 6 × 5) moves right by one cell; the chart beside it is pushed down.
-        cut.Find("[data-widget=funnel] [data-testid=widget-right]").Click();
+        await cut.ClickAsync("[data-widget=funnel] [data-testid=widget-right]");
         // Widgets still loading their data re-render meanwhile: wait for the layout rather than read it at once.
         cut.WaitForAssertion(() =>
         {
             Assert.Equal("1", cut.Find("[data-widget=funnel]").GetAttribute("data-x"));
             Assert.Equal("7", cut.Find("[data-widget=amount_by_stage]").GetAttribute("data-y"));
         }, TimeSpan.FromSeconds(10));
-        cut.Find("[data-widget=win_rate] [data-testid=widget-remove]").Click();
+        await cut.ClickAsync("[data-widget=win_rate] [data-testid=widget-remove]");
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-widget=win_rate]")), TimeSpan.FromSeconds(10));
         // The page around it re-renders (its header is a RenderFragment, so the dashboard gets its parameters again):
         // the unsaved arrangement stays.
@@ -64,7 +64,7 @@ public class DashboardAndBuilderTests
         cut.Render(p => p.Add(x => x.Value, session).AddChildContent(parameters));
         Assert.Equal(10, cut.FindAll("[data-testid=widget-tools]").Count);
         Assert.Equal("1", cut.Find("[data-widget=funnel]").GetAttribute("data-x"));
-        cut.Find("[data-testid=dashboard-save]").Click();
+        await cut.ClickAsync("[data-testid=dashboard-save]");
 
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=widget-tools]")), TimeSpan.FromSeconds(10));
         var saved = (await ws.Get<DashboardService>().GetAsync(ws.Owner))!;
@@ -115,12 +115,12 @@ public class DashboardAndBuilderTests
         await Choose("report-measure-field", "amount");
         cut.WaitForAssertion(() => Assert.Equal("bar", cut.Find("[data-testid=builder-preview] [data-testid=report-chart]").GetAttribute("data-chart")), TimeSpan.FromSeconds(20));
 
-        cut.Find("#report-save").Click();
+        await cut.ClickAsync("#report-save");
         cut.WaitForAssertion(() => Assert.Contains("Give the report a name.", cut.Markup), TimeSpan.FromSeconds(10));
         Assert.Equal(before, await db.Reports.CountAsync());
 
-        cut.Find("#report-name").Input("Amount by stage");
-        cut.Find("#report-save").Click();
+        await cut.InputAsync("#report-name", "Amount by stage");
+        await cut.ClickAsync("#report-save");
         cut.WaitForAssertion(() => Assert.EndsWith($"/t/{ws.Tenant.Identifier}", context.Bunit.Services.GetRequiredService<NavigationManager>().Uri), TimeSpan.FromSeconds(10));
         var report = (await db.Reports.AsNoTracking().ToListAsync()).Single(r => r.Name.En == "Amount by stage");
         Assert.Equal(new GroupBySpec("stage"), report.Spec.GroupBy);
