@@ -14,6 +14,10 @@ public sealed class ComponentTestContext : IAsyncDisposable
 {
     private readonly CultureInfo _culture, _uiCulture;
 
+    // bUnit waits one second by default; components here wait on real databases, and CI machines run the test
+    // projects side by side. A wait ends as soon as its assertion holds, so a longer limit only slows failures.
+    static ComponentTestContext() => BunitContext.DefaultWaitTimeout = TimeSpan.FromSeconds(10);
+
     public ComponentTestContext(string culture = "en", Action<IServiceCollection>? services = null)
     {
         (_culture, _uiCulture) = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);

@@ -42,8 +42,6 @@ public sealed class FormContext : IAsyncDisposable
         var workspace = await Workspace.CreateAsync(provider);
         await workspace.InstallAsync("b2b_sales_funnel", withSampleData: sampleData);
         var database = workspace.Database;
-        // Data arrives from a real database: allow for a busy machine (the whole suite runs in parallel).
-        BunitContext.DefaultWaitTimeout = TimeSpan.FromSeconds(10);
         var context = new ComponentTestContext(culture, services =>
         {
             services.AddLogging();
