@@ -1,6 +1,11 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
+using Crm.Core.Fields;
+using Crm.Core.Fields.Types;
+using Crm.Core.Metadata;
 using Crm.Core.Reports;
 using Crm.Core.Security;
+using Crm.Core.Views;
 using Crm.Web.Components.Reports;
 
 namespace Crm.Web.Api;
@@ -8,7 +13,8 @@ namespace Crm.Web.Api;
 /// <summary>
 /// Saved reports for integrators and spreadsheets: the list, a report's result as JSON, and as CSV. Query
 /// parameters narrow it like the report page does: <c>from</c>, <c>to</c> (yyyy-MM-dd, both days included),
-/// <c>owner</c> (a member id).
+/// <c>owner</c> (a member id) and <c>field.{key}</c> for any select, status or stage field of the report's entity type
+/// (option keys, comma-separated or repeated; a status filter may name a status group): <c>?field.stage=won,negotiation</c>.
 /// </summary>
 public static class ReportsApi
 {
@@ -20,9 +26,9 @@ public static class ReportsApi
                 key = r.Key, name = r.Name, description = r.Description, type = r.Spec.Type, chart = r.Spec.Chart, shared = r.OwnerUserId is null,
             })));
 
-        api.MapGet("/reports/{key}", async (string key, string? from, string? to, Guid? owner, IActorAccessor actors, ReportService reports, ReportEngine engine, CancellationToken ct) =>
+        api.MapGet("/reports/{key}", async (string key, string? from, string? to, Guid? owner, HttpRequest request, IActorAccessor actors, ReportService reports, ReportEngine engine, MetadataStore metadata, CancellationToken ct) =>
         {
-            var (result, problem) = await RunAsync(key, from, to, owner, actors.Required, reports, engine, ct);
+            var (result, problem) = await RunAsync(key, from, to, owner, request.Query, actors.Required, reports, engine, metadata, ct);
             return problem ?? Results.Ok(new
             {
                 key, result!.Type, result.Chart, result.Dimension, result.Columns, result.Highlight, result.Kpi, result.TotalRows, result.Problem,
@@ -30,22 +36,65 @@ public static class ReportsApi
             });
         });
 
-        api.MapGet("/reports/{key}.csv", async (string key, string? from, string? to, Guid? owner, IActorAccessor actors, ReportService reports, ReportEngine engine, CancellationToken ct) =>
+        api.MapGet("/reports/{key}.csv", async (string key, string? from, string? to, Guid? owner, HttpRequest request, IActorAccessor actors, ReportService reports, ReportEngine engine, MetadataStore metadata, CancellationToken ct) =>
         {
-            var (result, problem) = await RunAsync(key, from, to, owner, actors.Required, reports, engine, ct);
+            var (result, problem) = await RunAsync(key, from, to, owner, request.Query, actors.Required, reports, engine, metadata, ct);
             return problem ?? Results.Text(ReportCsv.Write(result!), ReportCsv.ContentType);
         });
     }
 
-    private static async Task<(ReportResult?, IResult?)> RunAsync(string key, string? from, string? to, Guid? owner, Actor actor, ReportService reports, ReportEngine engine, CancellationToken ct)
+    private static async Task<(ReportResult?, IResult?)> RunAsync(string key, string? from, string? to, Guid? owner, IQueryCollection query, Actor actor,
+        ReportService reports, ReportEngine engine, MetadataStore metadata, CancellationToken ct)
     {
         var report = await reports.GetAsync(actor, key, ct);
         if (report is null) return (null, Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"Not found: {key}"));
         var errors = new Crm.Core.Accounts.ValidationErrors();
         var fromDate = Date(from, "from", errors);
         var toDate = Date(to, "to", errors);
+        if (fromDate > toDate) errors.Add("to", "The end date is before the start date.");
+        var entity = (await metadata.GetAsync(actor.TenantId, ct)).Entity(report.EntityTypeId);
+        var fields = FieldFilters(query, entity, errors);
         if (!errors.IsEmpty) throw new ApiValidationException(errors);
-        return (await engine.RunAsync(actor, report, new ReportFilters { From = fromDate, To = toDate, OwnerId = owner }, ct), null);
+        return (await engine.RunAsync(actor, report, new ReportFilters { From = fromDate, To = toDate, OwnerId = owner, Fields = fields }, ct), null);
+    }
+
+    public const string FieldPrefix = "field.";
+
+    /// <summary>
+    /// <c>field.{key}=a,b</c> parameters as "in" filters, each checked: the field is a select, status or stage field
+    /// of the report's entity type and every value is one of its option keys (or, for a status, a status group).
+    /// </summary>
+    private static List<FilterSpec> FieldFilters(IQueryCollection query, EntityMeta? entity, Crm.Core.Accounts.ValidationErrors errors)
+    {
+        var filters = new List<FilterSpec>();
+        foreach (var (name, raw) in query)
+        {
+            if (!name.StartsWith(FieldPrefix, StringComparison.Ordinal)) continue;
+            var key = name[FieldPrefix.Length..];
+            var field = entity?.Field(key);
+            if (field is null || entity is null || FieldTypeRegistry.Find(field.Type) is not ChoiceFieldBase choice)
+            {
+                errors.Add(name, $"'{key}' is not a select, status or stage field of this report's entity type.");
+                continue;
+            }
+            var values = raw.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).Distinct().ToList();
+            if (values.Count == 0)
+            {
+                errors.Add(name, "Name at least one option key.");
+                continue;
+            }
+            var known = choice.Options(new FieldContext(field, entity)).Select(o => o.Key).ToList();
+            if (field.Type == "status" && entity.Owner.StatusList(field.Settings.StatusList) is { } list)
+                known.AddRange(list.List.Groups.Select(g => g.Key));
+            var unknown = values.Where(v => !known.Contains(v)).ToList();
+            if (unknown.Count > 0)
+            {
+                errors.Add(name, $"Unknown option {string.Join(", ", unknown.Select(u => $"'{u}'"))}; expected one of: {string.Join(", ", known.Distinct())}.");
+                continue;
+            }
+            filters.Add(new FilterSpec(key, "in", new JsonArray(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray())));
+        }
+        return filters;
     }
 
     private static DateOnly? Date(string? value, string name, Crm.Core.Accounts.ValidationErrors errors)
