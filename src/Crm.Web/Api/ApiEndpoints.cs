@@ -22,6 +22,7 @@ public static class ApiEndpoints
             RecordsApi.Map(api);
             TemplatesApi.Map(api);
             ReportsApi.Map(api);
+            ActivitiesApi.Map(api);
         }
     }
 }
