@@ -45,6 +45,7 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
             e.HasIndex(t => t.Identifier).IsUnique();
             e.Property(t => t.Name).HasMaxLength(200);
             e.Property(t => t.DefaultCulture).HasMaxLength(10);
+            e.Property(t => t.TimeZone).HasMaxLength(64).HasDefaultValue(WorkspaceTimeZone.Utc);
         });
 
         // Identity's tables, named like the rest of the schema.

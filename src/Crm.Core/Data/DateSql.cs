@@ -12,6 +12,10 @@ namespace Crm.Core.Data;
 /// <c>yyyy-MM-dd</c> (a week is named by its Monday, ISO weeks), month <c>yyyy-MM</c>. Works on timestamps,
 /// dates and ISO text read from the JSON values (<c>"2026-11-23"</c>, <c>"2026-11-23T09:30:00Z"</c>).
 /// PostgreSQL: <c>to_char</c>, <c>date_trunc</c>, <c>date_part</c>; SQLite: <c>strftime</c>, <c>julianday</c>.
+/// The overloads with a <c>zone</c> bucket an instant (a timestamp, or ISO date-time text) by the wall clock of a
+/// time zone: pass <see cref="ZoneArgument"/> wrapped in <c>EF.Constant</c>. PostgreSQL converts with the IANA zone
+/// (<c>timezone(zone, ts)</c>, daylight saving included); SQLite has no zone database, so it shifts by the zone's
+/// offset at the time of the query (exact for zones without daylight saving, such as China's).
 /// </summary>
 public static class DateSql
 {
@@ -26,6 +30,19 @@ public static class DateSql
     public static string? Day(string? iso) => throw new InvalidOperationException(Only);
     public static string? Week(string? iso) => throw new InvalidOperationException(Only);
     public static string? Month(string? iso) => throw new InvalidOperationException(Only);
+    public static string? Day(DateTime? at, string zone) => throw new InvalidOperationException(Only);
+    public static string? Week(DateTime? at, string zone) => throw new InvalidOperationException(Only);
+    public static string? Month(DateTime? at, string zone) => throw new InvalidOperationException(Only);
+    public static string? Day(string? iso, string zone) => throw new InvalidOperationException(Only);
+    public static string? Week(string? iso, string zone) => throw new InvalidOperationException(Only);
+    public static string? Month(string? iso, string zone) => throw new InvalidOperationException(Only);
+
+    /// <summary>
+    /// What the zone overloads take for <paramref name="zone"/> on this provider: the IANA id on PostgreSQL, an
+    /// strftime modifier (<c>+480 minutes</c>) on SQLite. UTC gives the same keys as the overloads without a zone.
+    /// </summary>
+    public static string ZoneArgument(TimeZoneInfo zone, bool postgres, DateTime utcNow)
+        => postgres ? zone.Id : FormattableString.Invariant($"{(int)zone.GetUtcOffset(utcNow).TotalMinutes:+0;-0;+0} minutes");
 
     /// <summary>Seconds since 1970-01-01 UTC, for differences of two instants (averaged durations).</summary>
     public static double? Seconds(DateTime? at) => throw new InvalidOperationException(Only);
@@ -59,8 +76,8 @@ public static class DateSql
             var kind = input == typeof(DateTime) ? Input.Instant : input == typeof(DateOnly) ? Input.Date : Input.Text;
             var name = method.Name;
             builder.HasDbFunction(method).HasTranslation(args => postgres
-                ? Postgres(name, kind, args[0], text, real)
-                : Sqlite(name, kind, args[0], text, real));
+                ? Postgres(name, kind, args[0], args.Count > 1 ? args[1] : null, text, real)
+                : Sqlite(name, kind, args[0], args.Count > 1 ? args[1] : null, text, real));
         }
     }
 
@@ -71,14 +88,22 @@ public static class DateSql
 
     private static SqlExpression Text(string value, RelationalTypeMapping mapping) => new SqlConstantExpression(value, typeof(string), mapping);
 
-    private static SqlExpression Postgres(string name, Input kind, SqlExpression value, RelationalTypeMapping text, RelationalTypeMapping real)
+    private static SqlExpression WithMapping(SqlExpression value, RelationalTypeMapping mapping) => value switch
+    {
+        SqlConstantExpression c => new SqlConstantExpression(c.Value, typeof(string), mapping),
+        _ => value,
+    };
+
+    private static SqlExpression Postgres(string name, Input kind, SqlExpression value, SqlExpression? zone, RelationalTypeMapping text, RelationalTypeMapping real)
     {
         var timestamp = new DateTimeTypeMapping("timestamp without time zone", DbType.DateTime2);
         var timestamptz = new DateTimeTypeMapping("timestamp with time zone", DbType.DateTimeOffset);
-        // Everything is bucketed as a UTC wall-clock timestamp: timezone('UTC', timestamptz) gives one.
+        // Everything is bucketed as a wall-clock timestamp: timezone(zone, timestamptz) gives one (UTC unless a zone is given).
+        var tz = zone is null ? Text("UTC", text) : WithMapping(zone, text);
         SqlExpression Wall() => kind switch
         {
-            Input.Instant => Fn("timezone", typeof(DateTime), timestamp, Text("UTC", text), value),
+            Input.Instant => Fn("timezone", typeof(DateTime), timestamp, tz, value),
+            Input.Text when zone is not null => Fn("timezone", typeof(DateTime), timestamp, tz, new SqlUnaryExpression(ExpressionType.Convert, value, typeof(DateTime), timestamptz)),
             Input.Date => new SqlUnaryExpression(ExpressionType.Convert, value, typeof(DateTime), timestamp),
             _ => new SqlUnaryExpression(ExpressionType.Convert, Fn("substr", typeof(string), text, value, new SqlConstantExpression(1, typeof(int), new IntTypeMapping("integer")), new SqlConstantExpression(19, typeof(int), new IntTypeMapping("integer"))), typeof(DateTime), timestamp),
         };
@@ -95,12 +120,12 @@ public static class DateSql
         };
     }
 
-    private static SqlExpression Sqlite(string name, Input kind, SqlExpression value, RelationalTypeMapping text, RelationalTypeMapping real)
+    private static SqlExpression Sqlite(string name, Input kind, SqlExpression value, SqlExpression? zone, RelationalTypeMapping text, RelationalTypeMapping real)
     {
         // EF stores DateTime as "yyyy-MM-dd HH:mm:ss.FFFFFFF" (UTC) and DateOnly as "yyyy-MM-dd": strftime reads both,
-        // and ISO text with a "T" and "Z" too.
+        // and ISO text with a "T" and "Z" too. A zone is an offset modifier applied first ("+480 minutes").
         SqlExpression Strftime(string format, params string[] modifiers)
-            => Fn("strftime", typeof(string), text, [Text(format, text), value, .. modifiers.Select(m => Text(m, text))]);
+            => Fn("strftime", typeof(string), text, [Text(format, text), value, .. zone is null ? [] : new[] { WithMapping(zone, text) }, .. modifiers.Select(m => Text(m, text))]);
         return name switch
         {
             "Day" => Strftime("%Y-%m-%d"),

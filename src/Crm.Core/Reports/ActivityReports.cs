@@ -72,11 +72,11 @@ internal static class ActivityReports
             .ToListAsync(ct);
         var records = await c.Db.Records.AsNoTracking().Where(r => ids.Contains(r.Id))
             .Select(r => new { r.Id, r.Title, r.CreatedAt }).ToDictionaryAsync(r => r.Id, ct);
-        var end = c.Filters.ToExclusiveUtc is { } to && to < c.Now ? to : c.Now;
+        var end = c.ToExclusiveUtc is { } to && to < c.Now ? to : c.Now;
         var rows = top.Where(t => records.ContainsKey(t.RecordId)).Select(t =>
         {
             var record = records[t.RecordId];
-            var start = c.Filters.FromUtc is { } from && from > record.CreatedAt ? from : record.CreatedAt;
+            var start = c.FromUtc is { } from && from > record.CreatedAt ? from : record.CreatedAt;
             var days = Math.Max(30, (end - start).TotalDays);
             var main = channels.Where(x => x.RecordId == t.RecordId).OrderByDescending(x => x.Count).ThenBy(x => x.Kind).First().Kind;
             return new ReportRow(t.RecordId.ToString(), record.Title,

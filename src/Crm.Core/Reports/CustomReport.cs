@@ -34,14 +34,16 @@ internal static class CustomReport
         var fieldKey = field?.Key ?? "";
 
         var group = c.Spec.GroupBy;
+        var zone = c.ZoneSql;
         var groupField = group is null ? null : entity.Field(group.Field);
         var dimension = group is null ? Dimension.Kind.None : Dimension.Of(entity, group.Field, groupField);
         // The date range narrows the grouped date when there is one, else the creation date.
         var records = dimension switch
         {
             Dimension.Kind.CloseDate => c.Records(DateAxis.CloseDate),
-            Dimension.Kind.JsonDate => RecordFilters.Apply(c.Records(DateAxis.Change), entity, c.Filters.RangeOn(groupField!.Key), c.Actor.UserId, c.Now),
-            Dimension.Kind.UpdatedAt => RecordFilters.Apply(c.Records(DateAxis.Change), entity, c.Filters.RangeOn("$updatedAt"), c.Actor.UserId, c.Now),
+            Dimension.Kind.JsonDate => RecordFilters.Apply(c.Records(DateAxis.Change), entity,
+                groupField!.Type == "datetime" ? c.InstantRangeOn(groupField.Key) : c.Filters.RangeOn(groupField.Key), c.Actor.UserId, c.Now),
+            Dimension.Kind.UpdatedAt => RecordFilters.Apply(c.Records(DateAxis.Change), entity, c.InstantRangeOn("$updatedAt"), c.Actor.UserId, c.Now),
             _ => c.Records(DateAxis.Created),
         };
         if (c.Spec.Pipeline is { } pipelineKey && entity.Pipeline(pipelineKey) is { } pipeline)
@@ -83,9 +85,9 @@ internal static class CustomReport
                 var created = dimension == Dimension.Kind.CreatedAt;
                 values = Text(await (unit switch
                 {
-                    "day" => created ? AggregateAsync(records, r => DateSql.Day(r.CreatedAt), source, aggregate, fieldKey, ct) : AggregateAsync(records, r => DateSql.Day(r.UpdatedAt), source, aggregate, fieldKey, ct),
-                    "week" => created ? AggregateAsync(records, r => DateSql.Week(r.CreatedAt), source, aggregate, fieldKey, ct) : AggregateAsync(records, r => DateSql.Week(r.UpdatedAt), source, aggregate, fieldKey, ct),
-                    _ => created ? AggregateAsync(records, r => DateSql.Month(r.CreatedAt), source, aggregate, fieldKey, ct) : AggregateAsync(records, r => DateSql.Month(r.UpdatedAt), source, aggregate, fieldKey, ct),
+                    "day" => created ? AggregateAsync(records, r => DateSql.Day(r.CreatedAt, EF.Constant(zone)), source, aggregate, fieldKey, ct) : AggregateAsync(records, r => DateSql.Day(r.UpdatedAt, EF.Constant(zone)), source, aggregate, fieldKey, ct),
+                    "week" => created ? AggregateAsync(records, r => DateSql.Week(r.CreatedAt, EF.Constant(zone)), source, aggregate, fieldKey, ct) : AggregateAsync(records, r => DateSql.Week(r.UpdatedAt, EF.Constant(zone)), source, aggregate, fieldKey, ct),
+                    _ => created ? AggregateAsync(records, r => DateSql.Month(r.CreatedAt, EF.Constant(zone)), source, aggregate, fieldKey, ct) : AggregateAsync(records, r => DateSql.Month(r.UpdatedAt, EF.Constant(zone)), source, aggregate, fieldKey, ct),
                 }));
                 break;
             case Dimension.Kind.CloseDate:
@@ -98,7 +100,12 @@ internal static class CustomReport
                 break;
             case Dimension.Kind.JsonDate:
                 var dateKey = groupField!.Key;
-                values = Text(await (unit switch
+                values = Text(await (groupField.Type == "datetime" ? unit switch
+                {
+                    "day" => AggregateAsync(records, r => DateSql.Day(JsonSql.Text(r.Values, EF.Constant(dateKey)), EF.Constant(zone)), source, aggregate, fieldKey, ct),
+                    "week" => AggregateAsync(records, r => DateSql.Week(JsonSql.Text(r.Values, EF.Constant(dateKey)), EF.Constant(zone)), source, aggregate, fieldKey, ct),
+                    _ => AggregateAsync(records, r => DateSql.Month(JsonSql.Text(r.Values, EF.Constant(dateKey)), EF.Constant(zone)), source, aggregate, fieldKey, ct),
+                } : unit switch
                 {
                     "day" => AggregateAsync(records, r => DateSql.Day(JsonSql.Text(r.Values, EF.Constant(dateKey))), source, aggregate, fieldKey, ct),
                     "week" => AggregateAsync(records, r => DateSql.Week(JsonSql.Text(r.Values, EF.Constant(dateKey))), source, aggregate, fieldKey, ct),

@@ -184,8 +184,9 @@ internal static class PipelineReports
         var wonIds = pipeline.AllStages.Where(s => s.Kind == StageKind.Won).Select(s => s.Id).ToList();
         var openIds = Ids(pipeline.AllStages.Where(s => s.Kind == StageKind.Open));
         var pipelineId = pipeline.Pipeline.Id;
+        var zone = c.ZoneSql;
         var wins = c.Transitions(TransitionKind.Stage).Where(t => t.PipelineId == pipelineId && wonIds.Contains(t.ToId) && openIds.Contains(t.FromId));
-        var months = await wins.GroupBy(t => DateSql.Month(t.At))
+        var months = await wins.GroupBy(t => DateSql.Month(t.At, EF.Constant(zone)))
             .Select(g => new { Month = g.Key, Count = g.Count(), Seconds = g.Sum(t => (double)t.SecondsSinceCreated) })
             .ToListAsync(ct);
         const double day = 86400;

@@ -5,6 +5,7 @@ using Crm.Core.Metadata;
 using Crm.Core.Records;
 using Crm.Core.Resources;
 using Crm.Core.Security;
+using Crm.Core.Tenancy;
 using Crm.Core.Views;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Localization;
@@ -16,8 +17,34 @@ namespace Crm.Core.Reports;
 /// the viewer's filters) and the queries every report starts from, with all filters already applied in SQL.
 /// </summary>
 internal sealed class ReportContext(CrmDbContext db, TenantMetadata metadata, EntityMeta entity, ReportSpec spec, ReportFilters filters,
-    Actor actor, DateTime now, IStringLocalizer<CoreStrings> t, RecordDirectory directory, JsonStatistics statistics)
+    Actor actor, DateTime now, TimeZoneInfo zone, IStringLocalizer<CoreStrings> t, RecordDirectory directory, JsonStatistics statistics)
 {
+    /// <summary>The workspace's time zone: days, weeks and months of instants, and the days of the date range, are local to it.</summary>
+    public TimeZoneInfo Zone => zone;
+
+    /// <summary>The zone as the provider's SQL takes it (see <see cref="DateSql.ZoneArgument"/>); wrap in <c>EF.Constant</c>.</summary>
+    public string ZoneSql { get; } = DateSql.ZoneArgument(zone, db.Database.IsNpgsql(), now);
+
+    /// <summary>The workspace's wall clock now (for "this month" and the last bucket of a trend).</summary>
+    public DateTime LocalNow => WorkspaceTimeZone.ToLocal(now, zone);
+
+    /// <summary>The first instant of the range: the start of its first day in the workspace's zone.</summary>
+    public DateTime? FromUtc => filters.From is { } from ? WorkspaceTimeZone.StartOfDayUtc(from, zone) : null;
+
+    /// <summary>The first instant after the range (the end day is included), in the workspace's zone.</summary>
+    public DateTime? ToExclusiveUtc => filters.To is { } to ? WorkspaceTimeZone.StartOfDayUtc(to.AddDays(1), zone) : null;
+
+    /// <summary>
+    /// The range as record filters on an instant (<c>$createdAt</c>, <c>$updatedAt</c>, a date-time field): from the
+    /// start of the first local day to before the start of the day after the last, as ISO instants.
+    /// </summary>
+    public IEnumerable<FilterSpec> InstantRangeOn(string field)
+    {
+        static JsonNode Iso(DateTime utc) => JsonValue.Create(utc.ToString(Fields.Types.DateTimeField.Format, System.Globalization.CultureInfo.InvariantCulture));
+        if (FromUtc is { } from) yield return new FilterSpec(field, "gte", Iso(from));
+        if (ToExclusiveUtc is { } to) yield return new FilterSpec(field, "lt", Iso(to));
+    }
+
     /// <summary>Call before a GROUP BY on a field's JSON value: on PostgreSQL the planner then knows how many groups to expect.</summary>
     public Task GroupingByJsonAsync(string key, CancellationToken ct) => statistics.EnsureAsync(db, key, ct);
 
@@ -56,7 +83,7 @@ internal sealed class ReportContext(CrmDbContext db, TenantMetadata metadata, En
         var specs = new List<FilterSpec>(spec.Filters);
         specs.AddRange(filters.Fields);
         if (owner && filters.OwnerId is { } o) specs.Add(new FilterSpec("$owner", "eq", JsonValue.Create(o.ToString())));
-        if (axis == DateAxis.Created) specs.AddRange(filters.RangeOn("$createdAt"));
+        if (axis == DateAxis.Created) specs.AddRange(InstantRangeOn("$createdAt"));
         if (axis == DateAxis.CloseDate && entity.Entity.CloseDateFieldKey is { } closeDate) specs.AddRange(filters.RangeOn(closeDate));
         return RecordFilters.Apply(query, entity, specs, actor.UserId, now);
     }
@@ -71,8 +98,8 @@ internal sealed class ReportContext(CrmDbContext db, TenantMetadata metadata, En
     {
         var entityId = entity.Entity.Id;
         var query = db.Transitions.AsNoTracking().Where(x => x.EntityTypeId == entityId && x.Kind == kind);
-        if (inRange && filters.FromUtc is { } from) query = query.Where(x => x.At >= from);
-        if (filters.ToExclusiveUtc is { } to) query = query.Where(x => x.At < to);
+        if (inRange && FromUtc is { } from) query = query.Where(x => x.At >= from);
+        if (ToExclusiveUtc is { } to) query = query.Where(x => x.At < to);
         if (NarrowsRecords(DateAxis.Change))
         {
             var ids = Records(DateAxis.Change).Select(r => r.Id);
@@ -87,8 +114,8 @@ internal sealed class ReportContext(CrmDbContext db, TenantMetadata metadata, En
         var entityId = entity.Entity.Id;
         var query = db.Activities.AsNoTracking().Where(a => a.EntityTypeId == entityId);
         if (interactionsOnly) query = query.Where(a => Interactions.Contains(a.Kind));
-        if (filters.FromUtc is { } from) query = query.Where(a => a.OccurredAt >= from);
-        if (filters.ToExclusiveUtc is { } to) query = query.Where(a => a.OccurredAt < to);
+        if (FromUtc is { } from) query = query.Where(a => a.OccurredAt >= from);
+        if (ToExclusiveUtc is { } to) query = query.Where(a => a.OccurredAt < to);
         if (filters.OwnerId is { } owner) query = query.Where(a => a.OwnerId == owner);
         if (NarrowsRecords(DateAxis.Activity, owner: false))
         {

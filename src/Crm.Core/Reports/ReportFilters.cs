@@ -21,18 +21,14 @@ public sealed record ReportFilters
     public bool HasRange => From is not null || To is not null;
     public bool IsEmpty => !HasRange && OwnerId is null && Fields.Count == 0;
 
-    /// <summary>The first instant inside the range, or null.</summary>
-    public DateTime? FromUtc => From?.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+    // The range's days are the workspace's local days: the instants they span come from the report context
+    // (ReportContext.FromUtc, ToExclusiveUtc, InstantRangeOn), which knows the time zone.
 
-    /// <summary>The first instant after the range (the end day is included), or null.</summary>
-    public DateTime? ToExclusiveUtc => To?.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-
-    /// <summary>The range as record filters on a date attribute or field (<c>$createdAt</c>, a date field key).</summary>
+    /// <summary>The range as record filters on a date (a close date, a date field): local days compare as they are.</summary>
     public IEnumerable<FilterSpec> RangeOn(string field)
     {
         static JsonNode Day(DateOnly d) => JsonValue.Create(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         if (From is { } from) yield return new FilterSpec(field, "gte", Day(from));
-        // "before the next day" works alike for timestamps, dates and ISO text ("2026-11-30T18:00:00Z" < "2026-12-01").
         if (To is { } to) yield return new FilterSpec(field, "lt", Day(to.AddDays(1)));
     }
 }

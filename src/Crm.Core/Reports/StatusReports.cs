@@ -65,21 +65,22 @@ internal static class StatusReports
     public static async Task<ReportResult> TrendAsync(ReportContext c, CancellationToken ct)
     {
         if (c.StatusList is not { } list) return c.Problem(c.T("Report.Problem.NoStatus"));
+        var zone = c.ZoneSql;
         var unit = c.Option("bucket") is { } b && ReportTypes.Buckets.Contains(b) ? b
-            : c.Filters.From is { } f && (c.Filters.To ?? DateOnly.FromDateTime(c.Now)).DayNumber - f.DayNumber <= 180 ? "week" : "month";
+            : c.Filters.From is { } f && (c.Filters.To ?? DateOnly.FromDateTime(c.LocalNow)).DayNumber - f.DayNumber <= 180 ? "week" : "month";
         var changes = c.Transitions(TransitionKind.Status, inRange: false);
         var entries = await (unit switch
         {
-            "day" => changes.GroupBy(t => new { Bucket = DateSql.Day(t.At), Status = (Guid?)t.ToId }),
-            "week" => changes.GroupBy(t => new { Bucket = DateSql.Week(t.At), Status = (Guid?)t.ToId }),
-            _ => changes.GroupBy(t => new { Bucket = DateSql.Month(t.At), Status = (Guid?)t.ToId }),
+            "day" => changes.GroupBy(t => new { Bucket = DateSql.Day(t.At, EF.Constant(zone)), Status = (Guid?)t.ToId }),
+            "week" => changes.GroupBy(t => new { Bucket = DateSql.Week(t.At, EF.Constant(zone)), Status = (Guid?)t.ToId }),
+            _ => changes.GroupBy(t => new { Bucket = DateSql.Month(t.At, EF.Constant(zone)), Status = (Guid?)t.ToId }),
         }).Select(g => new { g.Key.Bucket, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
         var leaving = changes.Where(t => t.FromId != null);
         var exits = await (unit switch
         {
-            "day" => leaving.GroupBy(t => new { Bucket = DateSql.Day(t.At), Status = t.FromId }),
-            "week" => leaving.GroupBy(t => new { Bucket = DateSql.Week(t.At), Status = t.FromId }),
-            _ => leaving.GroupBy(t => new { Bucket = DateSql.Month(t.At), Status = t.FromId }),
+            "day" => leaving.GroupBy(t => new { Bucket = DateSql.Day(t.At, EF.Constant(zone)), Status = t.FromId }),
+            "week" => leaving.GroupBy(t => new { Bucket = DateSql.Week(t.At, EF.Constant(zone)), Status = t.FromId }),
+            _ => leaving.GroupBy(t => new { Bucket = DateSql.Month(t.At, EF.Constant(zone)), Status = t.FromId }),
         }).Select(g => new { g.Key.Bucket, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
 
         var series = list.List.Groups.Count > 0
@@ -88,7 +89,7 @@ internal static class StatusReports
         int SeriesOf(Guid? status) => status is { } s ? series.FindIndex(x => x.Options.Contains(s)) : -1;
 
         var first = c.Filters.From is { } from ? DateSql.Bucket(from.ToDateTime(TimeOnly.MinValue), unit) : null;
-        var last = DateSql.Bucket(c.Filters.To?.ToDateTime(TimeOnly.MinValue) ?? c.Now, unit);
+        var last = DateSql.Bucket(c.Filters.To?.ToDateTime(TimeOnly.MinValue) ?? c.LocalNow, unit);
         var keys = entries.Select(e => e.Bucket).Concat(exits.Select(e => e.Bucket)).Where(k => k is not null).Select(k => k!).Append(last);
         if (first is not null) keys = keys.Append(first);
         var stock = new decimal[series.Count];

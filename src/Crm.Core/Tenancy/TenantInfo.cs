@@ -19,5 +19,11 @@ public sealed class TenantInfo
     /// <summary>Default UI culture of the workspace (zh-CN or en) for members without a preference.</summary>
     public string DefaultCulture { get; set; } = "zh-CN";
 
+    /// <summary>
+    /// The workspace's time zone (IANA id, e.g. <c>Asia/Shanghai</c>): what "a day" and "a month" mean in reports and
+    /// date ranges. Instants are stored in UTC; only bucketing and ranges use this.
+    /// </summary>
+    public string TimeZone { get; set; } = WorkspaceTimeZone.Utc;
+
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
 }
