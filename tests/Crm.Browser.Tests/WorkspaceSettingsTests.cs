@@ -1,0 +1,39 @@
+using Crm.Core.Tenancy;
+using Crm.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Crm.Browser.Tests;
+
+/// <summary>An admin finds the workspace's time zone by typing a city, saves, and the reloaded page shows it saved.</summary>
+[Collection(BrowserCollection.Name)]
+public class WorkspaceSettingsTests(BrowserFixture browser)
+{
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task An_admin_picks_a_time_zone_by_city_and_saves_it(string provider)
+    {
+        var app = await browser.AppAsync(provider);
+        var (owner, _) = await app.WorkspaceAsync("Zones " + Guid.NewGuid().ToString("N")[..6], samples: false, [], culture: "en");
+        await using var context = await browser.NewContextAsync(app, "en");
+        var page = await context.NewPageAsync();
+        await AccountFlowTests.SignInAsync(page, owner.User.Email!);
+        await Assertions.Expect(page.Locator("[data-testid=nav-workspace-settings]")).ToHaveAttributeAsync("href", $"/t/{owner.Slug}/settings/workspace");
+        await page.GotoAsync($"/t/{owner.Slug}/settings/workspace");
+        await page.Locator("#workspace-settings[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("#workspace-timezone")).ToHaveValueAsync("(UTC+00:00) UTC");
+
+        await page.Locator("#workspace-timezone").FillAsync("");
+        await page.Locator("#workspace-timezone").PressSequentiallyAsync("Shang");
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Asia/Shanghai" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#workspace-timezone")).ToHaveValueAsync("(UTC+08:00) Asia/Shanghai");
+        await page.Locator("#workspace-save").ClickAsync();
+
+        // Saving reloads the page (a new circuit): allow for a busy machine.
+        await page.Locator("[data-testid=workspace-saved]").WaitForAsync(new() { Timeout = 60_000 });
+        await page.Locator("#workspace-settings[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("#workspace-timezone")).ToHaveValueAsync("(UTC+08:00) Asia/Shanghai");
+        var stored = await app.Factory.Services.GetRequiredService<ITenantStore>().GetByIdAsync(owner.Tenant.Id);
+        Assert.Equal("Asia/Shanghai", stored!.TimeZone);
+    }
+}
