@@ -37,7 +37,7 @@ public class WorkspaceSettingsPageTests
 
         // The zone list is searchable by city.
         var zone = cut.FindComponent<MudAutocomplete<string>>();
-        var found = await cut.InvokeAsync(() => zone.Instance.SearchFunc!("shanghai", CancellationToken.None));
+        var found = await cut.InvokeAsync(() => zone.Instance.SearchFunc!("shanghai", CancellationToken.None)!);
         Assert.Equal(["Asia/Shanghai"], found);
         await cut.InvokeAsync(() => zone.Instance.ValueChanged.InvokeAsync("Asia/Shanghai"));
         cut.WaitForAssertion(() => Assert.Equal("(UTC+08:00) Asia/Shanghai", cut.Find("#workspace-timezone").GetAttribute("value")));
