@@ -100,12 +100,11 @@ public static class ActivitiesApi
     private static ActivityInput Input(ActivityKind kind, ActivityBody body, Activity? existing) => new(kind, body.Subject ?? existing?.Subject)
     {
         Content = body.Content ?? existing?.Content,
-        OccurredAt = body.OccurredAt is { } at ? Utc(at) : existing?.OccurredAt,
-        DueAt = body.DueAt is { } due ? Utc(due) : existing?.DueAt,
+        // The service reads times as UTC (an offset is converted, none means UTC), as it does for the composer.
+        OccurredAt = body.OccurredAt ?? existing?.OccurredAt,
+        DueAt = body.DueAt ?? existing?.DueAt,
         AssigneeId = body.Assignee ?? existing?.AssigneeId,
     };
-
-    private static DateTime Utc(DateTime value) => value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : DateTime.SpecifyKind(value, DateTimeKind.Utc);
 
     private static ActivityKind? ParseKind(string? value, ValidationErrors errors, bool required)
     {
