@@ -25,6 +25,7 @@ public partial class CrmDbContext
     public DbSet<RecordTransition> Transitions => Set<RecordTransition>();
     public DbSet<RecordChange> RecordChanges => Set<RecordChange>();
     public DbSet<SequenceCounter> Sequences => Set<SequenceCounter>();
+    public DbSet<RecordUniqueValue> UniqueValues => Set<RecordUniqueValue>();
     public DbSet<Activity> Activities => Set<Activity>();
     public DbSet<SavedView> Views => Set<SavedView>();
     public DbSet<ReportDefinition> Reports => Set<ReportDefinition>();
@@ -179,6 +180,18 @@ public partial class CrmDbContext
             e.Property(x => x.Changes).HasColumnType(pg ? "jsonb" : "TEXT");
             e.HasOne<Record>().WithMany().HasForeignKey(x => new { x.TenantId, x.RecordId }).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(x => new { x.TenantId, x.RecordId, x.At });
+        });
+
+        b.Entity<RecordUniqueValue>(e =>
+        {
+            e.ToTable("record_unique_values");
+            e.HasKey(x => new { x.TenantId, x.Id });
+            e.Property(x => x.FieldKey).HasMaxLength(64);
+            e.Property(x => x.ValueHash).HasMaxLength(64);
+            // The constraint that makes unique fields unique under concurrency (see UniqueValuesStep).
+            e.HasIndex(x => new { x.TenantId, x.EntityTypeId, x.FieldKey, x.ValueHash }).IsUnique();
+            e.HasIndex(x => new { x.TenantId, x.RecordId });
+            e.HasOne<Record>().WithMany().HasForeignKey(x => new { x.TenantId, x.RecordId }).OnDelete(DeleteBehavior.Cascade);
         });
 
         b.Entity<SequenceCounter>(e =>

@@ -120,6 +120,7 @@ public sealed class FieldTypeChanger(ICrmDbContextFactory factory, MetadataStore
         var records = db.Records.Where(r => r.EntityTypeId == entityId
             && (JsonSql.Text(r.Values, EF.Constant(key)) != null || JsonSql.Text(r.Values, EF.Constant(UnconvertedKey)) != null));
         var changed = await rewriter.RewriteAsync(records, (_, values) => ConvertRecord(plan, key, values), ct);
+        if (!plan.To.Settings.Unique) await UniqueValueIndex.DropAsync(db, entityId, key, ct);
         await tx.CommitAsync(ct);
         return DesignResult.Ok(changed);
     }

@@ -72,6 +72,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
                 }
             }
         }
+        var uniqueScans = await UniqueChangesAsync(db, stored, draft, errors, ct);
         if (!errors.IsEmpty) return new DesignResult(errors);
 
         var entity = draft.IsNew ? null : await db.EntityTypes.Include(e => e.Fields).FirstAsync(e => e.Key == draft.Key, ct);
@@ -126,6 +127,9 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
 
         await db.SaveChangesAsync(ct);
         await MetadataStore.BumpVersionAsync(db, ct);
+        foreach (var (fieldKey, scan) in uniqueScans)
+            if (scan is null) await UniqueValueIndex.DropAsync(db, entity.Id, fieldKey, ct);
+            else await UniqueValueIndex.RebuildAsync(db, scan, entity.Id, fieldKey, ct);
         var changed = 0;
         if (moves.Any(m => m.To is not null))
         {
@@ -136,6 +140,29 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
         }
         await tx.CommitAsync(ct);
         return DesignResult.Ok(changed);
+    }
+
+    /// <summary>
+    /// Fields of a stored entity that become unique (their values are scanned; records sharing a value refuse the
+    /// save) or stop being unique (null: their unique value rows are dropped).
+    /// </summary>
+    private async Task<List<(string FieldKey, UniqueValueIndex.Scan? Scan)>> UniqueChangesAsync(CrmDbContext db, EntityMeta? stored, EntityDraft draft, ValidationErrors errors, CancellationToken ct)
+    {
+        var result = new List<(string, UniqueValueIndex.Scan?)>();
+        if (stored is null) return result;
+        foreach (var field in stored.AllFields)
+        {
+            var was = field.Settings.Unique && !field.IsArchived;
+            var drafted = draft.Field(field.Key);
+            var now = drafted is not null ? drafted.Settings.Unique && !drafted.IsArchived : was;
+            if (was == now) continue;
+            if (!now) { result.Add((field.Key, null)); continue; }
+            var scan = await UniqueValueIndex.ScanAsync(db, stored.Entity.Id, field.Key, ct);
+            if (scan.DuplicateValue is { } value)
+                errors.Add($"fields/{field.Key}/unique", T("Design.UniqueDuplicates", [drafted!.Label.Get(), value, scan.DuplicateCount]));
+            else result.Add((field.Key, scan));
+        }
+        return result;
     }
 
     /// <summary>A default naming a deleted option follows its records to the new option (or is cleared).</summary>

@@ -11,9 +11,9 @@ namespace Crm.Core.Design;
 
 /// <summary>
 /// Changes stored records on behalf of a design change (an option deleted, a field's type changed) inside the
-/// caller's transaction: in batches, never the whole table in memory. Each changed record is handled like a normal
-/// save, without the input validation that belongs to people's edits: formulas are computed again, the typed
-/// columns projected, stage and status transitions appended, the version bumped and a timeline entry written.
+/// caller's transaction: in batches, never the whole table in memory. Each record goes through
+/// <see cref="RecordWriter.RewriteAsync"/> (a system write: formulas computed again, typed columns projected,
+/// transitions, version, timeline entry and unique values, without the input validation of people's edits).
 /// </summary>
 internal sealed class RecordRewriter(CrmDbContext db, TenantMetadata metadata, Actor actor, IStringLocalizer<CoreStrings> t, DateTime now)
 {
@@ -33,71 +33,10 @@ internal sealed class RecordRewriter(CrmDbContext db, TenantMetadata metadata, A
         {
             var records = await db.Records.Where(r => batch.Contains(r.Id)).ToListAsync(ct);
             foreach (var record in records)
-                if (Apply(writer, record, change)) changed++;
+                if (await writer.RewriteAsync(record, change, now, ct)) changed++;
             await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();
         }
         return changed;
     }
-
-    private bool Apply(RecordWriter writer, Record record, Func<Record, JsonObject, bool> change)
-    {
-        var entity = metadata.Entity(record.EntityTypeId);
-        if (entity is null) return false;
-        var before = RecordWriter.ParseValues(record.Values);
-        var values = (JsonObject)before.DeepClone();
-        if (!change(record, values)) return false;
-
-        var pipeline = record.PipelineId is { } pid ? entity.Pipeline(pid) ?? entity.DefaultPipeline : entity.DefaultPipeline;
-        RecordWriter.ComputeFormulas(entity, values, pipeline);
-        var previousStage = record.StageId;
-        var previousStatus = record.StatusOptionId;
-        writer.Project(entity, record, values, pipeline);
-        record.Values = values.ToJsonString(Json.Options);
-        record.UpdatedAt = now;
-        record.UpdatedBy = actor.UserId;
-        record.Version++;
-
-        if (record.StageId != previousStage && record.StageId is { } toStage)
-        {
-            db.Transitions.Add(Transition(record, TransitionKind.Stage, previousStage, toStage, record.StageEnteredAt));
-            record.StageEnteredAt = now;
-        }
-        if (record.StatusOptionId != previousStatus && record.StatusOptionId is { } toStatus)
-        {
-            db.Transitions.Add(Transition(record, TransitionKind.Status, previousStatus, toStatus, record.StatusChangedAt));
-            record.StatusChangedAt = now;
-        }
-
-        var changes = new List<FieldChange>();
-        foreach (var field in entity.AllFields)
-        {
-            if (JsonNode.DeepEquals(before[field.Key], values[field.Key])) continue;
-            changes.Add(new FieldChange(field.Key, before[field.Key]?.DeepClone(), values[field.Key]?.DeepClone()));
-        }
-        db.RecordChanges.Add(new RecordChange
-        {
-            RecordId = record.Id,
-            Kind = RecordChangeKind.Updated,
-            At = now,
-            ByUserId = actor.UserId,
-            Changes = Json.Serialize(changes),
-        });
-        return true;
-    }
-
-    private RecordTransition Transition(Record record, TransitionKind kind, Guid? from, Guid to, DateTime? enteredFromAt) => new()
-    {
-        RecordId = record.Id,
-        EntityTypeId = record.EntityTypeId,
-        Kind = kind,
-        PipelineId = kind == TransitionKind.Stage ? record.PipelineId : null,
-        FromId = from,
-        ToId = to,
-        At = now,
-        ByUserId = actor.UserId,
-        Amount = record.Amount,
-        SecondsInFrom = from is null || enteredFromAt is null ? null : (long)Math.Max(0, (now - enteredFromAt.Value).TotalSeconds),
-        SecondsSinceCreated = (long)Math.Max(0, (now - record.CreatedAt).TotalSeconds),
-    };
 }

@@ -26,8 +26,8 @@ public sealed record BulkEditResult(int Updated, string? Error, IReadOnlyList<Bu
 
 /// <summary>
 /// Bulk edit and bulk delete for the list's selected records. A bulk edit sends every record through
-/// <see cref="RecordWriter"/> (validation, transitions, timeline) inside one transaction: all records change or
-/// none does, and the refused records are listed with their messages.
+/// <see cref="RecordWriter"/>: all are validated first (outside the transaction), then written in one transaction
+/// (transitions, timeline): all records change or none does, and the refused records are listed with their messages.
 /// </summary>
 public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordService records, RecordEvents events, IStringLocalizer<CoreStrings> t, TimeProvider clock)
 {
@@ -58,38 +58,45 @@ public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStor
         var targets = await db.Records.AsNoTracking().Where(r => r.EntityTypeId == entity.Entity.Id && wanted.Contains(r.Id))
             .Select(r => new { r.Id, r.Title }).ToListAsync(ct);
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // Validate every record first (reads only), then write them all in one short transaction.
         var writer = new RecordWriter(db, metadata, actor, t, clock);
         var refused = new List<BulkRecordError>();
-        var changed = new List<Record>();
+        var drafts = new List<RecordDraft>();
         foreach (var target in targets)
         {
-            RecordResult result;
+            RecordDraft draft;
             try
             {
-                result = await writer.UpdateAsync(target.Id, new RecordInput(new JsonObject { [field.Key] = value?.DeepClone() }), ct);
+                draft = await writer.PrepareUpdateAsync(target.Id, new RecordInput(new JsonObject { [field.Key] = value?.DeepClone() }), ct);
             }
             catch (RecordConflictException)
             {
                 refused.Add(new BulkRecordError(target.Id, target.Title, [t["Record.NotFound"]]));
                 continue;
             }
-            if (result.Succeeded) changed.Add(result.Record!);
-            else refused.Add(new BulkRecordError(target.Id, target.Title, result.Errors.ByField.SelectMany(kv => kv.Value).Distinct().ToList()));
+            if (draft.Succeeded) drafts.Add(draft);
+            else refused.Add(new BulkRecordError(target.Id, target.Title, draft.Errors.ByField.SelectMany(kv => kv.Value).Distinct().ToList()));
         }
-        if (refused.Count > 0) return new BulkEditResult(0, null, refused); // the transaction rolls back on dispose
+        if (refused.Count > 0) return new BulkEditResult(0, null, refused);
 
         try
         {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            foreach (var draft in drafts) await writer.ApplyAsync(draft, ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
-        catch (DbUpdateConcurrencyException)
+        catch (Exception e) when (e is DbUpdateConcurrencyException or RecordConflictException or RecordStaleException)
         {
             return BulkEditResult.Refused(t["Bulk.Conflict"]);
         }
-        foreach (var record in changed)
-            events.Publish(new RecordEvent(actor.TenantId, record.EntityTypeId, record.Id, RecordEventKind.Updated, record.Version, actor.UserId));
+        catch (DbUpdateException e) when (UniqueValuesStep.IsViolation(e))
+        {
+            // One record (a unique field is only bulk-edited one record at a time) and another took the value meanwhile.
+            var target = targets[0];
+            return new BulkEditResult(0, null, [new BulkRecordError(target.Id, target.Title, [writer.UniqueError(field, value)])]);
+        }
+        foreach (var e in writer.Events) events.Publish(e);
         return new BulkEditResult(targets.Count, null, []);
     }
 

@@ -37,3 +37,28 @@ public sealed class RecordConflictException(Record? current) : Exception("The re
 {
     public Record? Current { get; } = current;
 }
+
+/// <summary>The record changed between validation and the write; validate again against its new values.</summary>
+public sealed class RecordStaleException(Record current) : Exception("The record changed while the write was being validated.")
+{
+    public Record Current { get; } = current;
+}
+
+/// <summary>
+/// A validated write waiting to be applied (<see cref="RecordWriter.ApplyAsync"/>): the values as they will be saved
+/// (before computed fields), the pipeline, the record as read, and the errors (when not empty, nothing is written).
+/// </summary>
+public sealed record RecordDraft(
+    Metadata.EntityMeta Entity,
+    Record Record,
+    JsonObject Before,
+    JsonObject Values,
+    Metadata.PipelineMeta? Pipeline,
+    RecordInput Input,
+    bool IsNew,
+    DateTime At,
+    ValidationErrors Errors)
+{
+    public bool Succeeded => Errors.IsEmpty;
+    internal static RecordDraft Failed(ValidationErrors errors) => new(null!, null!, [], [], null, new RecordInput([]), false, default, errors);
+}

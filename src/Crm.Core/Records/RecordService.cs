@@ -11,10 +11,14 @@ namespace Crm.Core.Records;
 
 /// <summary>
 /// Record writes as single transactions for the UI and the API: one context per call, the tenant from the actor,
-/// validation by <see cref="RecordWriter"/>, a conflict instead of a silent overwrite, events after commit.
+/// validation by <see cref="RecordWriter"/> BEFORE the write transaction opens (a slow check never holds the write
+/// lock), then the write with a version check, a conflict instead of a silent overwrite, events after commit.
 /// </summary>
 public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock, RecordEvents events)
 {
+    /// <summary>How often a write is validated again when the record changed between validation and write.</summary>
+    private const int Attempts = 3;
+
     public async Task<Record?> GetAsync(Actor actor, Guid id, CancellationToken ct = default)
     {
         await using var db = factory.CreateForTenant(actor.TenantId);
@@ -22,43 +26,87 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
     }
 
     public Task<RecordResult> CreateAsync(Actor actor, string entityKey, RecordInput input, CancellationToken ct = default)
-        => WriteAsync(actor, (w, c) => w.CreateAsync(entityKey, input, c), RecordEventKind.Created, ct);
+        => WriteAsync(actor, (w, c) => w.PrepareCreateAsync(entityKey, input, c), ct);
 
     public Task<RecordResult> UpdateAsync(Actor actor, Guid id, RecordInput input, CancellationToken ct = default)
-        => WriteAsync(actor, (w, c) => w.UpdateAsync(id, input, c), RecordEventKind.Updated, ct);
+        => WriteAsync(actor, (w, c) => w.PrepareUpdateAsync(id, input, c), ct);
 
-    private async Task<RecordResult> WriteAsync(Actor actor, Func<RecordWriter, CancellationToken, Task<RecordResult>> write, RecordEventKind kind, CancellationToken ct)
+    private async Task<RecordResult> WriteAsync(Actor actor, Func<RecordWriter, CancellationToken, Task<RecordDraft>> prepare, CancellationToken ct)
     {
         actor.Require(MemberRole.Member);
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var db = factory.CreateForTenant(actor.TenantId);
+            var metadata = await metadataStore.GetAsync(db, ct);
+            var writer = new RecordWriter(db, metadata, actor, t, clock);
+            try
+            {
+                // 1. Validate and normalise: reads only, no transaction, no lock held.
+                var draft = await prepare(writer, ct);
+                if (!draft.Succeeded) return RecordResult.Invalid(draft.Errors);
+
+                // 2. Write: re-read the record with its version, compute, project, history, unique values; commit.
+                RecordResult result;
+                await using (var tx = await db.Database.BeginTransactionAsync(ct))
+                {
+                    result = await writer.ApplyAsync(draft, ct);
+                    await db.SaveChangesAsync(ct);
+                    await tx.CommitAsync(ct);
+                }
+
+                // 3. Events, after the commit.
+                foreach (var e in writer.Events) events.Publish(e);
+                return result;
+            }
+            catch (RecordStaleException) when (attempt < Attempts)
+            {
+                // Changed by someone else since it was validated and no version was asked for: validate again.
+            }
+            catch (RecordStaleException e)
+            {
+                return new RecordResult(null, Conflict(), await ReloadAsync(e.Current.Id, actor, ct));
+            }
+            catch (RecordConflictException e) when (e.Current is null)
+            {
+                var missing = new Accounts.ValidationErrors();
+                missing.Add(RecordWriter.RecordErrorKey, t["Record.NotFound"]);
+                return new RecordResult(null, missing, NotFound: true);
+            }
+            catch (RecordConflictException e)
+            {
+                return new RecordResult(null, Conflict(), await ReloadAsync(e.Current!.Id, actor, ct));
+            }
+            catch (DbUpdateConcurrencyException e)
+            {
+                var id = e.Entries.Select(x => x.Entity).OfType<Record>().FirstOrDefault()?.Id;
+                return new RecordResult(null, Conflict(), id is { } rid ? await ReloadAsync(rid, actor, ct) : null);
+            }
+            catch (DbUpdateException e) when (UniqueValuesStep.IsViolation(e))
+            {
+                return RecordResult.Invalid(await UniqueErrorsAsync(actor, writer, ct));
+            }
+        }
+    }
+
+    /// <summary>
+    /// A concurrent write took a unique value between validation and commit: the field(s) whose value is now held by
+    /// another record get the same "already exists" message validation gives.
+    /// </summary>
+    private async Task<Accounts.ValidationErrors> UniqueErrorsAsync(Actor actor, RecordWriter writer, CancellationToken ct)
+    {
         await using var db = factory.CreateForTenant(actor.TenantId);
         var metadata = await metadataStore.GetAsync(db, ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        RecordResult result;
-        try
-        {
-            result = await write(new RecordWriter(db, metadata, actor, t, clock), ct);
-            if (!result.Succeeded) return result;
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-        }
-        catch (RecordConflictException e) when (e.Current is null)
-        {
-            var missing = new Accounts.ValidationErrors();
-            missing.Add(RecordWriter.RecordErrorKey, t["Record.NotFound"]);
-            return new RecordResult(null, missing, NotFound: true);
-        }
-        catch (RecordConflictException e)
-        {
-            return new RecordResult(null, Conflict(), await ReloadAsync(e.Current!.Id, actor, ct));
-        }
-        catch (DbUpdateConcurrencyException e)
-        {
-            var id = e.Entries.Select(x => x.Entity).OfType<Record>().FirstOrDefault()?.Id;
-            return new RecordResult(null, Conflict(), id is { } rid ? await ReloadAsync(rid, actor, ct) : null);
-        }
-        var record = result.Record!;
-        events.Publish(new RecordEvent(actor.TenantId, record.EntityTypeId, record.Id, kind, record.Version, actor.UserId));
-        return result;
+        var errors = new Accounts.ValidationErrors();
+        var staged = writer.Unique.Staged;
+        var taken = new List<(Guid EntityTypeId, string FieldKey, string Display, string Hash)>();
+        foreach (var s in staged)
+            if (await db.UniqueValues.AnyAsync(u => u.EntityTypeId == s.EntityTypeId && u.FieldKey == s.FieldKey && u.ValueHash == s.Hash, ct))
+                taken.Add(s);
+        foreach (var (entityId, key, display, _) in taken.Count > 0 ? taken : staged)
+            if (metadata.Entity(entityId)?.Field(key) is { } field)
+                errors.Add(key, writer.UniqueError(field, System.Text.Json.Nodes.JsonValue.Create(display)));
+        if (errors.IsEmpty) errors.Add(RecordWriter.RecordErrorKey, t["Record.Conflict"]);
+        return errors;
     }
 
     private Accounts.ValidationErrors Conflict()
@@ -84,6 +132,7 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
         if (ids.Count == 0) return 0;
         await using var db = factory.CreateForTenant(actor.TenantId);
         var metadata = await metadataStore.GetAsync(db, ct);
+        var writer = new RecordWriter(db, metadata, actor, t, clock);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var doomed = await db.Records.Where(r => ids.Contains(r.Id)).Select(r => new { r.Id, r.EntityTypeId }).ToListAsync(ct);
         if (doomed.Count == 0) return 0;
@@ -94,30 +143,24 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
             var targetKey = metadata.Entity(targetType)?.Key;
             foreach (var entity in metadata.EntityTypes)
                 foreach (var field in entity.AllFields.Where(f => f.Type == "lookup" && f.Settings.Target == targetKey))
-                    await ClearLookupsAsync(db, entity, field.Key, doomedIds, actor, ct);
+                    await ClearLookupsAsync(db, writer, entity, field.Key, doomedIds, ct);
         }
+        // Transitions, timeline, activities and unique values go with the records (cascade).
         var deleted = await db.Records.Where(r => doomedIds.Contains(r.Id)).ExecuteDeleteAsync(ct);
         await tx.CommitAsync(ct);
+        foreach (var e in writer.Events) events.Publish(e);
         foreach (var d in doomed) events.Publish(new RecordEvent(actor.TenantId, d.EntityTypeId, d.Id, RecordEventKind.Deleted, 0, actor.UserId));
         return deleted;
     }
 
-    private async Task ClearLookupsAsync(CrmDbContext db, EntityMeta entity, string key, List<Guid> targets, Actor actor, CancellationToken ct)
+    /// <summary>Records pointing at deleted ones lose the reference: a system rewrite (timeline entry, new version).</summary>
+    private async Task ClearLookupsAsync(CrmDbContext db, RecordWriter writer, EntityMeta entity, string key, List<Guid> targets, CancellationToken ct)
     {
         var targetTexts = targets.Select(g => g.ToString()).ToList();
         var pointing = await db.Records.Where(r => r.EntityTypeId == entity.Entity.Id && targetTexts.Contains(JsonSql.Text(r.Values, EF.Constant(key))!)).ToListAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var record in pointing.Where(r => !targets.Contains(r.Id)))
-        {
-            var values = RecordWriter.ParseValues(record.Values);
-            var old = values[key]?.DeepClone();
-            values.Remove(key);
-            record.Values = values.ToJsonString(Json.Options);
-            record.Version++;
-            record.UpdatedAt = now;
-            record.UpdatedBy = actor.UserId;
-            db.RecordChanges.Add(new RecordChange { RecordId = record.Id, Kind = RecordChangeKind.Updated, At = now, ByUserId = actor.UserId, Changes = Json.Serialize(new[] { new FieldChange(key, old, null) }) });
-        }
+            await writer.RewriteAsync(record, (_, values) => values.Remove(key), now, ct);
         await db.SaveChangesAsync(ct);
     }
 }

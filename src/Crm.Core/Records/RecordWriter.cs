@@ -15,41 +15,131 @@ using NJsonSchema.Validation;
 namespace Crm.Core.Records;
 
 /// <summary>
-/// Writes records inside a unit of work (a context and its transaction, owned by the caller): normalises input,
-/// validates it against the entity type's JSON Schema and the rules a schema cannot express (lookups, members,
-/// unique values, stage of the right pipeline), computes auto-numbers and formulas, projects the typed columns,
-/// and appends transitions and the change timeline. Used by <see cref="RecordService"/>, the template installer
-/// and imports, so every write path validates the same way.
+/// The one place that changes records. Every write — a form, the API, a bulk edit, template sample data, a designer
+/// rewrite, a lookup cleared by a delete — goes through the same pipeline:
+/// <list type="number">
+/// <item><b>validate</b> (<see cref="PrepareCreateAsync"/>/<see cref="PrepareUpdateAsync"/>, user writes only): normalise the input,
+/// check it against the JSON Schema and the rules a schema cannot express (lookups, members, unique values, stage of
+/// the right pipeline). Reads only, so callers run it before they open the write transaction;</item>
+/// <item><b>compute</b>: auto-numbers (new records) and formulas;</item>
+/// <item><b>project</b> the typed columns (title, owner, amount, close date, status, pipeline, stage, search text);</item>
+/// <item><b>history</b>: stage and status transitions, the version, the timeline entry (<see cref="RecordChange"/>);</item>
+/// <item>the <see cref="IRecordWriteStep"/>s, in order (unique values), all inside the caller's transaction;</item>
+/// <item>after the caller commits, <see cref="Events"/> are published on <see cref="RecordEvents"/>.</item>
+/// </list>
+/// <see cref="RecordWriteMode.System"/> rewrites (<see cref="RewriteAsync"/>) skip the validation only; the rest is the
+/// same code. An architecture test fails when anything else assigns <see cref="Record.Values"/>.
 /// </summary>
-public sealed class RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor actor, IStringLocalizer<CoreStrings> t, TimeProvider clock)
+public sealed class RecordWriter
 {
     public const string RecordErrorKey = "_record";
 
-    public async Task<RecordResult> CreateAsync(string entityKey, RecordInput input, CancellationToken ct = default)
+    private readonly CrmDbContext db;
+    private readonly TenantMetadata metadata;
+    private readonly Actor actor;
+    private readonly IStringLocalizer<CoreStrings> t;
+    private readonly TimeProvider clock;
+    private readonly IReadOnlyList<IRecordWriteStep> steps;
+    private readonly List<RecordEvent> events = [];
+
+    public RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor actor, IStringLocalizer<CoreStrings> t, TimeProvider clock, IEnumerable<IRecordWriteStep>? steps = null)
+    {
+        (this.db, this.metadata, this.actor, this.t, this.clock) = (db, metadata, actor, t, clock);
+        Unique = new UniqueValuesStep();
+        this.steps = [Unique, .. steps ?? []];
+    }
+
+    /// <summary>The unique values this writer staged (to name the field when the database refuses one).</summary>
+    public UniqueValuesStep Unique { get; }
+
+    /// <summary>What was written, to publish on <see cref="RecordEvents"/> once the caller's transaction commits.</summary>
+    public IReadOnlyList<RecordEvent> Events => events;
+
+    // ------------------------------------------------------------------ user writes: validate, then apply
+
+    /// <summary>Validates a new record (reads only; no transaction needed). Apply the draft with <see cref="ApplyAsync"/>.</summary>
+    public async Task<RecordDraft> PrepareCreateAsync(string entityKey, RecordInput input, CancellationToken ct = default)
     {
         actor.Require(MemberRole.Member);
         var entity = metadata.Entity(entityKey);
-        if (entity is null || entity.Entity.IsArchived) return Fail(RecordErrorKey, t["Record.UnknownEntity", entityKey]);
+        if (entity is null || entity.Entity.IsArchived) return RecordDraft.Failed(Error(RecordErrorKey, t["Record.UnknownEntity", entityKey]));
         var now = input.AsOf ?? clock.GetUtcNow().UtcDateTime;
         var record = new Record { EntityTypeId = entity.Entity.Id, CreatedAt = now, CreatedBy = actor.UserId, Rank = -(now - DateTime.UnixEpoch).TotalSeconds };
         var values = RecordDefaults.For(entity, actor.UserId, now, input.Pipeline is { } pk ? entity.Pipeline(pk) : null);
-        return await WriteAsync(entity, record, new JsonObject(), values, input, isNew: true, now, ct);
+        return await ValidateAsync(entity, record, new JsonObject(), values, input, isNew: true, now, ct);
     }
 
-    public async Task<RecordResult> UpdateAsync(Guid id, RecordInput input, CancellationToken ct = default)
+    /// <summary>
+    /// Validates a change of record <paramref name="id"/> against its current values (reads only). Throws
+    /// <see cref="RecordConflictException"/> when it is missing or not at <see cref="RecordInput.ExpectedVersion"/>.
+    /// </summary>
+    public async Task<RecordDraft> PrepareUpdateAsync(Guid id, RecordInput input, CancellationToken ct = default)
     {
         actor.Require(MemberRole.Member);
-        var record = await db.Records.FirstOrDefaultAsync(r => r.Id == id, ct);
+        var record = await db.Records.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
         if (record is null) throw new RecordConflictException(null);
         if (input.ExpectedVersion is { } expected && expected != record.Version) throw new RecordConflictException(record);
         var entity = metadata.Entity(record.EntityTypeId)!;
         var before = ParseValues(record.Values);
         var values = input.ReplaceAll ? KeepComputedAndArchived(entity, before) : (JsonObject)before.DeepClone();
         var now = input.AsOf ?? clock.GetUtcNow().UtcDateTime;
-        return await WriteAsync(entity, record, before, values, input, isNew: false, now, ct);
+        return await ValidateAsync(entity, record, before, values, input, isNew: false, now, ct);
     }
 
-    private async Task<RecordResult> WriteAsync(EntityMeta entity, Record record, JsonObject before, JsonObject values, RecordInput input, bool isNew, DateTime now, CancellationToken ct)
+    /// <summary>
+    /// Writes a validated draft into the context (inside the caller's transaction; the caller saves and commits).
+    /// An update re-reads the record: if it changed since the draft was validated, <see cref="RecordStaleException"/>
+    /// (validate again) or, when the input named a version, <see cref="RecordConflictException"/>.
+    /// </summary>
+    public async Task<RecordResult> ApplyAsync(RecordDraft draft, CancellationToken ct = default)
+    {
+        if (!draft.Errors.IsEmpty) return RecordResult.Invalid(draft.Errors);
+        var record = draft.Record;
+        if (!draft.IsNew)
+        {
+            var id = draft.Record.Id;
+            record = await db.Records.FirstOrDefaultAsync(r => r.Id == id, ct) ?? throw new RecordConflictException(null);
+            if (record.Version != draft.Record.Version)
+                throw draft.Input.ExpectedVersion is null ? new RecordStaleException(record) : new RecordConflictException(record);
+        }
+        await WriteAsync(draft.Entity, record, draft.Before, draft.Values, draft.Pipeline, draft.IsNew, RecordWriteMode.User, draft.Input.Rank, draft.At, ct);
+        return new RecordResult(record, new ValidationErrors());
+    }
+
+    /// <summary>Validates and writes a new record in the caller's unit of work (a context and its open transaction).</summary>
+    public async Task<RecordResult> CreateAsync(string entityKey, RecordInput input, CancellationToken ct = default)
+        => await ApplyAsync(await PrepareCreateAsync(entityKey, input, ct), ct);
+
+    /// <summary>Validates and writes a change in the caller's unit of work (a context and its open transaction).</summary>
+    public async Task<RecordResult> UpdateAsync(Guid id, RecordInput input, CancellationToken ct = default)
+    {
+        var draft = await PrepareUpdateAsync(id, input, ct);
+        try { return await ApplyAsync(draft, ct); }
+        catch (RecordStaleException e) { throw new RecordConflictException(e.Current); }
+    }
+
+    // ------------------------------------------------------------------ system rewrites
+
+    /// <summary>
+    /// A <see cref="RecordWriteMode.System"/> rewrite of a tracked <paramref name="record"/>: <paramref name="change"/>
+    /// edits the values in place and returns false when the record needs no change. Untouched fields are not
+    /// validated; formulas, typed columns, transitions, version, timeline and steps are as for any write.
+    /// </summary>
+    public async Task<bool> RewriteAsync(Record record, Func<Record, JsonObject, bool> change, DateTime? at = null, CancellationToken ct = default)
+    {
+        var entity = metadata.Entity(record.EntityTypeId);
+        if (entity is null) return false;
+        var before = ParseValues(record.Values);
+        var values = (JsonObject)before.DeepClone();
+        if (!change(record, values)) return false;
+        var pipeline = record.PipelineId is { } pid ? entity.Pipeline(pid) ?? entity.DefaultPipeline : entity.DefaultPipeline;
+        await WriteAsync(entity, record, before, values, pipeline, isNew: false, RecordWriteMode.System, rank: null, at ?? clock.GetUtcNow().UtcDateTime, ct);
+        return true;
+    }
+
+    // ------------------------------------------------------------------ the pipeline
+
+    private async Task<RecordDraft> ValidateAsync(EntityMeta entity, Record record, JsonObject before, JsonObject values, RecordInput input, bool isNew, DateTime now, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         foreach (var (key, raw) in input.Values)
@@ -72,18 +162,23 @@ public sealed class RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor
         // Unknown fields and a wrong pipeline are reported together with the value errors, all at once.
         new RecordValidator(t).Validate(entity, before, values, pipeline, errors);
         await ValidateReferencesAsync(entity, record.Id, values, errors, ct);
-        if (!errors.IsEmpty) return RecordResult.Invalid(errors);
+        return new RecordDraft(entity, record, before, values, pipeline, input, isNew, now, errors);
+    }
 
+    /// <summary>Compute → project → history → steps, for every kind of write.</summary>
+    private async Task WriteAsync(EntityMeta entity, Record record, JsonObject before, JsonObject values, PipelineMeta? pipeline, bool isNew, RecordWriteMode mode, double? rank, DateTime now, CancellationToken ct)
+    {
         if (isNew) await AssignAutoNumbersAsync(entity, values, ct);
         ComputeFormulas(entity, values, pipeline);
 
         var previousStage = record.StageId;
         var previousStatus = record.StatusOptionId;
+        var previousPipeline = record.PipelineId;
         Project(entity, record, values, pipeline);
         record.Values = values.ToJsonString(Json.Options);
         record.UpdatedAt = now;
         record.UpdatedBy = actor.UserId;
-        if (input.Rank is { } rank) record.Rank = rank;
+        if (rank is { } r) record.Rank = r;
 
         if (record.StageId != previousStage && record.StageId is { } toStage)
         {
@@ -103,15 +198,16 @@ public sealed class RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor
         }
         else
         {
-            if (changes.Count == 0 && input.Rank is null && record.PipelineId == (pipeline?.Pipeline.Id ?? record.PipelineId))
+            if (mode == RecordWriteMode.User && changes.Count == 0 && rank is null && record.PipelineId == previousPipeline)
             {
                 // Nothing changed: no new version, no timeline entry.
                 db.Entry(record).State = EntityState.Unchanged;
-                return new RecordResult(record, errors);
+                return;
             }
             record.Version++;
         }
-        if (changes.Count > 0 || isNew)
+        // A system rewrite always leaves a trace, even when it only moved a value no field shows (kept old values).
+        if (changes.Count > 0 || isNew || mode == RecordWriteMode.System)
             db.RecordChanges.Add(new RecordChange
             {
                 RecordId = record.Id,
@@ -120,7 +216,10 @@ public sealed class RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor
                 ByUserId = actor.UserId,
                 Changes = Json.Serialize(changes),
             });
-        return new RecordResult(record, errors);
+
+        var write = new RecordWrite(db, metadata, actor, entity, record, before, values, changes, isNew, mode, now);
+        foreach (var step in steps) await step.OnWriteAsync(write, ct);
+        events.Add(new RecordEvent(metadata.TenantId, record.EntityTypeId, record.Id, isNew ? RecordEventKind.Created : RecordEventKind.Updated, record.Version, actor.UserId));
     }
 
     private RecordTransition Transition(Record record, TransitionKind kind, Guid? from, Guid to, DateTime? enteredFromAt, DateTime now) => new()
@@ -182,15 +281,22 @@ public sealed class RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor
                 if (!found.Any(f => f.Id == id && f.EntityTypeId == target.Entity.Id))
                     errors.Add(field.Key, t["Validation.LookupMissing", field.Label.Get(), target.Entity.Label.Get()]);
         }
+        // A friendly early answer; the unique index (UniqueValuesStep) is what holds under concurrency. The JSON
+        // query also finds values of records saved before the index existed.
+        var entityId = entity.Entity.Id;
         foreach (var field in entity.Fields.Where(f => f.Settings.Unique))
         {
-            if (values[field.Key] is not JsonValue v || !v.TryGetValue<string>(out var text)) continue;
+            if (RecordUniqueValue.KeyOf(values[field.Key]) is not { } hash) continue;
             var key = field.Key;
-            var taken = await db.Records.AnyAsync(r => r.EntityTypeId == entity.Entity.Id && r.Id != recordId
-                && JsonSql.Text(r.Values, EF.Constant(key)) == text, ct);
-            if (taken) errors.Add(field.Key, t["Validation.Unique", field.Label.Get(), text]);
+            var taken = await db.UniqueValues.AnyAsync(u => u.EntityTypeId == entityId && u.FieldKey == key && u.ValueHash == hash && u.RecordId != recordId, ct);
+            if (!taken && values[key] is JsonValue v && v.TryGetValue<string>(out var text))
+                taken = await db.Records.AnyAsync(r => r.EntityTypeId == entityId && r.Id != recordId && JsonSql.Text(r.Values, EF.Constant(key)) == text, ct);
+            if (taken) errors.Add(key, UniqueError(field, values[key]));
         }
     }
+
+    /// <summary>The field's "already exists" message.</summary>
+    public string UniqueError(FieldDefinition field, JsonNode? value) => t["Validation.Unique", field.Label.Get(), RecordUniqueValue.Display(value)];
 
     private async Task AssignAutoNumbersAsync(EntityMeta entity, JsonObject values, CancellationToken ct)
     {
@@ -282,10 +388,10 @@ public sealed class RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor
         return changes;
     }
 
-    private RecordResult Fail(string key, string message)
+    private static ValidationErrors Error(string key, string message)
     {
         var errors = new ValidationErrors();
         errors.Add(key, message);
-        return RecordResult.Invalid(errors);
+        return errors;
     }
 }

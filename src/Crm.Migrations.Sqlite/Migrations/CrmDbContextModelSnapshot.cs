@@ -996,6 +996,49 @@ namespace Crm.Migrations.Sqlite.Migrations
                     b.ToTable("record_transitions", (string)null);
                 });
 
+            modelBuilder.Entity("Crm.Core.Records.RecordUniqueValue", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("EntityTypeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entity_type_id");
+
+                    b.Property<string>("FieldKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("field_key");
+
+                    b.Property<Guid>("RecordId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("record_id");
+
+                    b.Property<string>("ValueHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value_hash");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_record_unique_values");
+
+                    b.HasIndex("TenantId", "RecordId")
+                        .HasDatabaseName("ix_record_unique_values_tenant_id_record_id");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "FieldKey", "ValueHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_record_unique_values_tenant_id_entity_type_id_field_key_value_hash");
+
+                    b.ToTable("record_unique_values", (string)null);
+                });
+
             modelBuilder.Entity("Crm.Core.Records.SequenceCounter", b =>
                 {
                     b.Property<Guid>("TenantId")
@@ -1777,6 +1820,23 @@ namespace Crm.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_record_transitions_records_tenant_id_record_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Records.RecordUniqueValue", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_record_unique_values_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Records.Record", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RecordId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_record_unique_values_records_tenant_id_record_id");
                 });
 
             modelBuilder.Entity("Crm.Core.Records.SequenceCounter", b =>
