@@ -31,6 +31,11 @@ public static class MetadataSamples
             return new RecordTransition { TenantId = t, RecordId = r.Id, EntityTypeId = r.EntityTypeId, ToId = Guid.CreateVersion7() };
         };
         c[typeof(RecordChange)] = async (db, t) => new RecordChange { TenantId = t, RecordId = (await RecordAsync(db, t)).Id };
+        c[typeof(RecordUniqueValue)] = async (db, t) =>
+        {
+            var r = await RecordAsync(db, t);
+            return new RecordUniqueValue { TenantId = t, RecordId = r.Id, EntityTypeId = r.EntityTypeId, FieldKey = "name", ValueHash = Key("h") };
+        };
         c[typeof(Activity)] = async (db, t) =>
         {
             var r = await RecordAsync(db, t);
