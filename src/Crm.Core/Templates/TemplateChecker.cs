@@ -128,8 +128,12 @@ public sealed class TemplateChecker(TemplateDocument doc, TenantMetadata existin
             if (f.Min is { } min && f.Max is { } max && min > max) Add(fp + ".max", "Template.Check.MinAboveMax");
             if (f.Pattern is { } pattern)
             {
-                try { _ = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(100)); }
-                catch (ArgumentException) { Add(fp + ".pattern", "Template.Check.Pattern"); }
+                switch (FieldPattern.Check(pattern))
+                {
+                    case PatternProblem.Invalid: Add(fp + ".pattern", "Template.Check.Pattern", f.Key); break;
+                    case PatternProblem.TooLong: Add(fp + ".pattern", "Template.Check.PatternTooLong", f.Key, FieldPattern.MaxPatternLength); break;
+                    case PatternProblem.Unsupported: Add(fp + ".pattern", "Template.Check.PatternUnsupported", f.Key); break;
+                }
             }
         }
 
