@@ -62,12 +62,22 @@ public abstract class FieldType
         var s = ctx.Settings;
         if (s.Min is { } min && s.Max is { } max && min > max) errors.Add(path + "/max", t("Settings.MinAboveMax"));
         if (s.MaxLength is < 1) errors.Add(path + "/maxLength", t("Settings.MaxLength"));
-        if (s.Pattern is { } pattern)
+        if (s.Pattern is { } pattern && SettingNames.Contains("Pattern"))
         {
-            try { _ = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(100)); }
-            catch (ArgumentException) { errors.Add(path + "/pattern", t("Settings.Pattern")); }
+            switch (FieldPattern.Check(pattern))
+            {
+                case PatternProblem.Invalid: errors.Add(path + "/pattern", t("Settings.Pattern")); break;
+                case PatternProblem.TooLong: errors.Add(path + "/pattern", string.Format(System.Globalization.CultureInfo.CurrentCulture, t("Settings.PatternTooLong"), FieldPattern.MaxPatternLength)); break;
+                case PatternProblem.Unsupported: errors.Add(path + "/pattern", t("Settings.PatternUnsupported")); break;
+            }
         }
     }
+
+    /// <summary>
+    /// The patterns a value must match. <see cref="Records.RecordValidator"/> runs them through
+    /// <see cref="FieldPattern"/> (linear time), never through the JSON Schema validator, which backtracks.
+    /// </summary>
+    public virtual IEnumerable<ValuePattern> Patterns(FieldContext ctx) => [];
 
     /// <summary>The JSON Schema of one value (without null; the compiler adds null for optional fields).</summary>
     public abstract JsonSchema BuildSchema(FieldContext ctx);
@@ -90,6 +100,9 @@ public abstract class FieldType
 
     protected static readonly IReadOnlyList<string> Common = ["Required", "Default"];
 }
+
+/// <summary>A pattern a value must match; <paramref name="Custom"/> when the tenant set it (its message is the field's PatternMessage).</summary>
+public sealed record ValuePattern(string Pattern, bool Custom);
 
 /// <summary>What displaying a value needs: the culture, localized words, the viewer's time zone and names of
 /// referenced users and records (loaded in one query per page, never per value).</summary>

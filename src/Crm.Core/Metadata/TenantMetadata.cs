@@ -49,6 +49,7 @@ public sealed class EntityMeta
     private readonly FrozenDictionary<string, FieldDefinition> _fields;
     private readonly FrozenDictionary<string, PipelineMeta> _pipelines;
     private object? _schema;
+    private object? _validationSchema;
 
     public EntityMeta(EntityType entity, IEnumerable<FieldDefinition> fields, IEnumerable<PipelineMeta> pipelines)
     {
@@ -86,6 +87,10 @@ public sealed class EntityMeta
 
     /// <summary>The compiled JSON Schema of this entity type's values (built once per metadata version).</summary>
     public NJsonSchema.JsonSchema Schema => (NJsonSchema.JsonSchema)(_schema ??= Records.RecordSchemaCompiler.Compile(this));
+
+    /// <summary>The schema the server validates with: <see cref="Schema"/> without patterns, which NJsonSchema would
+    /// run on a backtracking engine; <see cref="Records.RecordValidator"/> matches them with <see cref="Fields.FieldPattern"/>.</summary>
+    public NJsonSchema.JsonSchema ValidationSchema => (NJsonSchema.JsonSchema)(_validationSchema ??= Records.RecordSchemaCompiler.Compile(this, withPatterns: false));
 }
 
 public sealed class PipelineMeta

@@ -11,7 +11,9 @@ namespace Crm.Core.Records;
 /// </summary>
 public static class RecordSchemaCompiler
 {
-    public static JsonSchema Compile(EntityMeta entity)
+    /// <param name="withPatterns">false for the schema the server validates with: NJsonSchema matches
+    /// <c>pattern</c> with a backtracking regex, so a tenant's pattern must never reach it.</param>
+    public static JsonSchema Compile(EntityMeta entity, bool withPatterns = true)
     {
         var schema = new JsonSchema
         {
@@ -29,6 +31,7 @@ public static class RecordSchemaCompiler
             var property = new JsonSchemaProperty();
             var fragment = type.BuildSchema(ctx);
             Copy(fragment, property);
+            if (!withPatterns) property.Pattern = null;
             var required = field.Settings.Required && !field.IsArchived && !type.IsComputed;
             if (required)
             {

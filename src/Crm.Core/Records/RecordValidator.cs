@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Crm.Core.Accounts;
+using Crm.Core.Fields;
 using Crm.Core.Metadata;
 using Crm.Core.Resources;
 using Microsoft.Extensions.Localization;
@@ -30,8 +31,15 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
         foreach (var (key, value) in values)
             if (!key.StartsWith('_')) document[key] = value?.DeepClone();
         var found = new List<(string Key, string Message, bool Required)>();
-        foreach (var error in entity.Schema.Validate(document.ToJsonString()))
+        foreach (var error in entity.ValidationSchema.Validate(document.ToJsonString()))
             CollectSchemaError(entity, error, found);
+        // Patterns are not in the validation schema (NJsonSchema backtracks); they run here, in bounded time,
+        // on values the schema found nothing wrong with.
+        foreach (var field in entity.Fields)
+        {
+            if (document[field.Key] is not JsonValue v || !v.TryGetValue<string>(out var text) || found.Any(f => f.Key == field.Key)) continue;
+            if (PatternError(new FieldContext(field, entity), text) is { } message) found.Add((field.Key, message, false));
+        }
         // One message per field; "required" wins over the type errors an empty value also produces.
         foreach (var group in found.GroupBy(f => f.Key))
             errors.Add(group.Key, (group.FirstOrDefault(g => g.Required).Message ?? group.First().Message));
@@ -69,8 +77,6 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
             ValidationErrorKind.StringTooLong => t["Validation.TooLong", label, s?.MaxLength ?? 0],
             ValidationErrorKind.NumberTooSmall => t["Validation.TooSmall", label, Number(s?.Min)],
             ValidationErrorKind.NumberTooBig => t["Validation.TooBig", label, Number(s?.Max)],
-            ValidationErrorKind.PatternMismatch when field?.Type == "text" && s?.PatternMessage is { } pm => $"{label}: {pm.Get()}",
-            ValidationErrorKind.PatternMismatch => t[$"Validation.Pattern.{field?.Type ?? "text"}", label],
             ValidationErrorKind.NotInEnumeration => t["Validation.NotAnOption", label],
             ValidationErrorKind.DateExpected => t["Validation.Date", label],
             ValidationErrorKind.DateTimeExpected => t["Validation.DateTime", label],
@@ -87,6 +93,27 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
         };
         var required = error.Kind is ValidationErrorKind.PropertyRequired or ValidationErrorKind.StringTooShort or ValidationErrorKind.TooFewItems or ValidationErrorKind.NullExpected;
         found.Add((key, message, required));
+    }
+
+    /// <summary>Why <paramref name="text"/> fails the field's patterns, or null when it matches them all.</summary>
+    public string? PatternError(FieldContext ctx, string text)
+    {
+        var label = ctx.Label();
+        foreach (var pattern in ctx.Type.Patterns(ctx))
+        {
+            switch (FieldPattern.Match(pattern.Pattern, text))
+            {
+                case PatternOutcome.Match: continue;
+                case PatternOutcome.NoMatch:
+                    return pattern.Custom && ctx.Settings.PatternMessage is { } pm && pm.Get().Length > 0
+                        ? $"{label}: {pm.Get()}"
+                        : t[$"Validation.Pattern.{(pattern.Custom ? "text" : ctx.Field.Type)}", label];
+                case PatternOutcome.ValueTooLong: return t["Validation.PatternValueTooLong", label, FieldPattern.MaxValueLength];
+                case PatternOutcome.TimedOut: return t["Validation.PatternTimeout", label];
+                case PatternOutcome.Unusable: return t["Validation.PatternUnusable", label];
+            }
+        }
+        return null;
     }
 
     private static string Number(decimal? d) => d?.ToString("0.##########", CultureInfo.CurrentCulture) ?? "";

@@ -39,7 +39,64 @@ public sealed class TemplateChecker(TemplateDocument doc, TenantMetadata existin
         for (var i = 0; i < doc.Reports.Count; i++) CheckReport(doc.Reports[i], $"$.reports[{i}]");
         for (var i = 0; i < doc.Dashboards.Count; i++) CheckDashboard(doc.Dashboards[i], $"$.dashboards[{i}]");
         CheckSampleData();
+        CheckTexts();
         return _errors;
+    }
+
+    /// <summary>The designer's caps: labels (names, titles) and longer texts (descriptions, help, messages).</summary>
+    public const int MaxLabelLength = Design.DesignRules.MaxLabelLength;
+    public const int MaxTextLength = 1000;
+
+    private void CheckTexts()
+    {
+        void Label(LocalizedText? text, string path) => Text(text, path, MaxLabelLength);
+        void Text(LocalizedText? text, string path, int max = MaxTextLength)
+        {
+            if (text is null) return;
+            if (text.ZhCn?.Length > max) Add(path + ".zh-CN", "Template.Check.TooLong", max);
+            if (text.En?.Length > max) Add(path + ".en", "Template.Check.TooLong", max);
+        }
+        Label(doc.Name, "$.name");
+        Label(doc.Category, "$.category");
+        Text(doc.Description, "$.description");
+        for (var i = 0; i < doc.StatusLists.Count; i++)
+        {
+            var l = doc.StatusLists[i];
+            var p = $"$.statusLists[{i}]";
+            Label(l.Label, p + ".label");
+            for (var g = 0; g < l.Groups.Count; g++) { Label(l.Groups[g].Label, $"{p}.groups[{g}].label"); Text(l.Groups[g].Description, $"{p}.groups[{g}].description"); }
+            for (var o = 0; o < l.Options.Count; o++) { Label(l.Options[o].Label, $"{p}.options[{o}].label"); Text(l.Options[o].Description, $"{p}.options[{o}].description"); }
+        }
+        for (var i = 0; i < doc.EntityTypes.Count; i++)
+        {
+            var e = doc.EntityTypes[i];
+            var p = $"$.entityTypes[{i}]";
+            Label(e.Label, p + ".label");
+            Label(e.PluralLabel, p + ".pluralLabel");
+            Text(e.Description, p + ".description");
+            for (var s = 0; s < e.Sections.Count; s++) Label(e.Sections[s].Label, $"{p}.sections[{s}].label");
+            for (var f = 0; f < e.Fields.Count; f++)
+            {
+                var field = e.Fields[f];
+                Label(field.Label, $"{p}.fields[{f}].label");
+                Text(field.Help, $"{p}.fields[{f}].help");
+                Text(field.PatternMessage, $"{p}.fields[{f}].patternMessage");
+                for (var o = 0; o < (field.Options?.Count ?? 0); o++) Label(field.Options![o].Label, $"{p}.fields[{f}].options[{o}].label");
+            }
+            for (var q = 0; q < e.Pipelines.Count; q++)
+            {
+                Label(e.Pipelines[q].Label, $"{p}.pipelines[{q}].label");
+                for (var s = 0; s < e.Pipelines[q].Stages.Count; s++) Label(e.Pipelines[q].Stages[s].Label, $"{p}.pipelines[{q}].stages[{s}].label");
+            }
+        }
+        for (var i = 0; i < doc.Views.Count; i++) Label(doc.Views[i].Label, $"$.views[{i}].label");
+        for (var i = 0; i < doc.Reports.Count; i++) { Label(doc.Reports[i].Label, $"$.reports[{i}].label"); Text(doc.Reports[i].Description, $"$.reports[{i}].description"); }
+        for (var i = 0; i < doc.Dashboards.Count; i++)
+        {
+            Label(doc.Dashboards[i].Label, $"$.dashboards[{i}].label");
+            for (var w = 0; w < doc.Dashboards[i].Widgets.Count; w++) Label(doc.Dashboards[i].Widgets[w].Title, $"$.dashboards[{i}].widgets[{w}].title");
+        }
+        for (var i = 0; i < doc.Roles.Count; i++) { Label(doc.Roles[i].Label, $"$.roles[{i}].label"); Text(doc.Roles[i].Description, $"$.roles[{i}].description"); }
     }
 
     private void Add(string path, string key, params object[] args) => _errors.Add(path, t(key, args));
@@ -126,10 +183,15 @@ public sealed class TemplateChecker(TemplateDocument doc, TenantMetadata existin
                     break;
             }
             if (f.Min is { } min && f.Max is { } max && min > max) Add(fp + ".max", "Template.Check.MinAboveMax");
+            if (f.MaxLength is > 10_000) Add(fp + ".maxLength", "Design.MaxLengthTooBig", f.Key, 10_000);
             if (f.Pattern is { } pattern)
             {
-                try { _ = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(100)); }
-                catch (ArgumentException) { Add(fp + ".pattern", "Template.Check.Pattern"); }
+                switch (FieldPattern.Check(pattern))
+                {
+                    case PatternProblem.Invalid: Add(fp + ".pattern", "Template.Check.Pattern", f.Key); break;
+                    case PatternProblem.TooLong: Add(fp + ".pattern", "Template.Check.PatternTooLong", f.Key, FieldPattern.MaxPatternLength); break;
+                    case PatternProblem.Unsupported: Add(fp + ".pattern", "Template.Check.PatternUnsupported", f.Key); break;
+                }
             }
         }
 
@@ -148,11 +210,32 @@ public sealed class TemplateChecker(TemplateDocument doc, TenantMetadata existin
             Key(pipeline.Key, pp + ".key");
             Unique(pipeline.Stages.Select(s => s.Key), pp + ".stages", "key");
             if (pipeline.Stages.Count == 0) Add(pp + ".stages", "Template.Check.Empty");
+            // Open stages first, in funnel order with rising probabilities strictly between 0 and 100; then the
+            // closed ones, won at 100 and lost at 0.
+            TemplateStage? closed = null;
+            TemplateStage? lastOpen = null;
             for (var s = 0; s < pipeline.Stages.Count; s++)
             {
                 var stage = pipeline.Stages[s];
-                if (stage.Probability is < 0 or > 100) Add($"{pp}.stages[{s}].probability", "Template.Check.Probability");
-                if (stage.Kind is not ("open" or "won" or "lost")) Add($"{pp}.stages[{s}].kind", "Template.Check.StageKind", stage.Kind);
+                var sp = $"{pp}.stages[{s}]";
+                if (stage.Probability is < 0 or > 100) Add(sp + ".probability", "Template.Check.Probability");
+                switch (stage.Kind)
+                {
+                    case "open":
+                        if (closed is not null) Add(sp + ".kind", "Template.Check.StageAfterClosed", stage.Key, closed.Key);
+                        if (stage.Probability is <= 0 or >= 100) Add(sp + ".probability", "Template.Check.OpenProbability", stage.Key);
+                        else if (lastOpen is not null && stage.Probability <= lastOpen.Probability) Add(sp + ".probability", "Template.Check.ProbabilityOrder", stage.Key, lastOpen.Key);
+                        lastOpen = stage;
+                        break;
+                    case "won" or "lost":
+                        closed ??= stage;
+                        if (stage.Probability != (stage.Kind == "won" ? 100 : 0)) Add(sp + ".probability", "Template.Check.ClosedProbability", stage.Key, stage.Kind == "won" ? 100 : 0);
+                        if (stage.StaleAfterDays is not null) Add(sp + ".staleAfterDays", "Template.Check.StaleOnClosed", stage.Key);
+                        break;
+                    default:
+                        Add(sp + ".kind", "Template.Check.StageKind", stage.Kind);
+                        break;
+                }
             }
         }
     }
@@ -186,7 +269,13 @@ public sealed class TemplateChecker(TemplateDocument doc, TenantMetadata existin
         catch (FormatException ex)
         {
             Add(path, "Template.Check.FormulaSyntax", ex.Message);
+            return;
         }
+        var cycle = Fields.Types.FormulaField.Cycle(f.Key, key =>
+            TemplateEntity(e.Key)?.Fields.FirstOrDefault(x => x.Key == key) is { } tf
+                ? (tf.Type == "formula" ? tf.Expression : null)
+                : existing.Entity(e.Key)?.Field(key) is { Type: "formula" } ef ? ef.Settings.Expression : null);
+        if (cycle is not null) Add(path, "Template.Check.FormulaCycle", string.Join(" → ", cycle));
     }
 
     private bool FieldOrAttribute(string entity, string field) => RecordAttributes.Contains(field) || FieldType(entity, field) is not null;
@@ -244,6 +333,12 @@ public sealed class TemplateChecker(TemplateDocument doc, TenantMetadata existin
             if (doc.Reports.All(r => r.Key != w.Report) && !existingReports.Contains(w.Report))
                 Add($"{path}.widgets[{i}].report", "Template.Check.UnknownReport", w.Report);
             if (w.X < 0 || w.W < 1 || w.X + w.W > 12) Add($"{path}.widgets[{i}].w", "Template.Check.Grid");
+            for (var j = 0; j < i; j++)
+            {
+                var o = d.Widgets[j];
+                if (w.X < o.X + o.W && o.X < w.X + w.W && w.Y < o.Y + o.H && o.Y < w.Y + w.H)
+                    Add($"{path}.widgets[{i}]", "Template.Check.WidgetOverlap", w.Key, o.Key);
+            }
         }
     }
 

@@ -54,6 +54,11 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocal
         actor.Require(MemberRole.Admin);
         progress?.Report(new InstallProgress(5, "check"));
         await using var db = factory.CreateForTenant(actor.TenantId);
+        // Check before the transaction (on SQLite it holds the database's write lock for every workspace): a bad
+        // template is refused without taking it. The check is repeated inside against the locked state.
+        var precheck = new TemplateChecker(doc, await MetadataStore.LoadAsync(db, await MetadataStore.CurrentVersionAsync(db, ct), ct),
+            (await db.Reports.Select(r => r.Key).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal), T).Check();
+        if (!precheck.IsEmpty) return InstallResult.Refused(precheck);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
 
@@ -132,6 +137,7 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocal
     /// <summary>Each field type checks its own settings against the merged metadata (e.g. a formula's references).</summary>
     private void ValidateFieldSettings(TemplateDocument doc, TenantMetadata metadata, ValidationErrors errors)
     {
+        var validator = new RecordValidator(t);
         for (var e = 0; e < doc.EntityTypes.Count; e++)
         {
             var entity = metadata.Entity(doc.EntityTypes[e].Key);
@@ -140,7 +146,15 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocal
             {
                 var field = entity.Field(doc.EntityTypes[e].Fields[f].Key);
                 if (field is null) continue;
-                FieldTypeRegistry.Get(field.Type).ValidateSettings(new FieldContext(field, entity), errors, $"$.entityTypes[{e}].fields[{f}]", k => t[k]);
+                var path = $"$.entityTypes[{e}].fields[{f}]";
+                var own = new ValidationErrors();
+                FieldTypeRegistry.Get(field.Type).ValidateSettings(new FieldContext(field, entity), own, path, k => t[k]);
+                foreach (var (key, messages) in own.ByField)
+                    foreach (var message in messages) errors.Add(key, $"{field.Key}: {message}");
+                // A default that is not a valid value (an unknown option …) would make every new record fail.
+                if (own.IsEmpty && doc.EntityTypes[e].Fields[f].Default is { } value && !Design.DesignRules.IsDynamicDefault(field.Type, value)
+                    && Design.DesignRules.CheckValue(entity, field, value, validator) is { } problem)
+                    errors.Add(path + ".default", t["Template.Check.DefaultInvalid", field.Key, problem]);
             }
         }
     }

@@ -16,10 +16,17 @@ public enum ChangeKind
     KeepYours,
     /// <summary>Removed by the tenant after an earlier install: not added back.</summary>
     LeftOut,
+    /// <summary>In the installed version but no longer in the template: kept as it is, with its data (an upgrade
+    /// deletes nothing). The tenant may archive it in the designer.</summary>
+    KeptNotInTemplate,
+    /// <summary>A warning: an added element has the same label as one the tenant already has under another key
+    /// (<see cref="PlannedChange.Detail"/>), typically a key renamed in the new version. Both will show.</summary>
+    DuplicateLabel,
 }
 
-/// <summary>One line of an install plan: what happens to which element ("opportunity.amount", "label").</summary>
-public sealed record PlannedChange(ChangeKind Kind, string Element, string Path, string? Property = null);
+/// <summary>One line of an install plan: what happens to which element ("opportunity.amount", "label").
+/// <paramref name="Detail"/>: for <see cref="ChangeKind.DuplicateLabel"/> the key of the element with the same label.</summary>
+public sealed record PlannedChange(ChangeKind Kind, string Element, string Path, string? Property = null, string? Detail = null);
 
 /// <summary>
 /// Applies a template to the tenant's tracked metadata with a three-way merge: the new template, the template as
@@ -46,6 +53,65 @@ internal sealed class TemplateMerger(CrmDbContext db, TemplateDocument doc, Temp
         await MergeReportsAsync(ct);
         await MergeDashboardsAsync(ct);
         await MergeRolesAsync(ct);
+        if (old is not null) await ReportNoLongerInTemplateAsync(old, ct);
+    }
+
+    private static bool SameLabel(LocalizedText a, LocalizedText b) => a.ZhCn == b.ZhCn || a.En == b.En;
+
+    private void Kept(string element, string path) => _changes.Add(new PlannedChange(ChangeKind.KeptNotInTemplate, element, path));
+
+    /// <summary>What the installed version had, the new one has not, and the tenant still has: kept, and said so.</summary>
+    private async Task ReportNoLongerInTemplateAsync(TemplateDocument previous, CancellationToken ct)
+    {
+        foreach (var list in previous.StatusLists)
+        {
+            var current = _lists.FirstOrDefault(l => l.Key == list.Key);
+            if (current is null) continue;
+            var next = doc.StatusLists.FirstOrDefault(l => l.Key == list.Key);
+            if (next is null) { Kept("statusList", list.Key); continue; }
+            foreach (var option in list.Options.Where(o => next.Options.All(n => n.Key != o.Key) && current.Options.Any(c => c.Key == o.Key)))
+                Kept("status", $"{list.Key}.{option.Key}");
+        }
+        foreach (var e in previous.EntityTypes)
+        {
+            var current = _entities.FirstOrDefault(x => x.Key == e.Key);
+            if (current is null) continue;
+            var next = doc.EntityTypes.FirstOrDefault(x => x.Key == e.Key);
+            if (next is null) { Kept("entityType", e.Key); continue; }
+            foreach (var f in e.Fields.Where(f => next.Fields.All(n => n.Key != f.Key) && current.Fields.Any(c => c.Key == f.Key)))
+                Kept("field", $"{e.Key}.{f.Key}");
+            foreach (var section in e.Sections.Where(x => next.Sections.All(n => n.Key != x.Key) && current.Sections.Any(c => c.Key == x.Key)))
+                Kept("section", $"{e.Key}.{section.Key}");
+            foreach (var pipeline in e.Pipelines)
+            {
+                var currentPipeline = current.Pipelines.FirstOrDefault(x => x.Key == pipeline.Key);
+                if (currentPipeline is null) continue;
+                var nextPipeline = next.Pipelines.FirstOrDefault(x => x.Key == pipeline.Key);
+                if (nextPipeline is null) { Kept("pipeline", $"{e.Key}.{pipeline.Key}"); continue; }
+                foreach (var stage in pipeline.Stages.Where(x => nextPipeline.Stages.All(n => n.Key != x.Key) && currentPipeline.Stages.Any(c => c.Key == x.Key)))
+                    Kept("stage", $"{e.Key}.{pipeline.Key}.{stage.Key}");
+            }
+        }
+        var droppedViews = previous.Views.Where(v => !doc.Views.Any(n => n.Key == v.Key && n.Entity == v.Entity)).ToList();
+        if (droppedViews.Count > 0)
+        {
+            var views = await db.Views.Where(v => v.OwnerUserId == null).Select(v => new { v.EntityTypeId, v.Key }).ToListAsync(ct);
+            foreach (var v in droppedViews)
+                if (_entities.FirstOrDefault(e => e.Key == v.Entity) is { } entity && views.Any(x => x.EntityTypeId == entity.Id && x.Key == v.Key))
+                    Kept("view", $"{v.Entity}.{v.Key}");
+        }
+        var droppedReports = previous.Reports.Where(r => doc.Reports.All(n => n.Key != r.Key)).Select(r => r.Key).ToList();
+        if (droppedReports.Count > 0)
+            foreach (var key in await db.Reports.Where(r => droppedReports.Contains(r.Key)).Select(r => r.Key).ToListAsync(ct))
+                Kept("report", key);
+        var droppedDashboards = previous.Dashboards.Where(d => doc.Dashboards.All(n => n.Key != d.Key)).Select(d => d.Key).ToList();
+        if (droppedDashboards.Count > 0)
+            foreach (var key in await db.Dashboards.Where(d => droppedDashboards.Contains(d.Key)).Select(d => d.Key).ToListAsync(ct))
+                Kept("dashboard", key);
+        var droppedRoles = previous.Roles.Where(r => doc.Roles.All(n => n.Key != r.Key)).Select(r => r.Key).ToList();
+        if (droppedRoles.Count > 0)
+            foreach (var key in await db.RoleDefinitions.Where(r => droppedRoles.Contains(r.Key)).Select(r => r.Key).ToListAsync(ct))
+                Kept("role", key);
     }
 
     private string Origin => doc.Id;
@@ -229,6 +295,8 @@ internal sealed class TemplateMerger(CrmDbContext db, TemplateDocument doc, Temp
         if (current is null)
         {
             if (RemovedByTenant(oldField is not null, "field", path)) return;
+            if (entity.Fields.FirstOrDefault(x => !x.IsArchived && SameLabel(x.Label, f.Label)) is { } fieldTwin)
+                _changes.Add(new PlannedChange(ChangeKind.DuplicateLabel, "field", path, Detail: fieldTwin.Key));
             var previous = index == 0 ? null : entity.Fields.FirstOrDefault(x => x.Key == e.Fields[index - 1].Key);
             var added = new FieldDefinition
             {
@@ -339,6 +407,9 @@ internal sealed class TemplateMerger(CrmDbContext db, TemplateDocument doc, Temp
             if (existing is null)
             {
                 if (RemovedByTenant(oldStage is not null, "stage", sp)) continue;
+                // A renamed key in a new version arrives as a new stage: a second column with the same label.
+                if (current.Stages.FirstOrDefault(x => !x.IsArchived && SameLabel(x.Label, s.Label)) is { } stageTwin)
+                    _changes.Add(new PlannedChange(ChangeKind.DuplicateLabel, "stage", sp, Detail: stageTwin.Key));
                 var previous = i == 0 ? null : current.Stages.FirstOrDefault(x => x.Key == p.Stages[i - 1].Key);
                 var added = new PipelineStage
                 {

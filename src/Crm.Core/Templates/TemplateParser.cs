@@ -59,6 +59,11 @@ public static class TemplateParser
             return (null, errors);
         }
 
+        // JSON lets a property appear twice and every reader silently keeps the last one: refuse it instead.
+        foreach (var (path, name) in DuplicateProperties(json))
+            errors.Add(path, t("Template.DuplicateProperty", [name]));
+        if (!errors.IsEmpty) return (null, errors);
+
         foreach (var error in TemplateSchema.Validate(json, SchemaType.JsonSchema))
             Collect(error, errors, t);
         if (!errors.IsEmpty) return (null, errors);
@@ -74,6 +79,49 @@ public static class TemplateParser
             errors.Add(e.Path ?? "$", t("Template.Shape", [e.Message.Split(" Path:")[0]]));
             return (null, errors);
         }
+    }
+
+    private sealed class Frame(string path, bool isObject)
+    {
+        public string Path { get; } = path;
+        public HashSet<string>? Names { get; } = isObject ? new(StringComparer.Ordinal) : null;
+        public int Index { get; set; }
+    }
+
+    /// <summary>Every property that repeats within its object, as the JSON path of the repeat and its name.</summary>
+    public static List<(string Path, string Name)> DuplicateProperties(string json)
+    {
+        var found = new List<(string, string)>();
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json), new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
+        var stack = new Stack<Frame>();
+        string? property = null;
+        string ValuePath()
+        {
+            if (stack.Count == 0) return "$";
+            var parent = stack.Peek();
+            return parent.Names is not null ? parent.Path + "." + property : $"{parent.Path}[{parent.Index++}]";
+        }
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.PropertyName:
+                    property = reader.GetString()!;
+                    var frame = stack.Peek();
+                    if (!frame.Names!.Add(property)) found.Add((frame.Path + "." + property, property));
+                    break;
+                case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                    stack.Push(new Frame(ValuePath(), reader.TokenType == JsonTokenType.StartObject));
+                    break;
+                case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                    stack.Pop();
+                    break;
+                default:
+                    ValuePath();
+                    break;
+            }
+        }
+        return found;
     }
 
     private static void Collect(ValidationError error, ValidationErrors errors, Func<string, object[], string> t)

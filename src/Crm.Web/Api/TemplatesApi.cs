@@ -29,7 +29,7 @@ public static class TemplatesApi
             {
                 outcome = result.Outcome.ToString(),
                 sampleRecords = result.SampleRecords,
-                changes = result.Changes.Select(c => new { kind = c.Kind.ToString(), c.Element, c.Path, c.Property }),
+                changes = result.Changes.Select(c => new { kind = c.Kind.ToString(), c.Element, c.Path, c.Property, c.Detail }),
             });
         });
     }

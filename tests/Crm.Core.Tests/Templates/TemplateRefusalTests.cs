@@ -31,6 +31,9 @@ public class TemplateRefusalTests
         Assert.Equal(0, await db.Reports.CountAsync());
     }
 
+    private static JsonObject Formula(string key, string expression)
+        => new() { ["key"] = key, ["type"] = "formula", ["label"] = new JsonObject { ["zh-CN"] = key, ["en"] = key }, ["expression"] = expression };
+
     public static IEnumerable<object[]> Cases()
     {
         var cases = new (string Name, Func<JsonObject, JsonObject> Break, string Path)[]
@@ -48,6 +51,15 @@ public class TemplateRefusalTests
             ("sample value of the wrong type", d => { d["sampleData"]!["opportunity"]![0]!["values"]!["amount"] = "a lot"; return d; }, "$.sampleData.opportunity[0].values.amount"),
             ("sample lookup to an unknown sample", d => { d["sampleData"]!["contact"]![0]!["values"]!["company"] = "ghost"; return d; }, "$.sampleData.contact[0].values.company"),
             ("probability out of range", d => { Entity(d, "opportunity")["pipelines"]![0]!["stages"]![0]!["probability"] = 150; return d; }, "probability"),
+            ("won stage before the open stages", d => { var stages = Entity(d, "opportunity")["pipelines"]![0]!["stages"]!.AsArray(); var won = stages.Single(x => (string)x!["key"]! == "won")!; stages.Remove(won); stages.Insert(0, won); return d; }, ".pipelines[0].stages[1].kind"),
+            ("open probabilities falling", d => { Entity(d, "opportunity")["pipelines"]![0]!["stages"]![1]!["probability"] = 3; return d; }, ".pipelines[0].stages[1].probability"),
+            ("formula cycle", d => { var f = Entity(d, "opportunity")["fields"]!.AsArray(); f.Add(Formula("cyc_a", "cyc_b + 1")); f.Add(Formula("cyc_b", "cyc_a + 1")); return d; }, ".expression"),
+            ("default that is not an option", d => { Entity(d, "company")["fields"]!.AsArray().Single(f => (string)f!["key"]! == "value_tier")!["default"] = "nope"; return d; }, ".default"),
+            ("overlapping widgets", d => { var w = d["dashboards"]![0]!["widgets"]!.AsArray(); w[1]!["x"] = (int)w[0]!["x"]!; w[1]!["y"] = (int)w[0]!["y"]!; return d; }, "$.dashboards[0].widgets[1]"),
+            ("label longer than the designer allows", d => { Entity(d, "company")["fields"]![0]!["label"]!["en"] = new string('x', 101); return d; }, "$.entityTypes[0].fields[0].label"),
+            ("a 0.9 MB label", d => { Entity(d, "company")["label"]!["en"] = new string('x', 900_000); return d; }, "$.entityTypes[0].label"),
+            ("unsafe pattern", d => { Entity(d, "company")["fields"]!.AsArray().Single(f => (string)f!["key"]! == "city")!["pattern"] = "(?=a)a"; return d; }, ".pattern"),
+            ("pattern on an e-mail field", d => { Entity(d, "contact")["fields"]!.AsArray().First(f => (string)f!["type"]! == "email")!["pattern"] = "^a"; return d; }, "$.entityTypes[1].fields"),
         };
         foreach (var provider in new[] { Providers.Sqlite, Providers.Postgres })
             foreach (var c in cases)
@@ -101,6 +113,26 @@ public class TemplateRefusalTests
         await Assert.ThrowsAsync<Crm.Core.Security.ForbiddenException>(() =>
             ws.Get<TemplateInstaller>().InstallAsync(member, Workspace.Catalog.Find("support_tickets")!.Json, new InstallOptions()));
         await AssertNothingInstalledAsync(ws);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_property_given_twice_is_refused_naming_its_path(string provider)
+    {
+        var json = B2b().ToJsonString();
+        // Top level, and inside the first field of the first entity type (where the last "type" would silently win).
+        var twice = json.Replace("\"version\":", "\"version\":\"9.0.0\",\"version\":", StringComparison.Ordinal);
+        var at = twice.IndexOf("\"fields\":[{", StringComparison.Ordinal) + "\"fields\":[{".Length;
+        twice = twice.Insert(at, "\"type\":\"number\",");
+
+        var (result, ws) = await InstallAsync(provider, twice);
+        await using var _ = ws;
+
+        Assert.Equal(InstallOutcome.Refused, result.Outcome);
+        Assert.Contains("version", Assert.Single(result.Errors.For("$.version")));
+        Assert.Contains("type", Assert.Single(result.Errors.For("$.entityTypes[0].fields[0].type")));
+        await AssertNothingInstalledAsync(ws);
+        Assert.Empty(TemplateParser.DuplicateProperties(json));
     }
 
     [Fact]

@@ -54,7 +54,36 @@ public sealed class FormulaField : NumberField
         catch (FormatException e)
         {
             errors.Add(path + "/expression", string.Format(CultureInfo.CurrentCulture, t("Settings.ExpressionSyntax"), e.Message));
+            return;
         }
+        var cycle = Cycle(ctx.Field.Key, key => ctx.Entity.Field(key) is { Type: "formula" } f ? f.Settings.Expression : null);
+        if (cycle is not null) errors.Add(path + "/expression", string.Format(CultureInfo.CurrentCulture, t("Settings.FormulaCycle"), string.Join(" → ", cycle)));
+    }
+
+    /// <summary>
+    /// The chain of formulas by which <paramref name="start"/> depends on itself ("a", "b", "a"), or null.
+    /// Such formulas could never be computed and would stay empty forever. <paramref name="expressionOf"/>
+    /// gives a field's formula, or null when the field is not a formula.
+    /// </summary>
+    public static IReadOnlyList<string>? Cycle(string start, Func<string, string?> expressionOf)
+    {
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        var chain = new List<string> { start };
+        bool Visit(string key)
+        {
+            IReadOnlyCollection<string> references;
+            try { references = expressionOf(key) is { } e ? FormulaExpression.Parse(e).References : []; }
+            catch (FormatException) { return false; }
+            foreach (var next in references.Where(r => r != FormulaExpression.StageProbability && r != key))
+            {
+                chain.Add(next);
+                if (next == start) return true;
+                if (visited.Add(next) && Visit(next)) return true;
+                chain.RemoveAt(chain.Count - 1);
+            }
+            return false;
+        }
+        return Visit(start) ? chain : null;
     }
 
     protected override string Format(decimal d, FieldContext ctx, CultureInfo culture) => ctx.Settings.Format switch

@@ -19,6 +19,9 @@ public class TextField : FieldType
         Pattern = ctx.Settings.Pattern,
     };
 
+    public override IEnumerable<ValuePattern> Patterns(FieldContext ctx)
+        => ctx.Settings.Pattern is { Length: > 0 } p && SettingNames.Contains("Pattern") ? [new ValuePattern(p, Custom: true)] : [];
+
     public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
     {
         if (value is JsonValue v && v.TryGetValue<string>(out var s))
@@ -67,16 +70,29 @@ public sealed class EmailField : TextField
         => base.TryConvertFrom(from, value, to, out converted) && (converted is null || System.Net.Mail.MailAddress.TryCreate(converted.GetValue<string>(), out _));
 }
 
-/// <summary>A phone number: digits, spaces, +, -, parentheses and extensions.</summary>
+/// <summary>
+/// A phone number: digits, spaces, +, -, parentheses and extensions. An optional pattern (with its own message)
+/// narrows it further, e.g. mainland mobile numbers only; a value must match both.
+/// </summary>
 public sealed class PhoneField : TextField
 {
     public const string PhonePattern = @"^[0-9+()\-\s.#*xX转]{3,40}$";
     public override string Name => "phone";
-    public override IReadOnlyList<string> SettingNames => ["Required", "Unique", "Default"];
-    public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String, Pattern = PhonePattern, MaxLength = 40 };
+    public override IReadOnlyList<string> SettingNames => ["Required", "Unique", "Default", "Pattern", "PatternMessage"];
+
+    /// <summary>The served schema carries the tenant's pattern when there is one (a JSON Schema has one
+    /// <c>pattern</c>); the server checks both through <see cref="Patterns"/>.</summary>
+    public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String, Pattern = ctx.Settings.Pattern is { Length: > 0 } p ? p : PhonePattern, MaxLength = 40 };
+
+    public override IEnumerable<ValuePattern> Patterns(FieldContext ctx)
+        => ctx.Settings.Pattern is { Length: > 0 } p ? [new ValuePattern(PhonePattern, Custom: false), new ValuePattern(p, Custom: true)] : [new ValuePattern(PhonePattern, Custom: false)];
 
     public override bool TryConvertFrom(FieldContext from, JsonNode? value, FieldContext to, out JsonNode? converted)
-        => base.TryConvertFrom(from, value, to, out converted) && (converted is null || System.Text.RegularExpressions.Regex.IsMatch(converted.GetValue<string>(), PhonePattern));
+    {
+        if (!base.TryConvertFrom(from, value, to, out converted)) return false;
+        var text = converted?.GetValue<string>();
+        return text is null || Patterns(to).All(p => FieldPattern.Match(p.Pattern, text) == PatternOutcome.Match);
+    }
 }
 
 /// <summary>A web address (http or https).</summary>
@@ -85,6 +101,7 @@ public sealed class UrlField : TextField
     public override string Name => "url";
     public override IReadOnlyList<string> SettingNames => ["Required", "Default"];
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String, Format = JsonFormatStrings.Uri, MaxLength = 2000, Pattern = "^https?://" };
+    public override IEnumerable<ValuePattern> Patterns(FieldContext ctx) => [new ValuePattern("^https?://", Custom: false)];
 
     public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
     {

@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+using Bunit;
+using Crm.Core;
+using Crm.Core.Templates;
+using Crm.Testing;
+using Crm.Web.Components.Pages.Tenant.Templates;
+using Crm.Web.Tenancy;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+
+namespace Crm.Web.Tests.Components.Templates;
+
+/// <summary>The update preview shows what the upgrade keeps though the template dropped it, and warns of a second
+/// element with the same label (a renamed key), in the user's language.</summary>
+public class InstallTemplateDialogTests
+{
+    [Theory]
+    [InlineData(Providers.Sqlite, "en", "Kept: no longer in the template", "same label as the stage \"proposal\"")]
+    [InlineData(Providers.Postgres, "zh-CN", "保留：新版模板中已没有", "与阶段“proposal”同名")]
+    public async Task The_update_preview_lists_kept_elements_and_warns_of_a_duplicate_label(string provider, string culture, string keptHeading, string twinLine)
+    {
+        await using var ws = await Workspace.CreateAsync(provider);
+        await ws.InstallAsync("b2b_sales_funnel");
+        var doc = JsonNode.Parse(Workspace.Catalog.Find("b2b_sales_funnel")!.Json)!.AsObject();
+        doc["version"] = "1.1.0";
+        var opportunity = doc["entityTypes"]!.AsArray().Single(e => (string)e!["key"]! == "opportunity")!;
+        var fields = opportunity["fields"]!.AsArray();
+        fields.Remove(fields.Single(f => (string)f!["key"]! == "next_step"));
+        opportunity["pipelines"]!.AsArray().Single(p => (string)p!["key"]! == "b2b")!["stages"]!.AsArray().Single(s => (string)s!["key"]! == "proposal")!["key"] = "proposal_v2";
+        var document = Json.Deserialize<TemplateDocument>(doc.ToJsonString())!;
+
+        await using var context = new ComponentTestContext(culture, services =>
+        {
+            services.AddLogging();
+            services.AddCrmCore(ws.Database.Provider, ws.Database.ConnectionString);
+        });
+        var session = new TenantSession(ws.Tenant, ws.Owner);
+        context.Bunit.Render<MudPopoverProvider>(p => p.AddCascadingValue(session));
+        var dialogs = context.Bunit.Render<MudDialogProvider>(p => p.AddCascadingValue(session));
+        var service = context.Bunit.Services.GetRequiredService<IDialogService>();
+        await dialogs.InvokeAsync(() => service.ShowAsync<InstallTemplateDialog>("", new DialogParameters<InstallTemplateDialog>
+        {
+            { x => x.Document, document },
+            { x => x.InstalledVersion, "1.0.0" },
+        }));
+
+        dialogs.WaitForAssertion(() => Assert.Contains("proposal_v2", dialogs.Find("[data-testid=plan-duplicate-labels]").TextContent));
+        Assert.Contains(twinLine, dialogs.Find("[data-testid=plan-duplicate-labels]").TextContent);
+        Assert.Contains(keptHeading, dialogs.Find("[data-testid=install-dialog]").TextContent);
+    }
+}
