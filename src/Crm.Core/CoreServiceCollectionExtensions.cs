@@ -34,7 +34,8 @@ public static class CoreServiceCollectionExtensions
         // Tenancy, in Finbuckle's shape: store, ordered strategies, scoped (per request / per circuit) context.
         services.AddOptions<TenancyOptions>();
         services.AddSingleton<ITenantStore, EfTenantStore>();
-        services.AddSingleton<IApiKeyStore, EfApiKeyStore>();
+        services.AddSingleton<ApiKeyService>();
+        services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<ApiKeyService>());
         services.AddSingleton<ITenantStrategy, RoutePrefixStrategy>();
         services.AddSingleton<ITenantStrategy, HostStrategy>();
         services.AddSingleton<ITenantStrategy, ApiKeyStrategy>();
