@@ -30,6 +30,8 @@ public static class CoreServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMemoryCache();
+        // Singletons such as the API key service resolve localized messages; idempotent if the host added it too.
+        services.AddLocalization();
 
         // Tenancy, in Finbuckle's shape: store, ordered strategies, scoped (per request / per circuit) context.
         services.AddOptions<TenancyOptions>();
