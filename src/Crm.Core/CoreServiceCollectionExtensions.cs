@@ -30,11 +30,14 @@ public static class CoreServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMemoryCache();
+        // Singletons such as the API key service resolve localized messages; idempotent if the host added it too.
+        services.AddLocalization();
 
         // Tenancy, in Finbuckle's shape: store, ordered strategies, scoped (per request / per circuit) context.
         services.AddOptions<TenancyOptions>();
         services.AddSingleton<ITenantStore, EfTenantStore>();
-        services.AddSingleton<IApiKeyStore, EfApiKeyStore>();
+        services.AddSingleton<ApiKeyService>();
+        services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<ApiKeyService>());
         services.AddSingleton<ITenantStrategy, RoutePrefixStrategy>();
         services.AddSingleton<ITenantStrategy, HostStrategy>();
         services.AddSingleton<ITenantStrategy, ApiKeyStrategy>();

@@ -10,6 +10,9 @@ public sealed record Actor(Guid UserId, string DisplayName, TenantInfo Tenant, M
     public bool CanEdit => Role.CanEditRecords();
     public bool CanAdminister => Role.CanAdminister();
 
+    /// <summary>Set when the actor is an API key, acting on behalf of its creator (<see cref="UserId"/>); keys may not manage keys.</summary>
+    public Guid? ApiKeyId { get; init; }
+
     /// <summary>Throws <see cref="ForbiddenException"/> unless the actor has at least <paramref name="minimum"/>.</summary>
     public void Require(MemberRole minimum)
     {

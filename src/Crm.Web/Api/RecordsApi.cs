@@ -58,11 +58,12 @@ public static class RecordsApi
             return Results.Ok(new { total, items = page.Select(r => Dto(r, e)) });
         });
 
-        api.MapGet("/records/{id:guid}", async (Guid id, IActorAccessor actors, RecordService records, MetadataStore metadata, CancellationToken ct) =>
+        api.MapGet("/records/{id:guid}", async (Guid id, HttpContext http, IActorAccessor actors, RecordService records, MetadataStore metadata, CancellationToken ct) =>
         {
             var actor = actors.Required;
             var record = await records.GetAsync(actor, id, ct);
             if (record is null) return NotFound(id.ToString());
+            http.Response.Headers.ETag = RecordPrecondition.ETag(record.Version);
             var meta = await metadata.GetAsync(actor.TenantId, ct);
             return Results.Ok(Dto(record, meta.Entity(record.EntityTypeId)!));
         });
@@ -76,14 +77,18 @@ public static class RecordsApi
             return Results.Created($"records/{result.Record!.Id}", Dto(result.Record, meta.Entity(result.Record.EntityTypeId)!));
         });
 
-        api.MapMethods("/records/{id:guid}", ["PUT", "PATCH"], async (Guid id, RecordBody body, HttpContext http, IActorAccessor actors, RecordService records, MetadataStore metadata, CancellationToken ct) =>
+        api.MapMethods("/records/{id:guid}", ["PUT", "PATCH"], async (Guid id, RecordBody body, HttpContext http, IActorAccessor actors, RecordService records, MetadataStore metadata,
+            Microsoft.Extensions.Localization.IStringLocalizer<Crm.Core.Resources.CoreStrings> t, CancellationToken ct) =>
         {
             var actor = actors.Required;
-            var input = new RecordInput(body.Values ?? []) { Pipeline = body.Pipeline, ExpectedVersion = body.Version, ReplaceAll = HttpMethods.IsPut(http.Request.Method) };
+            var precondition = RecordPrecondition.Read(http.Request, body.Version, t);
+            if (precondition.Refusal is { } refused) return refused;
+            var input = new RecordInput(body.Values ?? []) { Pipeline = body.Pipeline, ExpectedVersion = precondition.ExpectedVersion, ReplaceAll = HttpMethods.IsPut(http.Request.Method) };
             var result = await records.UpdateAsync(actor, id, input, ct);
             if (result.NotFound) return NotFound(id.ToString());
-            if (!result.Succeeded) return Invalid(result);
+            if (!result.Succeeded) return Invalid(result, precondition.FromHeader ? StatusCodes.Status412PreconditionFailed : StatusCodes.Status409Conflict);
             var meta = await metadata.GetAsync(actor.TenantId, ct);
+            http.Response.Headers.ETag = RecordPrecondition.ETag(result.Record!.Version);
             return Results.Ok(Dto(result.Record!, meta.Entity(result.Record!.EntityTypeId)!));
         });
 
@@ -93,10 +98,10 @@ public static class RecordsApi
 
     private static IResult NotFound(string what) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"Not found: {what}");
 
-    private static IResult Invalid(RecordResult result)
+    private static IResult Invalid(RecordResult result, int conflictStatus = StatusCodes.Status409Conflict)
     {
         if (result.Conflict is { } current)
-            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: result.Errors.For(RecordWriter.RecordErrorKey).FirstOrDefault(),
+            return Results.Problem(statusCode: conflictStatus, title: result.Errors.For(RecordWriter.RecordErrorKey).FirstOrDefault(),
                 extensions: new Dictionary<string, object?> { ["current"] = new { id = current.Id, version = current.Version, values = JsonNode.Parse(current.Values) } });
         return Results.ValidationProblem(result.Errors.ToDictionary());
     }

@@ -36,14 +36,14 @@ public sealed class TenantAccess(TenantResolver resolver, IApiKeyStore apiKeys, 
         if (resolution.Context is not { } context) return new(TenantAccessOutcome.NoTenant);
 
         if (context.StrategyName == "api-key")
-        {
-            var key = request.Header(options.Value.ApiKeyHeader) is { } raw ? await apiKeys.FindAsync(raw, ct) : null;
-            if (key is null || key.TenantId != context.Tenant.Id) return new(TenantAccessOutcome.NotMember, context);
-            return new(TenantAccessOutcome.Allowed, context, new Actor(key.ApiKeyId, "API", context.Tenant, key.Role));
-        }
+            return await ApiKeyAccessAsync(request, context, ct) ?? new(TenantAccessOutcome.NotMember, context);
 
         if (user.Identity?.IsAuthenticated != true || !Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var userId))
+        {
+            // /t/{slug}/api/… also takes a key of that workspace, so integrations can use the same URLs as the browser.
+            if (request.Path.StartsWith('/') && Api.ApiPaths.IsApi(request.Path) && await ApiKeyAccessAsync(request, context, ct) is { } byKey) return byKey;
             return new(TenantAccessOutcome.Anonymous, context);
+        }
 
         await using var db = factory.CreateGlobal();
         var member = await db.Memberships.AsNoTracking()
@@ -53,5 +53,12 @@ public sealed class TenantAccess(TenantResolver resolver, IApiKeyStore apiKeys, 
         return member is null
             ? new(TenantAccessOutcome.NotMember, context)
             : new(TenantAccessOutcome.Allowed, context, new Actor(userId, member.DisplayName, context.Tenant, member.Role));
+    }
+
+    /// <summary>The request's API key, if it is usable now and belongs to this workspace: it acts with its current role.</summary>
+    private async Task<TenantAccessResult?> ApiKeyAccessAsync(TenantResolutionRequest request, TenantContext context, CancellationToken ct)
+    {
+        var key = request.Header(options.Value.ApiKeyHeader) is { Length: > 0 } raw ? await apiKeys.FindAsync(raw, ct) : null;
+        return key is null || key.TenantId != context.Tenant.Id ? null : new(TenantAccessOutcome.Allowed, context, key.ActorIn(context.Tenant));
     }
 }

@@ -27,7 +27,8 @@ public class TenantStoreTests
         var database = await TestDatabase.GetAsync(provider);
         var keys = CoreServices.Create(database).GetRequiredService<IApiKeyStore>();
         var tenant = await database.CreateTenantAsync();
-        var (key, secret) = await keys.CreateAsync(tenant.Id, "integration", MemberRole.Viewer, Guid.NewGuid());
+        var (creator, _) = await database.CreateMemberAsync(tenant, MemberRole.Admin);
+        var (key, secret) = await keys.CreateAsync(tenant.Id, "integration", MemberRole.Viewer, creator.Id);
 
         Assert.DoesNotContain(secret, key.Hash);
         var match = await keys.FindAsync(secret);
