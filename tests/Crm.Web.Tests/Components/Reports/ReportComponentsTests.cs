@@ -62,6 +62,40 @@ public class ReportComponentsTests
     }
 
     [Theory]
+    [InlineData("en", 1500000, "1.5M")]
+    [InlineData("en", 2500000, "2.5M")]
+    [InlineData("zh-CN", 1500000, "150万")]
+    [InlineData("zh-CN", 250000000, "2.5亿")]
+    public async Task Axis_numbers_are_short_and_whole_in_the_users_language(string culture, double value, string expected)
+    {
+        await using var context = new ComponentTestContext(culture);
+        Assert.Equal(expected, ReportView.Axis(value, ReportFormat.Money));
+        Assert.Equal("40%", ReportView.Axis(40, ReportFormat.Percent));
+    }
+
+    [Fact]
+    public async Task A_chart_of_two_series_has_its_own_legend_inside_the_chart_box()
+    {
+        await using var context = new ComponentTestContext();
+        context.Bunit.Render<MudPopoverProvider>();
+        var forecast = new ReportResult
+        {
+            Type = "forecast", Chart = "bar", Dimension = "Month",
+            Columns = [new("amount", "Amount", ReportFormat.Money), new("weighted", "Weighted", ReportFormat.Money)],
+            Rows = [new("2026-12", "2026-12", [2_400_000m, 1_350_000m]), new("2027-01", "2027-01", [3_800_000m, 1_100_000m])],
+            Series = [0, 1],
+        };
+
+        var cut = context.Bunit.Render<ReportView>(p => p.Add(x => x.Result, forecast).Add(x => x.Height, "300px"));
+
+        var chart = cut.Find("[data-testid=report-chart]");
+        var legend = chart.QuerySelector("[data-testid=series-legend]")!;
+        Assert.Equal(["Amount", "Weighted"], legend.QuerySelectorAll("li").Select(li => li.TextContent.Trim()));
+        Assert.Empty(cut.FindAll(".mud-chart-legend"));
+        Assert.Contains("calc(300px - 26px)", cut.Markup);
+    }
+
+    [Theory]
     [InlineData("en", "$1,250,000.5", "15 days")]
     [InlineData("zh-CN", "$1,250,000.5", "15 天")]
     public async Task A_kpi_shows_money_and_days_in_the_users_language(string culture, string money, string days)
