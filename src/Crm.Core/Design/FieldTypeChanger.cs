@@ -121,6 +121,7 @@ public sealed class FieldTypeChanger(ICrmDbContextFactory factory, MetadataStore
             && (JsonSql.Text(r.Values, EF.Constant(key)) != null || JsonSql.Text(r.Values, EF.Constant(UnconvertedKey)) != null));
         var changed = await rewriter.RewriteAsync(records, (_, values) => ConvertRecord(plan, key, values), ct);
         await tx.CommitAsync(ct);
+        await metadataStore.WarmAsync(actor.TenantId, ct);
         return DesignResult.Ok(changed);
     }
 

@@ -135,6 +135,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
                 changed += await rewriter.RewriteAsync(UsingOption(db, entity.Id, field, from), (_, values) => ReplaceOption(values, field, from, to!), ct);
         }
         await tx.CommitAsync(ct);
+        await metadataStore.WarmAsync(actor.TenantId, ct);
         return DesignResult.Ok(changed);
     }
 
@@ -318,6 +319,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
             }
         }
         await tx.CommitAsync(ct);
+        await metadataStore.WarmAsync(actor.TenantId, ct);
         return DesignResult.Ok(changed);
     }
 
@@ -446,6 +448,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
             }
         }
         await tx.CommitAsync(ct);
+        await metadataStore.WarmAsync(actor.TenantId, ct);
         return DesignResult.Ok(changed);
     }
 

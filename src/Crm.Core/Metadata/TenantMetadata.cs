@@ -84,8 +84,21 @@ public sealed class EntityMeta
     public FieldDefinition? StageField => Field(Entity.StageFieldKey);
     public FieldDefinition? LostReasonField => Field(Entity.LostReasonFieldKey);
 
-    /// <summary>The compiled JSON Schema of this entity type's values (built once per metadata version).</summary>
-    public NJsonSchema.JsonSchema Schema => (NJsonSchema.JsonSchema)(_schema ??= Records.RecordSchemaCompiler.Compile(this));
+    /// <summary>
+    /// The compiled JSON Schema of this entity type's values, built once per metadata version: this object is
+    /// cached with its version, so the schema is too (two threads racing may both compile; one result is kept).
+    /// </summary>
+    public NJsonSchema.JsonSchema Schema
+    {
+        get
+        {
+            if (_schema is null) Interlocked.CompareExchange(ref _schema, Records.RecordSchemaCompiler.Compile(this), null);
+            return (NJsonSchema.JsonSchema)_schema;
+        }
+    }
+
+    /// <summary>True once <see cref="Schema"/> has been built for this version.</summary>
+    public bool IsSchemaCompiled => Volatile.Read(ref _schema) is not null;
 }
 
 public sealed class PipelineMeta
