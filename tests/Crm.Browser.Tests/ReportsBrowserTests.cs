@@ -90,6 +90,14 @@ public class ReportsBrowserTests(BrowserFixture browser)
         await Assertions.Expect(page.Locator(".crm-widget-body[data-ready='true']")).ToHaveCountAsync(await page.Locator(".crm-widget").CountAsync());
         await Assertions.Expect(page.Locator("[data-widget='funnel'] .crm-funnel-bottleneck")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("[data-widget='pipeline_value'] [data-testid='kpi-value']")).ToContainTextAsync("¥");
+        // The forecast's two series have a legend, and it is inside the forecast's card, not below it.
+        var forecast = await page.Locator("[data-widget='forecast']").BoundingBoxAsync();
+        var legend = await page.Locator("[data-widget='forecast'] [data-testid='series-legend']").BoundingBoxAsync();
+        Assert.True(legend!.Y + legend.Height <= forecast!.Y + forecast.Height, $"the legend ends at {legend.Y + legend.Height}, the card at {forecast.Y + forecast.Height}");
+        // Axis numbers are short Chinese amounts (万), whole, not cut to ".5M".
+        var ticks = await page.Locator("[data-widget='forecast'] svg text").AllTextContentsAsync();
+        Assert.Contains(ticks, t => t.EndsWith('万'));
+        Assert.DoesNotContain(ticks, t => t.StartsWith('.'));
         await ScreenshotTests.SaveAsync(page, "dashboard", fullPage: true);
 
         await page.GotoAsync($"/t/{owner.Slug}/reports/opportunity_funnel");

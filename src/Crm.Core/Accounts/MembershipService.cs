@@ -22,6 +22,14 @@ public sealed class MembershipService(ICrmDbContextFactory factory)
             .ToListAsync(ct);
     }
 
+    /// <summary>The name the user signed up with (what the top bar shows), null for an unknown user or an empty name.</summary>
+    public async Task<string?> GetDisplayNameAsync(Guid userId, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateGlobal();
+        var name = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.DisplayName).FirstOrDefaultAsync(ct);
+        return string.IsNullOrWhiteSpace(name) ? null : name;
+    }
+
     public async Task<MemberRole?> GetRoleAsync(Guid tenantId, Guid userId, CancellationToken ct = default)
     {
         await using var db = factory.CreateGlobal();

@@ -122,6 +122,7 @@ public sealed class FieldTypeChanger(ICrmDbContextFactory factory, MetadataStore
         var changed = await rewriter.RewriteAsync(records, (_, values) => ConvertRecord(plan, key, values), ct);
         if (!plan.To.Settings.Unique) await UniqueValueIndex.DropAsync(db, entityId, key, ct);
         await tx.CommitAsync(ct);
+        await metadataStore.WarmAsync(actor.TenantId, ct);
         return DesignResult.Ok(changed);
     }
 

@@ -139,6 +139,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
                 changed += await rewriter.RewriteAsync(UsingOption(db, entity.Id, field, from), (_, values) => ReplaceOption(values, field, from, to!), ct);
         }
         await tx.CommitAsync(ct);
+        await metadataStore.WarmAsync(actor.TenantId, ct);
         return DesignResult.Ok(changed);
     }
 
@@ -345,6 +346,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
             }
         }
         await tx.CommitAsync(ct);
+        await metadataStore.WarmAsync(actor.TenantId, ct);
         return DesignResult.Ok(changed);
     }
 
@@ -473,6 +475,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
             }
         }
         await tx.CommitAsync(ct);
+        await metadataStore.WarmAsync(actor.TenantId, ct);
         return DesignResult.Ok(changed);
     }
 

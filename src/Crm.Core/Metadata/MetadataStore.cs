@@ -28,6 +28,17 @@ public sealed class MetadataStore(ICrmDbContextFactory factory, IMemoryCache cac
         return loaded;
     }
 
+    /// <summary>
+    /// Loads the current version into the cache and compiles every entity type's schema now. The designer calls
+    /// it right after a save, so that cost falls on the save, not on the next person to open a form or list.
+    /// </summary>
+    public async Task<TenantMetadata> WarmAsync(Guid tenantId, CancellationToken ct = default)
+    {
+        var metadata = await GetAsync(tenantId, ct);
+        foreach (var entity in metadata.EntityTypes) _ = entity.Schema;
+        return metadata;
+    }
+
     public static async Task<long> CurrentVersionAsync(CrmDbContext db, CancellationToken ct)
         => await db.TenantSettings.AsNoTracking().Select(s => (long?)s.MetadataVersion).FirstOrDefaultAsync(ct) ?? 0;
 

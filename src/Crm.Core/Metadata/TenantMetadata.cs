@@ -85,12 +85,32 @@ public sealed class EntityMeta
     public FieldDefinition? StageField => Field(Entity.StageFieldKey);
     public FieldDefinition? LostReasonField => Field(Entity.LostReasonFieldKey);
 
-    /// <summary>The compiled JSON Schema of this entity type's values (built once per metadata version).</summary>
-    public NJsonSchema.JsonSchema Schema => (NJsonSchema.JsonSchema)(_schema ??= Records.RecordSchemaCompiler.Compile(this));
+    /// <summary>
+    /// The compiled JSON Schema of this entity type's values, built once per metadata version: this object is
+    /// cached with its version, so the schema is too (two threads racing may both compile; one result is kept).
+    /// </summary>
+    public NJsonSchema.JsonSchema Schema
+    {
+        get
+        {
+            if (_schema is null) Interlocked.CompareExchange(ref _schema, Records.RecordSchemaCompiler.Compile(this), null);
+            return (NJsonSchema.JsonSchema)_schema;
+        }
+    }
+
+    /// <summary>True once <see cref="Schema"/> has been built for this version.</summary>
+    public bool IsSchemaCompiled => Volatile.Read(ref _schema) is not null;
 
     /// <summary>The schema the server validates with: <see cref="Schema"/> without patterns, which NJsonSchema would
     /// run on a backtracking engine; <see cref="Records.RecordValidator"/> matches them with <see cref="Fields.FieldPattern"/>.</summary>
-    public NJsonSchema.JsonSchema ValidationSchema => (NJsonSchema.JsonSchema)(_validationSchema ??= Records.RecordSchemaCompiler.Compile(this, withPatterns: false));
+    public NJsonSchema.JsonSchema ValidationSchema
+    {
+        get
+        {
+            if (_validationSchema is null) Interlocked.CompareExchange(ref _validationSchema, Records.RecordSchemaCompiler.Compile(this, withPatterns: false), null);
+            return (NJsonSchema.JsonSchema)_validationSchema;
+        }
+    }
 }
 
 public sealed class PipelineMeta

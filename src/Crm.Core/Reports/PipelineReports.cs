@@ -23,8 +23,7 @@ internal static class PipelineReports
     /// deals per current stage (records, an index-only scan) and lost deals per stage they left (the transitions
     /// into lost stages), instead of walking every transition. For deals that move forward (the process the seeds
     /// describe) that is exactly "reached the stage"; a deal that went back counts where it went back to.
-    /// Conversion is step to step; the stage highlighted is the one most deals were lost from, or, when none
-    /// were lost, the one with the largest drop to the next step.
+    /// Conversion is step to step; the stage highlighted is the one with the lowest conversion to the next step.
     /// </summary>
     public static async Task<ReportResult> FunnelAsync(ReportContext c, CancellationToken ct)
     {
@@ -87,18 +86,26 @@ internal static class PipelineReports
             ]) { Color = stage.Color });
         }
 
+        // The stage highlighted is the one the fewest deals move on from (the lowest step-to-step conversion): a
+        // count of losses would pick the first stage whenever stages lose the same number, though the first stage,
+        // having the most deals, loses the smallest share. Nothing is highlighted when the lowest rate is shared
+        // (as shown, to one decimal) or nothing was lost.
         int? highlight = null;
         string? note = null;
-        var openRows = Enumerable.Range(1, open.Count).ToList();
-        if (openRows.Count > 0 && openRows.Max(p => lostAt[p]) > 0)
+        var rates = Enumerable.Range(1, Math.Min(open.Count, stepCount - 1))
+            .Where(p => reached[p] > 0)
+            .Select(p => (Step: p, Rate: ReportContext.Ratio(reached[p + 1], reached[p])!.Value))
+            .ToList();
+        if (rates.Count > 0)
         {
-            var p = openRows.OrderByDescending(p => lostAt[p]).First();
-            (highlight, note) = (p - 1, c.T("Report.Funnel.MostLost", open[p - 1].Label.Get(), lostAt[p]));
-        }
-        else if (openRows.Count > 0 && openRows.Max(p => reached[p] - reached[p + 1]) > 0)
-        {
-            var p = openRows.OrderByDescending(p => reached[p] - reached[p + 1]).First();
-            (highlight, note) = (p - 1, c.T("Report.Funnel.MostDropped", open[p - 1].Label.Get(), reached[p] - reached[p + 1]));
+            var lowest = rates.Min(r => r.Rate);
+            var atLowest = rates.Where(r => r.Rate == lowest).ToList();
+            if (lowest < 100m && atLowest.Count == 1)
+            {
+                var p = atLowest[0].Step;
+                var next = p < open.Count ? open[p] : won[0];
+                (highlight, note) = (p - 1, c.T("Report.Funnel.LowestConversion", open[p - 1].Label.Get(), next.Label.Get(), lowest));
+            }
         }
 
         var result = c.Result(c.T("Report.Dim.Stage"),

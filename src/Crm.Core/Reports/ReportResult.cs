@@ -53,7 +53,7 @@ public sealed class ReportResult
     /// <summary>Indexes of <see cref="Columns"/> drawn as chart series.</summary>
     public IReadOnlyList<int> Series { get; init; } = [0];
     public ReportKpi? Kpi { get; init; }
-    /// <summary>Index of a row to point out (the stage where most deals are lost, the slowest stage).</summary>
+    /// <summary>Index of a row to point out (the funnel stage with the lowest conversion, the slowest stage).</summary>
     public int? Highlight { get; init; }
     public string? HighlightNote { get; init; }
     /// <summary>Rows before the list was cut (record lists show the first ones).</summary>

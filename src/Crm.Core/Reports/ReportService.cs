@@ -33,13 +33,16 @@ public sealed class ReportService(ICrmDbContextFactory factory, MetadataStore me
 {
     public const int NameMaxLength = 100;
 
+    /// <summary>The reports <paramref name="actor"/> can open, in list order (see <see cref="ReportTypes.ListRank"/>).</summary>
     public async Task<IReadOnlyList<ReportDefinition>> ListAsync(Actor actor, CancellationToken ct = default)
     {
         actor.Require(MemberRole.Viewer);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var me = actor.UserId;
-        return await db.Reports.AsNoTracking().Where(r => r.OwnerUserId == null || r.OwnerUserId == me)
-            .OrderBy(r => r.CreatedAt).ThenBy(r => r.Key).ToListAsync(ct);
+        var reports = await db.Reports.AsNoTracking().Where(r => r.OwnerUserId == null || r.OwnerUserId == me).ToListAsync(ct);
+        // An order a reader can see: built-in analyses first in a fixed order, then custom charts by name.
+        return reports.OrderBy(r => ReportTypes.ListRank(r.Spec.Type))
+            .ThenBy(r => r.Name.Get(), StringComparer.CurrentCulture).ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
     }
 
     public async Task<ReportDefinition?> GetAsync(Actor actor, string key, CancellationToken ct = default)

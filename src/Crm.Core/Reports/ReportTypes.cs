@@ -54,6 +54,16 @@ public static class ReportTypes
         new("ticketResolution", ReportNeeds.Status, DateAxis.Created, "table", ["problemTypeField", "firstResponseField", "resolvedField", "resolvedGroup"]),
     ];
 
+    /// <summary>
+    /// Where a report of <paramref name="type"/> goes in the report list: the built-in analyses in the order of
+    /// <see cref="BuiltIn"/> (the funnel first, as the sales process reads), custom charts after them.
+    /// </summary>
+    public static int ListRank(string? type)
+    {
+        for (var i = 0; i < BuiltIn.Count; i++) if (BuiltIn[i].Type == type) return i;
+        return BuiltIn.Count;
+    }
+
     public static ReportTypeInfo? Find(string? type) => BuiltIn.FirstOrDefault(t => t.Type == type);
 
     public static bool IsKnown(string? type) => type == Custom || Find(type) is not null;

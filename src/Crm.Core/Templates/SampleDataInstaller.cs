@@ -122,6 +122,12 @@ internal sealed class SampleDataInstaller(CrmDbContext db, TenantMetadata metada
         return rest.Length == 0 ? 0 : double.TryParse(rest, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0;
     }
 
+    /// <summary>
+    /// A sample task's due time: <paramref name="days"/> after installing; "due today" (0) is a few hours after
+    /// installing, so it is not overdue the moment the workspace opens.
+    /// </summary>
+    public static DateTime DueAt(DateTime now, int days) => days == 0 ? now.AddHours(3) : now.AddDays(days);
+
     private void AddActivities(Record record, EntityMeta entity, List<TemplateSampleActivity>? activities, DateTime now)
     {
         if (activities is null) return;
@@ -140,7 +146,7 @@ internal sealed class SampleDataInstaller(CrmDbContext db, TenantMetadata metada
                 OwnerId = actor.UserId,
                 CreatedBy = actor.UserId,
                 CreatedAt = at,
-                DueAt = kind == ActivityKind.Task && a.DueInDays is { } due ? now.AddDays(due) : null,
+                DueAt = kind == ActivityKind.Task && a.DueInDays is { } due ? DueAt(now, due) : null,
                 AssigneeId = kind == ActivityKind.Task ? actor.UserId : null,
                 CompletedAt = kind == ActivityKind.Task && a.Done == true ? at.AddDays(1) : null,
             });

@@ -6,6 +6,7 @@ using Crm.Core.Tenancy;
 using Crm.Web.Accounts;
 using Crm.Web.Api;
 using Crm.Web.Components;
+using Crm.Web.Components.Layout;
 using Crm.Web.Localization;
 using Crm.Web.Tenancy;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -39,7 +40,8 @@ public static class CrmWebHostExtensions
         services.Configure<RequestLocalizationOptions>(o => CultureSetup.Configure(o));
 
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices();
+        services.AddMudServices(mud => CrmTheme.ConfigureSnackbar(mud.SnackbarConfiguration));
+        CrmMudLocalizer.Register(services);
         services.AddHttpContextAccessor();
 
         services.AddCascadingAuthenticationState();

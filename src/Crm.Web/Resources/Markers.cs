@@ -30,3 +30,9 @@ public sealed class RecordPage;
 public sealed class Designer;
 /// <summary>Reports, the report builder and dashboards.</summary>
 public sealed class Reports;
+
+/// <summary>
+/// MudBlazor's own strings (pager, date pickers, Clear, Close, Increment …) under MudBlazor's keys, served through
+/// <see cref="Crm.Web.Localization.CrmMudLocalizer"/>; the English file repeats MudBlazor's defaults.
+/// </summary>
+public sealed class MudComponents;

@@ -167,4 +167,16 @@ public class MembershipServiceTests
 
         Assert.Equal([MemberRole.Owner, MemberRole.Admin, MemberRole.Member, MemberRole.Viewer], members.Select(m => m.Role));
     }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task The_display_name_is_what_the_user_is_called_in_the_top_bar(string provider)
+    {
+        var (database, service, tenant) = await ArrangeAsync(provider);
+        var user = await database.CreateUserAsync("张伟");
+        await database.AddMemberAsync(tenant, user, MemberRole.Member);
+
+        Assert.Equal("张伟", await service.GetDisplayNameAsync(user.Id));
+        Assert.Null(await service.GetDisplayNameAsync(Guid.NewGuid()));
+    }
 }

@@ -19,7 +19,7 @@ public class PipelineReportsTests
 
     [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
-    public async Task Funnel_counts_deals_that_reached_each_stage_and_highlights_where_most_are_lost(string provider)
+    public async Task Funnel_counts_deals_that_reached_each_stage_and_highlights_the_lowest_conversion(string provider)
     {
         await using var data = await SalesAsync(provider);
         var funnel = await data.RunAsync("opportunity", Spec("funnel"));
@@ -32,7 +32,10 @@ public class PipelineReportsTests
         Assert.Equal(2, funnel.Value("first_contact", "lost"));
         Assert.Equal(1, funnel.Value("qualify", "lost"));
         Assert.Equal(0, funnel.Value("proposal", "lost"));
-        Assert.Equal(1, funnel.Highlight); // first contact: two deals lost there
+        // Moving on: identify 87.5 %, first contact 71.4 %, qualify 60 %, proposal 66.7 %, negotiation 100 %.
+        // First contact loses the most deals (2), but qualify keeps the smallest share of its deals.
+        Assert.Equal(2, funnel.Highlight);
+        Assert.Equal("Lowest conversion: 资格认定 → 提案, 60% moved on.", funnel.HighlightNote);
         Assert.Equal(25m, funnel.Kpi!.Value);
     }
 
@@ -70,6 +73,50 @@ public class PipelineReportsTests
         Assert.Equal([2m, 2m, 1m, 0m, 0m, 0m], funnel.Rows.Select(r => r.Cells[0].Number!.Value));
         Assert.Equal(1, funnel.Value("qualify", "lost"));
         Assert.Equal(2, funnel.Highlight);
+    }
+
+    private static async Task<ReportData> DealsLostAtAsync(string provider, params string[] lostFrom)
+    {
+        var data = await ReportData.CreateAsync(provider, "b2b_sales_funnel");
+        var company = await data.CreateAsync("acme", "company", 0, new JsonObject { ["name"] = "Acme" });
+        var order = new[] { "identify", "first_contact", "qualify", "proposal", "negotiation", "won" };
+        for (var i = 0; i < lostFrom.Length; i++)
+        {
+            var name = $"d{i}";
+            await data.CreateAsync(name, "opportunity", 0, new JsonObject { ["name"] = name, ["company"] = company.ToString(), ["amount"] = 1000, ["expected_close"] = "2026-03-01", ["owner"] = data.Owner.UserId.ToString() }, "b2b");
+            var day = 1;
+            foreach (var stage in order.Skip(1).TakeWhile(s => Array.IndexOf(order, s) <= Array.IndexOf(order, lostFrom[i])))
+                await data.UpdateAsync(name, day++, ("stage", stage));
+            if (lostFrom[i] != "won") await data.UpdateAsync(name, day, ("stage", "lost"));
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task When_every_stage_loses_one_deal_the_funnel_highlights_the_lowest_conversion_not_the_first_stage(string provider)
+    {
+        await using var data = await DealsLostAtAsync(provider, "identify", "first_contact", "qualify", "proposal");
+        var funnel = await data.RunAsync("opportunity", Spec("funnel"));
+
+        Assert.Equal([4m, 3m, 2m, 1m, 0m, 0m], funnel.Rows.Select(r => r.Cells[0].Number!.Value));
+        Assert.All(["identify", "first_contact", "qualify", "proposal"], stage => Assert.Equal(1, funnel.Value(stage, "lost")));
+        // Moving on: identify 75 %, first contact 66.7 %, qualify 50 %, proposal 0 %.
+        Assert.Equal(3, funnel.Highlight);
+        Assert.Equal("Lowest conversion: 提案 → 谈判与异议处理, 0% moved on.", funnel.HighlightNote);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task When_the_lowest_conversion_is_shared_the_funnel_highlights_nothing(string provider)
+    {
+        // Reached 4, 2, 1, 1, 1, 1: identify and first contact both pass on 50 %.
+        await using var data = await DealsLostAtAsync(provider, "identify", "identify", "first_contact", "won");
+        var funnel = await data.RunAsync("opportunity", Spec("funnel"));
+
+        Assert.Equal([4m, 2m, 1m, 1m, 1m, 1m], funnel.Rows.Select(r => r.Cells[0].Number!.Value));
+        Assert.Null(funnel.Highlight);
+        Assert.Null(funnel.HighlightNote);
     }
 
     [Theory]

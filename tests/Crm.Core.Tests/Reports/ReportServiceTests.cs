@@ -111,4 +111,25 @@ public class ReportServiceTests
         Assert.DoesNotContain(after.Widgets, w => w.ReportKey == "win_rate");
         Assert.Equal(before.Widgets.Count - 1, after.Widgets.Count);
     }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task The_report_list_starts_with_the_funnel_then_the_other_analyses_then_custom_charts(string provider)
+    {
+        await using var ws = await Workspace.CreateAsync(provider);
+        await ws.InstallAsync("b2b_sales_funnel");
+        var service = ws.Get<ReportService>();
+        Assert.True((await service.SaveAsync(ws.Owner, AmountByStage("Aaa first by name"))).Succeeded);
+
+        var opportunity = (await ws.MetadataAsync()).Entity("opportunity")!.Entity.Id;
+        var list = (await service.ListAsync(ws.Owner)).Where(r => r.EntityTypeId == opportunity).ToList();
+        Assert.Equal("funnel", list[0].Spec.Type);
+        Assert.Equal(["funnel", "pipelineValue", "winRate", "salesCycle", "timeInStage", "forecast"], list.Select(r => r.Spec.Type).Where(t => t != ReportTypes.Custom && t != "activitiesByOwner"));
+        var ranks = list.Select(r => ReportTypes.ListRank(r.Spec.Type)).ToList();
+        Assert.Equal(ranks.Order(), ranks);
+        var custom = list.Where(r => r.Spec.Type == ReportTypes.Custom).Select(r => r.Name.Get()).ToList();
+        Assert.Equal(custom.Order(StringComparer.CurrentCulture), custom);
+        Assert.Contains("Aaa first by name", custom);
+        Assert.Equal(ReportTypes.Custom, list[^1].Spec.Type);
+    }
 }

@@ -66,6 +66,22 @@ public class TemplateInstallerTests
     }
 
     [Theory]
+    [MemberData(nameof(ProvidersAndTemplates))]
+    public async Task Sample_data_starts_with_no_overdue_task_and_at_most_one_due_on_the_first_day(string provider, string templateId)
+    {
+        await using var ws = await Workspace.CreateAsync(provider);
+        var installedAt = DateTime.UtcNow;
+        await ws.InstallAsync(templateId, withSampleData: true);
+
+        Assert.Equal(0, await ws.Get<Crm.Core.Activities.ActivityService>().OverdueCountAsync(ws.Owner));
+        await using var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id);
+        var open = await db.Activities.Where(a => a.Kind == Crm.Core.Activities.ActivityKind.Task && a.CompletedAt == null).Select(a => a.DueAt).ToListAsync();
+        Assert.NotEmpty(open);
+        Assert.All(open, due => Assert.True(due > installedAt, $"a sample task is due {due:u}, before the install at {installedAt:u}"));
+        Assert.True(open.Count(due => due < installedAt.AddDays(1)) <= 1, "more than one sample task is due on the first day");
+    }
+
+    [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task Sample_data_has_stage_history_transitions_and_activities(string provider)
     {

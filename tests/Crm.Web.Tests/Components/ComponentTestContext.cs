@@ -25,6 +25,7 @@ public sealed class ComponentTestContext : IAsyncDisposable
         Bunit.JSInterop.Mode = JSRuntimeMode.Loose;
         Bunit.Services.AddMudServices();
         Bunit.Services.AddLocalization();
+        Crm.Web.Localization.CrmMudLocalizer.Register(Bunit.Services);
         services?.Invoke(Bunit.Services);
         // After all registrations: components read RendererInfo to know they are interactive.
         Bunit.SetRendererInfo(new RendererInfo("Server", isInteractive: true));

@@ -226,6 +226,10 @@ public partial class KanbanBoard
         await ReloadAsync(columns);
     }
 
+    /// <summary>A column total as it fits the header on one line (¥1.2M, ¥120万); the exact sum is its tooltip.</summary>
+    private string CompactMoney(decimal? value)
+        => MoneyField.CurrencySymbol(_data?.Layout.Entity.AmountField?.Settings.Currency) + Crm.Web.Components.Shared.CompactNumber.Format(value ?? 0, CultureInfo.CurrentCulture);
+
     private string Money(decimal? value)
     {
         var symbol = MoneyField.CurrencySymbol(_data?.Layout.Entity.AmountField?.Settings.Currency);

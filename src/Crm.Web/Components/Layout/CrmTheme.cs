@@ -42,6 +42,21 @@ public static class CrmTheme
             {
                 FontFamily = ["-apple-system", "BlinkMacSystemFont", "Segoe UI", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Helvetica Neue", "Arial", "sans-serif"],
             },
+            // One button style everywhere: as written ("Save", "New deal"), never ALL CAPS (Chinese has no case,
+            // so upper-casing only made the English UI look inconsistent).
+            Button = new ButtonTypography { TextTransform = "none" },
         },
     };
+
+    /// <summary>
+    /// Toasts at the bottom centre: the top right, MudBlazor's default, is where the page's own buttons are
+    /// (保存, 新建客户), and the bottom left is the menu. Nothing the app draws sits at the bottom centre.
+    /// </summary>
+    public static void ConfigureSnackbar(SnackbarConfiguration snackbar)
+    {
+        snackbar.PositionClass = Defaults.Classes.Position.BottomCenter;
+        snackbar.PreventDuplicates = true;
+        snackbar.NewestOnTop = false;
+        snackbar.VisibleStateDuration = 3000;
+    }
 }

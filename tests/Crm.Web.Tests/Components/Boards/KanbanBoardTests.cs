@@ -8,6 +8,7 @@ using Crm.Core.Security;
 using Crm.Core.Tenancy;
 using Crm.Testing;
 using Crm.Web.Components.Boards;
+using Crm.Web.Components.Shared;
 using Crm.Web.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -76,9 +77,13 @@ public class KanbanBoardTests
             Assert.Equal(inStage.Count.ToString(), column.QuerySelector("[data-testid='column-count']")!.TextContent.Trim());
             Assert.Equal(inStage.Count, column.QuerySelectorAll(".crm-card").Length);
             var sum = inStage.Sum(r => r.Amount ?? 0);
-            Assert.Equal("Total ¥" + sum.ToString("N0", CultureInfo.InvariantCulture), column.QuerySelector("[data-testid='column-sum']")!.TextContent.Trim());
+            // Compact on the board so a total stays on one line; the exact sum is the tooltip.
+            var en = CultureInfo.GetCultureInfo("en");
+            Assert.Equal("Total ¥" + CompactNumber.Format(sum, en), column.QuerySelector("[data-testid='column-sum']")!.TextContent.Trim());
+            Assert.Equal("Total ¥" + sum.ToString("N0", CultureInfo.InvariantCulture), column.QuerySelector("[data-testid='column-sum']")!.GetAttribute("title"));
             var weighted = sum * stage.Probability / 100m;
-            Assert.Equal("Weighted ¥" + weighted.ToString("N0", CultureInfo.InvariantCulture), column.QuerySelector("[data-testid='column-weighted']")!.TextContent.Trim());
+            Assert.Equal("Weighted ¥" + CompactNumber.Format(weighted, en), column.QuerySelector("[data-testid='column-weighted']")!.TextContent.Trim());
+            Assert.True(column.QuerySelector("[data-testid='column-sum']")!.TextContent.Trim().Length <= "Total ¥999.9K".Length);
         }
         Assert.Equal("true", cut.Find("#kanban-board").GetAttribute("data-can-edit"));
         Assert.NotEmpty(cut.FindAll("[data-testid='quick-create']"));

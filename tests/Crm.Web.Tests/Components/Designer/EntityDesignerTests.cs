@@ -57,6 +57,21 @@ public class EntityDesignerTests
 
     [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task The_breadcrumb_names_the_record_type_in_the_users_language_not_its_key(string provider)
+    {
+        await using var ws = await WorkspaceAsync(provider);
+        await using var context = Context(ws, "zh-CN");
+
+        var cut = context.Bunit.Render<CascadingValue<TenantSession>>(p => p
+            .Add(x => x.Value, new TenantSession(ws.Tenant, ws.Owner))
+            .AddChildContent<Crm.Web.Components.Pages.Tenant.Designer.EntityDesignerPage>(c => c.Add(x => x.Slug, ws.Tenant.Identifier).Add(x => x.Entity, "company")));
+
+        cut.WaitForAssertion(() => Assert.Equal("客户", cut.FindAll(".mud-breadcrumb-item").Last().TextContent.Trim()), TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain("company", cut.Find(".mud-breadcrumbs").TextContent);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task Lists_the_sections_and_their_fields_in_form_order(string provider)
     {
         await using var ws = await WorkspaceAsync(provider);

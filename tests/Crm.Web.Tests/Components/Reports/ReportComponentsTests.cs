@@ -9,7 +9,7 @@ namespace Crm.Web.Tests.Components.Reports;
 /// <summary>The report renderers on their own: the SVG funnel, KPI tiles, tables, pie legends and CSV.</summary>
 public class ReportComponentsTests
 {
-    private static ReportResult Funnel() => new()
+    private static ReportResult Funnel(bool tie = false) => new()
     {
         Type = "funnel", Chart = "funnel", Dimension = "Stage",
         Columns = [new("reached", "Reached", ReportFormat.Integer), new("conversion", "Conversion", ReportFormat.Percent), new("fromFirst", "Of first", ReportFormat.Percent), new("lost", "Lost here", ReportFormat.Integer)],
@@ -20,8 +20,8 @@ public class ReportComponentsTests
             new("proposal", "Proposal", [20m, 33.3m, 20m, 4m]),
             new("won", "Won", [10m, 50m, 10m, null]),
         ],
-        Highlight = 1,
-        HighlightNote = "Most deals are lost at Qualify: 30 lost.",
+        Highlight = tie ? null : 1,
+        HighlightNote = tie ? null : "Lowest conversion: Qualify → Proposal, 33.3% moved on.",
     };
 
     [Fact]
@@ -44,8 +44,55 @@ public class ReportComponentsTests
         }).ToList();
         Assert.Equal(widths.OrderByDescending(w => w), widths);
         Assert.Equal(0.6, widths[1] / widths[0], 2);
-        Assert.Contains("Most deals are lost at Qualify", cut.Find("[data-testid=funnel-bottleneck]").TextContent);
+        Assert.Contains("Lowest conversion: Qualify → Proposal, 33.3%", cut.Find("[data-testid=funnel-bottleneck]").TextContent);
         Assert.Contains("30 lost", bottleneck.TextContent);
+    }
+
+    [Fact]
+    public async Task A_funnel_whose_stages_tie_marks_no_stage_and_names_none()
+    {
+        await using var context = new ComponentTestContext();
+        var tie = Funnel(tie: true);
+        var cut = context.Bunit.Render<FunnelChart>(p => p.Add(x => x.Result, tie));
+
+        Assert.Equal(4, cut.FindAll("g.crm-funnel-step").Count);
+        Assert.Empty(cut.FindAll("g.crm-funnel-bottleneck"));
+        Assert.Empty(cut.FindAll("[data-testid=funnel-bottleneck]"));
+        Assert.DoesNotContain("#e03131", cut.Markup);
+    }
+
+    [Theory]
+    [InlineData("en", 1500000, "1.5M")]
+    [InlineData("en", 2500000, "2.5M")]
+    [InlineData("zh-CN", 1500000, "150万")]
+    [InlineData("zh-CN", 250000000, "2.5亿")]
+    public async Task Axis_numbers_are_short_and_whole_in_the_users_language(string culture, double value, string expected)
+    {
+        await using var context = new ComponentTestContext(culture);
+        Assert.Equal(expected, ReportView.Axis(value, ReportFormat.Money));
+        Assert.Equal("40%", ReportView.Axis(40, ReportFormat.Percent));
+    }
+
+    [Fact]
+    public async Task A_chart_of_two_series_has_its_own_legend_inside_the_chart_box()
+    {
+        await using var context = new ComponentTestContext();
+        context.Bunit.Render<MudPopoverProvider>();
+        var forecast = new ReportResult
+        {
+            Type = "forecast", Chart = "bar", Dimension = "Month",
+            Columns = [new("amount", "Amount", ReportFormat.Money), new("weighted", "Weighted", ReportFormat.Money)],
+            Rows = [new("2026-12", "2026-12", [2_400_000m, 1_350_000m]), new("2027-01", "2027-01", [3_800_000m, 1_100_000m])],
+            Series = [0, 1],
+        };
+
+        var cut = context.Bunit.Render<ReportView>(p => p.Add(x => x.Result, forecast).Add(x => x.Height, "300px"));
+
+        var chart = cut.Find("[data-testid=report-chart]");
+        var legend = chart.QuerySelector("[data-testid=series-legend]")!;
+        Assert.Equal(["Amount", "Weighted"], legend.QuerySelectorAll("li").Select(li => li.TextContent.Trim()));
+        Assert.Empty(cut.FindAll(".mud-chart-legend"));
+        Assert.Contains("calc(300px - 26px)", cut.Markup);
     }
 
     [Theory]
