@@ -35,7 +35,7 @@ public sealed class MetadataStore(ICrmDbContextFactory factory, IMemoryCache cac
     public async Task<TenantMetadata> WarmAsync(Guid tenantId, CancellationToken ct = default)
     {
         var metadata = await GetAsync(tenantId, ct);
-        foreach (var entity in metadata.EntityTypes) _ = entity.Schema;
+        foreach (var entity in metadata.EntityTypes) { _ = entity.Schema; _ = entity.ValidationSchema; }
         return metadata;
     }
 

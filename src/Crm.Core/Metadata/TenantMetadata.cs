@@ -98,8 +98,8 @@ public sealed class EntityMeta
         }
     }
 
-    /// <summary>True once <see cref="Schema"/> has been built for this version.</summary>
-    public bool IsSchemaCompiled => Volatile.Read(ref _schema) is not null;
+    /// <summary>True once <see cref="Schema"/> and <see cref="ValidationSchema"/> have been built for this version.</summary>
+    public bool IsSchemaCompiled => Volatile.Read(ref _schema) is not null && Volatile.Read(ref _validationSchema) is not null;
 
     /// <summary>The schema the server validates with: <see cref="Schema"/> without patterns, which NJsonSchema would
     /// run on a backtracking engine; <see cref="Records.RecordValidator"/> matches them with <see cref="Fields.FieldPattern"/>.</summary>
