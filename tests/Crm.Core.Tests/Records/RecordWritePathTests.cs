@@ -142,4 +142,30 @@ public partial class RecordWritePathTests
         Assert.Equal("北京", saved.Text("city"));
         Assert.Equal("010-1234", saved.Text("phone"));
     }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_lookup_cleared_by_a_delete_is_a_system_write_with_version_timeline_and_event(string provider)
+    {
+        await using var ws = await Workspace.CreateAsync(provider);
+        await ws.InstallAsync("b2b_sales_funnel");
+        var company = await ws.CreateAsync("company", ("name", "Gone"));
+        var deal = await ws.CreateAsync("opportunity", ("name", "Deal"), ("company", company.Id.ToString()), ("amount", 1000), ("expected_close", "2026-12-31"));
+        var seen = new List<RecordEvent>();
+        using var _ = ws.Get<RecordEvents>().Subscribe(ws.Tenant.Id, e => { lock (seen) seen.Add(e); });
+
+        Assert.Equal(1, await ws.Records.DeleteAsync(ws.Owner, [company.Id]));
+
+        var after = await ws.RecordAsync(deal.Id);
+        Assert.Null(after.Values()["company"]);
+        Assert.Equal(deal.Version + 1, after.Version);
+        var change = (await ws.ChangesAsync(deal.Id)).Last();
+        Assert.Equal(ws.Owner.UserId, change.ByUserId);
+        Assert.Contains("company", change.Changes);
+        lock (seen)
+        {
+            Assert.Contains(seen, e => e.RecordId == deal.Id && e.Kind == RecordEventKind.Updated && e.Version == after.Version);
+            Assert.Contains(seen, e => e.RecordId == company.Id && e.Kind == RecordEventKind.Deleted);
+        }
+    }
 }
