@@ -107,6 +107,12 @@ public class EntityDesignerTests
         Assert.NotNull(cut.Find("#d-field-maxlength"));
         Assert.NotNull(cut.Find("#d-field-pattern"));
         Assert.Empty(cut.FindAll("[data-testid=options-editor]"));
+
+        // A phone number takes a pattern too (no length: the phone rule caps it).
+        Select(cut, "phone");
+        Assert.Equal("phone", cut.Find("[data-testid=field-settings]").GetAttribute("data-type"));
+        Assert.NotNull(cut.Find("#d-field-pattern"));
+        Assert.Empty(cut.FindAll("#d-field-maxlength"));
         // A saved field keeps its key and type here; the type changes through its own dialog.
         Assert.Empty(cut.FindAll("#d-field-type"));
         Assert.NotNull(cut.Find("[data-testid=field-change-type]"));
