@@ -102,6 +102,8 @@ public class ApiKeysApiTests(AppFixture apps) : HttpTestBase(apps)
         using var ownerOfB = await app.SignedInClientAsync(b.User);
 
         Assert.Equal(HttpStatusCode.Forbidden, (await plain.GetAsync($"/t/{a.Slug}/api/api-keys")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await plain.GetAsync($"/t/{a.Slug}/settings/api-keys")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await adminClient.GetAsync($"/t/{a.Slug}/settings/api-keys")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await plain.PostAsJsonAsync($"/t/{a.Slug}/api/api-keys", new { name = "x", role = "Viewer" })).StatusCode);
 
         var invalid = await adminClient.PostAsJsonAsync($"/t/{a.Slug}/api/api-keys", new { name = " ", role = "Owner", expiresAt = "2001-01-01T00:00:00Z" });
