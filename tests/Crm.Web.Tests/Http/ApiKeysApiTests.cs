@@ -114,6 +114,9 @@ public class ApiKeysApiTests(AppFixture apps) : HttpTestBase(apps)
         var unknownRole = await adminClient.PostAsJsonAsync($"/t/{a.Slug}/api/api-keys", new { name = "x", role = "3" });
         Assert.Equal(HttpStatusCode.BadRequest, unknownRole.StatusCode);
         Assert.True((await JsonAsync(unknownRole))["errors"]!.AsObject().ContainsKey("role"));
+        var missingRole = await adminClient.PostAsJsonAsync($"/t/{a.Slug}/api/api-keys", new { name = "y" });
+        Assert.Equal(HttpStatusCode.BadRequest, missingRole.StatusCode);
+        Assert.Empty(JsonNode.Parse(await adminClient.GetStringAsync($"/t/{a.Slug}/api/api-keys"))!.AsArray()); // nothing refused was stored
 
         var made = await JsonAsync(await adminClient.PostAsJsonAsync($"/t/{a.Slug}/api/api-keys", new { name = "admin key", role = "Admin", expiresAt = DateTimeOffset.UtcNow.AddDays(30) }));
         Assert.NotNull(made["expiresAt"]);
