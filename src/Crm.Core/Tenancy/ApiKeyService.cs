@@ -105,7 +105,7 @@ public sealed class ApiKeyService(ICrmDbContextFactory factory, TimeProvider clo
                 CreatorRole = db.Memberships.Where(m => m.TenantId == k.TenantId && m.UserId == k.CreatedBy).Select(m => (MemberRole?)m.Role).FirstOrDefault(),
             })
             .FirstOrDefaultAsync(ct);
-        if (found?.CreatorRole is not { } creatorRole) return null;
+        if (found is null || EffectiveRole(found.Role, found.CreatedBy, found.CreatorRole) is not { } role) return null;
 
         var cutoff = now - LastUseResolution;
         if (found.LastUsedAt is null || found.LastUsedAt < cutoff)
@@ -114,7 +114,6 @@ public sealed class ApiKeyService(ICrmDbContextFactory factory, TimeProvider clo
             await db.ApiKeys.Where(k => k.Id == found.Id && (k.LastUsedAt == null || k.LastUsedAt < cutoff))
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), ct);
         }
-        var role = found.Role < creatorRole ? found.Role : creatorRole;
         return new ApiKeyMatch(found.Id, found.TenantId, found.Identifier, role) { Name = found.Name, CreatedBy = found.CreatedBy };
     }
 
@@ -131,11 +130,22 @@ public sealed class ApiKeyService(ICrmDbContextFactory factory, TimeProvider clo
             .Select(k => new
             {
                 k.Role,
+                k.CreatedBy,
                 CreatorRole = db.Memberships.Where(m => m.TenantId == k.TenantId && m.UserId == k.CreatedBy).Select(m => (MemberRole?)m.Role).FirstOrDefault(),
             })
             .FirstOrDefaultAsync(ct);
-        if (found?.CreatorRole is not { } creatorRole) return null;
-        return found.Role < creatorRole ? found.Role : creatorRole;
+        return found is null ? null : EffectiveRole(found.Role, found.CreatedBy, found.CreatorRole);
+    }
+
+    /// <summary>
+    /// The key's scope, lowered to its maker's current role; null when the maker is no longer a member. Keys stored
+    /// before makers were recorded (<see cref="Guid.Empty"/>) keep acting with their scope, as they did.
+    /// </summary>
+    private static MemberRole? EffectiveRole(MemberRole scope, Guid createdBy, MemberRole? creatorRole)
+    {
+        if (createdBy == Guid.Empty) return scope;
+        if (creatorRole is not { } maker) return null;
+        return scope < maker ? scope : maker;
     }
 
     public async Task<(ApiKey Key, string Secret)> CreateAsync(Guid tenantId, string name, MemberRole role, Guid createdBy, CancellationToken ct = default)

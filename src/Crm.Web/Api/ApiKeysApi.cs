@@ -1,4 +1,3 @@
-using Crm.Core.Accounts;
 using Crm.Core.Resources;
 using Crm.Core.Security;
 using Crm.Core.Tenancy;
@@ -30,18 +29,10 @@ public static class ApiKeysApi
             var actor = actors.Required;
             if (RefuseKey(actor, t) is { } refused) return refused;
             actor.Require(MemberRole.Admin);
-            var role = ParseRole(body.Role);
-            var result = await service.CreateAsync(actor, new ApiKeyRequest(body.Name, role ?? MemberRole.Viewer, body.ExpiresAt?.UtcDateTime), ct);
-            var errors = result.Errors;
-            if (role is null)
-            {
-                var merged = new ValidationErrors();
-                merged.Add("role", t["ApiKey.RoleInvalid"]);
-                foreach (var (field, messages) in errors.ByField.Where(e => e.Key != "role"))
-                    foreach (var message in messages) merged.Add(field, message);
-                errors = merged;
-            }
-            if (!errors.IsEmpty || !result.Succeeded) throw new ApiValidationException(errors);
+            // A missing or unknown role goes in as an undefined value: the service refuses it by name with the other fields.
+            var role = ParseRole(body.Role) ?? (MemberRole)(-1);
+            var result = await service.CreateAsync(actor, new ApiKeyRequest(body.Name, role, body.ExpiresAt?.UtcDateTime), ct);
+            if (!result.Succeeded) throw new ApiValidationException(result.Errors);
             return Results.Created($"api-keys/{result.Key!.Id}", new
             {
                 id = result.Key.Id,

@@ -216,4 +216,27 @@ public class ApiKeyServiceTests
         Assert.Null(await a.Keys.CurrentRoleAsync(a.Tenant.Id, keyOfB.Key.Id));
         Assert.Equal(otherTenant.Id, (await a.Keys.FindAsync(keyOfB.Secret!))?.TenantId);
     }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_key_stored_before_this_change_without_a_maker_keeps_working_with_its_scope(string provider)
+    {
+        var s = await ArrangeAsync(provider);
+        // As rows were written before: a 192-bit secret, its SHA-256, no maker, no expiry or last use.
+        var secret = "crm_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        var legacy = new ApiKey { TenantId = s.Tenant.Id, Name = "old", Role = MemberRole.Member, Prefix = secret[..10], Hash = ApiKey.HashKey(secret) };
+        await using (var db = s.Db.Factory.CreateGlobal())
+        {
+            db.ApiKeys.Add(legacy);
+            await db.SaveChangesAsync();
+        }
+
+        var match = await s.Keys.FindAsync(secret);
+
+        Assert.Equal((s.Tenant.Id, MemberRole.Member), (match?.TenantId, match?.Role));
+        Assert.Equal(legacy.Id, match!.ActorIn(s.Tenant).UserId);
+        Assert.Equal(MemberRole.Member, await s.Keys.CurrentRoleAsync(s.Tenant.Id, legacy.Id));
+        Assert.True(await s.Keys.RevokeAsync(s.Owner, legacy.Id));
+        Assert.Null(await s.Keys.FindAsync(secret));
+    }
 }

@@ -102,6 +102,8 @@ public class ApiKeysApiTests(AppFixture apps) : HttpTestBase(apps)
         using var ownerOfB = await app.SignedInClientAsync(b.User);
 
         Assert.Equal(HttpStatusCode.Forbidden, (await plain.GetAsync($"/t/{a.Slug}/api/api-keys")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await plain.GetAsync($"/t/{a.Slug}/settings/api-keys")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await adminClient.GetAsync($"/t/{a.Slug}/settings/api-keys")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await plain.PostAsJsonAsync($"/t/{a.Slug}/api/api-keys", new { name = "x", role = "Viewer" })).StatusCode);
 
         var invalid = await adminClient.PostAsJsonAsync($"/t/{a.Slug}/api/api-keys", new { name = " ", role = "Owner", expiresAt = "2001-01-01T00:00:00Z" });
@@ -112,6 +114,9 @@ public class ApiKeysApiTests(AppFixture apps) : HttpTestBase(apps)
         var unknownRole = await adminClient.PostAsJsonAsync($"/t/{a.Slug}/api/api-keys", new { name = "x", role = "3" });
         Assert.Equal(HttpStatusCode.BadRequest, unknownRole.StatusCode);
         Assert.True((await JsonAsync(unknownRole))["errors"]!.AsObject().ContainsKey("role"));
+        var missingRole = await adminClient.PostAsJsonAsync($"/t/{a.Slug}/api/api-keys", new { name = "y" });
+        Assert.Equal(HttpStatusCode.BadRequest, missingRole.StatusCode);
+        Assert.Empty(JsonNode.Parse(await adminClient.GetStringAsync($"/t/{a.Slug}/api/api-keys"))!.AsArray()); // nothing refused was stored
 
         var made = await JsonAsync(await adminClient.PostAsJsonAsync($"/t/{a.Slug}/api/api-keys", new { name = "admin key", role = "Admin", expiresAt = DateTimeOffset.UtcNow.AddDays(30) }));
         Assert.NotNull(made["expiresAt"]);
