@@ -5,7 +5,7 @@ namespace Crm.Browser.Tests;
 
 /// <summary>
 /// Where things land on a record form in a real browser: dropdowns open under their own input (left and right
-/// column alike), and the toast after saving covers no button.
+/// column alike), buttons keep their case, and the toast after saving covers no button.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public class FormLayoutTests(BrowserFixture browser)
@@ -53,6 +53,10 @@ public class FormLayoutTests(BrowserFixture browser)
         await page.Locator(".mud-popover-open").First.WaitForAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), "crm-form-select-open.png") });
         await page.Keyboard.PressAsync("Escape");
+
+        // One button style: as written, never upper-cased by the theme.
+        Assert.Equal("none", await page.Locator("#new-record-save").EvaluateAsync<string>("e => getComputedStyle(e).textTransform"));
+        Assert.Equal("none", await page.Locator("#new-record-cancel").EvaluateAsync<string>("e => getComputedStyle(e).textTransform"));
 
         await page.Locator("#f-name").FillAsync("Layout Trading Co");
         await page.Locator("#new-record-save").ClickAsync();
