@@ -29,7 +29,7 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
 
     private async Task<RecordResult> WriteAsync(Actor actor, Func<RecordWriter, CancellationToken, Task<RecordResult>> write, RecordEventKind kind, CancellationToken ct)
     {
-        actor.Require(MemberRole.Member);
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var metadata = await metadataStore.GetAsync(db, ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -80,7 +80,7 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
     /// </summary>
     public async Task<int> DeleteAsync(Actor actor, IReadOnlyCollection<Guid> ids, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Member);
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         if (ids.Count == 0) return 0;
         await using var db = factory.CreateForTenant(actor.TenantId);
         var metadata = await metadataStore.GetAsync(db, ct);

@@ -39,7 +39,7 @@ public sealed class TenantAccess(TenantResolver resolver, IApiKeyStore apiKeys, 
         {
             var key = request.Header(options.Value.ApiKeyHeader) is { } raw ? await apiKeys.FindAsync(raw, ct) : null;
             if (key is null || key.TenantId != context.Tenant.Id) return new(TenantAccessOutcome.NotMember, context);
-            return new(TenantAccessOutcome.Allowed, context, new Actor(key.ApiKeyId, "API", context.Tenant, key.Role));
+            return new(TenantAccessOutcome.Allowed, context, new Actor(key.ApiKeyId, "API", context.Tenant, key.Role) { Kind = ActorKind.ApiKey });
         }
 
         if (user.Identity?.IsAuthenticated != true || !Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var userId))
