@@ -73,6 +73,8 @@ public class TenantGateTests
         await ws.Get<MembershipService>().ChangeRoleAsync(ws.Owner, memberId, MemberRole.Viewer);
 
         gate.WaitForAssertion(() => Assert.Equal("read-only", gate.Find("#probe").TextContent));
+        var notice = Assert.Single(context.Bunit.Services.GetRequiredService<MudBlazor.ISnackbar>().ShownSnackbars);
+        Assert.Equal("Your role in this workspace is now Viewer. The page shows what this role may do.", notice.Message);
     }
 
     [Theory]
