@@ -1,5 +1,6 @@
 using Crm.Core.Accounts;
 using Crm.Core.Activities;
+using Crm.Core.Boards;
 using Crm.Core.Design;
 using Crm.Core.Lists;
 using Crm.Core.Records;
@@ -47,6 +48,9 @@ public class CurrentRightsTests
         await Assert.ThrowsAsync<ForbiddenException>(() => ws.Get<MembershipService>().ChangeRoleAsync(admin, admin.UserId, MemberRole.Admin));
         await Assert.ThrowsAsync<ForbiddenException>(() => ws.Get<SavedViewService>().CreateAsync(admin, "company", "Shared", new ViewDefinition(), shared: true));
 
+        var (_, boardErrors) = await ws.Get<BoardViews>().SaveAsync(admin, "company", "Team board", new ViewDefinition(), shared: true);
+        Assert.NotEmpty(boardErrors.For("shared"));
+
         Assert.Equal(MemberRole.Viewer, await ws.Get<MembershipService>().GetRoleAsync(ws.Tenant.Id, admin.UserId));
         Assert.Equal("Before", (await ws.Records.GetAsync(ws.Owner, company.Id))!.Title);
     }
@@ -68,6 +72,7 @@ public class CurrentRightsTests
         await Assert.ThrowsAsync<ForbiddenException>(() => ws.Get<ActivityService>().LogAsync(member, company.Id, new ActivityInput(ActivityKind.Note, "Late")));
         // Even a private view needs a current membership.
         await Assert.ThrowsAsync<ForbiddenException>(() => ws.Get<SavedViewService>().CreateAsync(member, "company", "Mine", new ViewDefinition(), shared: false));
+        await Assert.ThrowsAsync<ForbiddenException>(() => ws.Get<BoardViews>().SaveAsync(member, "company", "My board", new ViewDefinition(), shared: false));
         Assert.Equal("Mine", (await ws.Records.GetAsync(ws.Owner, company.Id))!.Title);
     }
 
