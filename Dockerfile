@@ -19,6 +19,7 @@ RUN mkdir -p /data && chown app:app /data
 USER app
 # Configured by environment; the defaults run the embedded SQLite database in the /data volume.
 # For PostgreSQL: Database__Provider=Postgres, Database__ConnectionString=Host=…;Database=…;Username=…;Password=…
+# The image runs as Production: no demo account. To have one: Demo__Seed=true and Demo__Password=<your own>.
 ENV ASPNETCORE_URLS=http://+:8080 \
     Database__Provider=Sqlite \
     Database__ConnectionString="Data Source=/data/crm.db" \

@@ -47,6 +47,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<ITenantContextSetter>(sp => sp.GetRequiredService<TenantContextHolder>());
         services.AddScoped<IActorAccessor, ActorHolder>();
 
+        services.TryAddSingleton<IMembershipChanges, InProcessMembershipChanges>();
         services.AddSingleton<MembershipService>();
         services.AddSingleton<InvitationService>();
         services.AddScoped<WorkspaceService>();

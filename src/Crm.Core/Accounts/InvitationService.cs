@@ -18,8 +18,8 @@ public sealed class InvitationService(ICrmDbContextFactory factory, ITenantStore
 
     public async Task<(Invitation Invitation, string Token)> CreateAsync(Actor actor, string email, MemberRole role, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
-        if (role == MemberRole.Owner && actor.Role != MemberRole.Owner) throw new ForbiddenException(MemberRole.Owner);
+        var actorRole = await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
+        if (role == MemberRole.Owner && actorRole != MemberRole.Owner) throw new ForbiddenException(MemberRole.Owner);
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         var now = clock.GetUtcNow().UtcDateTime;
         var invitation = new Invitation
@@ -48,8 +48,8 @@ public sealed class InvitationService(ICrmDbContextFactory factory, ITenantStore
 
     public async Task RevokeAsync(Actor actor, Guid invitationId, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
         await using var db = factory.CreateForTenant(actor.TenantId);
+        await db.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         var invitation = await db.Invitations.FirstOrDefaultAsync(i => i.Id == invitationId, ct)
             ?? throw new MembershipException(MembershipProblem.InvitationInvalid);
         invitation.RevokedAt ??= clock.GetUtcNow().UtcDateTime;

@@ -10,7 +10,7 @@ public sealed record WorkspaceSummary(Guid TenantId, string Identifier, string N
 public sealed record MemberSummary(Guid UserId, string Email, string DisplayName, MemberRole Role, DateTime JoinedAt);
 
 /// <summary>Membership rules: who belongs where, and who may change roles.</summary>
-public sealed class MembershipService(ICrmDbContextFactory factory)
+public sealed class MembershipService(ICrmDbContextFactory factory, IMembershipChanges changes)
 {
     public async Task<IReadOnlyList<WorkspaceSummary>> GetWorkspacesAsync(Guid userId, CancellationToken ct = default)
     {
@@ -54,11 +54,11 @@ public sealed class MembershipService(ICrmDbContextFactory factory)
     /// </summary>
     public async Task ChangeRoleAsync(Actor actor, Guid userId, MemberRole newRole, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
         await using var db = factory.CreateGlobal();
+        var actorRole = await db.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         var membership = await db.Memberships.FirstOrDefaultAsync(m => m.TenantId == actor.TenantId && m.UserId == userId, ct)
             ?? throw new MembershipException(MembershipProblem.NotAMember);
-        if ((membership.Role == MemberRole.Owner || newRole == MemberRole.Owner) && actor.Role != MemberRole.Owner)
+        if ((membership.Role == MemberRole.Owner || newRole == MemberRole.Owner) && actorRole != MemberRole.Owner)
             throw new ForbiddenException(MemberRole.Owner);
         if (membership.Role == MemberRole.Owner && newRole != MemberRole.Owner)
         {
@@ -67,22 +67,24 @@ public sealed class MembershipService(ICrmDbContextFactory factory)
         }
         membership.Role = newRole;
         await db.SaveChangesAsync(ct);
+        changes.Publish(new MembershipChange(actor.TenantId, userId, newRole));
     }
 
     public async Task RemoveAsync(Actor actor, Guid userId, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
         await using var db = factory.CreateGlobal();
+        var actorRole = await db.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         var membership = await db.Memberships.FirstOrDefaultAsync(m => m.TenantId == actor.TenantId && m.UserId == userId, ct)
             ?? throw new MembershipException(MembershipProblem.NotAMember);
         if (membership.Role == MemberRole.Owner)
         {
-            if (actor.Role != MemberRole.Owner) throw new ForbiddenException(MemberRole.Owner);
+            if (actorRole != MemberRole.Owner) throw new ForbiddenException(MemberRole.Owner);
             var owners = await db.Memberships.CountAsync(m => m.TenantId == actor.TenantId && m.Role == MemberRole.Owner, ct);
             if (owners <= 1) throw new MembershipException(MembershipProblem.LastOwner);
         }
         db.Memberships.Remove(membership);
         await db.SaveChangesAsync(ct);
+        changes.Publish(new MembershipChange(actor.TenantId, userId, null));
     }
 }
 

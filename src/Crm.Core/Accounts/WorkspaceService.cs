@@ -127,7 +127,7 @@ public sealed class WorkspaceService(
     /// </summary>
     public async Task<WorkspaceResult> UpdateSettingsAsync(Security.Actor actor, WorkspaceSettings settings, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
+        await Security.CurrentRights.RequireCurrentAsync(db, actor, MemberRole.Admin, ct);
         var errors = new ValidationErrors();
         var name = settings.Name?.Trim() ?? "";
         if (name.Length == 0) errors.Add("Name", t["WorkspaceName.Required"]);

@@ -31,7 +31,7 @@ public sealed class ActivityService(ICrmDbContextFactory factory, IStringLocaliz
     /// <summary>Logs an interaction or note, or adds a task, on a record.</summary>
     public async Task<ActivityResult> LogAsync(Actor actor, Guid recordId, ActivityInput input, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Member);
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var record = await db.Records.AsNoTracking().Where(r => r.Id == recordId).Select(r => new { r.Id, r.EntityTypeId }).FirstOrDefaultAsync(ct);
         if (record is null) return Missing(t["Record.NotFound"]);
@@ -68,7 +68,7 @@ public sealed class ActivityService(ICrmDbContextFactory factory, IStringLocaliz
     /// <summary>Changes an activity (its author or an administrator).</summary>
     public async Task<ActivityResult> UpdateAsync(Actor actor, Guid activityId, ActivityInput input, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Member);
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var activity = await db.Activities.FirstOrDefaultAsync(a => a.Id == activityId, ct);
         if (activity is null) return Missing(t["Activity.NotFound"]);
@@ -91,7 +91,7 @@ public sealed class ActivityService(ICrmDbContextFactory factory, IStringLocaliz
     /// <summary>Marks a task done (now) or open again.</summary>
     public async Task<ActivityResult> SetCompletedAsync(Actor actor, Guid activityId, bool completed, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Member);
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var activity = await db.Activities.FirstOrDefaultAsync(a => a.Id == activityId, ct);
         if (activity is null) return Missing(t["Activity.NotFound"]);
@@ -106,7 +106,7 @@ public sealed class ActivityService(ICrmDbContextFactory factory, IStringLocaliz
     /// <summary>Deletes an activity (its author or an administrator).</summary>
     public async Task<ActivityResult> DeleteAsync(Actor actor, Guid activityId, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Member);
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var activity = await db.Activities.FirstOrDefaultAsync(a => a.Id == activityId, ct);
         if (activity is null) return Missing(t["Activity.NotFound"]);

@@ -99,7 +99,7 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
     /// </summary>
     public async Task<BoardMoveResult> MoveAsync(Actor actor, BoardMove move, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Member);
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         var metadata = await metadataStore.GetAsync(actor.TenantId, ct);
         if (metadata.Entity(move.Board.EntityKey) is not { } entity || BoardLayout.Resolve(entity, move.Board.GroupBy, move.Board.Pipeline) is not { } layout
             || layout.Column(move.ToColumn) is not { } column)

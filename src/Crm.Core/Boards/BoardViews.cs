@@ -38,8 +38,9 @@ public sealed class BoardViews(ICrmDbContextFactory factory, MetadataStore metad
     public async Task<(SavedView? View, ValidationErrors Errors)> SaveAsync(Actor actor, string entityKey, string name, ViewDefinition definition, bool shared, CancellationToken ct = default)
     {
         var errors = new ValidationErrors();
+        var role = await factory.RequireCurrentAsync(actor, MemberRole.Viewer, ct);
         if (string.IsNullOrWhiteSpace(name)) errors.Add("name", t["Board.ViewName"]);
-        if (shared && !actor.CanAdminister) errors.Add("shared", t["Board.SharedNeedsAdmin"]);
+        if (shared && !role.CanAdminister()) errors.Add("shared", t["Board.SharedNeedsAdmin"]);
         if (!errors.IsEmpty) return (null, errors);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);

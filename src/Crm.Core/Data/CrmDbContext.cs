@@ -32,6 +32,7 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
     public DbSet<Invitation> Invitations => Set<Invitation>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<RedeemedSignInTicket> RedeemedSignInTickets => Set<RedeemedSignInTicket>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -94,6 +95,13 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
         });
 
         builder.Entity<DataProtectionKey>().ToTable("data_protection_keys");
+
+        builder.Entity<RedeemedSignInTicket>(e =>
+        {
+            e.ToTable("redeemed_sign_in_tickets");
+            e.Property(t => t.Id).ValueGeneratedNever();
+            e.HasIndex(t => t.ExpiresAt);
+        });
 
         OnModelCreatingPartial(builder);
         ApplyTenantConventions(builder);

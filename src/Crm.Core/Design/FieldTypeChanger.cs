@@ -64,7 +64,7 @@ public sealed class FieldTypeChanger(ICrmDbContextFactory factory, MetadataStore
 
     public async Task<TypeChangePreview> PreviewAsync(Actor actor, TypeChangeRequest request, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
+        await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var metadata = await metadataStore.GetAsync(db, ct);
         var plan = Prepare(metadata, request);
@@ -94,7 +94,7 @@ public sealed class FieldTypeChanger(ICrmDbContextFactory factory, MetadataStore
 
     public async Task<DesignResult> ApplyAsync(Actor actor, TypeChangeRequest request, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
+        await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -129,7 +129,7 @@ public sealed class FieldTypeChanger(ICrmDbContextFactory factory, MetadataStore
     /// <summary>The most frequent stored values of a field (to offer them as options of a new select).</summary>
     public async Task<IReadOnlyList<ValueCount>> ExistingValuesAsync(Actor actor, string entityKey, string fieldKey, int take = 50, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
+        await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
         if (entity?.Field(fieldKey) is null) return [];

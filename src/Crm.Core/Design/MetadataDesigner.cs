@@ -24,7 +24,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
 
     public async Task<EntityDraft?> LoadEntityAsync(Actor actor, string entityKey, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
+        await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         var metadata = await metadataStore.GetAsync(actor.TenantId, ct);
         return metadata.Entity(entityKey) is { } entity ? EntityDraft.From(entity) : null;
     }
@@ -33,7 +33,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
 
     public async Task<DesignResult> SaveEntityAsync(Actor actor, EntityDraft draft, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
+        await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         draft = draft.Clone();
         await using var db = factory.CreateForTenant(actor.TenantId);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -215,7 +215,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
     /// <summary>How many records of the entity type use a select or multi-select option (asked before deleting it).</summary>
     public async Task<int> CountOptionUsageAsync(Actor actor, string entityKey, string fieldKey, string optionKey, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
+        await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
         if (entity?.Field(fieldKey) is not { Type: "select" or "multiselect" } field) return 0;
@@ -227,7 +227,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
     /// <summary>How many records (of every entity type with a status field on this list) have the status.</summary>
     public async Task<int> CountStatusUsageAsync(Actor actor, string listKey, string optionKey, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
+        await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var metadata = await metadataStore.GetAsync(db, ct);
         var total = 0;
@@ -248,7 +248,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
 
     public async Task<DesignResult> SaveStatusListAsync(Actor actor, StatusListDraft draft, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
+        await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         draft = draft.Clone();
         await using var db = factory.CreateForTenant(actor.TenantId);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -355,7 +355,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
     /// <summary>How many records of the entity type are in the stage.</summary>
     public async Task<int> CountStageUsageAsync(Actor actor, string entityKey, string pipelineKey, string stageKey, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
+        await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var stage = (await metadataStore.GetAsync(db, ct)).Entity(entityKey)?.Pipeline(pipelineKey)?.Stage(stageKey);
         if (stage is null) return 0;
@@ -365,7 +365,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
 
     public async Task<DesignResult> SavePipelineAsync(Actor actor, string entityKey, PipelineDraft draft, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
+        await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         draft = draft.Clone();
         await using var db = factory.CreateForTenant(actor.TenantId);
         await using var tx = await db.Database.BeginTransactionAsync(ct);

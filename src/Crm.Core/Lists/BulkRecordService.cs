@@ -41,7 +41,7 @@ public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStor
     /// <summary>Sets <paramref name="fieldKey"/> to <paramref name="value"/> (null clears it) on every record in <paramref name="ids"/>.</summary>
     public async Task<BulkEditResult> EditAsync(Actor actor, string entityKey, IReadOnlyCollection<Guid> ids, string fieldKey, JsonNode? value, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Member);
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         if (ids.Count == 0) return new BulkEditResult(0, null, []);
         if (ids.Count > MaxRecords) return BulkEditResult.Refused(t["Bulk.TooMany", MaxRecords]);
 
@@ -103,7 +103,7 @@ public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStor
     /// <summary>Deletes the records of <paramref name="entityKey"/> among <paramref name="ids"/>, in one transaction; returns how many.</summary>
     public async Task<int> DeleteAsync(Actor actor, string entityKey, IReadOnlyCollection<Guid> ids, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Member);
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         if (ids.Count == 0) return 0;
         if (ids.Count > MaxRecords) throw new ArgumentException($"At most {MaxRecords} records at once.", nameof(ids));
         List<Guid> ofType;

@@ -69,7 +69,7 @@ public sealed class SavedViewService(ICrmDbContextFactory factory, MetadataStore
 
     public async Task<SavedViewResult> CreateAsync(Actor actor, string entityKey, string name, ViewDefinition definition, bool shared, ViewKind kind = ViewKind.List, CancellationToken ct = default)
     {
-        if (shared) actor.Require(MemberRole.Member);
+        await factory.RequireCurrentAsync(actor, shared ? MemberRole.Member : MemberRole.Viewer, ct);
         var errors = new ValidationErrors();
         name = CheckName(name, errors);
         await using var db = factory.CreateForTenant(actor.TenantId);
@@ -111,9 +111,10 @@ public sealed class SavedViewService(ICrmDbContextFactory factory, MetadataStore
     public async Task<bool> DeleteAsync(Actor actor, Guid viewId, CancellationToken ct = default)
     {
         await using var db = factory.CreateForTenant(actor.TenantId);
-        var view = await Visible(db, actor, null, null).FirstOrDefaultAsync(v => v.Id == viewId, ct);
+        var current = actor with { Role = await db.RequireCurrentAsync(actor, MemberRole.Viewer, ct) };
+        var view = await Visible(db, current, null, null).FirstOrDefaultAsync(v => v.Id == viewId, ct);
         if (view is null) return false;
-        if (!CanManage(actor, view)) throw new ForbiddenException(MemberRole.Admin);
+        if (!CanManage(current, view)) throw new ForbiddenException(MemberRole.Admin);
         db.Views.Remove(view);
         await db.SaveChangesAsync(ct);
         return true;
@@ -123,14 +124,15 @@ public sealed class SavedViewService(ICrmDbContextFactory factory, MetadataStore
     {
         var errors = new ValidationErrors();
         await using var db = factory.CreateForTenant(actor.TenantId);
-        var view = await Visible(db, actor, null, null).AsTracking().FirstOrDefaultAsync(v => v.Id == viewId, ct);
+        var current = actor with { Role = await db.RequireCurrentAsync(actor, MemberRole.Viewer, ct) };
+        var view = await Visible(db, current, null, null).AsTracking().FirstOrDefaultAsync(v => v.Id == viewId, ct);
         var entity = view is null ? null : (await metadataStore.GetAsync(db, ct)).Entity(view.EntityTypeId);
         if (view is null || entity is null)
         {
             errors.Add(ViewErrorKey, t["View.NotFound"]);
             return new SavedViewResult(null, errors);
         }
-        if (!CanManage(actor, view)) throw new ForbiddenException(MemberRole.Admin);
+        if (!CanManage(current, view)) throw new ForbiddenException(MemberRole.Admin);
         change(view, entity, errors);
         if (!errors.IsEmpty) return new SavedViewResult(null, errors);
         view.UpdatedAt = clock.GetUtcNow().UtcDateTime;

@@ -33,7 +33,7 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
 
     private async Task<RecordResult> WriteAsync(Actor actor, Func<RecordWriter, CancellationToken, Task<RecordDraft>> prepare, CancellationToken ct)
     {
-        actor.Require(MemberRole.Member);
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         for (var attempt = 1; ; attempt++)
         {
             await using var db = factory.CreateForTenant(actor.TenantId);
@@ -128,7 +128,7 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
     /// </summary>
     public async Task<int> DeleteAsync(Actor actor, IReadOnlyCollection<Guid> ids, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Member);
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         if (ids.Count == 0) return 0;
         await using var db = factory.CreateForTenant(actor.TenantId);
         var metadata = await metadataStore.GetAsync(db, ct);

@@ -40,7 +40,7 @@ public sealed class DashboardService(ICrmDbContextFactory factory, IStringLocali
     /// <summary>Replaces the widgets of a dashboard (admins). Every widget must fit the grid, not overlap, and show a shared report.</summary>
     public async Task<DashboardSaveResult> SaveWidgetsAsync(Actor actor, string key, IReadOnlyList<DashboardWidget> widgets, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
+        await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var dashboard = await db.Dashboards.FirstOrDefaultAsync(d => d.Key == key, ct);
         var errors = new ValidationErrors();
@@ -63,7 +63,7 @@ public sealed class DashboardService(ICrmDbContextFactory factory, IStringLocali
     /// </summary>
     public async Task<DashboardSaveResult> AddWidgetAsync(Actor actor, string? dashboardKey, string reportKey, string? kind = null, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
+        await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var dashboard = dashboardKey is not null
             ? await db.Dashboards.FirstOrDefaultAsync(d => d.Key == dashboardKey, ct)
@@ -92,7 +92,7 @@ public sealed class DashboardService(ICrmDbContextFactory factory, IStringLocali
     /// <summary>Makes <paramref name="key"/> the workspace's home dashboard.</summary>
     public async Task<bool> SetDefaultAsync(Actor actor, string key, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
+        await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var all = await db.Dashboards.ToListAsync(ct);
         if (all.All(d => d.Key != key)) return false;

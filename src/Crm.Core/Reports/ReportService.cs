@@ -59,7 +59,7 @@ public sealed class ReportService(ICrmDbContextFactory factory, MetadataStore me
 
     public async Task<ReportSaveResult> SaveAsync(Actor actor, ReportDraft draft, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Member);
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var metadata = await metadataStore.GetAsync(db, ct);
         var errors = Validate(metadata, draft);
@@ -91,7 +91,7 @@ public sealed class ReportService(ICrmDbContextFactory factory, MetadataStore me
     /// <summary>Deletes a report and takes it off every dashboard, in one transaction.</summary>
     public async Task<bool> DeleteAsync(Actor actor, string key, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Member);
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var report = await db.Reports.FirstOrDefaultAsync(r => r.Key == key, ct);

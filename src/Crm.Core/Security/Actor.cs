@@ -2,10 +2,16 @@ using Crm.Core.Tenancy;
 
 namespace Crm.Core.Security;
 
-/// <summary>Who is acting, in which workspace, with which role: resolved once per request or circuit.</summary>
+/// <summary>
+/// Who is acting, in which workspace, with which role: resolved once per request or circuit. <see cref="Role"/> is
+/// the role when the actor was built; writes check the current one with <see cref="CurrentRights"/>.
+/// </summary>
 public sealed record Actor(Guid UserId, string DisplayName, TenantInfo Tenant, MemberRole Role)
 {
     public Guid TenantId => Tenant.Id;
+
+    /// <summary>A signed-in member, or an API key acting on behalf of its creator (<see cref="ApiKeyId"/> set).</summary>
+    public ActorKind Kind => ApiKeyId is null ? ActorKind.Member : ActorKind.ApiKey;
 
     public bool CanEdit => Role.CanEditRecords();
     public bool CanAdminister => Role.CanAdminister();
@@ -20,10 +26,21 @@ public sealed record Actor(Guid UserId, string DisplayName, TenantInfo Tenant, M
     }
 }
 
-/// <summary>Refused for lack of role. The UI shows a localized message; HTTP endpoints answer 403.</summary>
-public sealed class ForbiddenException(MemberRole required) : Exception($"This needs the {required} role or higher.")
+public enum ActorKind
+{
+    Member,
+    ApiKey,
+}
+
+/// <summary>
+/// Refused for lack of role, or because the actor is no longer a member of the workspace. The UI shows a
+/// localized message; HTTP endpoints answer 403.
+/// </summary>
+public sealed class ForbiddenException(MemberRole required, bool noLongerMember = false)
+    : Exception(noLongerMember ? "You are no longer a member of this workspace." : $"This needs the {required} role or higher.")
 {
     public MemberRole Required { get; } = required;
+    public bool NoLongerMember { get; } = noLongerMember;
 }
 
 /// <summary>The actor of the current request or circuit (circuit-scoped in Blazor Server, like the tenant).</summary>

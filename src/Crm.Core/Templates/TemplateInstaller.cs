@@ -51,7 +51,7 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocal
 
     public async Task<InstallResult> InstallAsync(Actor actor, TemplateDocument doc, InstallOptions options, IProgress<InstallProgress>? progress = null, CancellationToken ct = default)
     {
-        actor.Require(MemberRole.Admin);
+        await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         progress?.Report(new InstallProgress(5, "check"));
         await using var db = factory.CreateForTenant(actor.TenantId);
         // Check before the transaction (on SQLite it holds the database's write lock for every workspace): a bad

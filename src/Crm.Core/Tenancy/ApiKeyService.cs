@@ -40,13 +40,14 @@ public sealed class ApiKeyService(ICrmDbContextFactory factory, TimeProvider clo
     public async Task<ApiKeyResult> CreateAsync(Actor actor, ApiKeyRequest request, CancellationToken ct = default)
     {
         RequireKeyAdmin(actor);
+        var current = await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var errors = new ValidationErrors();
         var name = request.Name?.Trim() ?? "";
         if (name.Length == 0) errors.Add("name", t["ApiKey.NameRequired"]);
         else if (name.Length > ApiKey.MaxNameLength) errors.Add("name", t["ApiKey.NameTooLong", ApiKey.MaxNameLength]);
         if (!Enum.IsDefined(request.Role)) errors.Add("role", t["ApiKey.RoleInvalid"]);
-        else if (request.Role > actor.Role) errors.Add("role", t["ApiKey.RoleAboveYours", t[$"ApiKey.Role.{actor.Role}"].Value]);
+        else if (request.Role > current) errors.Add("role", t["ApiKey.RoleAboveYours", t[$"ApiKey.Role.{current}"].Value]);
         else if (!Scopes.Contains(request.Role)) errors.Add("role", t["ApiKey.RoleInvalid"]);
         var expiresAt = request.ExpiresAt is { } e ? AsUtc(e) : (DateTime?)null;
         if (expiresAt is { } x && x <= now) errors.Add("expiresAt", t["ApiKey.ExpiryPast"]);
@@ -74,6 +75,7 @@ public sealed class ApiKeyService(ICrmDbContextFactory factory, TimeProvider clo
     public async Task<bool> RevokeAsync(Actor actor, Guid keyId, CancellationToken ct = default)
     {
         RequireKeyAdmin(actor);
+        await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         await using var db = factory.CreateGlobal();
         var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId && k.TenantId == actor.TenantId, ct);
         if (key is null) return false;

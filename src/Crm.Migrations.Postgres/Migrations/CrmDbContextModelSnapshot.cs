@@ -180,6 +180,25 @@ namespace Crm.Migrations.Postgres.Migrations
                     b.ToTable("invitations", (string)null);
                 });
 
+            modelBuilder.Entity("Crm.Core.Accounts.RedeemedSignInTicket", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_redeemed_sign_in_tickets");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_redeemed_sign_in_tickets_expires_at");
+
+                    b.ToTable("redeemed_sign_in_tickets", (string)null);
+                });
+
             modelBuilder.Entity("Crm.Core.Accounts.TenantMembership", b =>
                 {
                     b.Property<Guid>("TenantId")

@@ -15,7 +15,7 @@ public static class AccountEndpoints
         group.MapGet("/complete-signin", async (string? ticket, string? returnUrl, SignInTickets tickets,
             UserManager<ApplicationUser> users, SignInManager<ApplicationUser> signIn) =>
         {
-            if (tickets.Redeem(ticket) is not { } redeemed) return Results.LocalRedirect("/account/login?expired=1");
+            if (await tickets.RedeemAsync(ticket) is not { } redeemed) return Results.LocalRedirect("/account/login?expired=1");
             var user = await users.FindByIdAsync(redeemed.UserId.ToString());
             if (user is null) return Results.LocalRedirect("/account/login?expired=1");
             await signIn.SignInAsync(user, isPersistent: redeemed.Remember);
@@ -23,8 +23,10 @@ public static class AccountEndpoints
         });
 
         // Sign-out is a POST with an antiforgery token (a GET could be triggered by any page).
-        group.MapPost("/logout", async (SignInManager<ApplicationUser> signIn, [FromForm] string? returnUrl) =>
+        // A new security stamp ends every copy of the cookie too (see SecurityStampValidator in CrmWebHostExtensions).
+        group.MapPost("/logout", async (SignInManager<ApplicationUser> signIn, UserManager<ApplicationUser> users, HttpContext http, [FromForm] string? returnUrl) =>
         {
+            if (await users.GetUserAsync(http.User) is { } user) await users.UpdateSecurityStampAsync(user);
             await signIn.SignOutAsync();
             return Results.LocalRedirect(SafeReturn.Url(returnUrl ?? "/"));
         });

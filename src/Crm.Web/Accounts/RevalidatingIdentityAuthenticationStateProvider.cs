@@ -7,12 +7,12 @@ using Microsoft.Extensions.Options;
 
 namespace Crm.Web.Accounts;
 
-/// <summary>Re-checks the security stamp of a connected circuit every 30 minutes (sign-out elsewhere ends it).</summary>
+/// <summary>Re-checks the security stamp of a connected circuit every minute (sign-out, anywhere, ends it).</summary>
 internal sealed class RevalidatingIdentityAuthenticationStateProvider(
     ILoggerFactory loggerFactory, IServiceScopeFactory scopeFactory, IOptions<IdentityOptions> options)
     : RevalidatingServerAuthenticationStateProvider(loggerFactory)
 {
-    protected override TimeSpan RevalidationInterval => TimeSpan.FromMinutes(30);
+    protected override TimeSpan RevalidationInterval => TimeSpan.FromMinutes(1);
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState state, CancellationToken ct)
     {

@@ -63,6 +63,10 @@ public static class CrmWebHostExtensions
                 o.Events.OnRedirectToAccessDenied = ctx => RedirectOrStatus(ctx, StatusCodes.Status403Forbidden);
             }));
         services.AddAuthorization();
+        // Each cookie's security stamp is checked against the database at most this long after the last check:
+        // sign-out (which renews the stamp) ends copies of the cookie within it. Zero checks on every request.
+        services.Configure<SecurityStampValidatorOptions>(o =>
+            o.ValidationInterval = config.GetValue<TimeSpan?>("Accounts:SecurityStampInterval") ?? TimeSpan.FromMinutes(1));
         services.AddIdentityCore<ApplicationUser>(o =>
             {
                 o.User.RequireUniqueEmail = true;

@@ -23,7 +23,7 @@ public sealed class CrmAppFactory(TestDatabase database) : WebApplicationFactory
         builder.UseEnvironment("Development");
         builder.UseSetting("Database:Provider", database.Provider.ToString());
         builder.UseSetting("Database:ConnectionString", database.ConnectionString);
-        builder.UseSetting("Demo:Enabled", "false");
+        builder.UseSetting("Demo:Seed", "false");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Error");
     }

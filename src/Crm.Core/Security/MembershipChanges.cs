@@ -1,0 +1,60 @@
+using Crm.Core.Tenancy;
+
+namespace Crm.Core.Security;
+
+/// <summary>A member's role in a workspace changed; <see cref="NewRole"/> is null when they were removed.</summary>
+public sealed record MembershipChange(Guid TenantId, Guid UserId, MemberRole? NewRole)
+{
+    public bool Removed => NewRole is null;
+}
+
+/// <summary>
+/// Tells open pages that a member's rights changed, so they turn read-only or leave the workspace without a reload.
+/// The check that matters is <see cref="CurrentRights"/> on every write; this only keeps the screen honest. The
+/// in-process implementation reaches the circuits of this instance; behind several instances, replace it with one
+/// that relays through the database (PostgreSQL LISTEN/NOTIFY).
+/// </summary>
+public interface IMembershipChanges
+{
+    /// <summary>Called after the change is committed.</summary>
+    void Publish(MembershipChange change);
+
+    /// <summary>Changes of one user in one workspace. Dispose the subscription when the page closes.</summary>
+    IDisposable Subscribe(Guid tenantId, Guid userId, Action<MembershipChange> handler);
+}
+
+public sealed class InProcessMembershipChanges : IMembershipChanges
+{
+    private readonly Lock _gate = new();
+    private readonly List<Subscriber> _subscribers = [];
+
+    public IDisposable Subscribe(Guid tenantId, Guid userId, Action<MembershipChange> handler)
+    {
+        var subscriber = new Subscriber(this, tenantId, userId, handler);
+        lock (_gate) _subscribers.Add(subscriber);
+        return subscriber;
+    }
+
+    public void Publish(MembershipChange change)
+    {
+        Subscriber[] targets;
+        lock (_gate) targets = _subscribers.Where(s => s.TenantId == change.TenantId && s.UserId == change.UserId).ToArray();
+        foreach (var target in targets)
+        {
+            try { target.Handler(change); }
+            catch (Exception) { /* a broken page must not fail the admin's change */ }
+        }
+    }
+
+    private sealed class Subscriber(InProcessMembershipChanges owner, Guid tenantId, Guid userId, Action<MembershipChange> handler) : IDisposable
+    {
+        public Guid TenantId { get; } = tenantId;
+        public Guid UserId { get; } = userId;
+        public Action<MembershipChange> Handler { get; } = handler;
+
+        public void Dispose()
+        {
+            lock (owner._gate) owner._subscribers.Remove(this);
+        }
+    }
+}
