@@ -60,15 +60,16 @@ public static class Pinyin
     }
 
     /// <summary>
-    /// A key for sorting Chinese text in pinyin order: each hanzi becomes its syllable followed by the character itself
-    /// (so 北 and 被, both "bei", still differ), other characters stay as they are. Compare the keys ordinally.
+    /// A key for sorting Chinese text in pinyin order: each hanzi becomes a marker, its syllable and the character
+    /// itself (so 北 and 被, both "bei", still differ); other characters stay as they are, lower-cased. Compare the keys
+    /// ordinally. The marker puts hanzi before Latin letters and digits, as PostgreSQL's ICU <c>zh-u-co-pinyin</c> does.
     /// </summary>
     public static string SortKey(string? text)
     {
         var sb = new StringBuilder();
         foreach (var ch in text ?? "")
         {
-            if (Of(ch) is { } syllable) sb.Append(syllable).Append('\u0001').Append(ch);
+            if (Of(ch) is { } syllable) sb.Append('\u0002').Append(syllable).Append('\u0001').Append(ch);
             else sb.Append(char.ToLowerInvariant(ch));
         }
         return sb.ToString();

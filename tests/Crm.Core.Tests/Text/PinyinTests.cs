@@ -43,6 +43,6 @@ public class PinyinTests
     {
         string[] names = ["上海", "北京", "南京", "Acme", "广州", "北海"];
         var sorted = names.OrderBy(Pinyin.SortKey, StringComparer.Ordinal).ToArray();
-        Assert.Equal(["Acme", "北海", "北京", "广州", "南京", "上海"], sorted);
+        Assert.Equal(["北海", "北京", "广州", "南京", "上海", "Acme"], sorted);
     }
 }
