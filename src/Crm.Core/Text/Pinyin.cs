@@ -15,6 +15,9 @@ public static class Pinyin
     /// <summary>Characters that join two parts of a name ("软件与互联网"); they become a word break, not a syllable.</summary>
     private const string Connectors = "与及和";
 
+    /// <summary>Whether the character is a CJK unified ideograph (any hanzi, in the table or not).</summary>
+    public static bool IsHan(char ch) => ch is >= '\u4E00' and <= '\u9FFF' or >= '\u3400' and <= '\u4DBF';
+
     /// <summary>The toneless reading of a hanzi (ü written as v), or null for anything outside GB2312's hanzi.</summary>
     public static string? Of(char ch) => Table.Value.TryGetValue(ch, out var py) ? py : null;
 
