@@ -53,6 +53,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<WorkspaceService>();
 
         services.AddSingleton<MetadataStore>();
+        services.AddSingleton<MetadataChanges>();
         services.AddSingleton<RecordEvents>();
         services.AddSingleton<RecordService>();
         services.AddSingleton<RecordDirectory>();

@@ -106,5 +106,40 @@ public class AccountFlowTests(BrowserFixture browser)
         await page.WaitForURLAsync(new Regex("/t/[a-z0-9-]+$"));
     }
 
+    /// <summary>
+    /// Two companies with the same Chinese name sign up one after the other, neither typing an address: the first gets
+    /// the pinyin address, the second the same with "-2", both on the first submit. The back button after signing
+    /// up returns to the workspace, not to an empty sign-up form.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Two_chinese_named_workspaces_sign_up_in_a_row_without_typing_an_address(string provider)
+    {
+        var app = await browser.AppAsync(provider);
+        var name = TestData.NewChineseName();
+        var stem = SlugOf(name);
+        Assert.Matches("^[a-z]+keji$", stem);
+
+        foreach (var expected in new[] { stem, stem + "-2" })
+        {
+            await using var context = await browser.NewContextAsync(app, "zh-CN");
+            var page = await context.NewPageAsync();
+            await page.GotoAsync("/account/signup");
+            await page.Locator("#signup-form[data-ready='true']").WaitForAsync();
+            await page.Locator("#email").FillAsync(TestData.NewEmail("pinyin"));
+            await page.Locator("#password").FillAsync("browser-123");
+            await page.Locator("#workspaceName").FillAsync(name);
+            await Assertions.Expect(page.Locator("#slug")).ToHaveValueAsync(expected);
+            await page.GetByText("空白工作区").ClickAsync();
+            await page.Locator("#signup-submit").ClickAsync();
+            await page.WaitForURLAsync(new Regex($"/t/{expected}$"));
+            await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+
+            await page.GoBackAsync();
+            await page.WaitForURLAsync(new Regex($"/t/{expected}$"));
+            await Assertions.Expect(page.Locator("#signup-form")).ToHaveCountAsync(0);
+        }
+    }
+
     private static string SlugOf(string name) => Crm.Core.Tenancy.SlugRules.Derive(name);
 }

@@ -8,6 +8,14 @@ namespace Crm.Testing;
 /// <summary>Tenants, users and memberships with fresh ids, so tests never see each other's rows.</summary>
 public static class TestData
 {
+    /// <summary>A Chinese workspace name no other test uses ("天山一火科技"), so the slug derived from it starts free.</summary>
+    public static string NewChineseName()
+    {
+        const string hanzi = "一二三四五六七八九十天地人山水火";
+        var hex = Guid.NewGuid().ToString("N");
+        return string.Concat(hex.Take(6).Select(c => hanzi[Convert.ToInt32(c.ToString(), 16)])) + "科技";
+    }
+
     /// <summary>A slug that passes <see cref="SlugRules"/> and is unique per call.</summary>
     public static string NewSlug(string prefix = "ws") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 17, SlugRules.MaxLength)];
 

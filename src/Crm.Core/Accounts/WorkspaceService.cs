@@ -9,7 +9,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Crm.Core.Accounts;
 
-public sealed record SignupRequest(string Email, string Password, string DisplayName, string WorkspaceName, string Slug, string Culture = "zh-CN");
+/// <param name="SlugDerived">
+/// True when the slug was suggested from the workspace name and not typed: if it was taken in the meantime, the next free
+/// alternative is used instead of refusing the sign-up.
+/// </param>
+public sealed record SignupRequest(string Email, string Password, string DisplayName, string WorkspaceName, string Slug, string Culture = "zh-CN", bool SlugDerived = false);
 
 /// <summary>What a workspace's admins change on its settings page.</summary>
 public sealed record WorkspaceSettings(string Name, string DefaultCulture, string TimeZone);
@@ -43,6 +47,25 @@ public sealed class WorkspaceService(
         return problem is { } p ? SlugMessage(p) : null;
     }
 
+    /// <summary>
+    /// A free slug for a workspace name: the derived one (<see cref="SlugRules.Derive"/>) or, when that is taken, the
+    /// first free of <c>slug-2</c>, <c>slug-3</c> …
+    /// </summary>
+    public async Task<string> SuggestSlugAsync(string? workspaceName, CancellationToken ct = default)
+    {
+        var stem = SlugRules.Derive(workspaceName);
+        var prefix = stem + "-";
+        var taken = (await db.Tenants.Where(x => x.Identifier == stem || x.Identifier.StartsWith(prefix)).Select(x => x.Identifier).ToListAsync(ct))
+            .ToHashSet(StringComparer.Ordinal);
+        if (!taken.Contains(stem)) return stem;
+        for (var n = 2; ; n++)
+            if (SlugRules.WithSuffix(stem, n) is var alternative && !taken.Contains(alternative)) return alternative;
+    }
+
+    /// <summary>Whether an account with this e-mail exists (the sign-up page then offers to sign in instead).</summary>
+    public async Task<bool> IsEmailRegisteredAsync(string? email)
+        => !string.IsNullOrWhiteSpace(email) && await users.FindByEmailAsync(email.Trim()) is not null;
+
     public string SlugMessage(SlugProblem problem) => problem switch
     {
         SlugProblem.Required => t["Slug.Required"],
@@ -57,12 +80,13 @@ public sealed class WorkspaceService(
     {
         var errors = new ValidationErrors();
         var user = await ValidateAccountAsync(request.Email, request.Password, request.DisplayName, request.Culture, errors);
-        await ValidateWorkspaceAsync(request.WorkspaceName, request.Slug, errors, ct);
+        var slug = request.SlugDerived ? await FreeDerivedSlugAsync(request.Slug, request.WorkspaceName, ct) : request.Slug;
+        await ValidateWorkspaceAsync(request.WorkspaceName, slug, !request.SlugDerived, errors, ct);
         if (!errors.IsEmpty) return new WorkspaceResult(errors);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (!await CreateUserAsync(user, request.Password, errors)) return new WorkspaceResult(errors);
-        var tenant = await AddWorkspaceAsync(user.Id, request.WorkspaceName.Trim(), request.Slug, request.Culture, errors, ct);
+        var tenant = await AddWorkspaceAsync(user.Id, request.WorkspaceName.Trim(), slug, request.Culture, request.SlugDerived, errors, ct);
         if (tenant is null) return new WorkspaceResult(errors);
         await tx.CommitAsync(ct);
         logger.LogInformation("Signed up {UserId} with workspace {Slug}", user.Id, tenant.Identifier);
@@ -108,13 +132,15 @@ public sealed class WorkspaceService(
     }
 
     /// <summary>A signed-in person opens another workspace, of which they become the Owner.</summary>
-    public async Task<WorkspaceResult> CreateWorkspaceAsync(Guid userId, string name, string slug, string culture, CancellationToken ct = default)
+    /// <param name="slugDerived">As <see cref="SignupRequest.SlugDerived"/>: a suggested slug taken meanwhile is replaced by the next free one.</param>
+    public async Task<WorkspaceResult> CreateWorkspaceAsync(Guid userId, string name, string slug, string culture, CancellationToken ct = default, bool slugDerived = false)
     {
         var errors = new ValidationErrors();
-        await ValidateWorkspaceAsync(name, slug, errors, ct);
+        if (slugDerived) slug = await FreeDerivedSlugAsync(slug, name, ct);
+        await ValidateWorkspaceAsync(name, slug, !slugDerived, errors, ct);
         if (!errors.IsEmpty) return new WorkspaceResult(errors);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var tenant = await AddWorkspaceAsync(userId, name.Trim(), slug, culture, errors, ct);
+        var tenant = await AddWorkspaceAsync(userId, name.Trim(), slug, culture, slugDerived, errors, ct);
         if (tenant is null) return new WorkspaceResult(errors);
         await tx.CommitAsync(ct);
         return new WorkspaceResult(errors, null, tenant);
@@ -146,30 +172,45 @@ public sealed class WorkspaceService(
         return new WorkspaceResult(errors, null, tenant);
     }
 
-    private async Task ValidateWorkspaceAsync(string? name, string? slug, ValidationErrors errors, CancellationToken ct)
+    /// <param name="refuseTaken">False for a derived slug: if it is taken by now, the insert moves on to the next free one.</param>
+    private async Task ValidateWorkspaceAsync(string? name, string? slug, bool refuseTaken, ValidationErrors errors, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(name)) errors.Add("WorkspaceName", t["WorkspaceName.Required"]);
         else if (name.Trim().Length > MaxWorkspaceNameLength) errors.Add("WorkspaceName", t["WorkspaceName.TooLong", MaxWorkspaceNameLength]);
-        if (await CheckSlugAsync(slug, ct) is { } slugError) errors.Add("Slug", slugError);
+        if (!refuseTaken && SlugRules.Validate(slug) is { } problem) errors.Add("Slug", SlugMessage(problem));
+        else if (refuseTaken && await CheckSlugAsync(slug, ct) is { } slugError) errors.Add("Slug", slugError);
     }
 
-    private async Task<TenantInfo?> AddWorkspaceAsync(Guid userId, string name, string slug, string culture, ValidationErrors errors, CancellationToken ct)
+    /// <summary>The suggested slug if it is still free, else a fresh suggestion for the name.</summary>
+    private async Task<string> FreeDerivedSlugAsync(string? suggested, string? workspaceName, CancellationToken ct)
+        => !string.IsNullOrEmpty(suggested) && await IsSlugAvailableAsync(suggested, ct) ? suggested : await SuggestSlugAsync(workspaceName, ct);
+
+    private async Task<TenantInfo?> AddWorkspaceAsync(Guid userId, string name, string slug, string culture, bool slugDerived, ValidationErrors errors, CancellationToken ct)
     {
-        var tenant = new TenantInfo { Identifier = slug, Name = name, DefaultCulture = culture is "en" ? "en" : "zh-CN", TimeZone = WorkspaceTimeZone.DefaultFor(culture) };
-        db.Tenants.Add(tenant);
-        db.Memberships.Add(new TenantMembership { TenantId = tenant.Id, UserId = userId, Role = MemberRole.Owner });
-        try
+        // A derived slug that another sign-up takes between the check and the insert is replaced by the next free one
+        // (EF rolls back to a savepoint inside the transaction, so the user created before it stays).
+        for (var attempt = 1; ; attempt++)
         {
-            await db.SaveChangesAsync(ct);
+            var tenant = new TenantInfo { Identifier = slug, Name = name, DefaultCulture = culture is "en" ? "en" : "zh-CN", TimeZone = WorkspaceTimeZone.DefaultFor(culture) };
+            db.Tenants.Add(tenant);
+            db.Memberships.Add(new TenantMembership { TenantId = tenant.Id, UserId = userId, Role = MemberRole.Owner });
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                tenantStore.Invalidate(tenant);
+                return tenant;
+            }
+            catch (DbUpdateException)
+            {
+                // Two sign-ups raced for the same slug: the unique index decides.
+                db.ChangeTracker.Clear();
+                if (!slugDerived || attempt >= 5)
+                {
+                    errors.Add("Slug", SlugMessage(SlugProblem.Taken));
+                    return null;
+                }
+                slug = await SuggestSlugAsync(name, ct);
+            }
         }
-        catch (DbUpdateException)
-        {
-            // Two sign-ups raced for the same slug: the unique index decides, the transaction rolls back.
-            db.ChangeTracker.Clear();
-            errors.Add("Slug", SlugMessage(SlugProblem.Taken));
-            return null;
-        }
-        tenantStore.Invalidate(tenant);
-        return tenant;
     }
 }

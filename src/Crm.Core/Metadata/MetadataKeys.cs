@@ -10,16 +10,13 @@ public static partial class MetadataKeys
 
     public static bool IsValid(string? key) => key is not null && Pattern().IsMatch(key);
 
-    /// <summary>A key derived from a label typed in the designer ("客户等级" → "field_3", "Customer level" → "customer_level").</summary>
+    /// <summary>
+    /// A key derived from a label typed in the designer: "Customer level" → "customer_level", hanzi as pinyin
+    /// ("软件与互联网" → "ruanjian_hulianwang"); symbols only → the fallback prefix. Unique among <paramref name="taken"/>.
+    /// </summary>
     public static string Derive(string label, IEnumerable<string> taken, string fallbackPrefix = "field")
     {
-        var sb = new System.Text.StringBuilder();
-        foreach (var ch in label.ToLowerInvariant())
-        {
-            if (ch is >= 'a' and <= 'z' or >= '0' and <= '9') sb.Append(ch);
-            else if (sb.Length > 0 && sb[^1] != '_') sb.Append('_');
-        }
-        var key = sb.ToString().Trim('_');
+        var key = string.Join('_', Text.Pinyin.Words(label));
         if (key.Length > 40) key = key[..40].Trim('_');
         if (key.Length == 0 || !char.IsAsciiLetterLower(key[0])) key = fallbackPrefix + (key.Length == 0 ? "" : "_" + key);
         var set = taken.ToHashSet(StringComparer.Ordinal);

@@ -285,14 +285,14 @@ public static class RecordFilters
             case Column.CloseDate: return By(r => r.CloseDate);
             case Column.CreatedAt: return By(r => r.CreatedAt);
             case Column.UpdatedAt: return By(r => r.UpdatedAt);
-            case Column.Title: return By(r => r.Title);
+            case Column.Title: return By(r => EF.Functions.Collate(r.Title, PinyinCollation.Name));
         }
         var field = entity.Field(s.Field);
         if (field is null) return ordered ?? query.OrderBy(r => r.Title);
         var key = field.Key;
         var type = FieldTypeRegistry.Get(field.Type);
         // A text title field is projected unchanged into the indexed Title column: sort there.
-        if (field.Key == entity.Entity.TitleFieldKey && field.Type == "text") return By(r => r.Title);
+        if (field.Key == entity.Entity.TitleFieldKey && field.Type == "text") return By(r => EF.Functions.Collate(r.Title, PinyinCollation.Name));
         if (type.ValueKind == FieldValueKind.Number) return By(r => JsonSql.Number(r.Values, EF.Constant(key)));
         if (type is ChoiceFieldBase choice)
         {
@@ -300,7 +300,8 @@ public static class RecordFilters
             var keys = choice.Options(new FieldContext(field, entity)).Select(o => (string?)o.Key).Distinct().ToList();
             if (keys.Count > 0) return By(PositionIn(r => JsonSql.Text(r.Values, EF.Constant(key)), keys));
         }
-        return By(r => JsonSql.Text(r.Values, EF.Constant(key)));
+        // Text in pinyin order (北京 < 南京 < 上海) on both databases.
+        return By(r => EF.Functions.Collate(JsonSql.Text(r.Values, EF.Constant(key)), PinyinCollation.Name));
     }
 
     /// <summary>The position of the selected value in <paramref name="order"/> (a CASE in SQL); values not listed come last.</summary>

@@ -37,7 +37,7 @@ public sealed record InstallResult(InstallOutcome Outcome, ValidationErrors Erro
 /// record writer, all in one transaction. Same version again: nothing happens. Newer version: merged.
 /// Dry run: the whole install is carried out and rolled back, and the plan is returned.
 /// </summary>
-public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocalizer<CoreStrings> t, TimeProvider clock)
+public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocalizer<CoreStrings> t, TimeProvider clock, MetadataChanges changes)
 {
     private string T(string key, object[] args) => t[key, args];
 
@@ -124,6 +124,7 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocal
             return new InstallResult(InstallOutcome.DryRun, errors, merger.Changes, samples);
         }
         await tx.CommitAsync(ct);
+        changes.Publish(actor.TenantId);
         return new InstallResult(old is null ? InstallOutcome.Installed : InstallOutcome.Upgraded, errors, merger.Changes, samples);
     }
 

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Crm.Core.Tenancy;
@@ -30,24 +29,40 @@ public static partial class SlugRules
         return null;
     }
 
+    /// <summary>Legal-form endings left out of a derived slug when something precedes them (北京星辰科技有限公司 → beijingxingchenkeji).</summary>
+    private static readonly string[] CompanySuffixes = ["股份有限公司", "有限责任公司", "有限公司", "股份公司", "公司"];
+
+    /// <summary>The slug used when a name gives nothing readable (emoji or symbols only).</summary>
+    public const string Fallback = "workspace";
+
     /// <summary>
-    /// Derives a slug from a workspace name: ASCII letters and digits are kept, everything else becomes a hyphen.
-    /// A name without any (e.g. all Chinese) gives <c>workspace</c>; the user can edit it before signing up.
+    /// Derives a slug from a workspace name: ASCII letters and digits are kept, hanzi become pinyin
+    /// (北京星辰科技 → <c>beijingxingchenkeji</c>), everything else separates words with a hyphen. A name without
+    /// anything readable (emoji, symbols) gives <c>workspace</c>. Uniqueness is <see cref="WithSuffix"/>'s job.
     /// </summary>
     public static string Derive(string? name)
     {
-        var sb = new StringBuilder();
-        foreach (var ch in (name ?? "").Normalize(NormalizationForm.FormKD).ToLowerInvariant())
-        {
-            if (ch is >= 'a' and <= 'z' or >= '0' and <= '9') sb.Append(ch);
-            else if (char.GetUnicodeCategory(ch) == System.Globalization.UnicodeCategory.NonSpacingMark) continue;
-            else if (sb.Length > 0 && sb[^1] != '-') sb.Append('-');
-        }
-        var slug = sb.ToString().Trim('-');
+        var trimmed = (name ?? "").Trim();
+        foreach (var suffix in CompanySuffixes)
+            if (trimmed.Length > suffix.Length && trimmed.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                trimmed = trimmed[..^suffix.Length];
+                break;
+            }
+        var slug = string.Join('-', Text.Pinyin.Words(trimmed));
         if (slug.Length > MaxLength) slug = slug[..MaxLength].Trim('-');
-        if (slug.Length < MinLength) slug = slug.Length == 0 ? "workspace" : slug + "-team";
+        if (slug.Length < MinLength) slug = slug.Length == 0 ? Fallback : slug + "-team";
         if (Reserved.Contains(slug)) slug += "-team";
         return slug;
+    }
+
+    /// <summary>The n-th alternative of a slug (n ≥ 2): <c>acme</c> → <c>acme-2</c>, cut so that it stays within <see cref="MaxLength"/>.</summary>
+    public static string WithSuffix(string slug, int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 2);
+        var suffix = "-" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var stem = slug.Length + suffix.Length > MaxLength ? slug[..(MaxLength - suffix.Length)].TrimEnd('-') : slug;
+        return stem + suffix;
     }
 }
 

@@ -158,6 +158,89 @@ public class WorkspaceServiceTests
         Assert.NotEmpty(again.Errors.For("Slug"));
     }
 
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_second_workspace_with_the_same_chinese_name_gets_a_suffixed_pinyin_slug(string provider)
+    {
+        var database = await TestDatabase.GetAsync(provider);
+        await using var services = CoreServices.Create(database);
+        var name = TestData.NewChineseName();
+        var stem = SlugRules.Derive(name);
+        Assert.EndsWith("keji", stem);
+
+        var slugs = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            await using var scope = services.CreateAsyncScope();
+            var workspaces = scope.ServiceProvider.GetRequiredService<WorkspaceService>();
+            var suggested = await workspaces.SuggestSlugAsync(name);
+            var result = await workspaces.SignUpAsync(Request(slug: suggested, name: name) with { SlugDerived = true });
+            Assert.True(result.Succeeded, result.Errors.ToString());
+            slugs.Add(result.Tenant!.Identifier);
+        }
+
+        Assert.Equal([stem, stem + "-2", stem + "-3"], slugs);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task An_emoji_only_name_gets_a_free_workspace_slug(string provider)
+    {
+        var database = await TestDatabase.GetAsync(provider);
+        await using var services = CoreServices.Create(database);
+        await using var scope = services.CreateAsyncScope();
+        var workspaces = scope.ServiceProvider.GetRequiredService<WorkspaceService>();
+
+        var first = await workspaces.SignUpAsync(Request(slug: "", name: "🚀🚀") with { SlugDerived = true });
+        var second = await workspaces.SignUpAsync(Request(slug: "", name: "🎉") with { SlugDerived = true });
+
+        Assert.True(first.Succeeded && second.Succeeded, first.Errors + " " + second.Errors);
+        Assert.StartsWith(SlugRules.Fallback, first.Tenant!.Identifier);
+        Assert.StartsWith(SlugRules.Fallback, second.Tenant!.Identifier);
+        Assert.NotEqual(first.Tenant.Identifier, second.Tenant.Identifier);
+    }
+
+    /// <summary>
+    /// A derived slug taken by another sign-up after it was suggested never fails the submit: the next free
+    /// alternative is used, and the user is kept.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_derived_slug_taken_meanwhile_falls_back_to_the_next_free_one(string provider)
+    {
+        var database = await TestDatabase.GetAsync(provider);
+        var name = TestData.NewChineseName();
+        var suggested = SlugRules.Derive(name);
+        var request = Request(slug: suggested, name: name) with { SlugDerived = true };
+        var racer = new TakeSlugAfterCheck(database, suggested);
+        await using var services = CoreServices.Create(database, configure: s =>
+            s.AddScoped(_ => new CrmDbContext(database.OptionsWith(racer), null)));
+        await using var scope = services.CreateAsyncScope();
+
+        var result = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().SignUpAsync(request);
+
+        Assert.True(racer.Fired, "the slug check was not intercepted");
+        Assert.True(result.Succeeded, result.Errors.ToString());
+        Assert.Equal(suggested + "-2", result.Tenant!.Identifier);
+        var (users, tenants) = await CountAsync(database, request.Email, suggested + "-2");
+        Assert.Equal((1, 1), (users, tenants));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_typed_slug_that_is_taken_is_still_refused(string provider)
+    {
+        var database = await TestDatabase.GetAsync(provider);
+        var taken = await database.CreateTenantAsync();
+        await using var services = CoreServices.Create(database);
+        await using var scope = services.CreateAsyncScope();
+
+        var result = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().SignUpAsync(Request(slug: taken.Identifier));
+
+        Assert.False(result.Succeeded);
+        Assert.NotEmpty(result.Errors.For("Slug"));
+    }
+
     /// <summary>After the first query of the tenants table (the slug check), inserts a tenant with the slug on another connection.</summary>
     private sealed class TakeSlugAfterCheck(TestDatabase database, string slug) : DbCommandInterceptor
     {

@@ -100,7 +100,7 @@ public class EntityDesignTests
         var entity = (await ws.MetadataAsync()).Entity("company")!;
         var field = entity.Fields[0];
         Assert.Equal(L("客户等级"), field.Label);
-        Assert.StartsWith("field", field.Key);
+        Assert.Equal("kehudengji", field.Key); // readable pinyin of 客户等级
         Assert.Equal(entity.Entity.Sections[0].Key, field.SectionKey);
         var record = await ws.CreateAsync("company", ("name", "新客户"), (field.Key, "a"));
         Assert.Equal("a", record.Text(field.Key));

@@ -238,6 +238,28 @@ public class RecordListServiceTests
         Assert.Equal(32, no.Total);
     }
 
+    /// <summary>Chinese names sort by pinyin on both databases (code-point order would be 上海, 北京, 南京).</summary>
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Chinese_titles_and_text_fields_sort_in_pinyin_order(string provider)
+    {
+        await using var ws = await Workspace.CreateAsync(provider);
+        await ws.InstallAsync("b2b_sales_funnel");
+        foreach (var (name, city) in new[] { ("上海贸易", "上海"), ("北京科技", "北京"), ("南京物流", "南京"), ("Acme", "Austin"), ("广州电子", "广州") })
+        {
+            var created = await ws.Records.CreateAsync(ws.Owner, "company", RecordInput.Of(("name", name), ("city", city)));
+            Assert.True(created.Succeeded, created.Errors.ToString());
+        }
+
+        async Task<string[]> SortedAsync(SortSpec sort)
+            => (await QueryAsync(ws, new RecordQuery { Sort = [sort], Take = 50 }, "company")).Items.Select(i => i.Title).ToArray();
+
+        // Hanzi before Latin letters, as ICU's Chinese collation has it.
+        Assert.Equal(["北京科技", "广州电子", "南京物流", "上海贸易", "Acme"], await SortedAsync(new SortSpec("name")));
+        Assert.Equal(["Acme", "上海贸易", "南京物流", "广州电子", "北京科技"], await SortedAsync(new SortSpec("name", Descending: true)));
+        Assert.Equal(["北京科技", "广州电子", "南京物流", "上海贸易", "Acme"], await SortedAsync(new SortSpec("city")));
+    }
+
     [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task Quick_search_finds_by_title_and_by_text_fields(string provider)

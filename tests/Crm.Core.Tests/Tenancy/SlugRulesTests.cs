@@ -14,20 +14,46 @@ public class SlugRulesTests
         => Assert.Equal(expected, SlugRules.Derive(name));
 
     [Theory]
-    [InlineData("北京星辰科技有限公司")]
-    [InlineData("客户关系")]
+    [InlineData("北京星辰科技", "beijingxingchenkeji")]
+    [InlineData("北京星辰科技有限公司", "beijingxingchenkeji")]
+    [InlineData("上海 南京 贸易", "shanghai-nanjing-maoyi")]
+    [InlineData("软件与互联网", "ruanjian-hulianwang")]
+    [InlineData("客户关系", "kehuguanxi")]
+    [InlineData("绿叶", "lvye")]
+    public void Derive_writes_chinese_names_in_pinyin(string name, string expected)
+        => Assert.Equal(expected, SlugRules.Derive(name));
+
+    [Theory]
+    [InlineData("🚀🚀")]
+    [InlineData("★ ☆ ♥")]
     [InlineData("")]
     [InlineData(null)]
     [InlineData("---")]
-    public void Derive_of_a_name_without_ascii_letters_gives_workspace(string? name)
-        => Assert.Equal("workspace", SlugRules.Derive(name));
+    public void Derive_of_a_name_without_anything_readable_gives_workspace(string? name)
+        => Assert.Equal(SlugRules.Fallback, SlugRules.Derive(name));
 
     [Theory]
-    [InlineData("北京 Acme 科技 2024", "acme-2024")]
-    [InlineData("星辰Star科技", "star")]
-    [InlineData("上海 AB", "ab-team")]
-    public void Derive_of_a_mixed_chinese_and_english_name_keeps_the_ascii_part(string name, string expected)
+    [InlineData("北京 Acme 科技 2024", "beijing-acme-keji-2024")]
+    [InlineData("星辰Star科技", "xingchen-star-keji")]
+    [InlineData("🚀 AB", "ab-team")]
+    [InlineData("公司", "gongsi")]
+    public void Derive_of_a_mixed_name_keeps_every_readable_part(string name, string expected)
         => Assert.Equal(expected, SlugRules.Derive(name));
+
+    [Theory]
+    [InlineData("acme", 2, "acme-2")]
+    [InlineData("workspace", 17, "workspace-17")]
+    public void WithSuffix_appends_the_number(string slug, int n, string expected)
+        => Assert.Equal(expected, SlugRules.WithSuffix(slug, n));
+
+    [Fact]
+    public void WithSuffix_keeps_a_long_slug_within_the_maximum_length()
+    {
+        var alternative = SlugRules.WithSuffix(new string('a', 38) + "-b", 12);
+        Assert.Equal(new string('a', 37) + "-12", alternative);
+        Assert.Null(SlugRules.Validate(alternative));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SlugRules.WithSuffix("acme", 1));
+    }
 
     [Theory]
     [InlineData("Admin", "admin-team")]
@@ -52,6 +78,8 @@ public class SlugRulesTests
     [Theory]
     [InlineData("Acme Corp")]
     [InlineData("北京星辰科技")]
+    [InlineData("🎉")]
+    [InlineData("北京星辰科技发展股份有限公司上海分公司第一事业部")]
     [InlineData("a")]
     [InlineData("Admin")]
     [InlineData("x-")]

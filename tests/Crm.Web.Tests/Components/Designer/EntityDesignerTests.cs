@@ -143,7 +143,8 @@ public class EntityDesignerTests
         var cut = Render(context, ws, ws.Owner);
 
         await cut.ClickAsync("#designer-add-field");
-        cut.WaitForAssertion(() => Assert.StartsWith("field", cut.Find("[data-testid=field-settings]").GetAttribute("data-field")), TimeSpan.FromSeconds(5));
+        // 新字段 until renamed: its key is the pinyin of its name.
+        cut.WaitForAssertion(() => Assert.Equal("xinziduan", cut.Find("[data-testid=field-settings]").GetAttribute("data-field")), TimeSpan.FromSeconds(5));
         string key;
         await cut.InputAsync("#d-field-label", "客户等级");
         cut.WaitForAssertion(() => Assert.Contains("客户等级", cut.Find("[data-testid=designer-preview]").TextContent), TimeSpan.FromSeconds(5));
@@ -207,5 +208,66 @@ public class EntityDesignerTests
         Select(cut, "city");
         Assert.True(cut.Find("#d-field-label").HasAttribute("readonly"));
         Assert.Empty(cut.FindAll("[data-testid=field-archive]"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Leaving_with_unsaved_changes_asks_first(string provider)
+    {
+        await using var ws = await WorkspaceAsync(provider);
+        await using var context = Context(ws);
+        var dialogs = context.Bunit.Render<MudDialogProvider>();
+        var nav = context.Bunit.Services.GetRequiredService<NavigationManager>();
+        var cut = Render(context, ws, ws.Owner);
+        var start = nav.Uri;
+
+        // Nothing changed: the menu leaves at once.
+        await cut.InvokeAsync(() => nav.NavigateTo("/t/elsewhere"));
+        Assert.EndsWith("/t/elsewhere", nav.Uri);
+
+        await cut.ClickAsync("#designer-add-field");
+        cut.WaitForAssertion(() => Assert.Equal("true", cut.Find("[data-testid=entity-designer]").GetAttribute("data-dirty")), TimeSpan.FromSeconds(5));
+
+        // Unsaved: the person is asked; "Stay" keeps them and their edits.
+        _ = cut.InvokeAsync(() => nav.NavigateTo("/t/other-page"));
+        dialogs.WaitForAssertion(() => Assert.Contains("Leave without saving?", dialogs.Markup), TimeSpan.FromSeconds(5));
+        await dialogs.ClickAsync(d => d.FindAll(".mud-dialog-actions button").Single(b => b.TextContent.Contains("Stay")));
+        dialogs.WaitForAssertion(() => Assert.DoesNotContain("Leave without saving?", dialogs.Markup), TimeSpan.FromSeconds(5));
+        Assert.EndsWith("/t/elsewhere", nav.Uri);
+        Assert.Equal("true", cut.Find("[data-testid=entity-designer]").GetAttribute("data-dirty"));
+
+        // Asked again, "Leave and discard" goes.
+        _ = cut.InvokeAsync(() => nav.NavigateTo("/t/other-page"));
+        dialogs.WaitForAssertion(() => Assert.Contains("Leave without saving?", dialogs.Markup), TimeSpan.FromSeconds(5));
+        await dialogs.ClickAsync(d => d.FindAll(".mud-dialog-actions button").Single(b => b.TextContent.Contains("Leave and discard")));
+        cut.WaitForAssertion(() => Assert.EndsWith("/t/other-page", nav.Uri), TimeSpan.FromSeconds(5));
+        Assert.NotEqual(start, nav.Uri);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_chinese_name_without_an_english_one_is_flagged_until_translated(string provider)
+    {
+        await using var ws = await WorkspaceAsync(provider);
+        await using var context = Context(ws, "zh-CN");
+        var cut = Render(context, ws, ws.Owner);
+
+        await cut.ClickAsync("#designer-add-field");
+        cut.WaitForAssertion(() => cut.Find("[data-testid=field-settings]"), TimeSpan.FromSeconds(5));
+        await cut.InputAsync("#d-field-label", "客户等级");
+
+        // The key is readable pinyin, the row carries a warning chip and the English input says what is missing.
+        cut.WaitForAssertion(() => Assert.Equal("kehudengji", cut.Find("[data-testid=field-settings]").GetAttribute("data-field")), TimeSpan.FromSeconds(5));
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=field-english-missing-kehudengji]")), TimeSpan.FromSeconds(5));
+        Assert.Contains("缺少英文名称", cut.Markup);
+        Assert.Empty(cut.FindAll("[data-testid=field-english-missing-city]"));
+
+        await cut.InputAsync("#d-field-label-other", "Customer level");
+
+        // Translated: the warning goes (the unsaved key may now follow the English name).
+        cut.WaitForAssertion(() => Assert.DoesNotContain("缺少英文名称", cut.Markup), TimeSpan.FromSeconds(5));
+        var key = cut.Find("[data-testid=field-settings]").GetAttribute("data-field")!;
+        Assert.Empty(cut.FindAll($"[data-testid=field-english-missing-{key}]"));
+        Assert.Equal(new Crm.Core.Metadata.LocalizedText("客户等级", "Customer level"), cut.FindComponent<EntityDesigner>().Instance.Draft!.Field(key)!.Label);
     }
 }

@@ -40,6 +40,31 @@ public class NavAndSearchTests
         cut.WaitForAssertion(() => Assert.Equal(["nav-entity-company", "nav-entity-opportunity"], Keys()));
     }
 
+    /// <summary>A template installed into a blank workspace (as from 模板中心) shows its record types in the menu at once.</summary>
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task The_nav_shows_the_record_types_of_a_template_as_soon_as_it_is_installed(string provider)
+    {
+        await using var ws = await Workspace.CreateAsync(provider);
+        await using var context = new ComponentTestContext("en", services =>
+        {
+            services.AddLogging();
+            Crm.Core.CoreServiceCollectionExtensions.AddCrmCore(services, ws.Database.Provider, ws.Database.ConnectionString);
+        });
+        var cut = context.Bunit.Render<NavMenu>(p => p.AddCascadingValue(new TenantSession(ws.Tenant, ws.Owner)));
+        cut.WaitForAssertion(() => Assert.Contains("Members", cut.Markup));
+        Assert.Empty(cut.FindAll("[data-testid^=nav-entity-]"));
+
+        // The app's own installer (the one the template center uses), no navigation afterwards.
+        var entry = Workspace.Catalog.Find("b2b_sales_funnel")!;
+        var result = await context.Bunit.Services.GetRequiredService<Crm.Core.Templates.TemplateInstaller>()
+            .InstallAsync(ws.Owner, entry.Document, new Crm.Core.Templates.InstallOptions(WithSampleData: false));
+        Assert.True(result.Succeeded, result.Errors.ToString());
+
+        cut.WaitForAssertion(() => Assert.Equal(["nav-entity-company", "nav-entity-contact", "nav-entity-opportunity"],
+            cut.FindAll("[data-testid^=nav-entity-]").Select(a => a.GetAttribute("data-testid")).ToList()), TimeSpan.FromSeconds(5));
+    }
+
     [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task The_results_page_groups_hits_by_type_with_links(string provider)
