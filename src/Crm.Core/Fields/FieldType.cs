@@ -73,7 +73,9 @@ public abstract class FieldType
     public abstract JsonSchema BuildSchema(FieldContext ctx);
 
     /// <summary>Tidies an input value before validation (trims, drops empty strings, canonical dates). Never throws.</summary>
-    public virtual JsonNode? Normalize(JsonNode? value, FieldContext ctx) => value is JsonValue v && v.TryGetValue<string>(out var s) && string.IsNullOrWhiteSpace(s) ? null : value?.DeepClone();
+    public virtual JsonNode? Normalize(JsonNode? value, FieldContext ctx) => value is JsonValue v && v.TryGetValue<string>(out var s)
+        ? (string.IsNullOrWhiteSpace(s) ? null : JsonValue.Create(Text.StorableText.Clean(s)))
+        : value?.DeepClone();
 
     /// <summary>The value as text for lists, exports and the timeline.</summary>
     public virtual string Display(JsonNode? value, FieldContext ctx, DisplayContext dc)

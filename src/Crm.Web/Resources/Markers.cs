@@ -30,3 +30,6 @@ public sealed class RecordPage;
 public sealed class Designer;
 /// <summary>Reports, the report builder and dashboards.</summary>
 public sealed class Reports;
+
+/// <summary>Error answers: API problem details and the friendly error pages.</summary>
+public sealed class Errors;
