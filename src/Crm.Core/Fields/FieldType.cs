@@ -100,6 +100,6 @@ public sealed record DisplayContext(CultureInfo Culture, Func<string, string> T,
     /// <summary>The displayed record's pipeline: stage keys are only unique within a pipeline.</summary>
     public Guid? PipelineId { get; init; }
 
-    public DateTime ToLocal(DateTime utc) => TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), TimeZone ?? TimeZoneInfo.Local);
+    public DateTime ToLocal(DateTime utc) => TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), TimeZone ?? TimeZoneInfo.Utc);
     public string? Name(Guid id) => Names is not null && Names.TryGetValue(id, out var n) ? n : null;
 }
