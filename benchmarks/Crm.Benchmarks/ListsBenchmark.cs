@@ -98,16 +98,18 @@ public static class ListsBenchmark
         var entity = metadata.Entity("opportunity")!;
         var pipeline = entity.DefaultPipeline!;
         var stages = pipeline.Stages.ToList();
-        var stageIds = string.Join(",", stages.Select(s => $"'{s.Id}'::uuid"));
-        var stageKeys = string.Join(",", stages.Select(s => $"'{s.Key}'"));
+        // Every value travels as a parameter (ExecuteSqlAsync turns the interpolation holes into parameters).
+        var stageIds = stages.Select(s => s.Id).ToArray();
+        var stageKeys = stages.Select(s => s.Key).ToArray();
+        var ownerText = user.Id.ToString();
         await using var db = factory.CreateForTenant(tenant.Id);
         db.Database.SetCommandTimeout(600);
-        await db.Database.ExecuteSqlRawAsync($"""
+        await db.Database.ExecuteSqlAsync($"""
             INSERT INTO records (tenant_id, id, entity_type_id, title, owner_id, pipeline_id, stage_id, amount, close_date, field_values, search_text, rank, created_at, updated_at, version)
-            SELECT '{tenant.Id}', gen_random_uuid(), '{entity.Entity.Id}', t.title, '{user.Id}', '{pipeline.Pipeline.Id}', (ARRAY[{stageIds}])[t.s + 1], t.amount,
+            SELECT {tenant.Id}, gen_random_uuid(), {entity.Entity.Id}, t.title, {user.Id}, {pipeline.Pipeline.Id}, ({stageIds}::uuid[])[t.s + 1], t.amount,
                    DATE '2026-01-01' + (t.i % 365),
                    jsonb_build_object('code', 'OPP-' || lpad(t.i::text, 6, '0'), 'name', t.title, 'amount', t.amount, 'expected_close', to_char(DATE '2026-01-01' + (t.i % 365), 'YYYY-MM-DD'),
-                                      'owner', '{user.Id}', 'stage', (ARRAY[{stageKeys}])[t.s + 1], 'weighted_amount', round(t.amount * (t.s * 10) / 100, 2), 'source', 'website'),
+                                      'owner', {ownerText}::text, 'stage', ({stageKeys}::text[])[t.s + 1], 'weighted_amount', round(t.amount * (t.s * 10) / 100, 2), 'source', 'website'),
                    lower(t.title) || ' opp-' || lpad(t.i::text, 6, '0'), -t.i, now() - (t.i || ' minutes')::interval, now() - (t.i || ' minutes')::interval, 1
             FROM (SELECT i, (i % {stages.Count}) AS s, (10000 + (i * 7919) % 990000)::numeric(18,2) AS amount, '客户' || (i % 5000) || ' 集团 ' || i || ' 号项目' AS title
                   FROM generate_series(1, {Records}) AS i) t

@@ -155,7 +155,7 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
             var pipelineId = layout.Pipeline!.Pipeline.Id;
             query = query.Where(r => r.PipelineId == pipelineId);
         }
-        query = RecordFilters.Apply(query, layout.Entity, request.AllFilters(), actor.UserId, now);
+        query = RecordFilters.Apply(query, layout.Entity, request.AllFilters(), actor.UserId, now, Tenancy.WorkspaceTimeZone.Resolve(actor.Tenant.TimeZone));
         return RecordFilters.Search(query, request.Search);
     }
 

@@ -83,7 +83,9 @@ public abstract class FieldType
     public abstract JsonSchema BuildSchema(FieldContext ctx);
 
     /// <summary>Tidies an input value before validation (trims, drops empty strings, canonical dates). Never throws.</summary>
-    public virtual JsonNode? Normalize(JsonNode? value, FieldContext ctx) => value is JsonValue v && v.TryGetValue<string>(out var s) && string.IsNullOrWhiteSpace(s) ? null : value?.DeepClone();
+    public virtual JsonNode? Normalize(JsonNode? value, FieldContext ctx) => value is JsonValue v && v.TryGetValue<string>(out var s)
+        ? (string.IsNullOrWhiteSpace(s) ? null : JsonValue.Create(Text.StorableText.Clean(s)))
+        : value?.DeepClone();
 
     /// <summary>The value as text for lists, exports and the timeline.</summary>
     public virtual string Display(JsonNode? value, FieldContext ctx, DisplayContext dc)
@@ -111,6 +113,6 @@ public sealed record DisplayContext(CultureInfo Culture, Func<string, string> T,
     /// <summary>The displayed record's pipeline: stage keys are only unique within a pipeline.</summary>
     public Guid? PipelineId { get; init; }
 
-    public DateTime ToLocal(DateTime utc) => TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), TimeZone ?? TimeZoneInfo.Local);
+    public DateTime ToLocal(DateTime utc) => TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), TimeZone ?? TimeZoneInfo.Utc);
     public string? Name(Guid id) => Names is not null && Names.TryGetValue(id, out var n) ? n : null;
 }

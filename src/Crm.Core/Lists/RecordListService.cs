@@ -46,7 +46,7 @@ public sealed class RecordListService(ICrmDbContextFactory factory, MetadataStor
         if (entity is null) return new RecordListPage(0, [], new Dictionary<Guid, string>());
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var matching = Matching(db, entity, query, actor.UserId, now);
+        var matching = Matching(db, entity, query, actor.UserId, now, Tenancy.WorkspaceTimeZone.Resolve(actor.Tenant.TimeZone));
         var total = await matching.CountAsync(ct);
         var rows = await Page(matching, entity, query)
             .Select(r => new { r.Id, r.Title, r.Values, r.Version, r.OwnerId, r.PipelineId, r.CreatedAt, r.UpdatedAt })
@@ -59,10 +59,10 @@ public sealed class RecordListService(ICrmDbContextFactory factory, MetadataStor
     }
 
     /// <summary>The records of <paramref name="entity"/> that match the filters and the quick search (no order, no paging).</summary>
-    public static IQueryable<Record> Matching(CrmDbContext db, EntityMeta entity, RecordQuery query, Guid currentUserId, DateTime utcNow)
+    public static IQueryable<Record> Matching(CrmDbContext db, EntityMeta entity, RecordQuery query, Guid currentUserId, DateTime utcNow, TimeZoneInfo? zone = null)
     {
         var records = db.Records.AsNoTracking().Where(r => r.EntityTypeId == entity.Entity.Id);
-        records = RecordFilters.Apply(records, entity, query.Filters, currentUserId, utcNow);
+        records = RecordFilters.Apply(records, entity, query.Filters, currentUserId, utcNow, zone);
         return RecordFilters.Search(records, query.Search);
     }
 

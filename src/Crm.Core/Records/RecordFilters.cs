@@ -17,24 +17,27 @@ namespace Crm.Core.Records;
 /// </summary>
 public static class RecordFilters
 {
-    public static IQueryable<Record> Apply(IQueryable<Record> query, EntityMeta entity, IEnumerable<FilterSpec> filters, Guid currentUserId, DateTime utcNow)
+    /// <param name="zone">The workspace's time zone: "$today" is the workspace's date (UTC when null).</param>
+    public static IQueryable<Record> Apply(IQueryable<Record> query, EntityMeta entity, IEnumerable<FilterSpec> filters, Guid currentUserId, DateTime utcNow, TimeZoneInfo? zone = null)
     {
-        foreach (var filter in filters) query = Apply(query, entity, filter, currentUserId, utcNow);
+        foreach (var filter in filters) query = Apply(query, entity, filter, currentUserId, utcNow, zone);
         return query;
     }
 
     /// <summary>Quick search over the title and text fields (case-insensitive, anywhere in the text).</summary>
+    /// <remarks>NUL and broken characters are dropped: no stored text contains them (PostgreSQL refuses NUL in a query).</remarks>
     public static IQueryable<Record> Search(IQueryable<Record> query, string? text)
     {
+        text = text is null ? null : Crm.Core.Text.StorableText.Clean(text);
         if (string.IsNullOrWhiteSpace(text)) return query;
         var needle = text.Trim().ToLowerInvariant();
         return query.Where(r => r.SearchText.Contains(needle));
     }
 
-    public static IQueryable<Record> Apply(IQueryable<Record> query, EntityMeta entity, FilterSpec filter, Guid currentUserId, DateTime utcNow)
+    public static IQueryable<Record> Apply(IQueryable<Record> query, EntityMeta entity, FilterSpec filter, Guid currentUserId, DateTime utcNow, TimeZoneInfo? zone = null)
     {
         var op = filter.Op;
-        var values = Values(filter.Value, currentUserId, utcNow);
+        var values = Values(filter.Value, currentUserId, utcNow, zone ?? TimeZoneInfo.Utc);
         var first = values.FirstOrDefault();
 
         switch (Target(entity, filter.Field))
@@ -166,8 +169,8 @@ public static class RecordFilters
         _ => Column.None,
     };
 
-    /// <summary>The filter's value(s) as strings, with "$me" and "$today±N" resolved.</summary>
-    private static List<string> Values(JsonNode? value, Guid me, DateTime utcNow)
+    /// <summary>The filter's value(s) as strings, with "$me" and "$today±N" resolved ("$today" is the workspace's date).</summary>
+    private static List<string> Values(JsonNode? value, Guid me, DateTime utcNow, TimeZoneInfo zone)
     {
         // Not "[value]": the conditional's type is JsonArray, so that would add the node to a new array and give it a parent.
         IEnumerable<JsonNode?> nodes = value is JsonArray a ? a : new[] { value };
@@ -176,13 +179,18 @@ public static class RecordFilters
             var s = n is JsonValue v && v.TryGetValue<string>(out var str) ? str : n!.ToJsonString();
             if (s == "$me") return me.ToString();
             if (s.StartsWith("$today", StringComparison.Ordinal))
-            {
-                var rest = s["$today".Length..];
-                var days = rest.Length == 0 ? 0 : double.TryParse(rest, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0;
-                return DateOnly.FromDateTime(utcNow.AddDays(days)).ToString(DateField.Format, CultureInfo.InvariantCulture);
-            }
+                return Today(s["$today".Length..], utcNow, zone).ToString(DateField.Format, CultureInfo.InvariantCulture);
             return s;
         }).ToList();
+    }
+
+    /// <summary>"$today" plus the offset in days, in the workspace's zone; a huge offset stops at the first or last representable day.</summary>
+    public static DateOnly Today(string offset, DateTime utcNow, TimeZoneInfo zone)
+    {
+        var today = DateOnly.FromDateTime(Tenancy.WorkspaceTimeZone.ToLocal(utcNow, zone));
+        var days = offset.Length == 0 ? 0 : double.TryParse(offset, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) ? Math.Truncate(d) : 0;
+        var target = Math.Clamp(today.DayNumber + days, DateOnly.MinValue.DayNumber, DateOnly.MaxValue.DayNumber);
+        return DateOnly.FromDayNumber((int)target);
     }
 
     private static IQueryable<Record> Text(IQueryable<Record> query, System.Linq.Expressions.Expression<Func<Record, string?>> selector, string op, List<string> values)
@@ -234,11 +242,11 @@ public static class RecordFilters
         var t0 = instants.FirstOrDefault() ?? DateTime.MinValue;
         var t1 = instants.Skip(1).FirstOrDefault() ?? DateTime.MaxValue;
         // A date-only bound ("2026-11-30") includes that whole day.
-        if (values.Count > 1 && values[1].Length == 10) t1 = t1.AddDays(1).AddTicks(-1);
+        if (values.Count > 1 && values[1].Length == 10) t1 = t1 < DateTime.MaxValue.AddDays(-1) ? t1.AddDays(1).AddTicks(-1) : DateTime.MaxValue;
         System.Linq.Expressions.Expression<Func<Record, DateTime>> at = created ? r => r.CreatedAt : r => r.UpdatedAt;
         // "lte 2026-11-30" and "gt 2026-11-30" mean up to / after that whole day (reports' date ranges).
         var wholeDay = values.Count > 0 && values[0].Length == 10;
-        var nextDay = wholeDay ? t0.AddDays(1) : t0;
+        var nextDay = wholeDay && t0 < DateTime.MaxValue.AddDays(-1) ? t0.AddDays(1) : t0;
         return op switch
         {
             "gt" when wholeDay => query.Where(Compose(at, x => x >= nextDay)),

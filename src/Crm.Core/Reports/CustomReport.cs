@@ -42,8 +42,8 @@ internal static class CustomReport
         {
             Dimension.Kind.CloseDate => c.Records(DateAxis.CloseDate),
             Dimension.Kind.JsonDate => RecordFilters.Apply(c.Records(DateAxis.Change), entity,
-                groupField!.Type == "datetime" ? c.InstantRangeOn(groupField.Key) : c.Filters.RangeOn(groupField.Key), c.Actor.UserId, c.Now),
-            Dimension.Kind.UpdatedAt => RecordFilters.Apply(c.Records(DateAxis.Change), entity, c.InstantRangeOn("$updatedAt"), c.Actor.UserId, c.Now),
+                groupField!.Type == "datetime" ? c.InstantRangeOn(groupField.Key) : c.Filters.RangeOn(groupField.Key), c.Actor.UserId, c.Now, c.Zone),
+            Dimension.Kind.UpdatedAt => RecordFilters.Apply(c.Records(DateAxis.Change), entity, c.InstantRangeOn("$updatedAt"), c.Actor.UserId, c.Now, c.Zone),
             _ => c.Records(DateAxis.Created),
         };
         if (c.Spec.Pipeline is { } pipelineKey && entity.Pipeline(pipelineKey) is { } pipeline)

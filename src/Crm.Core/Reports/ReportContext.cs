@@ -85,7 +85,7 @@ internal sealed class ReportContext(CrmDbContext db, TenantMetadata metadata, En
         if (owner && filters.OwnerId is { } o) specs.Add(new FilterSpec("$owner", "eq", JsonValue.Create(o.ToString())));
         if (axis == DateAxis.Created) specs.AddRange(InstantRangeOn("$createdAt"));
         if (axis == DateAxis.CloseDate && entity.Entity.CloseDateFieldKey is { } closeDate) specs.AddRange(filters.RangeOn(closeDate));
-        return RecordFilters.Apply(query, entity, specs, actor.UserId, now);
+        return RecordFilters.Apply(query, entity, specs, actor.UserId, now, zone);
     }
 
     /// <summary>True when <see cref="Records"/> leaves out some records (so dependent rows must be joined to it).</summary>

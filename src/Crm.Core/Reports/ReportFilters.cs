@@ -13,8 +13,16 @@ public sealed record ReportFilters
 {
     public static readonly ReportFilters None = new();
 
-    public DateOnly? From { get; init; }
-    public DateOnly? To { get; init; }
+    /// <summary>The days a range may name. Outside them the day arithmetic (the day after the end, a zone's offset)
+    /// would leave the calendar; the API refuses such a day and anything else that builds filters is held inside.</summary>
+    public static readonly DateOnly EarliestDay = new(1900, 1, 1);
+    public static readonly DateOnly LatestDay = new(2999, 12, 31);
+
+    public DateOnly? From { get; init => field = Clamp(value); }
+    public DateOnly? To { get; init => field = Clamp(value); }
+
+    public static bool InRange(DateOnly day) => day >= EarliestDay && day <= LatestDay;
+    private static DateOnly? Clamp(DateOnly? day) => day is { } d ? (d < EarliestDay ? EarliestDay : d > LatestDay ? LatestDay : d) : null;
     public Guid? OwnerId { get; init; }
     public IReadOnlyList<FilterSpec> Fields { get; init; } = [];
 

@@ -23,6 +23,7 @@ internal sealed class SampleDataInstaller(CrmDbContext db, TenantMetadata metada
 
     public async Task<int> InstallAsync(TemplateDocument doc, ValidationErrors errors, Action<int> progress, CancellationToken ct)
     {
+        if (!CheckDays(doc, errors)) return 0;
         var writer = new RecordWriter(db, metadata, actor, t, clock);
         var now = clock.GetUtcNow().UtcDateTime;
         var total = doc.SampleData!.Sum(kv => kv.Value.Count);
@@ -69,6 +70,41 @@ internal sealed class SampleDataInstaller(CrmDbContext db, TenantMetadata metada
         }
         await db.SaveChangesAsync(ct);
         return done;
+    }
+
+    /// <summary>Sample dates are relative to today; more than a century away is a typo (and far enough makes the
+    /// calendar overflow). Each offending offset is a template error naming its JSON path.</summary>
+    public const int MaxSampleDays = 36_500;
+
+    private bool CheckDays(TemplateDocument doc, ValidationErrors errors)
+    {
+        var ok = true;
+        void Check(double? days, string path)
+        {
+            if (days is not { } d || Math.Abs(d) <= MaxSampleDays) return;
+            ok = false;
+            errors.Add(path, t["Template.SampleDays", MaxSampleDays, d.ToString(CultureInfo.InvariantCulture)]);
+        }
+        foreach (var (entityKey, records) in doc.SampleData!)
+            for (var i = 0; i < records.Count; i++)
+            {
+                var sample = records[i];
+                var path = $"$.sampleData.{entityKey}[{i}]";
+                Check(sample.CreatedDaysAgo, path + ".createdDaysAgo");
+                for (var s = 0; s < (sample.History?.Count ?? 0); s++) Check(sample.History![s].DaysAgo, $"{path}.history[{s}].daysAgo");
+                for (var a = 0; a < (sample.Activities?.Count ?? 0); a++)
+                {
+                    Check(sample.Activities![a].DaysAgo, $"{path}.activities[{a}].daysAgo");
+                    Check(sample.Activities[a].DueInDays, $"{path}.activities[{a}].dueInDays");
+                }
+                foreach (var (key, value) in sample.Values)
+                    if (value is JsonValue v && v.TryGetValue<string>(out var text) && text.StartsWith("$today", StringComparison.Ordinal))
+                    {
+                        var rest = text["$today".Length..];
+                        Check(rest.Length == 0 ? 0 : double.TryParse(rest, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0, $"{path}.values.{key}");
+                    }
+            }
+        return ok;
     }
 
     private bool Report(RecordResult result, string path, ValidationErrors errors)

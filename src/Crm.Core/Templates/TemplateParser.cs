@@ -51,7 +51,9 @@ public static class TemplateParser
         }
         try
         {
-            using var _ = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
+            using var parsed = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
+            NumbersInRange(parsed.RootElement, "$", errors, t);
+            if (!errors.IsEmpty) return (null, errors);
         }
         catch (JsonException e)
         {
@@ -122,6 +124,24 @@ public static class TemplateParser
             }
         }
         return found;
+    }
+
+    /// <summary>A number no decimal can hold (1e400, 32 digits) would break the schema check; refuse it by path.</summary>
+    private static void NumbersInRange(JsonElement element, string path, ValidationErrors errors, Func<string, object[], string> t)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var p in element.EnumerateObject()) NumbersInRange(p.Value, path + "." + p.Name, errors, t);
+                break;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray()) NumbersInRange(item, $"{path}[{i++}]", errors, t);
+                break;
+            case JsonValueKind.Number when !element.TryGetDecimal(out _):
+                errors.Add(path, t("Template.NumberRange", []));
+                break;
+        }
     }
 
     private static void Collect(ValidationError error, ValidationErrors errors, Func<string, object[], string> t)

@@ -17,7 +17,7 @@ public static class ApiEndpoints
     {
         foreach (var prefix in new[] { "/t/{slug}/api", "/api" })
         {
-            var api = app.MapGroup(prefix).AddEndpointFilter<ApiErrorFilter>().DisableAntiforgery();
+            var api = app.MapGroup(prefix).AddEndpointFilter<ApiErrorFilter>().AddEndpointFilter<ApiInputFilter>().DisableAntiforgery();
             WorkspaceApi.Map(api);
             RecordsApi.Map(api);
             TemplatesApi.Map(api);

@@ -28,7 +28,7 @@ public static class ReportsApi
 
         api.MapGet("/reports/{key}", async (string key, string? from, string? to, Guid? owner, HttpRequest request, IActorAccessor actors, ReportService reports, ReportEngine engine, MetadataStore metadata, CancellationToken ct) =>
         {
-            var (result, problem) = await RunAsync(key, from, to, owner, request.Query, actors.Required, reports, engine, metadata, ct);
+            var (result, problem) = await RunAsync(key, from, to, owner, request, actors.Required, reports, engine, metadata, ct);
             return problem ?? Results.Ok(new
             {
                 key, result!.Type, result.Chart, result.Dimension, result.Columns, result.Highlight, result.Kpi, result.TotalRows, result.Problem,
@@ -38,22 +38,23 @@ public static class ReportsApi
 
         api.MapGet("/reports/{key}.csv", async (string key, string? from, string? to, Guid? owner, HttpRequest request, IActorAccessor actors, ReportService reports, ReportEngine engine, MetadataStore metadata, CancellationToken ct) =>
         {
-            var (result, problem) = await RunAsync(key, from, to, owner, request.Query, actors.Required, reports, engine, metadata, ct);
+            var (result, problem) = await RunAsync(key, from, to, owner, request, actors.Required, reports, engine, metadata, ct);
             return problem ?? Results.Text(ReportCsv.Write(result!), ReportCsv.ContentType);
         });
     }
 
-    private static async Task<(ReportResult?, IResult?)> RunAsync(string key, string? from, string? to, Guid? owner, IQueryCollection query, Actor actor,
+    private static async Task<(ReportResult?, IResult?)> RunAsync(string key, string? from, string? to, Guid? owner, HttpRequest request, Actor actor,
         ReportService reports, ReportEngine engine, MetadataStore metadata, CancellationToken ct)
     {
         var report = await reports.GetAsync(actor, key, ct);
         if (report is null) return (null, Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"Not found: {key}"));
         var errors = new Crm.Core.Accounts.ValidationErrors();
-        var fromDate = Date(from, "from", errors);
-        var toDate = Date(to, "to", errors);
-        if (fromDate > toDate) errors.Add("to", "The end date is before the start date.");
+        var t = ApiText.For(request.HttpContext);
+        var fromDate = Date(from, "from", errors, t);
+        var toDate = Date(to, "to", errors, t);
+        if (fromDate > toDate) errors.Add("to", t["Problem.DateOrder"]);
         var entity = (await metadata.GetAsync(actor.TenantId, ct)).Entity(report.EntityTypeId);
-        var fields = FieldFilters(query, entity, errors);
+        var fields = FieldFilters(request.Query, entity, errors);
         if (!errors.IsEmpty) throw new ApiValidationException(errors);
         return (await engine.RunAsync(actor, report, new ReportFilters { From = fromDate, To = toDate, OwnerId = owner, Fields = fields }, ct), null);
     }
@@ -97,11 +98,16 @@ public static class ReportsApi
         return filters;
     }
 
-    private static DateOnly? Date(string? value, string name, Crm.Core.Accounts.ValidationErrors errors)
+    private static DateOnly? Date(string? value, string name, Crm.Core.Accounts.ValidationErrors errors, Microsoft.Extensions.Localization.IStringLocalizer t)
     {
         if (string.IsNullOrWhiteSpace(value)) return null;
-        if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return date;
-        errors.Add(name, "Expected a date as yyyy-MM-dd.");
+        if (!DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            errors.Add(name, t["Problem.DateFormat"]);
+            return null;
+        }
+        if (ReportFilters.InRange(date)) return date;
+        errors.Add(name, t["Problem.DateRange", ReportFilters.EarliestDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ReportFilters.LatestDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)]);
         return null;
     }
 }

@@ -92,12 +92,21 @@ public static class CrmWebHostExtensions
 
         services.AddHealthChecks().AddDbContextCheck<CrmDbContext>("database");
         services.AddProblemDetails();
+        // Binding failures throw, so ErrorResponses answers them with a message naming the parameter (in every environment).
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddCrmApi();
+
+        var proxy = config.GetSection("Proxy").Get<ProxyOptions>() ?? new ProxyOptions();
+        services.AddSingleton(proxy);
+        services.Configure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(proxy.Apply);
         return builder;
     }
 
     public static WebApplication UseCrmWeb(this WebApplication app)
     {
+        // First: everything after it (HSTS, cookies' Secure flag, logs) sees the client's scheme and address.
+        if (app.Services.GetRequiredService<ProxyOptions>().Enabled) app.UseForwardedHeaders();
+        app.UseMiddleware<SecurityHeaders>();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
@@ -105,6 +114,7 @@ public static class CrmWebHostExtensions
         }
         app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);
         app.UseRequestLocalization();
+        app.UseMiddleware<ErrorResponses>();
         app.UseRouting();
         app.UseAuthentication();
         app.UseMiddleware<TenantResolutionMiddleware>();

@@ -22,8 +22,10 @@ public static class CultureEndpoints
 /// <summary>Only local paths are followed after sign-in or a language switch (no open redirects).</summary>
 public static class SafeReturn
 {
+    /// <remarks>A control character (CR, LF, NUL …) could split the Location header: such a URL is not followed either.</remarks>
     public static string Url(string? returnUrl)
         => !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") && !returnUrl.StartsWith("/\\")
+           && !returnUrl.Any(char.IsControl) && !Crm.Core.Text.StorableText.IsUnstorable(returnUrl)
             ? returnUrl
             : "/";
 }

@@ -36,3 +36,5 @@ public sealed class Reports;
 /// <see cref="Crm.Web.Localization.CrmMudLocalizer"/>; the English file repeats MudBlazor's defaults.
 /// </summary>
 public sealed class MudComponents;
+/// <summary>Error answers: API problem details and the friendly error pages.</summary>
+public sealed class Errors;

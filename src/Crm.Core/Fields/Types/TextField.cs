@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Crm.Core.Text;
 using NJsonSchema;
 
 namespace Crm.Core.Fields.Types;
@@ -25,7 +26,7 @@ public class TextField : FieldType
     public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
     {
         if (value is JsonValue v && v.TryGetValue<string>(out var s))
-            return string.IsNullOrWhiteSpace(s) ? null : JsonValue.Create(s.Trim());
+            return string.IsNullOrWhiteSpace(s) ? null : JsonValue.Create(StorableText.Clean(s).Trim());
         return base.Normalize(value, ctx);
     }
 
@@ -53,7 +54,7 @@ public sealed class LongTextField : TextField
     public override IReadOnlyList<string> SettingNames => ["Required", "Default", "MaxLength"];
 
     public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
-        => value is JsonValue v && v.TryGetValue<string>(out var s) ? (string.IsNullOrWhiteSpace(s) ? null : JsonValue.Create(s.TrimEnd())) : base.Normalize(value, ctx);
+        => value is JsonValue v && v.TryGetValue<string>(out var s) ? (string.IsNullOrWhiteSpace(s) ? null : JsonValue.Create(StorableText.Clean(s).TrimEnd())) : base.Normalize(value, ctx);
 }
 
 /// <summary>An e-mail address, lower-cased.</summary>
@@ -64,7 +65,7 @@ public sealed class EmailField : TextField
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String, Format = JsonFormatStrings.Email, MaxLength = 254 };
 
     public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
-        => value is JsonValue v && v.TryGetValue<string>(out var s) ? (string.IsNullOrWhiteSpace(s) ? null : JsonValue.Create(s.Trim().ToLowerInvariant())) : base.Normalize(value, ctx);
+        => value is JsonValue v && v.TryGetValue<string>(out var s) ? (string.IsNullOrWhiteSpace(s) ? null : JsonValue.Create(StorableText.Clean(s).Trim().ToLowerInvariant())) : base.Normalize(value, ctx);
 
     public override bool TryConvertFrom(FieldContext from, JsonNode? value, FieldContext to, out JsonNode? converted)
         => base.TryConvertFrom(from, value, to, out converted) && (converted is null || System.Net.Mail.MailAddress.TryCreate(converted.GetValue<string>(), out _));

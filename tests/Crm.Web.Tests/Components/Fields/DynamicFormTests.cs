@@ -183,19 +183,28 @@ public class DynamicFormTests
     }
 
     [Fact]
-    public async Task A_date_and_time_is_stored_in_utc()
+    public async Task A_date_and_time_is_entered_in_the_workspace_zone_and_stored_in_utc()
     {
         await using var f = await FormContext.CreateAsync(Providers.Sqlite);
+        f.Workspace.Tenant.TimeZone = "Asia/Shanghai";   // UTC+8, whatever the server's zone is
         var cut = f.Render();
 
         await Type(cut, "#f-meeting", "2026-03-15");
-        var local = new DateTime(2026, 3, 15, 9, 0, 0, DateTimeKind.Local); // a new date starts at 09:00
-        Assert.Equal(local.ToUniversalTime().ToString(DateTimeField.Format, CultureInfo.InvariantCulture), f.Values["meeting"]!.GetValue<string>());
-        Assert.EndsWith("Z", f.Values["meeting"]!.GetValue<string>());
+        Assert.Equal("2026-03-15T01:00:00Z", f.Values["meeting"]!.GetValue<string>()); // a new date starts at 09:00 in Shanghai
 
         await Type(cut, "#f-meeting-time", "14:30");
-        var later = new DateTime(2026, 3, 15, 14, 30, 0, DateTimeKind.Local);
-        Assert.Equal(later.ToUniversalTime().ToString(DateTimeField.Format, CultureInfo.InvariantCulture), f.Values["meeting"]!.GetValue<string>());
+        Assert.Equal("2026-03-15T06:30:00Z", f.Values["meeting"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_stored_date_and_time_is_shown_in_the_workspace_zone()
+    {
+        await using var f = await FormContext.CreateAsync(Providers.Sqlite);
+        f.Workspace.Tenant.TimeZone = "Asia/Shanghai";
+        var cut = f.Render(new JsonObject { ["meeting"] = "2026-01-15T20:00:00Z" });   // already the 16th in Shanghai
+
+        Assert.Equal("2026-01-16", InputValue(cut, "meeting"));
+        Assert.Equal("04:00", cut.Find("#f-meeting-time").GetAttribute("value"));
     }
 
     [Fact]
