@@ -220,7 +220,8 @@ public partial class CrmDbContext
         b.Entity<ListColumnPreference>(e =>
         {
             e.ToTable("list_column_preferences");
-            e.HasKey(x => new { x.TenantId, x.UserId, x.EntityTypeId });
+            e.HasKey(x => new { x.TenantId, x.Id });
+            e.HasIndex(x => new { x.TenantId, x.UserId, x.EntityTypeId }).IsUnique();
             e.Property(x => x.Columns).AsJson(pg);
             e.HasOne<EntityType>().WithMany().HasForeignKey(x => new { x.TenantId, x.EntityTypeId }).OnDelete(DeleteBehavior.Cascade);
         });

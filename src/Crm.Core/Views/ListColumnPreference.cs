@@ -7,6 +7,7 @@ namespace Crm.Core.Views;
 public sealed class ListColumnPreference : ITenantOwned
 {
     public Guid TenantId { get; set; }
+    public Guid Id { get; set; } = Guid.CreateVersion7();
     public Guid UserId { get; set; }
     public Guid EntityTypeId { get; set; }
     public List<string> Columns { get; set; } = [];

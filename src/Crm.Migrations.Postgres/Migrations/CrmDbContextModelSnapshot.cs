@@ -1319,28 +1319,36 @@ namespace Crm.Migrations.Postgres.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("tenant_id");
 
-                    b.Property<Guid>("UserId")
+                    b.Property<Guid>("Id")
                         .HasColumnType("uuid")
-                        .HasColumnName("user_id");
-
-                    b.Property<Guid>("EntityTypeId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("entity_type_id");
+                        .HasColumnName("id");
 
                     b.Property<string>("Columns")
                         .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("columns");
 
+                    b.Property<Guid>("EntityTypeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("entity_type_id");
+
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
-                    b.HasKey("TenantId", "UserId", "EntityTypeId")
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("TenantId", "Id")
                         .HasName("pk_list_column_preferences");
 
                     b.HasIndex("TenantId", "EntityTypeId")
                         .HasDatabaseName("ix_list_column_preferences_tenant_id_entity_type_id");
+
+                    b.HasIndex("TenantId", "UserId", "EntityTypeId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_list_column_preferences_tenant_id_user_id_entity_type_id");
 
                     b.ToTable("list_column_preferences", (string)null);
                 });

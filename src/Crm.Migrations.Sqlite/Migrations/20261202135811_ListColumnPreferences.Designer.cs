@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Crm.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(CrmDbContext))]
-    [Migration("20261202134721_ListColumnPreferences")]
+    [Migration("20261202135811_ListColumnPreferences")]
     partial class ListColumnPreferences
     {
         /// <inheritdoc />
@@ -1313,28 +1313,36 @@ namespace Crm.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("tenant_id");
 
-                    b.Property<Guid>("UserId")
+                    b.Property<Guid>("Id")
                         .HasColumnType("TEXT")
-                        .HasColumnName("user_id");
-
-                    b.Property<Guid>("EntityTypeId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("entity_type_id");
+                        .HasColumnName("id");
 
                     b.Property<string>("Columns")
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("columns");
 
+                    b.Property<Guid>("EntityTypeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entity_type_id");
+
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("updated_at");
 
-                    b.HasKey("TenantId", "UserId", "EntityTypeId")
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("TenantId", "Id")
                         .HasName("pk_list_column_preferences");
 
                     b.HasIndex("TenantId", "EntityTypeId")
                         .HasDatabaseName("ix_list_column_preferences_tenant_id_entity_type_id");
+
+                    b.HasIndex("TenantId", "UserId", "EntityTypeId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_list_column_preferences_tenant_id_user_id_entity_type_id");
 
                     b.ToTable("list_column_preferences", (string)null);
                 });

@@ -16,6 +16,7 @@ namespace Crm.Migrations.Sqlite.Migrations
                 columns: table => new
                 {
                     tenant_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
                     user_id = table.Column<Guid>(type: "TEXT", nullable: false),
                     entity_type_id = table.Column<Guid>(type: "TEXT", nullable: false),
                     columns = table.Column<string>(type: "TEXT", nullable: false),
@@ -23,7 +24,7 @@ namespace Crm.Migrations.Sqlite.Migrations
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("pk_list_column_preferences", x => new { x.tenant_id, x.user_id, x.entity_type_id });
+                    table.PrimaryKey("pk_list_column_preferences", x => new { x.tenant_id, x.id });
                     table.ForeignKey(
                         name: "fk_list_column_preferences_entity_types_tenant_id_entity_type_id",
                         columns: x => new { x.tenant_id, x.entity_type_id },
@@ -42,6 +43,12 @@ namespace Crm.Migrations.Sqlite.Migrations
                 name: "ix_list_column_preferences_tenant_id_entity_type_id",
                 table: "list_column_preferences",
                 columns: new[] { "tenant_id", "entity_type_id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_list_column_preferences_tenant_id_user_id_entity_type_id",
+                table: "list_column_preferences",
+                columns: new[] { "tenant_id", "user_id", "entity_type_id" },
+                unique: true);
         }
 
         /// <inheritdoc />

@@ -17,6 +17,7 @@ namespace Crm.Migrations.Postgres.Migrations
                 columns: table => new
                 {
                     tenant_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
                     user_id = table.Column<Guid>(type: "uuid", nullable: false),
                     entity_type_id = table.Column<Guid>(type: "uuid", nullable: false),
                     columns = table.Column<string>(type: "jsonb", nullable: false),
@@ -24,7 +25,7 @@ namespace Crm.Migrations.Postgres.Migrations
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("pk_list_column_preferences", x => new { x.tenant_id, x.user_id, x.entity_type_id });
+                    table.PrimaryKey("pk_list_column_preferences", x => new { x.tenant_id, x.id });
                     table.ForeignKey(
                         name: "fk_list_column_preferences_entity_types_tenant_id_entity_type_",
                         columns: x => new { x.tenant_id, x.entity_type_id },
@@ -43,6 +44,12 @@ namespace Crm.Migrations.Postgres.Migrations
                 name: "ix_list_column_preferences_tenant_id_entity_type_id",
                 table: "list_column_preferences",
                 columns: new[] { "tenant_id", "entity_type_id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_list_column_preferences_tenant_id_user_id_entity_type_id",
+                table: "list_column_preferences",
+                columns: new[] { "tenant_id", "user_id", "entity_type_id" },
+                unique: true);
 
             migrationBuilder.EnableTenantRowLevelSecurity("list_column_preferences");
         }
