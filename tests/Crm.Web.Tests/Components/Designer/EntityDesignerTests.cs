@@ -156,6 +156,9 @@ public class EntityDesignerTests
         await cut.InputAsync("#d-field-label", "税号");
         cut.WaitForAssertion(() => Assert.Contains("税号", cut.Find("[data-testid=designer-preview]").TextContent), TimeSpan.FromSeconds(5));
         var shown = cut.Find("[data-testid=field-settings]").GetAttribute("data-field")!;
+        Select(cut, "city");
+        Assert.Empty(cut.FindAll("[data-testid=field-show-in-list]")); // a template field: its column is chosen in the list
+        Select(cut, shown);
         Assert.Contains("在列表中显示", cut.Find("[data-testid=field-show-in-list]").Closest(".mud-checkbox")!.TextContent);
         Assert.True(cut.Find("input[data-testid=field-show-in-list]").HasAttribute("checked"));
 
