@@ -43,6 +43,7 @@ public static class MetadataSamples
         };
         c[typeof(SequenceCounter)] = async (db, t) => new SequenceCounter { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, FieldKey = Key("n") };
         c[typeof(SavedView)] = async (db, t) => new SavedView { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("v") };
+        c[typeof(ListColumnPreference)] = async (db, t) => new ListColumnPreference { TenantId = t, UserId = Guid.NewGuid(), EntityTypeId = (await EntityTypeAsync(db, t)).Id, Columns = ["name"] };
         c[typeof(ReportDefinition)] = async (db, t) => new ReportDefinition { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("r") };
         c[typeof(EntityType)] = (_, t) => Task.FromResult<ITenantOwned>(new EntityType { TenantId = t, Key = Key("e"), TitleFieldKey = "name" });
         c[typeof(StatusList)] = (_, t) => Task.FromResult<ITenantOwned>(new StatusList { TenantId = t, Key = Key("l") });

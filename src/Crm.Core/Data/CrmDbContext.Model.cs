@@ -28,6 +28,7 @@ public partial class CrmDbContext
     public DbSet<RecordUniqueValue> UniqueValues => Set<RecordUniqueValue>();
     public DbSet<Activity> Activities => Set<Activity>();
     public DbSet<SavedView> Views => Set<SavedView>();
+    public DbSet<ListColumnPreference> ListColumnPreferences => Set<ListColumnPreference>();
     public DbSet<ReportDefinition> Reports => Set<ReportDefinition>();
     public DbSet<Dashboard> Dashboards => Set<Dashboard>();
     public DbSet<TemplateInstallation> TemplateInstallations => Set<TemplateInstallation>();
@@ -226,6 +227,15 @@ public partial class CrmDbContext
             e.Property(x => x.Kind).HasConversion<string>().HasMaxLength(10);
             e.Property(x => x.Definition).AsJson(pg);
             e.Property(x => x.Origin).HasMaxLength(100);
+            e.HasOne<EntityType>().WithMany().HasForeignKey(x => new { x.TenantId, x.EntityTypeId }).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        b.Entity<ListColumnPreference>(e =>
+        {
+            e.ToTable("list_column_preferences");
+            e.HasKey(x => new { x.TenantId, x.Id });
+            e.HasIndex(x => new { x.TenantId, x.UserId, x.EntityTypeId }).IsUnique();
+            e.Property(x => x.Columns).AsJson(pg);
             e.HasOne<EntityType>().WithMany().HasForeignKey(x => new { x.TenantId, x.EntityTypeId }).OnDelete(DeleteBehavior.Cascade);
         });
 

@@ -59,6 +59,7 @@ public static partial class DesignRules
             Digits = Has("Digits") ? s.Digits : null,
             Expression = Has("Expression") ? s.Expression?.Trim() : null,
             Format = Has("Format") ? s.Format : null,
+            ShowInList = s.ShowInList,
         };
     }
 

@@ -159,7 +159,8 @@ public sealed class EntityDraft
             Label = label,
             SectionKey = section,
             Key = DeriveFieldKey(label, null),
-            Settings = DefaultSettings(type),
+            // A new field is a column of the default list unless the admin says otherwise.
+            Settings = DefaultSettings(type) with { ShowInList = true },
         };
         var last = Fields.FindLastIndex(f => FieldsIn(section).Contains(f));
         Fields.Insert(last < 0 ? InsertionIndexForEmpty(section) : last + 1, field);

@@ -100,6 +100,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
         entity.UpdatedAt = now;
 
         var order = 0;
+        var (shownInList, hiddenFromList) = (new List<string>(), new List<string>());
         foreach (var f in draft.Fields)
         {
             var field = entity.Fields.FirstOrDefault(x => x.Key == f.Key);
@@ -108,6 +109,9 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
                 field = new FieldDefinition { EntityTypeId = entity.Id, Key = f.Key, Type = f.Type, CreatedAt = now };
                 entity.Fields.Add(field);
             }
+            var wasShown = field.Settings.ShowInList == true;
+            if (f.Settings.ShowInList == true && !wasShown) shownInList.Add(f.Key);
+            if (f.Settings.ShowInList == false && wasShown) hiddenFromList.Add(f.Key);
             var before = Json.Serialize(field);
             field.Label = f.Label;
             field.HelpText = f.HelpText;
@@ -124,6 +128,8 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
             field.SortOrder = order;
             order += 10;
         }
+        if (!draft.IsNew && (shownInList.Count > 0 || hiddenFromList.Count > 0))
+            await ApplyShowInListAsync(db, entity.Id, shownInList, hiddenFromList, now, ct);
 
         await db.SaveChangesAsync(ct);
         await MetadataStore.BumpVersionAsync(db, ct);
@@ -482,6 +488,31 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
     // ---------------------------------------------------------------- shared
 
     /// <summary>Keys, labels and colours of a list of choices (status options, stages); at least one active.</summary>
+    /// <summary>"Show in list" switched on adds the field to the end of the default list view's columns and of each
+    /// person's own column choice; switched off removes it from the default view (people keep what they chose).
+    /// Without a default view the list's fallback columns read the setting.</summary>
+    private static async Task ApplyShowInListAsync(CrmDbContext db, Guid entityTypeId, List<string> shown, List<string> hidden, DateTime now, CancellationToken ct)
+    {
+        var views = await db.Views.AsTracking()
+            .Where(v => v.EntityTypeId == entityTypeId && v.Kind == Views.ViewKind.List && v.OwnerUserId == null && v.IsDefault).ToListAsync(ct);
+        foreach (var view in views)
+        {
+            var columns = view.Definition.Columns.Where(c => !hidden.Contains(c)).ToList();
+            columns.AddRange(shown.Where(k => !columns.Contains(k)));
+            if (columns.SequenceEqual(view.Definition.Columns)) continue;
+            view.Definition = view.Definition with { Columns = columns };
+            view.UpdatedAt = now;
+        }
+        if (shown.Count == 0) return;
+        foreach (var preference in await db.ListColumnPreferences.AsTracking().Where(p => p.EntityTypeId == entityTypeId).ToListAsync(ct))
+        {
+            var missing = shown.Where(k => !preference.Columns.Contains(k)).ToList();
+            if (missing.Count == 0) continue;
+            preference.Columns = [.. preference.Columns, .. missing];
+            preference.UpdatedAt = now;
+        }
+    }
+
     private void CheckChoices(List<(string Key, LocalizedText Label, string? Color, bool Archived, bool IsNew)> items, IEnumerable<string> storedKeys,
         string path, string emptyMessage, ValidationErrors errors, string element)
     {

@@ -56,8 +56,45 @@ public sealed class SavedViewService(ICrmDbContextFactory factory, MetadataStore
     {
         var columns = new List<string>();
         if (entity.TitleField is { } title) columns.Add(title.Key);
-        columns.AddRange(entity.Fields.Where(f => f.Key != entity.Entity.TitleFieldKey && f.Type != "longtext").Take(6).Select(f => f.Key));
+        columns.AddRange(entity.Fields.Where(f => f.Key != entity.Entity.TitleFieldKey && f.Type != "longtext" && f.Settings.ShowInList != false).Take(6).Select(f => f.Key));
+        // Fields the admin asked for in the list come too, even past the first few.
+        columns.AddRange(entity.Fields.Where(f => f.Settings.ShowInList == true && !columns.Contains(f.Key)).Select(f => f.Key));
         return new ViewDefinition { Columns = columns, Sort = [new SortSpec("$updatedAt", Descending: true)] };
+    }
+
+    /// <summary>The columns <paramref name="actor"/> chose for lists of the entity type without saving a view, or null.</summary>
+    public async Task<IReadOnlyList<string>?> GetColumnPreferenceAsync(Actor actor, string entityKey, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
+        if (entity is null) return null;
+        var preference = await db.ListColumnPreferences.AsNoTracking()
+            .FirstOrDefaultAsync(p => p.UserId == actor.UserId && p.EntityTypeId == entity.Entity.Id, ct);
+        return preference is null ? null : Sanitize(entity, new ViewDefinition { Columns = preference.Columns }).Columns;
+    }
+
+    /// <summary>Remembers the columns <paramref name="actor"/> chose (unknown or archived fields are dropped);
+    /// null forgets them, so the list shows its view's columns again.</summary>
+    public async Task SaveColumnPreferenceAsync(Actor actor, string entityKey, IReadOnlyList<string>? columns, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey)
+            ?? throw new ArgumentException(t["Record.UnknownEntity", entityKey], nameof(entityKey));
+        var preference = await db.ListColumnPreferences.AsTracking()
+            .FirstOrDefaultAsync(p => p.UserId == actor.UserId && p.EntityTypeId == entity.Entity.Id, ct);
+        if (columns is null)
+        {
+            if (preference is not null) db.ListColumnPreferences.Remove(preference);
+        }
+        else
+        {
+            var kept = Sanitize(entity, new ViewDefinition { Columns = columns.ToList() }).Columns;
+            if (preference is null)
+                db.ListColumnPreferences.Add(preference = new ListColumnPreference { UserId = actor.UserId, EntityTypeId = entity.Entity.Id });
+            preference.Columns = kept;
+            preference.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        }
+        await db.SaveChangesAsync(ct);
     }
 
     /// <summary>True when <paramref name="actor"/> may change or delete <paramref name="view"/>.</summary>

@@ -1383,6 +1383,46 @@ namespace Crm.Migrations.Postgres.Migrations
                     b.ToTable("tenants", (string)null);
                 });
 
+            modelBuilder.Entity("Crm.Core.Views.ListColumnPreference", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Columns")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("columns");
+
+                    b.Property<Guid>("EntityTypeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("entity_type_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_list_column_preferences");
+
+                    b.HasIndex("TenantId", "EntityTypeId")
+                        .HasDatabaseName("ix_list_column_preferences_tenant_id_entity_type_id");
+
+                    b.HasIndex("TenantId", "UserId", "EntityTypeId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_list_column_preferences_tenant_id_user_id_entity_type_id");
+
+                    b.ToTable("list_column_preferences", (string)null);
+                });
+
             modelBuilder.Entity("Crm.Core.Views.SavedView", b =>
                 {
                     b.Property<Guid>("TenantId")
@@ -1943,6 +1983,23 @@ namespace Crm.Migrations.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_api_keys_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Views.ListColumnPreference", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_list_column_preferences_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Metadata.EntityType", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "EntityTypeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_list_column_preferences_entity_types_tenant_id_entity_type_");
                 });
 
             modelBuilder.Entity("Crm.Core.Views.SavedView", b =>

@@ -166,6 +166,38 @@ public class EntityDesignerTests
 
     [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_new_field_is_shown_in_the_default_list_unless_unticked(string provider)
+    {
+        await using var ws = await WorkspaceAsync(provider);
+        await using var context = Context(ws, "zh-CN");
+        var cut = Render(context, ws, ws.Owner);
+
+        await cut.ClickAsync("#designer-add-field");
+        cut.WaitForAssertion(() => cut.Find("[data-testid=field-settings]"), TimeSpan.FromSeconds(5));
+        await cut.InputAsync("#d-field-label", "税号");
+        cut.WaitForAssertion(() => Assert.Contains("税号", cut.Find("[data-testid=designer-preview]").TextContent), TimeSpan.FromSeconds(5));
+        var shown = cut.Find("[data-testid=field-settings]").GetAttribute("data-field")!;
+        Select(cut, "city");
+        Assert.Empty(cut.FindAll("[data-testid=field-show-in-list]")); // a template field: its column is chosen in the list
+        Select(cut, shown);
+        Assert.Contains("在列表中显示", cut.Find("[data-testid=field-show-in-list]").Closest(".mud-checkbox")!.TextContent);
+        Assert.True(cut.Find("input[data-testid=field-show-in-list]").HasAttribute("checked"));
+
+        await cut.ClickAsync("#designer-add-field");
+        cut.WaitForAssertion(() => Assert.NotEqual(shown, cut.Find("[data-testid=field-settings]").GetAttribute("data-field")), TimeSpan.FromSeconds(5));
+        var hidden = cut.Find("[data-testid=field-settings]").GetAttribute("data-field")!;
+        await cut.ChangeAsync("input[data-testid=field-show-in-list]", false);
+        cut.WaitForAssertion(() => Assert.False(cut.Find("input[data-testid=field-show-in-list]").HasAttribute("checked")), TimeSpan.FromSeconds(5));
+
+        await cut.ClickAsync("#designer-save");
+        cut.WaitForAssertion(() => Assert.Equal("false", cut.Find("[data-testid=entity-designer]").GetAttribute("data-dirty")), TimeSpan.FromSeconds(10));
+        var columns = (await ws.Get<Crm.Core.Lists.SavedViewService>().ResolveAsync(ws.Owner, "company", null))!.Definition.Columns;
+        Assert.Equal(shown, columns[^1]);
+        Assert.DoesNotContain(hidden, columns);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task Invalid_input_is_refused_and_what_was_typed_stays(string provider)
     {
         await using var ws = await WorkspaceAsync(provider);

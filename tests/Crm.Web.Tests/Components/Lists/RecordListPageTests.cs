@@ -125,6 +125,35 @@ public class RecordListPageTests
 
     [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Columns_switched_on_are_remembered_after_a_reload_until_reset(string provider)
+    {
+        await using var f = await ListContext.CreateAsync(provider);
+        var cut = f.Render("company");
+        var defaults = HeaderKeys(cut);
+        Assert.DoesNotContain("notes", defaults);
+
+        await cut.ClickAsync("[data-testid=columns-button]");
+        f.Popovers.WaitForAssertion(() => Assert.NotEmpty(f.Popovers.FindAll(".crm-columns-list .mud-checkbox")));
+        await f.Popovers.InvokeAsync(() => f.Popovers.FindAll(".crm-columns-list .mud-checkbox").First(b => b.TextContent.Contains("Notes")).QuerySelector("input")!.ChangeAsync(new() { Value = true }));
+        cut.WaitForAssertion(() => Assert.Equal("notes", HeaderKeys(cut)[^1]));
+        await cut.ClickAsync("[data-testid=columns-button]");
+        f.Popovers.WaitForAssertion(() => Assert.Empty(f.Popovers.FindAll(".crm-columns-list")));
+
+        // A fresh page (a reload) shows the column still.
+        var reloaded = f.Render("company");
+        Assert.Equal([.. defaults, "notes"], HeaderKeys(reloaded));
+
+        // "Reset to default columns" returns to the view's columns, also after the next reload.
+        await reloaded.ClickAsync("[data-testid=columns-button]");
+        f.Popovers.WaitForAssertion(() => Assert.Single(f.Popovers.FindAll("[data-testid=columns-reset]")));
+        await f.Popovers.ClickAsync("[data-testid=columns-reset]");
+        reloaded.WaitForAssertion(() => Assert.Equal(defaults, HeaderKeys(reloaded)));
+        Assert.Equal(defaults, HeaderKeys(f.Render("company")));
+        Assert.Null(await f.Workspace.Get<SavedViewService>().GetColumnPreferenceAsync(f.Workspace.Owner, "company"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task A_viewer_sees_no_selection_no_bulk_actions_and_no_new_button(string provider)
     {
         await using var f = await ListContext.CreateAsync(provider);
