@@ -44,9 +44,12 @@ public static class TemplateMapping
         Default = f.Settings.Default?.DeepClone(),
         Min = f.Settings.Min,
         Max = f.Settings.Max,
-        MaxLength = f.Settings.MaxLength,
-        Pattern = f.Settings.Pattern,
-        PatternMessage = f.Settings.PatternMessage,
+        // The format takes maxLength on text/longtext and a pattern on text/phone only; workspaces set up before it
+        // said so may still hold them on other types (where they never had an effect): leave them out, so that an
+        // export always installs again.
+        MaxLength = f.Type is "text" or "longtext" ? f.Settings.MaxLength : null,
+        Pattern = HasPattern(f.Type) ? f.Settings.Pattern : null,
+        PatternMessage = HasPattern(f.Type) ? f.Settings.PatternMessage : null,
         Options = f.Settings.Options?.Where(o => !o.IsArchived).Select(o => new TemplateChoice { Key = o.Key, Label = o.Label, Color = o.Color }).ToList(),
         Currency = f.Settings.Currency,
         Decimals = f.Settings.Decimals,
@@ -57,6 +60,8 @@ public static class TemplateMapping
         Expression = f.Settings.Expression,
         Format = f.Settings.Format,
     };
+
+    private static bool HasPattern(string type) => type is "text" or "phone";
 
     public static StageKind Kind(string kind) => kind switch
     {
