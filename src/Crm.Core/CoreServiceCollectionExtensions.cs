@@ -49,6 +49,7 @@ public static class CoreServiceCollectionExtensions
 
         services.TryAddSingleton<IMembershipChanges, InProcessMembershipChanges>();
         services.AddSingleton<MembershipService>();
+        services.AddSingleton<Permissions.IAccessResolver, Permissions.AccessResolver>();
         services.AddSingleton<InvitationService>();
         services.AddScoped<WorkspaceService>();
 

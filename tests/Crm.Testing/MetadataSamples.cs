@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Crm.Core.Activities;
 using Crm.Core.Metadata;
+using Crm.Core.Permissions;
 using Crm.Core.Records;
 using Crm.Core.Reports;
 using Crm.Core.Tenancy;
@@ -49,6 +50,11 @@ public static class MetadataSamples
         c[typeof(StatusList)] = (_, t) => Task.FromResult<ITenantOwned>(new StatusList { TenantId = t, Key = Key("l") });
         c[typeof(Dashboard)] = (_, t) => Task.FromResult<ITenantOwned>(new Dashboard { TenantId = t, Key = Key("d") });
         c[typeof(RoleDefinition)] = (_, t) => Task.FromResult<ITenantOwned>(new RoleDefinition { TenantId = t, Key = Key("role") });
+        c[typeof(Department)] = (_, t) => Task.FromResult<ITenantOwned>(new Department { TenantId = t, Name = "华东", Key = Key("dep") });
+        c[typeof(DepartmentMember)] = async (db, t) => new DepartmentMember { TenantId = t, DepartmentId = (await SaveAsync(db, t, new Department { TenantId = t, Name = "华南" })).Id, UserId = Guid.NewGuid() };
+        c[typeof(MemberRoleAssignment)] = async (db, t) => new MemberRoleAssignment { TenantId = t, UserId = Guid.NewGuid(), RoleId = (await RoleAsync(db, t)).Id };
+        c[typeof(EntityPermission)] = async (db, t) => new EntityPermission { TenantId = t, RoleId = (await RoleAsync(db, t)).Id, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Read = DataScope.Own };
+        c[typeof(RecordShare)] = async (db, t) => new RecordShare { TenantId = t, RecordId = (await RecordAsync(db, t)).Id, UserId = Guid.NewGuid() };
         c[typeof(Crm.Core.Templates.TemplateInstallation)] = (_, t) => Task.FromResult<ITenantOwned>(new Crm.Core.Templates.TemplateInstallation { TenantId = t, TemplateId = Key("tpl"), Version = "1.0.0" });
     }
 
@@ -70,6 +76,9 @@ public static class MetadataSamples
 
     private static Task<StatusList> StatusListAsync(TestDatabase db, Guid t)
         => SaveAsync(db, t, new StatusList { TenantId = t, Key = Key("l") });
+
+    private static Task<RoleDefinition> RoleAsync(TestDatabase db, Guid t)
+        => SaveAsync(db, t, new RoleDefinition { TenantId = t, Key = Key("role") });
 
     private static async Task<Record> RecordAsync(TestDatabase db, Guid t)
         => await SaveAsync(db, t, new Record { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Title = "sample" });

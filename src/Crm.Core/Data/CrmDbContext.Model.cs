@@ -32,12 +32,18 @@ public partial class CrmDbContext
     public DbSet<ReportDefinition> Reports => Set<ReportDefinition>();
     public DbSet<Dashboard> Dashboards => Set<Dashboard>();
     public DbSet<TemplateInstallation> TemplateInstallations => Set<TemplateInstallation>();
+    public DbSet<Permissions.Department> Departments => Set<Permissions.Department>();
+    public DbSet<Permissions.DepartmentMember> DepartmentMembers => Set<Permissions.DepartmentMember>();
+    public DbSet<Permissions.MemberRoleAssignment> MemberRoleAssignments => Set<Permissions.MemberRoleAssignment>();
+    public DbSet<Permissions.EntityPermission> EntityPermissions => Set<Permissions.EntityPermission>();
+    public DbSet<Permissions.RecordShare> RecordShares => Set<Permissions.RecordShare>();
 
     partial void OnModelCreatingPartial(ModelBuilder b)
     {
         var pg = Database.IsNpgsql();
         JsonSql.Register(b, pg);
         DateSql.Register(b, pg);
+        Permissions.PermissionModelConfiguration.Configure(b, pg);
 
         b.Entity<EntityType>(e =>
         {

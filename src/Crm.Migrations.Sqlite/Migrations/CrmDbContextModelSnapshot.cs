@@ -776,6 +776,226 @@ namespace Crm.Migrations.Sqlite.Migrations
                     b.ToTable("tenant_settings", (string)null);
                 });
 
+            modelBuilder.Entity("Crm.Core.Permissions.Department", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<Guid?>("ParentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("parent_id");
+
+                    b.Property<int>("SortOrder")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sort_order");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_departments");
+
+                    b.HasIndex("TenantId", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_departments_tenant_id_key");
+
+                    b.HasIndex("TenantId", "ParentId")
+                        .HasDatabaseName("ix_departments_tenant_id_parent_id");
+
+                    b.ToTable("departments", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Permissions.DepartmentMember", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("DepartmentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("department_id");
+
+                    b.Property<bool>("IsLeader")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_leader");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_department_members");
+
+                    b.HasIndex("TenantId", "UserId")
+                        .HasDatabaseName("ix_department_members_tenant_id_user_id");
+
+                    b.HasIndex("TenantId", "DepartmentId", "UserId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_department_members_tenant_id_department_id_user_id");
+
+                    b.ToTable("department_members", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Permissions.EntityPermission", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("CanCreate")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("can_create");
+
+                    b.Property<string>("Delete")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("delete");
+
+                    b.Property<string>("Edit")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("edit");
+
+                    b.Property<Guid>("EntityTypeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entity_type_id");
+
+                    b.Property<string>("Fields")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("fields");
+
+                    b.Property<string>("OwnerFieldKeys")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner_field_keys");
+
+                    b.Property<string>("Read")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("read");
+
+                    b.Property<Guid>("RoleId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("role_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_entity_permissions");
+
+                    b.HasIndex("TenantId", "EntityTypeId")
+                        .HasDatabaseName("ix_entity_permissions_tenant_id_entity_type_id");
+
+                    b.HasIndex("TenantId", "RoleId", "EntityTypeId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_entity_permissions_tenant_id_role_id_entity_type_id");
+
+                    b.ToTable("entity_permissions", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Permissions.MemberRoleAssignment", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("RoleId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("role_id");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_member_role_assignments");
+
+                    b.HasIndex("TenantId", "RoleId")
+                        .HasDatabaseName("ix_member_role_assignments_tenant_id_role_id");
+
+                    b.HasIndex("TenantId", "UserId", "RoleId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_member_role_assignments_tenant_id_user_id_role_id");
+
+                    b.ToTable("member_role_assignments", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Permissions.RecordShare", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("CanEdit")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("can_edit");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("CreatedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<Guid?>("DepartmentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("department_id");
+
+                    b.Property<Guid>("RecordId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("record_id");
+
+                    b.Property<Guid?>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_record_shares");
+
+                    b.HasIndex("TenantId", "DepartmentId")
+                        .HasDatabaseName("ix_record_shares_tenant_id_department_id");
+
+                    b.HasIndex("TenantId", "RecordId")
+                        .HasDatabaseName("ix_record_shares_tenant_id_record_id");
+
+                    b.HasIndex("TenantId", "UserId")
+                        .HasDatabaseName("ix_record_shares_tenant_id_user_id");
+
+                    b.ToTable("record_shares", (string)null);
+                });
+
             modelBuilder.Entity("Crm.Core.Records.Record", b =>
                 {
                     b.Property<Guid>("TenantId")
@@ -1818,6 +2038,103 @@ namespace Crm.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_tenant_settings_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Permissions.Department", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_departments_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Permissions.Department", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ParentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_departments_departments_tenant_id_parent_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Permissions.DepartmentMember", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_department_members_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Permissions.Department", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "DepartmentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_department_members_departments_tenant_id_department_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Permissions.EntityPermission", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_entity_permissions_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Metadata.EntityType", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "EntityTypeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_entity_permissions_entity_types_tenant_id_entity_type_id");
+
+                    b.HasOne("Crm.Core.Metadata.RoleDefinition", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RoleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_entity_permissions_role_definitions_tenant_id_role_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Permissions.MemberRoleAssignment", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_member_role_assignments_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Metadata.RoleDefinition", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RoleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_member_role_assignments_role_definitions_tenant_id_role_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Permissions.RecordShare", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_record_shares_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Permissions.Department", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "DepartmentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_record_shares_departments_tenant_id_department_id");
+
+                    b.HasOne("Crm.Core.Records.Record", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RecordId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_record_shares_records_tenant_id_record_id");
                 });
 
             modelBuilder.Entity("Crm.Core.Records.Record", b =>
