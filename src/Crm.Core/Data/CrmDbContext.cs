@@ -20,9 +20,15 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
     public const string TenantFilter = "Tenant";
 
     /// <summary>Used by Identity's stores and by design-time tooling: a context without a tenant.</summary>
-    public CrmDbContext(DbContextOptions<CrmDbContext> options) : base(options) { }
+    public CrmDbContext(DbContextOptions<CrmDbContext> options) : this(options, null) { }
 
-    public CrmDbContext(DbContextOptions<CrmDbContext> options, Guid? tenantId) : base(options) => TenantId = tenantId;
+    public CrmDbContext(DbContextOptions<CrmDbContext> options, Guid? tenantId) : base(options)
+    {
+        TenantId = tenantId;
+        // Every SaveChanges in a transaction, which sets the tenant for row-level security right after BEGIN
+        // (PostgresTenantSessionInterceptor): correct behind PgBouncer in transaction mode too.
+        if (Database.IsNpgsql()) Database.AutoTransactionBehavior = AutoTransactionBehavior.Always;
+    }
 
     /// <summary>The tenant this context may read and write, or null for a global context (sees no tenant rows).</summary>
     public Guid? TenantId { get; }
