@@ -39,6 +39,8 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<RedeemedSignInTicket> RedeemedSignInTickets => Set<RedeemedSignInTicket>();
+    public DbSet<Jobs.JobSchedule> JobSchedules => Set<Jobs.JobSchedule>();
+    public DbSet<Jobs.QueuedJob> QueuedJobs => Set<Jobs.QueuedJob>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -107,6 +109,27 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
             e.ToTable("redeemed_sign_in_tickets");
             e.Property(t => t.Id).ValueGeneratedNever();
             e.HasIndex(t => t.ExpiresAt);
+        });
+
+        builder.Entity<Jobs.JobSchedule>(e =>
+        {
+            e.ToTable("job_schedules");
+            e.HasKey(s => s.Name);
+            e.Property(s => s.Name).HasMaxLength(Jobs.JobRunner.MaxNameLength);
+            e.Property(s => s.LeaseOwner).HasMaxLength(Jobs.JobRunner.MaxNameLength);
+            e.Property(s => s.LastError).HasMaxLength(2000);
+        });
+        builder.Entity<Jobs.QueuedJob>(e =>
+        {
+            e.ToTable("queued_jobs");
+            e.HasKey(j => j.Id);
+            e.Property(j => j.Id).ValueGeneratedNever();
+            e.Property(j => j.Kind).HasMaxLength(Jobs.JobRunner.MaxNameLength);
+            e.Property(j => j.Payload).HasMaxLength(Jobs.JobQueue.MaxPayloadLength);
+            e.Property(j => j.LeaseOwner).HasMaxLength(Jobs.JobRunner.MaxNameLength);
+            e.Property(j => j.LastError).HasMaxLength(2000);
+            // The claim's scan: open jobs by due time.
+            e.HasIndex(j => j.RunAfter).HasFilter("completed_at IS NULL AND failed_at IS NULL");
         });
 
         OnModelCreatingPartial(builder);
