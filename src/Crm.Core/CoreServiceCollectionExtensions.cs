@@ -1,5 +1,6 @@
 using Crm.Core.Accounts;
 using Crm.Core.Boards;
+using Crm.Core.Cluster;
 using Crm.Core.Data;
 using Crm.Core.Lists;
 using Crm.Core.Design;
@@ -19,9 +20,13 @@ namespace Crm.Core;
 public static class CoreServiceCollectionExtensions
 {
     /// <summary>Registers the CRM core: database, tenancy, accounts and the feature services.</summary>
-    public static IServiceCollection AddCrmCore(this IServiceCollection services, DatabaseProvider provider, string connectionString)
+    /// <param name="listenConnectionString">PostgreSQL: a direct connection for LISTEN when <paramref name="connectionString"/>
+    /// goes through PgBouncer in transaction mode; null uses <paramref name="connectionString"/>.</param>
+    /// <param name="transactionPooling">PostgreSQL behind PgBouncer in transaction mode (the tenant is set per transaction only).</param>
+    public static IServiceCollection AddCrmCore(this IServiceCollection services, DatabaseProvider provider, string connectionString,
+        string? listenConnectionString = null, bool transactionPooling = false)
     {
-        var options = CrmDatabase.BuildOptions(provider, connectionString);
+        var options = CrmDatabase.BuildOptions(provider, connectionString, transactionPooling);
         services.AddSingleton(options);
         services.AddSingleton<DbContextOptions>(options);
         services.AddSingleton<ICrmDbContextFactory>(new CrmDbContextFactory(options, provider));
@@ -47,6 +52,19 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<ITenantContextSetter>(sp => sp.GetRequiredService<TenantContextHolder>());
         services.AddScoped<IActorAccessor, ActorHolder>();
 
+        // Live events, metadata changes and membership changes reach the other app instances over LISTEN/NOTIFY on
+        // PostgreSQL; SQLite is one process, where the in-process publishers already reach everyone.
+        if (provider == DatabaseProvider.Postgres)
+        {
+            services.AddSingleton(sp => new PostgresClusterNotifier(connectionString, listenConnectionString, sp,
+                sp.GetService<Microsoft.Extensions.Logging.ILogger<PostgresClusterNotifier>>()));
+            services.AddSingleton<IClusterNotifier>(sp => sp.GetRequiredService<PostgresClusterNotifier>());
+            services.AddHostedService(sp => sp.GetRequiredService<PostgresClusterNotifier>());
+        }
+        else
+        {
+            services.AddSingleton<IClusterNotifier>(SingleInstanceNotifier.Instance);
+        }
         services.TryAddSingleton<IMembershipChanges, InProcessMembershipChanges>();
         services.AddSingleton<MembershipService>();
         services.AddSingleton<Permissions.IAccessResolver, Permissions.AccessResolver>();
@@ -77,6 +95,11 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ReportEngine>();
         services.AddSingleton<ReportService>();
         services.AddSingleton<DashboardService>();
+
+        // Background work, once across instances: register sweeps with services.AddPeriodicJob(...).
+        services.TryAddSingleton(new Jobs.JobRunnerOptions());
+        services.AddSingleton<Jobs.JobRunner>();
+        services.AddSingleton<Jobs.JobQueue>();
         return services;
     }
 }

@@ -34,9 +34,18 @@ public static class TenantEntitySamples
     public static IEnumerable<object[]> ProvidersAndEntities()
     {
         var names = TenantEntityTypes(DesignModel()).Select(t => t.ClrType.Name).ToList();
-        foreach (var provider in new[] { Providers.Sqlite, Providers.Postgres })
+        foreach (var provider in new[] { Providers.Sqlite, Providers.Postgres, Providers.PgBouncer })
             foreach (var name in names)
                 yield return [provider, name];
+    }
+
+    /// <summary>Theory data: every tenant entity on PostgreSQL directly and through PgBouncer in transaction mode.</summary>
+    public static IEnumerable<object[]> PostgresConnectionsAndEntities()
+    {
+        var names = TenantEntityTypes(DesignModel()).Select(t => t.ClrType.Name).ToList();
+        foreach (var connection in new[] { Providers.Postgres, Providers.PgBouncer })
+            foreach (var name in names)
+                yield return [connection, name];
     }
 
     /// <summary>Theory data: every tenant entity (for PostgreSQL-only tests).</summary>

@@ -22,16 +22,26 @@ public sealed class TestDatabase
 
     private static readonly ConcurrentDictionary<DatabaseProvider, Lazy<Task<TestDatabase>>> Databases = new();
 
-    private TestDatabase(DatabaseProvider provider, string connectionString)
+    private static readonly Lazy<Task<TestDatabase>> ThroughPgBouncer = new(CreatePgBouncerAsync);
+
+    private TestDatabase(DatabaseProvider provider, string connectionString, bool transactionPooling = false, string? directConnectionString = null)
     {
         Provider = provider;
         ConnectionString = connectionString;
-        Options = CrmDatabase.BuildOptions(provider, connectionString);
+        TransactionPooling = transactionPooling;
+        DirectConnectionString = directConnectionString ?? connectionString;
+        Options = CrmDatabase.BuildOptions(provider, connectionString, transactionPooling);
         Factory = new CrmDbContextFactory(Options, provider);
     }
 
     public DatabaseProvider Provider { get; }
     public string ConnectionString { get; }
+
+    /// <summary>The connection goes through PgBouncer in transaction mode (<see cref="Providers.PgBouncer"/>).</summary>
+    public bool TransactionPooling { get; }
+
+    /// <summary>The same database without PgBouncer in between (for LISTEN, which needs a session of its own).</summary>
+    public string DirectConnectionString { get; }
     public DbContextOptions<CrmDbContext> Options { get; }
     public ICrmDbContextFactory Factory { get; }
 
@@ -40,7 +50,8 @@ public sealed class TestDatabase
         Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } value ? value : DefaultPostgres;
 
     /// <summary>"sqlite" or "postgres", as used in theory data.</summary>
-    public static Task<TestDatabase> GetAsync(string provider) => GetAsync(Providers.Parse(provider));
+    public static Task<TestDatabase> GetAsync(string provider)
+        => provider == Providers.PgBouncer ? ThroughPgBouncer.Value : GetAsync(Providers.Parse(provider));
 
     public static Task<TestDatabase> GetAsync(DatabaseProvider provider)
         => Databases.GetOrAdd(provider, p => new Lazy<Task<TestDatabase>>(() => CreateAsync(p))).Value;
@@ -49,7 +60,7 @@ public sealed class TestDatabase
     public DbContextOptions<CrmDbContext> OptionsWith(params Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor[] interceptors)
     {
         var builder = new DbContextOptionsBuilder<CrmDbContext>();
-        CrmDatabase.Configure(builder, Provider, ConnectionString);
+        CrmDatabase.Configure(builder, Provider, ConnectionString, TransactionPooling);
         builder.AddInterceptors(interceptors);
         return builder.Options;
     }
@@ -65,6 +76,14 @@ public sealed class TestDatabase
         await using var db = database.Factory.CreateGlobal();
         await db.Database.MigrateAsync();
         return database;
+    }
+
+    /// <summary>The PostgreSQL test database, reached through a local PgBouncer in transaction mode.</summary>
+    private static async Task<TestDatabase> CreatePgBouncerAsync()
+    {
+        var direct = await GetAsync(DatabaseProvider.Postgres);
+        var bouncer = await PgBouncer.GetAsync();
+        return new TestDatabase(DatabaseProvider.Postgres, bouncer.ConnectionStringFor(direct.ConnectionString), transactionPooling: true, direct.ConnectionString);
     }
 
     private static TestDatabase CreateSqlite()

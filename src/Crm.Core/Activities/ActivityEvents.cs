@@ -4,10 +4,10 @@ public sealed record ActivityEvent(Guid TenantId, Guid RecordId, Guid ActivityId
 
 /// <summary>
 /// In-process notifications after an activity write commits: open record pages refresh their timeline and the
-/// "My tasks" badge of the assignees updates. Same shape as <see cref="Records.RecordEvents"/>; behind several
-/// instances, replace with a bus.
+/// "My tasks" badge of the assignees updates. Same shape as <see cref="Records.RecordEvents"/>, relayed to the other
+/// instances through <paramref name="cluster"/>.
 /// </summary>
-public sealed class ActivityEvents
+public sealed class ActivityEvents(Cluster.IClusterNotifier? cluster = null)
 {
     private readonly Lock _gate = new();
     private readonly List<(Guid TenantId, Action<ActivityEvent> Handler)> _subscribers = [];
@@ -19,6 +19,13 @@ public sealed class ActivityEvents
     }
 
     public void Publish(ActivityEvent e)
+    {
+        Deliver(e);
+        cluster?.Notify(Cluster.ClusterMessages.Activity(e));
+    }
+
+    /// <summary>To this instance's subscribers only (an event from another instance).</summary>
+    public void Deliver(ActivityEvent e)
     {
         (Guid, Action<ActivityEvent>)[] targets;
         lock (_gate) targets = _subscribers.Where(s => s.TenantId == e.TenantId).ToArray();

@@ -10,14 +10,16 @@ public static class CrmDatabase
     public const string SqliteMigrationsAssembly = "Crm.Migrations.Sqlite";
     public const string PostgresMigrationsAssembly = "Crm.Migrations.Postgres";
 
-    public static DbContextOptions<CrmDbContext> BuildOptions(DatabaseProvider provider, string connectionString)
+    public static DbContextOptions<CrmDbContext> BuildOptions(DatabaseProvider provider, string connectionString, bool transactionPooling = false)
     {
         var builder = new DbContextOptionsBuilder<CrmDbContext>();
-        Configure(builder, provider, connectionString);
+        Configure(builder, provider, connectionString, transactionPooling);
         return builder.Options;
     }
 
-    public static void Configure(DbContextOptionsBuilder builder, DatabaseProvider provider, string connectionString)
+    /// <param name="transactionPooling">PostgreSQL behind PgBouncer in transaction mode: the tenant is set per
+    /// transaction only (see <see cref="PostgresTenantSessionInterceptor"/>).</param>
+    public static void Configure(DbContextOptionsBuilder builder, DatabaseProvider provider, string connectionString, bool transactionPooling = false)
     {
         switch (provider)
         {
@@ -27,7 +29,7 @@ public static class CrmDatabase
                 break;
             case DatabaseProvider.Postgres:
                 builder.UseNpgsql(connectionString, o => o.MigrationsAssembly(PostgresMigrationsAssembly));
-                builder.AddInterceptors(PostgresTenantSessionInterceptor.Instance);
+                builder.AddInterceptors(transactionPooling ? PostgresTenantSessionInterceptor.TransactionPooling : PostgresTenantSessionInterceptor.Session);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(provider), provider, null);

@@ -20,9 +20,15 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
     public const string TenantFilter = "Tenant";
 
     /// <summary>Used by Identity's stores and by design-time tooling: a context without a tenant.</summary>
-    public CrmDbContext(DbContextOptions<CrmDbContext> options) : base(options) { }
+    public CrmDbContext(DbContextOptions<CrmDbContext> options) : this(options, null) { }
 
-    public CrmDbContext(DbContextOptions<CrmDbContext> options, Guid? tenantId) : base(options) => TenantId = tenantId;
+    public CrmDbContext(DbContextOptions<CrmDbContext> options, Guid? tenantId) : base(options)
+    {
+        TenantId = tenantId;
+        // Every SaveChanges in a transaction, which sets the tenant for row-level security right after BEGIN
+        // (PostgresTenantSessionInterceptor): correct behind PgBouncer in transaction mode too.
+        if (Database.IsNpgsql()) Database.AutoTransactionBehavior = AutoTransactionBehavior.Always;
+    }
 
     /// <summary>The tenant this context may read and write, or null for a global context (sees no tenant rows).</summary>
     public Guid? TenantId { get; }
@@ -33,6 +39,8 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<RedeemedSignInTicket> RedeemedSignInTickets => Set<RedeemedSignInTicket>();
+    public DbSet<Jobs.JobSchedule> JobSchedules => Set<Jobs.JobSchedule>();
+    public DbSet<Jobs.QueuedJob> QueuedJobs => Set<Jobs.QueuedJob>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -101,6 +109,27 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
             e.ToTable("redeemed_sign_in_tickets");
             e.Property(t => t.Id).ValueGeneratedNever();
             e.HasIndex(t => t.ExpiresAt);
+        });
+
+        builder.Entity<Jobs.JobSchedule>(e =>
+        {
+            e.ToTable("job_schedules");
+            e.HasKey(s => s.Name);
+            e.Property(s => s.Name).HasMaxLength(Jobs.JobRunner.MaxNameLength);
+            e.Property(s => s.LeaseOwner).HasMaxLength(Jobs.JobRunner.MaxNameLength);
+            e.Property(s => s.LastError).HasMaxLength(2000);
+        });
+        builder.Entity<Jobs.QueuedJob>(e =>
+        {
+            e.ToTable("queued_jobs");
+            e.HasKey(j => j.Id);
+            e.Property(j => j.Id).ValueGeneratedNever();
+            e.Property(j => j.Kind).HasMaxLength(Jobs.JobRunner.MaxNameLength);
+            e.Property(j => j.Payload).HasMaxLength(Jobs.JobQueue.MaxPayloadLength);
+            e.Property(j => j.LeaseOwner).HasMaxLength(Jobs.JobRunner.MaxNameLength);
+            e.Property(j => j.LastError).HasMaxLength(2000);
+            // The claim's scan: open jobs by due time.
+            e.HasIndex(j => j.RunAfter).HasFilter("completed_at IS NULL AND failed_at IS NULL");
         });
 
         OnModelCreatingPartial(builder);

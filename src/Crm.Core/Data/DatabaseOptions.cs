@@ -18,6 +18,18 @@ public sealed class DatabaseOptions
     /// <summary>Apply pending migrations on start (default true; production may run them as a separate step).</summary>
     public bool MigrateOnStart { get; set; } = true;
 
+    /// <summary>
+    /// The connection string points at PgBouncer in transaction mode (<c>Database:TransactionPooling</c>): the
+    /// row-level-security tenant is then set per transaction only, never for the session.
+    /// </summary>
+    public bool TransactionPooling { get; set; }
+
+    /// <summary>
+    /// A direct connection to PostgreSQL (not through PgBouncer) for <c>LISTEN</c>, which needs a session of its own
+    /// (<c>Database:ListenConnectionString</c>); defaults to <see cref="ConnectionString"/>.
+    /// </summary>
+    public string? ListenConnectionString { get; set; }
+
     public string ResolveConnectionString(string contentRoot)
     {
         if (!string.IsNullOrWhiteSpace(ConnectionString)) return ConnectionString;

@@ -1,11 +1,12 @@
 namespace Crm.Core.Metadata;
 
 /// <summary>
-/// Tells open screens of this app instance that a workspace's metadata changed (a template was installed), so that
-/// e.g. the menu shows new record types at once. Ids only; other instances notice the version stamp on the next
-/// navigation instead.
+/// Tells open screens that a workspace's metadata changed (a template was installed), so that e.g. the menu shows
+/// new record types at once. Ids only. Other instances hear it through <paramref name="cluster"/> (PostgreSQL
+/// LISTEN/NOTIFY): they drop the cached metadata and tell their screens; the version stamp checked on every
+/// <see cref="MetadataStore"/> read keeps them right even if a message is lost.
 /// </summary>
-public sealed class MetadataChanges
+public sealed class MetadataChanges(Cluster.IClusterNotifier? cluster = null)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, List<Action>> _handlers = [];
@@ -28,6 +29,13 @@ public sealed class MetadataChanges
     }
 
     public void Publish(Guid tenantId)
+    {
+        Deliver(tenantId);
+        cluster?.Notify(Cluster.ClusterMessages.Metadata(tenantId));
+    }
+
+    /// <summary>To this instance's screens only (a change made on another instance).</summary>
+    public void Deliver(Guid tenantId)
     {
         Action[] handlers;
         lock (_gate) handlers = _handlers.TryGetValue(tenantId, out var list) ? [.. list] : [];

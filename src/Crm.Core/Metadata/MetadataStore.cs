@@ -39,6 +39,9 @@ public sealed class MetadataStore(ICrmDbContextFactory factory, IMemoryCache cac
         return metadata;
     }
 
+    /// <summary>Drops the cached metadata of <paramref name="tenantId"/> (another instance changed it).</summary>
+    public void Forget(Guid tenantId) => cache.Remove("metadata:" + tenantId);
+
     public static async Task<long> CurrentVersionAsync(CrmDbContext db, CancellationToken ct)
         => await db.TenantSettings.AsNoTracking().Select(s => (long?)s.MetadataVersion).FirstOrDefaultAsync(ct) ?? 0;
 

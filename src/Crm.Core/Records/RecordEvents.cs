@@ -10,10 +10,11 @@ public enum RecordEventKind
 public sealed record RecordEvent(Guid TenantId, Guid EntityTypeId, Guid RecordId, RecordEventKind Kind, long Version, Guid? ByUserId);
 
 /// <summary>
-/// In-process notifications after a write commits, so open boards and lists of the same tenant refresh live.
-/// Subscriptions are disposable (components dispose them). Behind several instances, replace with a bus.
+/// Notifications after a write commits, so open boards and lists of the same tenant refresh live. Subscriptions are
+/// disposable (components dispose them). <see cref="Publish"/> reaches this instance's subscribers and, through
+/// <paramref name="cluster"/> (PostgreSQL LISTEN/NOTIFY), the other instances, which call <see cref="Deliver"/>.
 /// </summary>
-public sealed class RecordEvents
+public sealed class RecordEvents(Cluster.IClusterNotifier? cluster = null)
 {
     private readonly Lock _gate = new();
     private readonly List<(Guid TenantId, Action<RecordEvent> Handler)> _subscribers = [];
@@ -25,6 +26,13 @@ public sealed class RecordEvents
     }
 
     public void Publish(RecordEvent e)
+    {
+        Deliver(e);
+        cluster?.Notify(Cluster.ClusterMessages.Record(e));
+    }
+
+    /// <summary>To this instance's subscribers only (an event from another instance).</summary>
+    public void Deliver(RecordEvent e)
     {
         (Guid, Action<RecordEvent>)[] targets;
         lock (_gate) targets = _subscribers.Where(s => s.TenantId == e.TenantId).ToArray();

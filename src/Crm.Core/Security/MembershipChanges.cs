@@ -10,9 +10,7 @@ public sealed record MembershipChange(Guid TenantId, Guid UserId, MemberRole? Ne
 
 /// <summary>
 /// Tells open pages that a member's rights changed, so they turn read-only or leave the workspace without a reload.
-/// The check that matters is <see cref="CurrentRights"/> on every write; this only keeps the screen honest. The
-/// in-process implementation reaches the circuits of this instance; behind several instances, replace it with one
-/// that relays through the database (PostgreSQL LISTEN/NOTIFY).
+/// The check that matters is <see cref="CurrentRights"/> on every write; this only keeps the screen honest.
 /// </summary>
 public interface IMembershipChanges
 {
@@ -23,7 +21,11 @@ public interface IMembershipChanges
     IDisposable Subscribe(Guid tenantId, Guid userId, Action<MembershipChange> handler);
 }
 
-public sealed class InProcessMembershipChanges : IMembershipChanges
+/// <summary>
+/// Reaches the circuits of this instance and, through <paramref name="cluster"/> (PostgreSQL LISTEN/NOTIFY), those of
+/// the other instances, which call <see cref="Deliver"/>.
+/// </summary>
+public sealed class InProcessMembershipChanges(Cluster.IClusterNotifier? cluster = null) : IMembershipChanges
 {
     private readonly Lock _gate = new();
     private readonly List<Subscriber> _subscribers = [];
@@ -36,6 +38,13 @@ public sealed class InProcessMembershipChanges : IMembershipChanges
     }
 
     public void Publish(MembershipChange change)
+    {
+        Deliver(change);
+        cluster?.Notify(Cluster.ClusterMessages.Membership(change));
+    }
+
+    /// <summary>To this instance's pages only (a change made on another instance).</summary>
+    public void Deliver(MembershipChange change)
     {
         Subscriber[] targets;
         lock (_gate) targets = _subscribers.Where(s => s.TenantId == change.TenantId && s.UserId == change.UserId).ToArray();

@@ -300,6 +300,115 @@ namespace Crm.Migrations.Sqlite.Migrations
                     b.ToTable("activities", (string)null);
                 });
 
+            modelBuilder.Entity("Crm.Core.Jobs.JobSchedule", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_error");
+
+                    b.Property<DateTime?>("LastFinishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_finished_at");
+
+                    b.Property<int?>("LastResult")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_result");
+
+                    b.Property<DateTime?>("LastStartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_started_at");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_owner");
+
+                    b.Property<DateTime?>("LeaseUntil")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_until");
+
+                    b.Property<DateTime>("NextRunAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("next_run_at");
+
+                    b.HasKey("Name")
+                        .HasName("pk_job_schedules");
+
+                    b.ToTable("job_schedules", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Jobs.QueuedJob", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempts");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime?>("FailedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("failed_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_error");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_owner");
+
+                    b.Property<DateTime?>("LeaseUntil")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_until");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("payload");
+
+                    b.Property<DateTime>("RunAfter")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_after");
+
+                    b.Property<Guid?>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_queued_jobs");
+
+                    b.HasIndex("RunAfter")
+                        .HasDatabaseName("ix_queued_jobs_run_after")
+                        .HasFilter("completed_at IS NULL AND failed_at IS NULL");
+
+                    b.ToTable("queued_jobs", (string)null);
+                });
+
             modelBuilder.Entity("Crm.Core.Metadata.EntityType", b =>
                 {
                     b.Property<Guid>("TenantId")

@@ -32,7 +32,9 @@ public static class CrmWebHostExtensions
         database.ConnectionString ??= config.GetConnectionString("Crm");
         var connectionString = database.ResolveConnectionString(builder.Environment.ContentRootPath);
         services.AddSingleton(database);
-        services.AddCrmCore(database.Provider, connectionString);
+        services.AddSingleton(config.GetSection("Jobs").Get<Crm.Core.Jobs.JobRunnerOptions>() ?? new Crm.Core.Jobs.JobRunnerOptions());
+        services.AddCrmCore(database.Provider, connectionString, database.ListenConnectionString, database.TransactionPooling);
+        services.AddHostedService<Crm.Core.Jobs.JobRunnerService>();
         services.Configure<TenancyOptions>(config.GetSection("Tenancy"));
         services.Configure<DemoOptions>(config.GetSection("Demo"));
 

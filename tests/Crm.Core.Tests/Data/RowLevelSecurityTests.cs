@@ -20,9 +20,15 @@ public class RowLevelSecurityTests
 {
     public static IEnumerable<object[]> Entities => TenantEntitySamples.Entities();
 
-    private static async Task<(TestDatabase Db, IEntityType Type, TenantInfo A, TenantInfo B, ITenantOwned RowOfA, ITenantOwned RowOfB)> ArrangeAsync(string entity)
+    /// <summary>Directly and through PgBouncer in transaction mode, where the tenant is set per transaction.</summary>
+    public static IEnumerable<object[]> Connections => TenantEntitySamples.PostgresConnectionsAndEntities();
+
+    private static Task<(TestDatabase Db, IEntityType Type, TenantInfo A, TenantInfo B, ITenantOwned RowOfA, ITenantOwned RowOfB)> ArrangeAsync(string entity)
+        => ArrangeAsync(Providers.Postgres, entity);
+
+    private static async Task<(TestDatabase Db, IEntityType Type, TenantInfo A, TenantInfo B, ITenantOwned RowOfA, ITenantOwned RowOfB)> ArrangeAsync(string connection, string entity)
     {
-        var database = await TestDatabase.GetAsync(DatabaseProvider.Postgres);
+        var database = await TestDatabase.GetAsync(connection);
         await using var probe = database.Factory.CreateGlobal();
         var type = TenantEntitySamples.Find(probe.Model, entity);
         var a = await database.CreateTenantAsync("Alpha");
@@ -31,10 +37,10 @@ public class RowLevelSecurityTests
     }
 
     [Theory]
-    [MemberData(nameof(Entities))]
-    public async Task IgnoreQueryFilters_still_shows_nothing_of_another_tenant(string entity)
+    [MemberData(nameof(Connections))]
+    public async Task IgnoreQueryFilters_still_shows_nothing_of_another_tenant(string connection, string entity)
     {
-        var (database, type, a, _, rowOfA, rowOfB) = await ArrangeAsync(entity);
+        var (database, type, a, _, rowOfA, rowOfB) = await ArrangeAsync(connection, entity);
         await using var dbA = database.Factory.CreateForTenant(a.Id);
         Assert.Equal(1, await TenantEntitySamples.CountByKeyAsync(dbA, type, rowOfA, ignoreFilters: true));
         Assert.Equal(0, await TenantEntitySamples.CountByKeyAsync(dbA, type, rowOfB, ignoreFilters: true));
@@ -63,10 +69,10 @@ public class RowLevelSecurityTests
     }
 
     [Theory]
-    [MemberData(nameof(Entities))]
-    public async Task FromSql_with_the_filter_off_sees_only_its_own_tenant(string entity)
+    [MemberData(nameof(Connections))]
+    public async Task FromSql_with_the_filter_off_sees_only_its_own_tenant(string connection, string entity)
     {
-        var (database, type, a, b, _, _) = await ArrangeAsync(entity);
+        var (database, type, a, b, _, _) = await ArrangeAsync(connection, entity);
         var table = type.GetTableName()!;
         await using var dbA = database.Factory.CreateForTenant(a.Id);
         Assert.Equal(0, await TenantEntitySamples.CountFromSqlAsync(dbA, type, $"SELECT * FROM {table} WHERE tenant_id = {{0}}", b.Id));
@@ -74,19 +80,19 @@ public class RowLevelSecurityTests
     }
 
     [Theory]
-    [MemberData(nameof(Entities))]
-    public async Task A_global_context_sees_no_tenant_rows_even_without_the_filter(string entity)
+    [MemberData(nameof(Connections))]
+    public async Task A_global_context_sees_no_tenant_rows_even_without_the_filter(string connection, string entity)
     {
-        var (database, type, _, _, rowOfA, _) = await ArrangeAsync(entity);
+        var (database, type, _, _, rowOfA, _) = await ArrangeAsync(connection, entity);
         await using var global = database.Factory.CreateGlobal();
         Assert.Equal(0, await TenantEntitySamples.CountByKeyAsync(global, type, rowOfA, ignoreFilters: true));
     }
 
     [Theory]
-    [MemberData(nameof(Entities))]
-    public async Task The_policy_refuses_to_write_a_row_of_B_through_the_connection_of_A(string entity)
+    [MemberData(nameof(Connections))]
+    public async Task The_policy_refuses_to_write_a_row_of_B_through_the_connection_of_A(string connection, string entity)
     {
-        var (database, type, a, b, _, _) = await ArrangeAsync(entity);
+        var (database, type, a, b, _, _) = await ArrangeAsync(connection, entity);
         var row = await TenantEntitySamples.CreateAsync(database, type, a.Id);
 
         // The SaveChanges guard passes (the row says A), then the row is re-stamped for B just before the SQL:
@@ -103,10 +109,10 @@ public class RowLevelSecurityTests
     }
 
     [Theory]
-    [MemberData(nameof(Entities))]
-    public async Task The_policy_refuses_to_update_a_row_of_B_through_the_connection_of_A(string entity)
+    [MemberData(nameof(Connections))]
+    public async Task The_policy_refuses_to_update_a_row_of_B_through_the_connection_of_A(string connection, string entity)
     {
-        var (database, type, a, _, rowOfA, rowOfB) = await ArrangeAsync(entity);
+        var (database, type, a, _, rowOfA, rowOfB) = await ArrangeAsync(connection, entity);
         await using var dbA = database.Factory.CreateForTenant(a.Id);
         var table = type.GetTableName()!;
         var id = TenantEntitySamples.KeyOf(type, rowOfB).Last();

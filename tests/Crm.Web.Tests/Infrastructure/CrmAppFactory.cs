@@ -14,7 +14,7 @@ namespace Crm.Web.Tests.Infrastructure;
 /// as <c>Database:Provider</c> and <c>Database:ConnectionString</c> settings; a test checks Program sees them.
 /// Shared by the HTTP tests (TestServer) and the browser tests (Kestrel on a free port).
 /// </summary>
-public sealed class CrmAppFactory(TestDatabase database) : WebApplicationFactory<Program>
+public sealed class CrmAppFactory(TestDatabase database, Action<IWebHostBuilder>? configure = null) : WebApplicationFactory<Program>
 {
     public TestDatabase Database => database;
 
@@ -26,6 +26,7 @@ public sealed class CrmAppFactory(TestDatabase database) : WebApplicationFactory
         builder.UseSetting("Demo:Seed", "false");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Error");
+        configure?.Invoke(builder);
     }
 
     /// <summary>A new account with its own workspace, signed up through the app's own service.</summary>
