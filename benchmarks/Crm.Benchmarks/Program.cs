@@ -2,8 +2,24 @@ using Crm.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/Crm.Benchmarks -- <kanban|reports|lists> [--reseed]
 // CRM_BENCH_PG holds a PostgreSQL connection string; the data is seeded once and reused on later runs.
+// dotnet run -c Release --project benchmarks/Crm.Benchmarks -- circuits [--tabs N]: memory per Blazor circuit
+// (the app on its own SQLite file, Chromium at /usr/bin/chromium; no CRM_BENCH_PG needed).
 var mode = args.FirstOrDefault() ?? "";
 var reseed = args.Contains("--reseed");
+switch (mode)
+{
+    case "circuits":
+        var tabsAt = Array.IndexOf(args, "--tabs");
+        var tabs = tabsAt > 0 && tabsAt + 1 < args.Length && int.TryParse(args[tabsAt + 1], out var n) && n > 0 ? n : 20;
+        if (tabsAt > 0 && tabs != (int.TryParse(args.ElementAtOrDefault(tabsAt + 1), out var given) ? given : -1))
+        {
+            Console.Error.WriteLine("--tabs needs a positive number of tabs, e.g. --tabs 20");
+            return 2;
+        }
+        return await CircuitsBenchmark.RunAsync(tabs);
+    case "circuits-browser":
+        return await CircuitsBrowser.RunChildAsync(args[1]);
+}
 var connection = Environment.GetEnvironmentVariable("CRM_BENCH_PG");
 if (string.IsNullOrWhiteSpace(connection))
 {
@@ -19,6 +35,6 @@ switch (mode)
     case "lists":
         return await ListsBenchmark.RunAsync(connection, reseed);
     default:
-        Console.Error.WriteLine("usage: Crm.Benchmarks <kanban|reports|lists> [--reseed]");
+        Console.Error.WriteLine("usage: Crm.Benchmarks <kanban|reports|lists> [--reseed] | circuits [--tabs N]");
         return 2;
 }

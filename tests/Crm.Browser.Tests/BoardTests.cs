@@ -61,7 +61,7 @@ public class BoardTests(BrowserFixture browser)
         var toCount = int.Parse((await to.GetAttributeAsync("data-count"))!);
         await Assertions.Expect(watcher.Locator($"[data-column='first_contact'] [data-card='{id}']")).ToBeVisibleAsync();
 
-        await card.DragToAsync(to.Locator(".mud-drop-zone"));
+        await card.DragToAsync(to.Locator(".crm-column-cards"));
 
         await Assertions.Expect(to.Locator($"[data-card='{id}']")).ToBeVisibleAsync();
         await Assertions.Expect(to).ToHaveAttributeAsync("data-count", (toCount + 1).ToString());

@@ -41,7 +41,11 @@ public static class CrmWebHostExtensions
         services.AddLocalization();
         services.Configure<RequestLocalizationOptions>(o => CultureSetup.Configure(o));
 
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        var circuits = config.GetSection("Circuits").Get<CircuitLimits>() ?? new CircuitLimits();
+        services.AddSingleton(circuits);
+        services.AddRazorComponents().AddInteractiveServerComponents(circuits.Apply);
+        services.AddSingleton<OpenCircuits>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, OpenCircuits.Handler>();
         services.AddMudServices(mud => CrmTheme.ConfigureSnackbar(mud.SnackbarConfiguration));
         CrmMudLocalizer.Register(services);
         services.AddHttpContextAccessor();

@@ -5,6 +5,7 @@ using Crm.Core.Records;
 using Crm.Web.Tenancy;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Localization;
+using Microsoft.JSInterop;
 using MudBlazor;
 
 namespace Crm.Web.Components.Boards;
@@ -17,6 +18,7 @@ public partial class KanbanBoard
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private TimeProvider Clock { get; set; } = default!;
     [Inject] private IStringLocalizer<Crm.Web.Resources.Boards> T { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
 
     [CascadingParameter] public TenantSession Session { get; set; } = default!;
     /// <summary>What to show; a new request (another group field, pipeline or filter) reloads the board.</summary>
@@ -24,12 +26,21 @@ public partial class KanbanBoard
     /// <summary>Raised after each load, e.g. for the page to show the resolved group field and pipeline.</summary>
     [Parameter] public EventCallback<BoardData> Loaded { get; set; }
 
-    private MudDropContainer<BoardCard>? _container;
+    /// <summary>
+    /// A card as the board keeps it between renders: what moving it needs (its values dropped: they are only read to
+    /// make its markup, once) and its markup.
+    /// </summary>
+    private sealed record ShownCard(BoardCard Card, MarkupString Html);
+
+    private static readonly System.Text.Json.Nodes.JsonObject NoValues = new();
+
+    private ElementReference _element;
+    private DotNetObjectReference<KanbanBoard>? _self;
     private BoardData? _data;
-    private List<BoardCard> _cards = [];
+    private List<ShownCard> _cards = [];
     private Dictionary<Guid, string> _names = [];
     private BoardRequest? _shown;
-    private bool _missing, _busy, _refreshZones;
+    private bool _missing, _busy;
     private IDisposable? _subscription;
     private (CultureInfo Culture, CultureInfo UiCulture) _culture = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -59,24 +70,24 @@ public partial class KanbanBoard
         try
         {
             var request = Request;
-            var takes = _cards.GroupBy(c => c.ColumnKey).ToDictionary(g => g.Key, g => Math.Max(request.PageSize, g.Count()));
+            var takes = _cards.GroupBy(c => c.Card.ColumnKey).ToDictionary(g => g.Key, g => Math.Max(request.PageSize, g.Count()));
             var data = await Boards.LoadAsync(Session.Actor, request, columns, fresh ? null : takes);
             if (!ReferenceEquals(request, Request)) return; // a newer request is on its way
             if (fresh) _cards = [];
             if (data is null) { _data = null; _missing = true; _cards = []; return; }
             _missing = false;
-            var loadedCards = data.Columns.SelectMany(c => c.Cards).ToList();
-            var freshIds = loadedCards.Select(c => c.Id).ToHashSet();
-            var kept = columns is null ? [] : _cards.Where(c => !columns.Contains(c.ColumnKey) && !freshIds.Contains(c.Id) && data.Column(c.ColumnKey) is not null).ToList();
-            _cards = kept.Concat(loadedCards).OrderBy(c => c.Rank).ThenBy(c => c.Id).ToList();
             foreach (var (id, name) in data.Names) _names[id] = name;
-            _data = data;
+            var loadedCards = data.Columns.SelectMany(c => c.Cards).Select(c => Show(data.Layout, c)).ToList();
+            var freshIds = loadedCards.Select(c => c.Card.Id).ToHashSet();
+            var kept = columns is null ? [] : _cards.Where(c => !columns.Contains(c.Card.ColumnKey) && !freshIds.Contains(c.Card.Id) && data.Column(c.Card.ColumnKey) is not null).ToList();
+            _cards = Ordered(kept.Concat(loadedCards));
+            // The columns' totals stay; their cards (with every value of every record) are kept only as markup.
+            _data = data with { Columns = data.Columns.Select(c => c with { Cards = [] }).ToList() };
         }
         finally
         {
             _gate.Release();
         }
-        RefreshZones();
         StateHasChanged();
         if (_data is not null) await Loaded.InvokeAsync(_data);
     }
@@ -86,32 +97,51 @@ public partial class KanbanBoard
         _busy = true;
         try
         {
-            var skip = _cards.Count(c => c.ColumnKey == column);
+            var skip = _cards.Count(c => c.Card.ColumnKey == column);
             var page = await Boards.LoadMoreAsync(Session.Actor, Request, column, skip);
-            var ids = _cards.Select(c => c.Id).ToHashSet();
-            _cards = _cards.Concat(page.Cards.Where(c => !ids.Contains(c.Id))).OrderBy(c => c.Rank).ThenBy(c => c.Id).ToList();
+            var ids = _cards.Select(c => c.Card.Id).ToHashSet();
             foreach (var (id, name) in page.Names) _names[id] = name;
+            if (_data is not null) _cards = Ordered(_cards.Concat(page.Cards.Where(c => !ids.Contains(c.Id)).Select(c => Show(_data.Layout, c))));
         }
         finally
         {
             _busy = false;
         }
-        RefreshZones();
+        StateHasChanged();
     }
 
-    private async Task OnDroppedAsync(MudItemDropInfo<BoardCard> drop)
+    private ShownCard Show(BoardLayout layout, BoardCard card)
+        => new(card with { Values = NoValues }, BoardCardView.Render(card, layout, Request.CardFields, _names, CanEdit, Session.Href($"r/{layout.Entity.Key}/{card.Id}"), T));
+
+    private static List<ShownCard> Ordered(IEnumerable<ShownCard> cards) => cards.OrderBy(c => c.Card.Rank).ThenBy(c => c.Card.Id).ToList();
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (_data is null || drop.Item is not { } card) return;
+        // One reference per board for boards.js, which calls DropAsync when a card is dropped on a column.
+        if (!firstRender || !RendererInfo.IsInteractive) return;
+        _self = DotNetObjectReference.Create(this);
+        try { await JS.InvokeVoidAsync("crmBoards.attach", _element, _self); }
+        catch (JSDisconnectedException) { /* the tab went away */ }
+    }
+
+    /// <summary>
+    /// A card dropped on column <paramref name="zone"/> at <paramref name="index"/> among the column's other cards
+    /// (past the end: last), from boards.js. Won and lost columns ask for the amount or the reason first.
+    /// </summary>
+    [JSInvokable]
+    public async Task DropAsync(string cardId, string zone, int index)
+    {
+        if (_data is null || !Guid.TryParse(cardId, out var id) || _cards.FirstOrDefault(c => c.Card.Id == id)?.Card is not { } card) return;
         var from = card.ColumnKey;
-        var to = drop.DropzoneIdentifier;
+        var to = zone;
         var target = _data.Layout.Column(to);
-        var others = _cards.Where(c => c.ColumnKey == to && c.Id != card.Id).OrderBy(c => c.Rank).ThenBy(c => c.Id).ToList();
-        var index = drop.IndexInZone < 0 || drop.IndexInZone > others.Count ? others.Count : drop.IndexInZone;
+        var others = _cards.Select(c => c.Card).Where(c => c.ColumnKey == to && c.Id != card.Id).OrderBy(c => c.Rank).ThenBy(c => c.Id).ToList();
+        index = index < 0 || index > others.Count ? others.Count : index;
         var above = index > 0 ? others[index - 1] : null;
         var below = index < others.Count ? others[index] : null;
         if (target is null || !CanEdit || (from == to && (above?.Id, below?.Id) == Neighbours(card)))
         {
-            RefreshZones(); // nothing to save: show the card where it was
+            StateHasChanged(); // nothing to save: the card stays where it was
             return;
         }
 
@@ -131,8 +161,7 @@ public partial class KanbanBoard
 
         // Optimistic: the card stays where it was dropped while the move is saved.
         var rank = BoardRanks.Between(above?.Rank, below?.Rank, card.Rank);
-        _cards = _cards.Select(c => c.Id == card.Id ? c with { ColumnKey = to, Rank = rank } : c).OrderBy(c => c.Rank).ThenBy(c => c.Id).ToList();
-        RefreshZones();
+        _cards = Ordered(_cards.Select(c => c.Card.Id == card.Id ? c with { Card = c.Card with { ColumnKey = to, Rank = rank } } : c));
         StateHasChanged();
 
         var result = await Boards.MoveAsync(Session.Actor, move);
@@ -152,37 +181,14 @@ public partial class KanbanBoard
         }
     }
 
-    /// <summary>
-    /// The drop zones keep their own view of the container's items: refresh them after the container has rendered
-    /// with the new list (refreshing before would show the old one).
-    /// </summary>
-    private void RefreshZones()
-    {
-        _refreshZones = true;
-        StateHasChanged();
-    }
-
-    protected override void OnAfterRender(bool firstRender)
-    {
-        if (!_refreshZones || _container is null) return;
-        _refreshZones = false;
-        _container.Refresh();
-    }
-
     private (Guid?, Guid?) Neighbours(BoardCard card)
     {
-        var column = _cards.Where(c => c.ColumnKey == card.ColumnKey).OrderBy(c => c.Rank).ThenBy(c => c.Id).ToList();
+        var column = _cards.Select(c => c.Card).Where(c => c.ColumnKey == card.ColumnKey).OrderBy(c => c.Rank).ThenBy(c => c.Id).ToList();
         var i = column.FindIndex(c => c.Id == card.Id);
         return (i > 0 ? column[i - 1].Id : null, i >= 0 && i < column.Count - 1 ? column[i + 1].Id : null);
     }
 
-    private void Revert()
-    {
-        // The drop container already moved the card's element; a new list puts it back.
-        _cards = _cards.ToList();
-        RefreshZones();
-        StateHasChanged();
-    }
+    private void Revert() => StateHasChanged(); // the card never left its column here; boards.js only showed the drag
 
     private async Task<TResult?> AskAsync<TDialog, TResult>(string title, DialogParameters<TDialog> parameters) where TDialog : ComponentBase
     {
@@ -221,7 +227,7 @@ public partial class KanbanBoard
     private async Task OnRecordChangedAsync(RecordEvent e)
     {
         var columns = new HashSet<string>();
-        if (_cards.FirstOrDefault(c => c.Id == e.RecordId) is { } local) columns.Add(local.ColumnKey);
+        if (_cards.FirstOrDefault(c => c.Card.Id == e.RecordId) is { } local) columns.Add(local.Card.ColumnKey);
         if (e.Kind != RecordEventKind.Deleted && await Boards.ColumnOfAsync(Session.Actor, Request, e.RecordId) is { } now) columns.Add(now);
         await ReloadAsync(columns);
     }
@@ -240,6 +246,8 @@ public partial class KanbanBoard
     {
         _subscription?.Dispose();
         _subscription = null;
+        _self?.Dispose();
+        _self = null;
         return ValueTask.CompletedTask;
     }
 }

@@ -12,3 +12,57 @@ document.addEventListener('scroll', function (e) {
         setTimeout(function () { delete more.dataset.crmLoading; }, 600);
     }
 }, true);
+
+// Kanban boards: dragging cards between and within columns. Cards are plain markup (no component per card on the
+// server), so the drag is handled here once for every board: the drop computes the column and the position among
+// its other cards and calls the board's DropAsync, which saves the move (and re-renders the card where it belongs).
+window.crmBoards = {
+    attach: function (board, dotnet) { if (board) board.__crmBoard = dotnet; }
+};
+(function () {
+    var dragged = null;
+    function columnOf(e) {
+        var el = e.target instanceof Element ? e.target : null;
+        var column = el && el.closest('.crm-board-column');
+        return column && dragged && column.closest('#kanban-board') === dragged.closest('#kanban-board') ? column : null;
+    }
+    function clear() {
+        document.querySelectorAll('.crm-column-over').forEach(function (c) { c.classList.remove('crm-column-over'); });
+        if (dragged) dragged.classList.remove('crm-card-dragging');
+        dragged = null;
+    }
+    document.addEventListener('dragstart', function (e) {
+        var card = e.target instanceof Element ? e.target.closest('.crm-card[draggable="true"]') : null;
+        if (!card || !card.closest('#kanban-board')) return;
+        dragged = card;
+        e.dataTransfer.effectAllowed = 'move';
+        e.dataTransfer.setData('text/plain', card.dataset.card);
+        card.classList.add('crm-card-dragging');
+    });
+    document.addEventListener('dragover', function (e) {
+        var column = columnOf(e);
+        if (!column) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'move';
+        if (!column.classList.contains('crm-column-over')) {
+            document.querySelectorAll('.crm-column-over').forEach(function (c) { c.classList.remove('crm-column-over'); });
+            column.classList.add('crm-column-over');
+        }
+    });
+    document.addEventListener('drop', function (e) {
+        var column = columnOf(e);
+        if (!column) return;
+        e.preventDefault();
+        var card = dragged, zone = column.querySelector('.crm-column-cards');
+        var board = card.closest('#kanban-board');
+        var others = Array.prototype.filter.call(zone.querySelectorAll('.crm-card'), function (c) { return c !== card; });
+        var index = others.length;
+        for (var i = 0; i < others.length; i++) {
+            var r = others[i].getBoundingClientRect();
+            if (e.clientY < r.top + r.height / 2) { index = i; break; }
+        }
+        clear();
+        if (board && board.__crmBoard) board.__crmBoard.invokeMethodAsync('DropAsync', card.dataset.card, zone.dataset.zone, index);
+    });
+    document.addEventListener('dragend', clear);
+})();

@@ -173,7 +173,37 @@ public class KanbanBoardTests
         Assert.Empty(cut.FindAll("[data-testid='quick-create']"));
         Assert.NotEmpty(cut.FindAll(".crm-card"));
         Assert.All(cut.FindAll(".crm-card"), card => Assert.Contains("crm-card-locked", card.ClassList));
-        Assert.All(cut.FindAll(".mud-drop-item"), item => Assert.NotEqual("true", item.GetAttribute("draggable")));
+        Assert.All(cut.FindAll(".crm-card"), card => Assert.Equal("false", card.GetAttribute("draggable")));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_card_dropped_on_the_next_column_is_saved_there_and_cards_are_plain_markup(string provider)
+    {
+        await using var ws = await ArrangeAsync(provider);
+        await using var context = Context(ws);
+        var cut = Render(context, ws, ws.Owner);
+        var card = cut.Find(".crm-board-column[data-column='first_contact'] .crm-card");
+        Assert.Equal("true", card.GetAttribute("draggable"));
+        var id = Guid.Parse(card.GetAttribute("data-card")!);
+        var qualifyCount = int.Parse(cut.Find(".crm-board-column[data-column='qualify']").GetAttribute("data-count")!);
+        // No component per card (each would hold its own render tree in every open tab): chips, tooltips, avatars are markup.
+        Assert.Empty(cut.FindComponents<MudTooltip>());
+        Assert.Empty(cut.FindComponents<MudAvatar>());
+        Assert.Empty(cut.FindComponents<MudChip<string>>());
+
+        // What boards.js calls on a drop: the card, the column, its place among the column's other cards.
+        await cut.InvokeAsync(() => cut.Instance.DropAsync(id.ToString(), "qualify", 0));
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.NotNull(cut.Find(".crm-board-column[data-column='qualify']").QuerySelector($".crm-card[data-card='{id}']"));
+            Assert.Equal(id.ToString(), cut.Find(".crm-board-column[data-column='qualify'] .crm-card").GetAttribute("data-card"));
+            Assert.Equal((qualifyCount + 1).ToString(), cut.Find(".crm-board-column[data-column='qualify']").GetAttribute("data-count"));
+        }, TimeSpan.FromSeconds(20));
+        var metadata = await ws.MetadataAsync();
+        var record = (await OpportunitiesAsync(ws)).Single(r => r.Id == id);
+        Assert.Equal(metadata.Entity("opportunity")!.Pipeline("b2b")!.Stage("qualify")!.Id, record.StageId);
     }
 
     [Theory]
