@@ -68,6 +68,8 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<IMembershipChanges, InProcessMembershipChanges>();
         services.AddSingleton<MembershipService>();
         services.AddSingleton<Permissions.IAccessResolver, Permissions.AccessResolver>();
+        services.AddSingleton<Permissions.DepartmentService>();
+        services.AddSingleton<Permissions.RoleService>();
         services.AddSingleton<InvitationService>();
         services.AddScoped<WorkspaceService>();
 

@@ -6,6 +6,10 @@ namespace Crm.Core.Security;
 public sealed record MembershipChange(Guid TenantId, Guid UserId, MemberRole? NewRole)
 {
     public bool Removed => NewRole is null;
+
+    /// <summary>The role is unchanged, but the member's custom roles, their permissions or departments changed:
+    /// open pages re-read what the member may see and do.</summary>
+    public bool AccessChanged { get; init; }
 }
 
 /// <summary>

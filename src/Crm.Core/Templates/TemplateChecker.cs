@@ -10,7 +10,8 @@ namespace Crm.Core.Templates;
 /// status list, a lookup's target, a view's columns, a widget's report …). A reference may point into the template
 /// itself or at what the tenant already has. Errors name the JSON path.
 /// </summary>
-public sealed class TemplateChecker(TemplateDocument doc, TenantMetadata existing, IReadOnlySet<string> existingReports, Func<string, object[], string> t)
+public sealed class TemplateChecker(TemplateDocument doc, TenantMetadata existing, IReadOnlySet<string> existingReports, Func<string, object[], string> t,
+    IReadOnlySet<string>? existingDepartments = null)
 {
     private readonly ValidationErrors _errors = new();
 
@@ -38,6 +39,8 @@ public sealed class TemplateChecker(TemplateDocument doc, TenantMetadata existin
         for (var i = 0; i < doc.Views.Count; i++) CheckView(doc.Views[i], $"$.views[{i}]");
         for (var i = 0; i < doc.Reports.Count; i++) CheckReport(doc.Reports[i], $"$.reports[{i}]");
         for (var i = 0; i < doc.Dashboards.Count; i++) CheckDashboard(doc.Dashboards[i], $"$.dashboards[{i}]");
+        CheckDepartments();
+        for (var i = 0; i < doc.Roles.Count; i++) CheckPermissions(doc.Roles[i], $"$.roles[{i}]");
         CheckSampleData();
         CheckTexts();
         return _errors;
@@ -236,6 +239,59 @@ public sealed class TemplateChecker(TemplateDocument doc, TenantMetadata existin
                         Add(sp + ".kind", "Template.Check.StageKind", stage.Kind);
                         break;
                 }
+            }
+        }
+    }
+
+    private void CheckDepartments()
+    {
+        var departments = doc.Departments ?? [];
+        Unique(departments.Select(d => d.Key), "$.departments", "key");
+        for (var i = 0; i < departments.Count; i++)
+        {
+            var d = departments[i];
+            var path = $"$.departments[{i}]";
+            Key(d.Key, path + ".key");
+            if (string.IsNullOrWhiteSpace(d.Name)) Add(path + ".name", "Template.Check.Required");
+            else if (d.Name.Length > Permissions.DepartmentService.MaxNameLength) Add(path + ".name", "Template.Check.TooLong", Permissions.DepartmentService.MaxNameLength);
+            if (d.Parent is not { } parent) continue;
+            if (departments.All(x => x.Key != parent) && existingDepartments?.Contains(parent) != true) { Add(path + ".parent", "Template.Check.UnknownDepartment", parent); continue; }
+            // Walk up through the template's departments: coming back to this one is a cycle.
+            var seen = new HashSet<string>(StringComparer.Ordinal) { d.Key };
+            for (var up = departments.FirstOrDefault(x => x.Key == parent); up is not null; up = departments.FirstOrDefault(x => x.Key == up.Parent))
+            {
+                if (!seen.Add(up.Key)) { Add(path + ".parent", "Template.Check.DepartmentCycle", d.Key); break; }
+            }
+        }
+    }
+
+    private void CheckPermissions(TemplateRole role, string path)
+    {
+        if (role.Permissions is null) return;
+        foreach (var (entityKey, p) in role.Permissions)
+        {
+            var pp = $"{path}.permissions.{entityKey}";
+            if (!EntityExists(entityKey)) { Add(pp, "Template.Check.UnknownEntity", entityKey); continue; }
+            var scopes = new List<(string Name, string? Value)> { ("read", p.Read), ("edit", p.Edit), ("delete", p.Delete) };
+            foreach (var (name, value) in scopes)
+                if (value is not null && !TemplateMapping.Scopes.ContainsKey(value)) Add($"{pp}.{name}", "Template.Check.UnknownScope", value);
+            if (scopes.All(x => x.Value is null || TemplateMapping.Scopes.ContainsKey(x.Value)))
+            {
+                var read = TemplateMapping.Scope(p.Read);
+                if (TemplateMapping.Scope(p.Edit) > read) Add(pp + ".edit", "Template.Check.ScopeWiderThanRead");
+                if (TemplateMapping.Scope(p.Delete) > read) Add(pp + ".delete", "Template.Check.ScopeWiderThanRead");
+            }
+            for (var i = 0; i < (p.OwnerFields?.Count ?? 0); i++)
+            {
+                var key = p.OwnerFields![i];
+                var type = FieldType(entityKey, key);
+                if (type is null) Add($"{pp}.ownerFields[{i}]", "Template.Check.UnknownField", key);
+                else if (type != "member") Add($"{pp}.ownerFields[{i}]", "Template.Check.FieldTypeNotAllowed", key, type);
+            }
+            foreach (var (fieldKey, level) in p.Fields ?? [])
+            {
+                if (FieldType(entityKey, fieldKey) is null) Add($"{pp}.fields.{fieldKey}", "Template.Check.UnknownField", fieldKey);
+                else if (!TemplateMapping.FieldLevels.ContainsKey(level)) Add($"{pp}.fields.{fieldKey}", "Template.Check.UnknownFieldAccess", level);
             }
         }
     }

@@ -25,6 +25,8 @@ public sealed class TemplateDocument
     public List<TemplateReport> Reports { get; set; } = [];
     public List<TemplateDashboard> Dashboards { get; set; } = [];
     public List<TemplateRole> Roles { get; set; } = [];
+    /// <summary>Optional departments (部门), a tree through <see cref="TemplateDepartment.Parent"/>.</summary>
+    public List<TemplateDepartment>? Departments { get; set; }
     /// <summary>Optional sample records per entity type key; installed only when the admin asks for them.</summary>
     public Dictionary<string, List<TemplateSampleRecord>>? SampleData { get; set; }
 }
@@ -226,6 +228,32 @@ public sealed class TemplateRole
     /// <summary>The permission level the role grants: admin, member or viewer.</summary>
     public string BaseRole { get; set; } = "member";
     public LocalizedText? Description { get; set; }
+    /// <summary>What members holding the role may do, per entity type key. Entity types not listed are not
+    /// restricted by the role (the member's base role decides).</summary>
+    public Dictionary<string, TemplatePermission>? Permissions { get; set; }
+}
+
+/// <summary>
+/// A role's rights on one entity type. Scopes: none, own, department, departmentTree, all (default all). Field
+/// levels: hidden, readOnly, editable (fields not listed are editable).
+/// </summary>
+public sealed class TemplatePermission
+{
+    public bool? Create { get; set; }
+    public string? Read { get; set; }
+    public string? Edit { get; set; }
+    public string? Delete { get; set; }
+    /// <summary>Member fields that also make a record "own" (besides the owner), e.g. collaborators.</summary>
+    public List<string>? OwnerFields { get; set; }
+    public Dictionary<string, string>? Fields { get; set; }
+}
+
+public sealed class TemplateDepartment
+{
+    public string Key { get; set; } = "";
+    public string Name { get; set; } = "";
+    /// <summary>Key of the parent department (in the template or already in the workspace); none for the top.</summary>
+    public string? Parent { get; set; }
 }
 
 public sealed class TemplateSampleRecord

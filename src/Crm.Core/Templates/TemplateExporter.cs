@@ -23,6 +23,8 @@ public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore
         var reports = await db.Reports.AsNoTracking().Where(r => r.OwnerUserId == null).OrderBy(r => r.CreatedAt).ThenBy(r => r.Key).ToListAsync(ct);
         var dashboards = await db.Dashboards.AsNoTracking().OrderBy(d => d.Key).ToListAsync(ct);
         var roles = await db.RoleDefinitions.AsNoTracking().OrderBy(r => r.Key).ToListAsync(ct);
+        var permissions = (await db.EntityPermissions.AsNoTracking().ToListAsync(ct)).ToLookup(p => p.RoleId);
+        var org = await Permissions.DepartmentService.LoadAsync(db, actor.TenantId, ct);
 
         return new TemplateDocument
         {
@@ -42,8 +44,44 @@ public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore
                 Default = d.IsDefault,
                 Widgets = d.Widgets.Select(w => new TemplateWidget { Key = w.Key, Report = w.ReportKey, Kind = w.Kind, Title = w.Title, X = w.X, Y = w.Y, W = w.W, H = w.H }).ToList(),
             }).ToList(),
-            Roles = roles.Select(r => new TemplateRole { Key = r.Key, Label = r.Label, Description = r.Description, BaseRole = r.BaseRole.ToString().ToLowerInvariant() is "owner" ? "admin" : r.BaseRole.ToString().ToLowerInvariant() }).ToList(),
+            Roles = roles.Select(r => new TemplateRole
+            {
+                Key = r.Key, Label = r.Label, Description = r.Description,
+                BaseRole = r.BaseRole.ToString().ToLowerInvariant() is "owner" ? "admin" : r.BaseRole.ToString().ToLowerInvariant(),
+                Permissions = ExportPermissions(permissions[r.Id], metadata),
+            }).ToList(),
+            Departments = ExportDepartments(org),
         };
+    }
+
+    /// <summary>Rights per active entity type, keyed by its key; fields no longer active are left out.</summary>
+    private static Dictionary<string, TemplatePermission>? ExportPermissions(IEnumerable<Permissions.EntityPermission> rows, TenantMetadata metadata)
+    {
+        var result = new Dictionary<string, TemplatePermission>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            var entity = metadata.Entity(row.EntityTypeId);
+            if (entity is null || entity.Entity.IsArchived) continue;
+            var p = TemplateMapping.Permission(row);
+            if (p.Fields is not null) p.Fields = p.Fields.Where(f => entity.Field(f.Key) is not null).ToDictionary();
+            if (p.Fields is { Count: 0 }) p.Fields = null;
+            p.OwnerFields = p.OwnerFields?.Where(k => entity.Field(k) is not null).ToList() is { Count: > 0 } owners ? owners : null;
+            result[entity.Key] = p;
+        }
+        return result.Count == 0 ? null : result.OrderBy(x => x.Key, StringComparer.Ordinal).ToDictionary();
+    }
+
+    /// <summary>Departments in tree order (parents first); departments without a key get one from their id.</summary>
+    private static List<TemplateDepartment>? ExportDepartments(Permissions.OrganisationView org)
+    {
+        if (org.Departments.Count == 0) return null;
+        string KeyOf(Permissions.DepartmentView d) => d.Key ?? "department_" + d.Id.ToString("N")[..12];
+        return org.Departments.Select(d => new TemplateDepartment
+        {
+            Key = KeyOf(d),
+            Name = d.Name,
+            Parent = d.ParentId is { } p && org.Find(p) is { } parent ? KeyOf(parent) : null,
+        }).ToList();
     }
 
     private static TemplateStatusList ExportList(StatusListMeta list) => new()

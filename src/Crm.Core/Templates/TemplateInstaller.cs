@@ -37,7 +37,8 @@ public sealed record InstallResult(InstallOutcome Outcome, ValidationErrors Erro
 /// record writer, all in one transaction. Same version again: nothing happens. Newer version: merged.
 /// Dry run: the whole install is carried out and rolled back, and the plan is returned.
 /// </summary>
-public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocalizer<CoreStrings> t, TimeProvider clock, MetadataChanges changes)
+public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocalizer<CoreStrings> t, TimeProvider clock, MetadataChanges changes,
+    IMembershipChanges membershipChanges)
 {
     private string T(string key, object[] args) => t[key, args];
 
@@ -57,7 +58,7 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocal
         // Check before the transaction (on SQLite it holds the database's write lock for every workspace): a bad
         // template is refused without taking it. The check is repeated inside against the locked state.
         var precheck = new TemplateChecker(doc, await MetadataStore.LoadAsync(db, await MetadataStore.CurrentVersionAsync(db, ct), ct),
-            (await db.Reports.Select(r => r.Key).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal), T).Check();
+            (await db.Reports.Select(r => r.Key).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal), T, await DepartmentKeysAsync(db, ct)).Check();
         if (!precheck.IsEmpty) return InstallResult.Refused(precheck);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -79,7 +80,7 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocal
 
         var current = await MetadataStore.LoadAsync(db, await MetadataStore.CurrentVersionAsync(db, ct), ct);
         var reportKeys = (await db.Reports.Select(r => r.Key).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
-        var errors = new TemplateChecker(doc, current, reportKeys, T).Check();
+        var errors = new TemplateChecker(doc, current, reportKeys, T, await DepartmentKeysAsync(db, ct)).Check();
         if (!errors.IsEmpty) return InstallResult.Refused(errors);
 
         progress?.Report(new InstallProgress(20, "metadata"));
@@ -105,6 +106,7 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocal
         {
             Id = doc.Id, Version = doc.Version, Name = doc.Name, Description = doc.Description, Category = doc.Category, Icon = doc.Icon,
             StatusLists = doc.StatusLists, EntityTypes = doc.EntityTypes, Views = doc.Views, Reports = doc.Reports, Dashboards = doc.Dashboards, Roles = doc.Roles,
+            Departments = doc.Departments,
         };
         if (installation is null)
         {
@@ -125,8 +127,12 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocal
         }
         await tx.CommitAsync(ct);
         changes.Publish(actor.TenantId);
+        await Permissions.AccessChanges.PublishAsync(factory, membershipChanges, actor.TenantId, merger.AffectedMembers, ct);
         return new InstallResult(old is null ? InstallOutcome.Installed : InstallOutcome.Upgraded, errors, merger.Changes, samples);
     }
+
+    private static async Task<IReadOnlySet<string>> DepartmentKeysAsync(CrmDbContext db, CancellationToken ct)
+        => (await db.Departments.Where(d => d.Key != null).Select(d => d.Key!).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Installed templates of the workspace: template id → installed version.</summary>
     public async Task<IReadOnlyDictionary<string, string>> InstalledAsync(Actor actor, CancellationToken ct = default)

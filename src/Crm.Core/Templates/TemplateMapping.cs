@@ -107,4 +107,43 @@ public static class TemplateMapping
 
     public static List<DashboardWidget> Widgets(TemplateDashboard d)
         => d.Widgets.Select(w => new DashboardWidget(w.Key, w.Report, w.Kind, w.Title, w.X, w.Y, w.W, w.H)).ToList();
+
+    /// <summary>Template scope names ↔ <see cref="Permissions.DataScope"/>.</summary>
+    public static readonly IReadOnlyDictionary<string, Permissions.DataScope> Scopes = new Dictionary<string, Permissions.DataScope>(StringComparer.Ordinal)
+    {
+        ["none"] = Permissions.DataScope.None,
+        ["own"] = Permissions.DataScope.Own,
+        ["department"] = Permissions.DataScope.OwnAndDepartment,
+        ["departmentTree"] = Permissions.DataScope.OwnAndDepartmentTree,
+        ["all"] = Permissions.DataScope.All,
+    };
+
+    public static readonly IReadOnlyDictionary<string, Permissions.FieldAccessLevel> FieldLevels = new Dictionary<string, Permissions.FieldAccessLevel>(StringComparer.Ordinal)
+    {
+        ["editable"] = Permissions.FieldAccessLevel.Editable,
+        ["readOnly"] = Permissions.FieldAccessLevel.ReadOnly,
+        ["hidden"] = Permissions.FieldAccessLevel.Hidden,
+    };
+
+    public static Permissions.DataScope Scope(string? name) => name is not null && Scopes.TryGetValue(name, out var s) ? s : Permissions.DataScope.All;
+    public static string ScopeName(Permissions.DataScope scope) => Scopes.First(x => x.Value == scope).Key;
+    public static string LevelName(Permissions.FieldAccessLevel level) => FieldLevels.First(x => x.Value == level).Key;
+
+    /// <summary>A template permission as the rights it stands for (defaults filled in, editable fields left out).</summary>
+    public static Permissions.PermissionInput Permission(TemplatePermission p) => new(
+        p.Create ?? true, Scope(p.Read), Scope(p.Edit), Scope(p.Delete),
+        (p.OwnerFields ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+        (p.Fields ?? []).Where(f => FieldLevels.TryGetValue(f.Value, out var l) && l != Permissions.FieldAccessLevel.Editable)
+            .OrderBy(f => f.Key, StringComparer.Ordinal).ToDictionary(f => f.Key, f => FieldLevels[f.Value]));
+
+    /// <summary>The rights of a stored permission as the template writes them (defaults left out).</summary>
+    public static TemplatePermission Permission(Permissions.EntityPermission p) => new()
+    {
+        Create = p.CanCreate ? null : false,
+        Read = p.Read == Permissions.DataScope.All ? null : ScopeName(p.Read),
+        Edit = p.Edit == Permissions.DataScope.All ? null : ScopeName(p.Edit),
+        Delete = p.Delete == Permissions.DataScope.All ? null : ScopeName(p.Delete),
+        OwnerFields = p.OwnerFieldKeys.Count == 0 ? null : p.OwnerFieldKeys.Order(StringComparer.Ordinal).ToList(),
+        Fields = p.Fields.Count == 0 ? null : p.Fields.OrderBy(f => f.Key, StringComparer.Ordinal).ToDictionary(f => f.Key, f => LevelName(f.Value)),
+    };
 }

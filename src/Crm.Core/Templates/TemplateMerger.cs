@@ -1,5 +1,6 @@
 using Crm.Core.Data;
 using Crm.Core.Metadata;
+using Crm.Core.Permissions;
 using Crm.Core.Reports;
 using Crm.Core.Views;
 using Microsoft.EntityFrameworkCore;
@@ -41,6 +42,10 @@ internal sealed class TemplateMerger(CrmDbContext db, TemplateDocument doc, Temp
 
     public IReadOnlyList<PlannedChange> Changes => _changes;
 
+    /// <summary>Members whose custom roles' permissions changed: told after the commit.</summary>
+    public IReadOnlyCollection<Guid> AffectedMembers => _affected;
+    private readonly HashSet<Guid> _affected = [];
+
     public async Task ApplyAsync(CancellationToken ct)
     {
         _entities = await db.EntityTypes.Include(e => e.Fields).Include(e => e.Pipelines).ThenInclude(p => p.Stages).ToListAsync(ct);
@@ -52,6 +57,7 @@ internal sealed class TemplateMerger(CrmDbContext db, TemplateDocument doc, Temp
         await MergeViewsAsync(ct);
         await MergeReportsAsync(ct);
         await MergeDashboardsAsync(ct);
+        await MergeDepartmentsAsync(ct);
         await MergeRolesAsync(ct);
         if (old is not null) await ReportNoLongerInTemplateAsync(old, ct);
     }
@@ -548,6 +554,7 @@ internal sealed class TemplateMerger(CrmDbContext db, TemplateDocument doc, Temp
     {
         if (doc.Roles.Count == 0) return;
         var roles = await db.RoleDefinitions.ToListAsync(ct);
+        var permissions = await db.EntityPermissions.ToListAsync(ct);
         foreach (var r in doc.Roles)
         {
             var oldRole = old?.Roles.FirstOrDefault(x => x.Key == r.Key);
@@ -555,14 +562,117 @@ internal sealed class TemplateMerger(CrmDbContext db, TemplateDocument doc, Temp
             if (current is null)
             {
                 if (RemovedByTenant(oldRole is not null, "role", r.Key)) continue;
-                db.RoleDefinitions.Add(new RoleDefinition { Key = r.Key, Label = r.Label, BaseRole = TemplateMapping.BaseRole(r.BaseRole), Description = r.Description, Origin = Origin });
+                current = new RoleDefinition { Key = r.Key, Label = r.Label, BaseRole = TemplateMapping.BaseRole(r.BaseRole), Description = r.Description, Origin = Origin };
+                db.RoleDefinitions.Add(current);
+                roles.Add(current);
                 _changes.Add(new PlannedChange(ChangeKind.Add, "role", r.Key));
+                foreach (var (entityKey, p) in r.Permissions ?? [])
+                    AddPermission(current, entityKey, p, permissions);
                 continue;
             }
             var had = oldRole is not null;
             Merge("role", r.Key, "label", current.Label, r.Label, had, oldRole?.Label, x => current.Label = x!);
             Merge("role", r.Key, "baseRole", current.BaseRole, TemplateMapping.BaseRole(r.BaseRole), had, oldRole is null ? current.BaseRole : TemplateMapping.BaseRole(oldRole.BaseRole), x => current.BaseRole = x);
+            foreach (var (entityKey, p) in r.Permissions ?? [])
+                MergePermission(current, entityKey, p, oldRole?.Permissions?.GetValueOrDefault(entityKey), permissions);
         }
+    }
+
+    private void AddPermission(RoleDefinition role, string entityKey, TemplatePermission p, List<EntityPermission> permissions)
+    {
+        if (_entities.FirstOrDefault(e => e.Key == entityKey) is not { } entity) return;
+        var input = TemplateMapping.Permission(p);
+        var row = new EntityPermission
+        {
+            RoleId = role.Id, EntityTypeId = entity.Id, CanCreate = input.CanCreate, Read = input.Read, Edit = input.Edit, Delete = input.Delete,
+            OwnerFieldKeys = input.OwnerFieldKeys.ToList(), Fields = input.Fields.ToDictionary(),
+        };
+        db.EntityPermissions.Add(row);
+        permissions.Add(row);
+        _changes.Add(new PlannedChange(ChangeKind.Add, "permission", $"{role.Key}.{entityKey}"));
+    }
+
+    /// <summary>
+    /// Three-way merge of a role's rights on one entity type, property by property and field by field: what the
+    /// admin changed on the settings page stays, what the template changed (and the admin did not) follows.
+    /// </summary>
+    private void MergePermission(RoleDefinition role, string entityKey, TemplatePermission p, TemplatePermission? oldP, List<EntityPermission> permissions)
+    {
+        if (_entities.FirstOrDefault(e => e.Key == entityKey) is not { } entity) return;
+        var current = permissions.FirstOrDefault(x => x.RoleId == role.Id && x.EntityTypeId == entity.Id);
+        var path = $"{role.Key}.{entityKey}";
+        if (current is null)
+        {
+            if (RemovedByTenant(oldP is not null, "permission", path)) return;
+            AddPermission(role, entityKey, p, permissions);
+            _affected.UnionWith(MembersOf(role));
+            return;
+        }
+        var had = oldP is not null;
+        var next = TemplateMapping.Permission(p);
+        var before = oldP is null ? null : TemplateMapping.Permission(oldP);
+        var changed = false;
+        changed |= Merge("permission", path, "create", current.CanCreate, next.CanCreate, had, before?.CanCreate ?? false, x => current.CanCreate = x);
+        changed |= Merge("permission", path, "read", current.Read, next.Read, had, before?.Read ?? DataScope.None, x => current.Read = x);
+        changed |= Merge("permission", path, "edit", current.Edit, next.Edit, had, before?.Edit ?? DataScope.None, x => current.Edit = x);
+        changed |= Merge("permission", path, "delete", current.Delete, next.Delete, had, before?.Delete ?? DataScope.None, x => current.Delete = x);
+        changed |= Merge("permission", path, "ownerFields", current.OwnerFieldKeys.Order(StringComparer.Ordinal).ToList(), next.OwnerFieldKeys.ToList(), had,
+            before?.OwnerFieldKeys.ToList() ?? [], x => current.OwnerFieldKeys = x!);
+        var keys = next.Fields.Keys.Concat(before?.Fields.Keys ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            var level = current.Fields.GetValueOrDefault(key, FieldAccessLevel.Editable);
+            var nextLevel = next.Fields.GetValueOrDefault(key, FieldAccessLevel.Editable);
+            var oldLevel = before?.Fields.GetValueOrDefault(key, FieldAccessLevel.Editable) ?? level;
+            changed |= Merge("permission", path, $"fields.{key}", level, nextLevel, had, oldLevel, x =>
+            {
+                var fields = new Dictionary<string, FieldAccessLevel>(current.Fields);
+                if (x == FieldAccessLevel.Editable) fields.Remove(key); else fields[key] = x;
+                current.Fields = fields;
+            });
+        }
+        if (changed) _affected.UnionWith(MembersOf(role));
+    }
+
+    private IEnumerable<Guid> MembersOf(RoleDefinition role)
+        => db.MemberRoleAssignments.Local.Where(a => a.RoleId == role.Id).Select(a => a.UserId).Concat(_assignments.Where(a => a.RoleId == role.Id).Select(a => a.UserId));
+
+    private List<MemberRoleAssignment> _assignments = [];
+
+    /// <summary>Departments by key: new ones are added (parents resolved by key), names and parents merged.</summary>
+    private async Task MergeDepartmentsAsync(CancellationToken ct)
+    {
+        _assignments = await db.MemberRoleAssignments.AsNoTracking().ToListAsync(ct);
+        if (doc.Departments is not { Count: > 0 } wanted) return;
+        var departments = await db.Departments.ToListAsync(ct);
+        var added = new List<(Department Department, TemplateDepartment Template)>();
+        foreach (var d in wanted)
+        {
+            var oldDepartment = old?.Departments?.FirstOrDefault(x => x.Key == d.Key);
+            var current = departments.FirstOrDefault(x => x.Key == d.Key);
+            if (current is null)
+            {
+                if (RemovedByTenant(oldDepartment is not null, "department", d.Key)) continue;
+                current = new Department { Key = d.Key, Name = d.Name.Trim(), SortOrder = departments.Count };
+                db.Departments.Add(current);
+                departments.Add(current);
+                added.Add((current, d));
+                _changes.Add(new PlannedChange(ChangeKind.Add, "department", d.Key));
+                continue;
+            }
+            var had = oldDepartment is not null;
+            Merge("department", d.Key, "name", current.Name, d.Name.Trim(), had, oldDepartment?.Name.Trim(), x => current.Name = x!);
+            var parentNow = departments.FirstOrDefault(x => x.Id == current.ParentId)?.Key;
+            Merge("department", d.Key, "parent", parentNow, d.Parent, had, oldDepartment?.Parent, x =>
+            {
+                var parent = departments.FirstOrDefault(p => p.Key == x);
+                // Never under itself or below itself (the admin may have moved things around).
+                if (parent is not null && new OrgChart(departments, []).Subtree(current.Id).Contains(parent.Id)) return;
+                current.ParentId = parent?.Id;
+            });
+        }
+        foreach (var (department, template) in added)
+            department.ParentId = template.Parent is { } key ? departments.FirstOrDefault(x => x.Key == key)?.Id : null;
     }
 
     /// <summary>Puts <paramref name="item"/> right after <paramref name="previous"/> (or first) and renumbers 0..n.</summary>
