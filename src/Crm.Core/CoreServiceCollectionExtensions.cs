@@ -77,6 +77,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<MetadataChanges>();
         services.AddSingleton<RecordEvents>();
         services.AddSingleton<RecordService>();
+        services.AddSingleton<Permissions.RecordShareService>();
         services.AddSingleton<RecordDirectory>();
         services.AddSingleton<RecordValidator>();
         services.AddSingleton<RelatedRecordsQuery>();

@@ -15,8 +15,20 @@ namespace Crm.Core.Activities;
 /// Rules: Members and above write, Viewers only read; the author (or an administrator) edits and deletes an
 /// activity; any Member may complete or reopen a task, like any Member may edit the record it belongs to.
 /// </summary>
-public sealed class ActivityService(ICrmDbContextFactory factory, IStringLocalizer<CoreStrings> t, TimeProvider clock, ActivityEvents events)
+public sealed class ActivityService(ICrmDbContextFactory factory, IStringLocalizer<CoreStrings> t, TimeProvider clock, ActivityEvents events, Permissions.IAccessResolver access)
 {
+    /// <summary>The records the actor may read, of every entity type (activities are seen only on those).</summary>
+    private async Task<IQueryable<Records.Record>> ReadableAsync(CrmDbContext db, Actor actor, CancellationToken ct)
+    {
+        var typeIds = await db.EntityTypes.AsNoTracking().Select(e => e.Id).ToListAsync(ct);
+        var rights = await access.GetAllAsync(actor, typeIds, ct);
+        return Permissions.RecordScope.Apply(db.Records.AsNoTracking(), db, rights);
+    }
+
+    /// <summary>Whether the actor may read record <paramref name="recordId"/> (a record they may not read is "not found").</summary>
+    private async Task<bool> CanReadAsync(CrmDbContext db, Actor actor, Guid recordId, CancellationToken ct)
+        => await (await ReadableAsync(db, actor, ct)).AnyAsync(r => r.Id == recordId, ct);
+
     /// <summary>The kinds that count as contact with the customer (a note or a task is not one).</summary>
     public static readonly ActivityKind[] InteractionKinds = [ActivityKind.Call, ActivityKind.Email, ActivityKind.Meeting, ActivityKind.Message];
 
@@ -33,7 +45,7 @@ public sealed class ActivityService(ICrmDbContextFactory factory, IStringLocaliz
     {
         await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
-        var record = await db.Records.AsNoTracking().Where(r => r.Id == recordId).Select(r => new { r.Id, r.EntityTypeId }).FirstOrDefaultAsync(ct);
+        var record = await (await ReadableAsync(db, actor, ct)).Where(r => r.Id == recordId).Select(r => new { r.Id, r.EntityTypeId }).FirstOrDefaultAsync(ct);
         if (record is null) return Missing(t["Record.NotFound"]);
 
         var now = Now;
@@ -71,7 +83,7 @@ public sealed class ActivityService(ICrmDbContextFactory factory, IStringLocaliz
         await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var activity = await db.Activities.FirstOrDefaultAsync(a => a.Id == activityId, ct);
-        if (activity is null) return Missing(t["Activity.NotFound"]);
+        if (activity is null || !await CanReadAsync(db, actor, activity.RecordId, ct)) return Missing(t["Activity.NotFound"]);
         if (!MayChange(actor, activity)) return Refused(t["Activity.NotOwn"]);
 
         var previousAssignee = activity.AssigneeId;
@@ -94,7 +106,7 @@ public sealed class ActivityService(ICrmDbContextFactory factory, IStringLocaliz
         await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var activity = await db.Activities.FirstOrDefaultAsync(a => a.Id == activityId, ct);
-        if (activity is null) return Missing(t["Activity.NotFound"]);
+        if (activity is null || !await CanReadAsync(db, actor, activity.RecordId, ct)) return Missing(t["Activity.NotFound"]);
         if (activity.Kind != ActivityKind.Task) return Refused(t["Activity.NotATask"]);
         if ((activity.CompletedAt is not null) == completed) return new ActivityResult(activity, new ValidationErrors());
         activity.CompletedAt = completed ? Now : null;
@@ -109,7 +121,7 @@ public sealed class ActivityService(ICrmDbContextFactory factory, IStringLocaliz
         await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var activity = await db.Activities.FirstOrDefaultAsync(a => a.Id == activityId, ct);
-        if (activity is null) return Missing(t["Activity.NotFound"]);
+        if (activity is null || !await CanReadAsync(db, actor, activity.RecordId, ct)) return Missing(t["Activity.NotFound"]);
         if (!MayChange(actor, activity)) return Refused(t["Activity.NotOwn"]);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -128,13 +140,15 @@ public sealed class ActivityService(ICrmDbContextFactory factory, IStringLocaliz
     public async Task<Activity?> GetAsync(Actor actor, Guid activityId, CancellationToken ct = default)
     {
         await using var db = factory.CreateForTenant(actor.TenantId);
-        return await db.Activities.AsNoTracking().FirstOrDefaultAsync(a => a.Id == activityId, ct);
+        var activity = await db.Activities.AsNoTracking().FirstOrDefaultAsync(a => a.Id == activityId, ct);
+        return activity is not null && await CanReadAsync(db, actor, activity.RecordId, ct) ? activity : null;
     }
 
     /// <summary>A record's activities, newest first (the timeline merges them with field changes).</summary>
     public async Task<IReadOnlyList<Activity>> ListForRecordAsync(Actor actor, Guid recordId, int take = 100, CancellationToken ct = default)
     {
         await using var db = factory.CreateForTenant(actor.TenantId);
+        if (!await CanReadAsync(db, actor, recordId, ct)) return [];
         return await db.Activities.AsNoTracking().Where(a => a.RecordId == recordId)
             .OrderByDescending(a => a.OccurredAt).ThenByDescending(a => a.Id)
             .Take(Math.Clamp(take, 1, 500)).ToListAsync(ct);
@@ -144,6 +158,7 @@ public sealed class ActivityService(ICrmDbContextFactory factory, IStringLocaliz
     public async Task<IReadOnlyList<Activity>> OpenTasksAsync(Actor actor, Guid recordId, CancellationToken ct = default)
     {
         await using var db = factory.CreateForTenant(actor.TenantId);
+        if (!await CanReadAsync(db, actor, recordId, ct)) return [];
         return await db.Activities.AsNoTracking()
             .Where(a => a.RecordId == recordId && a.Kind == ActivityKind.Task && a.CompletedAt == null)
             .OrderBy(a => a.DueAt == null).ThenBy(a => a.DueAt).ThenBy(a => a.Id)
@@ -159,15 +174,17 @@ public sealed class ActivityService(ICrmDbContextFactory factory, IStringLocaliz
         await using var db = factory.CreateForTenant(actor.TenantId);
         var now = Now;
         var mine = db.Activities.AsNoTracking().Where(a => a.Kind == ActivityKind.Task && a.AssigneeId == actor.UserId);
+        // Tasks on records the assignee may not read are left out (with the record's title).
+        var readable = await ReadableAsync(db, actor, ct);
         var open = await mine.Where(a => a.CompletedAt == null)
-            .Join(db.Records, a => a.RecordId, r => r.Id, (a, r) => new { Task = a, r.Title, r.EntityTypeId })
+            .Join(readable, a => a.RecordId, r => r.Id, (a, r) => new { Task = a, r.Title, r.EntityTypeId })
             .OrderBy(x => x.Task.DueAt == null).ThenBy(x => x.Task.DueAt).ThenBy(x => x.Task.Id)
             .Take(500).ToListAsync(ct);
         var items = open.Select(x => new TaskItem(x.Task, x.Title, x.EntityTypeId, x.Task.DueAt is { } due && Utc(due) < now)).ToList();
         if (includeCompleted)
         {
             var done = await mine.Where(a => a.CompletedAt != null)
-                .Join(db.Records, a => a.RecordId, r => r.Id, (a, r) => new { Task = a, r.Title, r.EntityTypeId })
+                .Join(readable, a => a.RecordId, r => r.Id, (a, r) => new { Task = a, r.Title, r.EntityTypeId })
                 .OrderByDescending(x => x.Task.CompletedAt).ThenByDescending(x => x.Task.Id)
                 .Take(Math.Clamp(completedTake, 1, 500)).ToListAsync(ct);
             items.AddRange(done.Select(x => new TaskItem(x.Task, x.Title, x.EntityTypeId, false)));
@@ -180,13 +197,15 @@ public sealed class ActivityService(ICrmDbContextFactory factory, IStringLocaliz
     {
         await using var db = factory.CreateForTenant(actor.TenantId);
         var now = Now;
-        return await db.Activities.CountAsync(a => a.Kind == ActivityKind.Task && a.AssigneeId == actor.UserId && a.CompletedAt == null && a.DueAt < now, ct);
+        var readable = (await ReadableAsync(db, actor, ct)).Select(r => r.Id);
+        return await db.Activities.CountAsync(a => a.Kind == ActivityKind.Task && a.AssigneeId == actor.UserId && a.CompletedAt == null && a.DueAt < now && readable.Contains(a.RecordId), ct);
     }
 
     /// <summary>The last interaction (when, which kind), interactions in the last 30 days and open/overdue tasks, counted in SQL.</summary>
     public async Task<InteractionSummary> SummaryAsync(Actor actor, Guid recordId, CancellationToken ct = default)
     {
         await using var db = factory.CreateForTenant(actor.TenantId);
+        if (!await CanReadAsync(db, actor, recordId, ct)) return new InteractionSummary(null, null, 0, 0, 0);
         var now = Now;
         var since = now.AddDays(-InteractionWindowDays);
         var interactions = db.Activities.AsNoTracking().Where(a => a.RecordId == recordId && InteractionKinds.Contains(a.Kind));

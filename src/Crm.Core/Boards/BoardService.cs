@@ -20,7 +20,7 @@ namespace Crm.Core.Boards;
 /// (tenant, entity type, pipeline, stage, rank) for stage boards), overdue tasks of the loaded cards and the names
 /// they show. Records are never loaded into memory to be counted or summed.
 /// </summary>
-public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordService records, IStringLocalizer<CoreStrings> t, TimeProvider clock)
+public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordService records, IStringLocalizer<CoreStrings> t, TimeProvider clock, Permissions.IAccessResolver access)
 {
     public const int DefaultPageSize = 50;
 
@@ -39,7 +39,7 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
         if (metadata.Entity(request.EntityKey) is not { Entity.IsArchived: false } entity) return null;
         if (BoardLayout.Resolve(entity, request.GroupBy, request.Pipeline) is not { } layout) return null;
         var now = clock.GetUtcNow().UtcDateTime;
-        var query = Filtered(db, layout, request, actor, now);
+        var query = Filtered(db, layout, request, actor, now, await access.GetAsync(actor, entity.Entity.Id, ct));
 
         var totals = await TotalsAsync(db, query, layout, ct);
         var shown = layout.Columns.Where(c => (!c.IsArchived && !c.IsNoValue) || totals.ContainsKey(c.Key)).ToList();
@@ -75,7 +75,8 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
             || layout.Column(columnKey) is not { } column)
             return new BoardPage([], new Dictionary<Guid, string>());
         var now = clock.GetUtcNow().UtcDateTime;
-        var rows = await Page(Filtered(db, layout, request, actor, now), layout, column, Math.Max(0, skip), request.PageSize).ToListAsync(ct);
+        var rights = await access.GetAsync(actor, entity.Entity.Id, ct);
+        var rows = await Page(Filtered(db, layout, request, actor, now, rights), layout, column, Math.Max(0, skip), request.PageSize).ToListAsync(ct);
         var cards = await CardsAsync(db, layout, rows, now, ct);
         return new BoardPage(cards.OrderBy(c => c.Rank).ThenBy(c => c.Id).ToList(), await NamesAsync(db, actor, layout, request, cards, ct));
     }
@@ -86,7 +87,8 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
         await using var db = factory.CreateForTenant(actor.TenantId);
         var metadata = await metadataStore.GetAsync(db, ct);
         if (metadata.Entity(request.EntityKey) is not { } entity || BoardLayout.Resolve(entity, request.GroupBy, request.Pipeline) is not { } layout) return null;
-        var row = await Filtered(db, layout, request, actor, clock.GetUtcNow().UtcDateTime).Where(r => r.Id == recordId)
+        var rights = await access.GetAsync(actor, entity.Entity.Id, ct);
+        var row = await Filtered(db, layout, request, actor, clock.GetUtcNow().UtcDateTime, rights).Where(r => r.Id == recordId)
             .Select(r => new { r.StageId, r.StatusOptionId, r.Values }).FirstOrDefaultAsync(ct);
         return row is null ? null : ColumnKey(layout, row.StageId, row.StatusOptionId, RecordWriter.ParseValues(row.Values));
     }
@@ -146,10 +148,11 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
 
     // ---- query parts -------------------------------------------------------------------------------------------
 
-    private static IQueryable<Record> Filtered(CrmDbContext db, BoardLayout layout, BoardRequest request, Actor actor, DateTime now)
+    /// <summary>The board's records: the entity type (and pipeline), the records the actor may read, the filters and the search.</summary>
+    private static IQueryable<Record> Filtered(CrmDbContext db, BoardLayout layout, BoardRequest request, Actor actor, DateTime now, Permissions.EntityAccess rights)
     {
         var entityId = layout.Entity.Entity.Id;
-        var query = db.Records.AsNoTracking().Where(r => r.EntityTypeId == entityId);
+        var query = Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.EntityTypeId == entityId), db, rights);
         if (layout.Kind == BoardGroupKind.Stage)
         {
             var pipelineId = layout.Pipeline!.Pipeline.Id;

@@ -18,18 +18,22 @@ public sealed record BulkRecordError(Guid RecordId, string Title, IReadOnlyList<
 /// The outcome of a bulk change: how many records were changed, or why nothing was — a message for the whole
 /// request (<see cref="Error"/>) or the records that were refused (<see cref="RecordErrors"/>).
 /// </summary>
-public sealed record BulkEditResult(int Updated, string? Error, IReadOnlyList<BulkRecordError> RecordErrors)
+/// <remarks><see cref="Skipped"/>: selected records the actor may not edit (outside their edit scope), left untouched.</remarks>
+public sealed record BulkEditResult(int Updated, string? Error, IReadOnlyList<BulkRecordError> RecordErrors, int Skipped = 0)
 {
     public bool Succeeded => Error is null && RecordErrors.Count == 0;
     public static BulkEditResult Refused(string error) => new(0, error, []);
 }
+
+/// <summary>A bulk delete: how many records were deleted, and how many selected ones were skipped (outside the delete scope).</summary>
+public sealed record BulkDeleteResult(int Deleted, int Skipped);
 
 /// <summary>
 /// Bulk edit and bulk delete for the list's selected records. A bulk edit sends every record through
 /// <see cref="RecordWriter"/>: all are validated first (outside the transaction), then written in one transaction
 /// (transitions, timeline): all records change or none does, and the refused records are listed with their messages.
 /// </summary>
-public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordService records, RecordEvents events, IStringLocalizer<CoreStrings> t, TimeProvider clock)
+public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordService records, RecordEvents events, IStringLocalizer<CoreStrings> t, TimeProvider clock, Permissions.IAccessResolver access)
 {
     /// <summary>The most records one bulk change takes (a few pages of a list).</summary>
     public const int MaxRecords = 500;
@@ -55,11 +59,16 @@ public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStor
 
         // Only records of this entity type (ids of other types or other workspaces match nothing).
         var wanted = ids.Distinct().ToList();
-        var targets = await db.Records.AsNoTracking().Where(r => r.EntityTypeId == entity.Entity.Id && wanted.Contains(r.Id))
+        // Only the records the actor may edit are touched (edit scope, in SQL); the others are skipped and counted.
+        var rights = await access.GetAsync(actor, entity.Entity.Id, ct);
+        var ofType = db.Records.AsNoTracking().Where(r => r.EntityTypeId == entity.Entity.Id && wanted.Contains(r.Id));
+        var selected = await ofType.CountAsync(ct);
+        var targets = await Permissions.RecordScope.Apply(ofType, db, rights, Permissions.RecordOperation.Edit)
             .Select(r => new { r.Id, r.Title }).ToListAsync(ct);
+        var skipped = selected - targets.Count;
 
         // Validate every record first (reads only), then write them all in one short transaction.
-        var writer = new RecordWriter(db, metadata, actor, t, clock);
+        var writer = new RecordWriter(db, metadata, actor, t, clock) { Access = access };
         var refused = new List<BulkRecordError>();
         var drafts = new List<RecordDraft>();
         foreach (var target in targets)
@@ -74,10 +83,16 @@ public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStor
                 refused.Add(new BulkRecordError(target.Id, target.Title, [t["Record.NotFound"]]));
                 continue;
             }
+            catch (ForbiddenException e) when (e.IsRecordScope)
+            {
+                // The change would move the record out of the actor's edit scope (e.g. a new owner in another department).
+                refused.Add(new BulkRecordError(target.Id, target.Title, [e.Message]));
+                continue;
+            }
             if (draft.Succeeded) drafts.Add(draft);
             else refused.Add(new BulkRecordError(target.Id, target.Title, draft.Errors.ByField.SelectMany(kv => kv.Value).Distinct().ToList()));
         }
-        if (refused.Count > 0) return new BulkEditResult(0, null, refused);
+        if (refused.Count > 0) return new BulkEditResult(0, null, refused, skipped);
 
         try
         {
@@ -97,23 +112,30 @@ public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStor
             return new BulkEditResult(0, null, [new BulkRecordError(target.Id, target.Title, [writer.UniqueError(field, value)])]);
         }
         foreach (var e in writer.Events) events.Publish(e);
-        return new BulkEditResult(targets.Count, null, []);
+        return new BulkEditResult(targets.Count, null, [], skipped);
     }
 
-    /// <summary>Deletes the records of <paramref name="entityKey"/> among <paramref name="ids"/>, in one transaction; returns how many.</summary>
-    public async Task<int> DeleteAsync(Actor actor, string entityKey, IReadOnlyCollection<Guid> ids, CancellationToken ct = default)
+    /// <summary>
+    /// Deletes the records of <paramref name="entityKey"/> among <paramref name="ids"/> that the actor may delete,
+    /// in one transaction; the others are skipped and counted.
+    /// </summary>
+    public async Task<BulkDeleteResult> DeleteAsync(Actor actor, string entityKey, IReadOnlyCollection<Guid> ids, CancellationToken ct = default)
     {
         await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
-        if (ids.Count == 0) return 0;
+        if (ids.Count == 0) return new BulkDeleteResult(0, 0);
         if (ids.Count > MaxRecords) throw new ArgumentException($"At most {MaxRecords} records at once.", nameof(ids));
-        List<Guid> ofType;
+        int selected;
         await using (var db = factory.CreateForTenant(actor.TenantId))
         {
             var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
-            if (entity is null) return 0;
+            if (entity is null) return new BulkDeleteResult(0, 0);
             var wanted = ids.Distinct().ToList();
-            ofType = await db.Records.AsNoTracking().Where(r => r.EntityTypeId == entity.Entity.Id && wanted.Contains(r.Id)).Select(r => r.Id).ToListAsync(ct);
+            var ofType = await db.Records.AsNoTracking().Where(r => r.EntityTypeId == entity.Entity.Id && wanted.Contains(r.Id)).Select(r => r.Id).ToListAsync(ct);
+            selected = ofType.Count;
+            ids = ofType;
         }
-        return await records.DeleteAsync(actor, ofType, ct);
+        // RecordService deletes only what the delete scope allows.
+        var deleted = await records.DeleteAsync(actor, ids, ct);
+        return new BulkDeleteResult(deleted, selected - deleted);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Crm.Core.Data;
 using Crm.Core.Metadata;
+using Crm.Core.Permissions;
 using Crm.Core.Records;
 using Crm.Core.Security;
 using Crm.Core.Views;
@@ -37,7 +38,7 @@ public sealed record RecordListPage(int Total, IReadOnlyList<RecordListItem> Ite
 /// <see cref="RecordFilters"/> (count + one page, never the whole set), so a list of 100,000 records costs one
 /// page. Names of referenced members and records come from one <see cref="RecordDirectory.NamesAsync"/> call per page.
 /// </summary>
-public sealed class RecordListService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordDirectory directory, TimeProvider clock)
+public sealed class RecordListService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordDirectory directory, TimeProvider clock, IAccessResolver access)
 {
     public async Task<RecordListPage> QueryAsync(Actor actor, string entityKey, RecordQuery query, CancellationToken ct = default)
     {
@@ -46,7 +47,8 @@ public sealed class RecordListService(ICrmDbContextFactory factory, MetadataStor
         if (entity is null) return new RecordListPage(0, [], new Dictionary<Guid, string>());
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var matching = Matching(db, entity, query, actor.UserId, now, Tenancy.WorkspaceTimeZone.Resolve(actor.Tenant.TimeZone));
+        var rights = await access.GetAsync(actor, entity.Entity.Id, ct);
+        var matching = Matching(db, entity, query, actor.UserId, now, Tenancy.WorkspaceTimeZone.Resolve(actor.Tenant.TimeZone), rights);
         var total = await matching.CountAsync(ct);
         var rows = await Page(matching, entity, query)
             .Select(r => new { r.Id, r.Title, r.Values, r.Version, r.OwnerId, r.PipelineId, r.CreatedAt, r.UpdatedAt })
@@ -58,10 +60,14 @@ public sealed class RecordListService(ICrmDbContextFactory factory, MetadataStor
         return new RecordListPage(total, items, names);
     }
 
-    /// <summary>The records of <paramref name="entity"/> that match the filters and the quick search (no order, no paging).</summary>
-    public static IQueryable<Record> Matching(CrmDbContext db, EntityMeta entity, RecordQuery query, Guid currentUserId, DateTime utcNow, TimeZoneInfo? zone = null)
+    /// <summary>
+    /// The records of <paramref name="entity"/> that match the filters and the quick search (no order, no paging),
+    /// among those <paramref name="rights"/> may read (<see cref="RecordScope"/>; null only for system reads).
+    /// </summary>
+    public static IQueryable<Record> Matching(CrmDbContext db, EntityMeta entity, RecordQuery query, Guid currentUserId, DateTime utcNow, TimeZoneInfo? zone, EntityAccess? rights)
     {
         var records = db.Records.AsNoTracking().Where(r => r.EntityTypeId == entity.Entity.Id);
+        if (rights is not null) records = RecordScope.Apply(records, db, rights);
         records = RecordFilters.Apply(records, entity, query.Filters, currentUserId, utcNow, zone);
         return RecordFilters.Search(records, query.Search);
     }

@@ -11,14 +11,16 @@ public sealed record NamedItem(Guid Id, string Name, string? Detail = null);
 /// Names for ids (record titles, member names) and search-as-you-type for lookup and member pickers. Always one
 /// query per batch, never one per value; only records and members of the actor's workspace are found.
 /// </summary>
-public sealed class RecordDirectory(ICrmDbContextFactory factory, MetadataStore metadataStore)
+public sealed class RecordDirectory(ICrmDbContextFactory factory, MetadataStore metadataStore, Permissions.IAccessResolver access)
 {
     public async Task<IReadOnlyList<NamedItem>> SearchRecordsAsync(Actor actor, string entityKey, string? text, int take = 20, CancellationToken ct = default)
     {
         await using var db = factory.CreateForTenant(actor.TenantId);
         var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
         if (entity is null) return [];
-        var query = db.Records.AsNoTracking().Where(r => r.EntityTypeId == entity.Entity.Id);
+        // A picker offers only records the actor may read.
+        var rights = await access.GetAsync(actor, entity.Entity.Id, ct);
+        var query = Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.EntityTypeId == entity.Entity.Id), db, rights);
         if (!string.IsNullOrWhiteSpace(text))
         {
             var needle = text.Trim().ToLowerInvariant();
@@ -40,6 +42,10 @@ public sealed class RecordDirectory(ICrmDbContextFactory factory, MetadataStore 
     }
 
     /// <summary>Titles of records and names of members for the given ids (unknown ids are left out).</summary>
+    /// <remarks>
+    /// Not narrowed by record access: the ids come from values of records the actor may read (a lookup shows its
+    /// target's title, as the value of a visible field); opening a target the actor may not read is "not found".
+    /// </remarks>
     public async Task<IReadOnlyDictionary<Guid, string>> NamesAsync(Actor actor, IEnumerable<Guid> ids, CancellationToken ct = default)
     {
         var wanted = ids.Distinct().ToList();

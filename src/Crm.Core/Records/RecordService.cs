@@ -14,7 +14,7 @@ namespace Crm.Core.Records;
 /// validation by <see cref="RecordWriter"/> BEFORE the write transaction opens (a slow check never holds the write
 /// lock), then the write with a version check, a conflict instead of a silent overwrite, events after commit.
 /// </summary>
-public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock, RecordEvents events)
+public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock, RecordEvents events, Permissions.IAccessResolver access)
 {
     /// <summary>How often a write is validated again when the record changed between validation and write.</summary>
     private const int Attempts = 3;
@@ -22,7 +22,26 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
     public async Task<Record?> GetAsync(Actor actor, Guid id, CancellationToken ct = default)
     {
         await using var db = factory.CreateForTenant(actor.TenantId);
-        return await db.Records.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
+        var record = await db.Records.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
+        if (record is null) return null;
+        // A record outside the actor's read scope is "not found", exactly like another workspace's.
+        var rights = await access.GetAsync(actor, record.EntityTypeId, ct);
+        if (rights.Read.IsAll) return record;
+        return await Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.Id == id), db, rights).FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>What the actor may do with record <paramref name="id"/> (edit, delete, share); null when they may not read it.</summary>
+    public async Task<Permissions.RecordRights?> RightsAsync(Actor actor, Guid id, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var typeId = await db.Records.AsNoTracking().Where(r => r.Id == id).Select(r => (Guid?)r.EntityTypeId).FirstOrDefaultAsync(ct);
+        if (typeId is null) return null;
+        var rights = await access.GetAsync(actor, typeId.Value, ct);
+        var one = db.Records.AsNoTracking().Where(r => r.Id == id);
+        async Task<bool> In(Permissions.RecordOperation op) => Permissions.RecordScope.Grant(rights, op).IsAll || await Permissions.RecordScope.Apply(one, db, rights, op).AnyAsync(ct);
+        if (!await In(Permissions.RecordOperation.Read)) return null;
+        var edit = await In(Permissions.RecordOperation.Edit);
+        return new Permissions.RecordRights(edit, await In(Permissions.RecordOperation.Delete), edit || actor.CanAdminister);
     }
 
     public Task<RecordResult> CreateAsync(Actor actor, string entityKey, RecordInput input, CancellationToken ct = default)
@@ -38,7 +57,7 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
         {
             await using var db = factory.CreateForTenant(actor.TenantId);
             var metadata = await metadataStore.GetAsync(db, ct);
-            var writer = new RecordWriter(db, metadata, actor, t, clock);
+            var writer = new RecordWriter(db, metadata, actor, t, clock) { Access = access };
             try
             {
                 // 1. Validate and normalise: reads only, no transaction, no lock held.
@@ -124,7 +143,8 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
 
     /// <summary>
     /// Deletes records (and their transitions, timeline and activities) and clears lookups that pointed at them,
-    /// in one transaction. Returns how many were deleted; ids of other tenants simply match nothing.
+    /// in one transaction. Returns how many were deleted; ids of other tenants, and records outside the actor's
+    /// delete scope, simply match nothing.
     /// </summary>
     public async Task<int> DeleteAsync(Actor actor, IReadOnlyCollection<Guid> ids, CancellationToken ct = default)
     {
@@ -134,7 +154,13 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
         var metadata = await metadataStore.GetAsync(db, ct);
         var writer = new RecordWriter(db, metadata, actor, t, clock);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var doomed = await db.Records.Where(r => ids.Contains(r.Id)).Select(r => new { r.Id, r.EntityTypeId }).ToListAsync(ct);
+        var found = await db.Records.Where(r => ids.Contains(r.Id)).Select(r => new { r.Id, r.EntityTypeId }).ToListAsync(ct);
+        if (found.Count == 0) return 0;
+        // Only records in the actor's delete scope (shares never allow deleting); the others are left alone.
+        var rights = await access.GetAllAsync(actor, found.Select(d => d.EntityTypeId).Distinct().ToList(), ct);
+        var foundIds = found.Select(d => d.Id).ToList();
+        var allowed = await Permissions.RecordScope.Apply(db.Records.Where(r => foundIds.Contains(r.Id)), db, rights, Permissions.RecordOperation.Delete).Select(r => r.Id).ToListAsync(ct);
+        var doomed = found.Where(d => allowed.Contains(d.Id)).ToList();
         if (doomed.Count == 0) return 0;
         var doomedIds = doomed.Select(d => d.Id).ToList();
 

@@ -49,6 +49,12 @@ public sealed class RecordWriter
         this.steps = [Unique, .. steps ?? []];
     }
 
+    /// <summary>
+    /// The actor's data permissions, checked on user writes (create, edit scope before and after the change). Null
+    /// only for writers that never make user writes (system rewrites, sample data installed by an administrator).
+    /// </summary>
+    public Permissions.IAccessResolver? Access { get; init; }
+
     /// <summary>The unique values this writer staged (to name the field when the database refuses one).</summary>
     public UniqueValuesStep Unique { get; }
 
@@ -63,6 +69,8 @@ public sealed class RecordWriter
         actor.Require(MemberRole.Member);
         var entity = metadata.Entity(entityKey);
         if (entity is null || entity.Entity.IsArchived) return RecordDraft.Failed(Error(RecordErrorKey, t["Record.UnknownEntity", entityKey]));
+        if (Access is not null && !(await Access.GetAsync(actor, entity.Entity.Id, ct)).CanCreate)
+            throw new ForbiddenException(t["Record.CannotCreate", entity.Entity.Label.Get()]);
         var now = input.AsOf ?? clock.GetUtcNow().UtcDateTime;
         var record = new Record { EntityTypeId = entity.Entity.Id, CreatedAt = now, CreatedBy = actor.UserId, Rank = -(now - DateTime.UnixEpoch).TotalSeconds };
         var values = RecordDefaults.For(entity, actor.UserId, now, input.Pipeline is { } pk ? entity.Pipeline(pk) : null);
@@ -78,12 +86,40 @@ public sealed class RecordWriter
         actor.Require(MemberRole.Member);
         var record = await db.Records.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
         if (record is null) throw new RecordConflictException(null);
+        var rights = Access is null ? null : await Access.GetAsync(actor, record.EntityTypeId, ct);
+        var shared = rights is not null && !rights.Edit.IsAll && await Permissions.RecordScope.IsSharedAsync(db, rights, id, edit: true, ct);
+        if (rights is not null) await CheckEditableAsync(rights, record, shared, ct);
         if (input.ExpectedVersion is { } expected && expected != record.Version) throw new RecordConflictException(record);
         var entity = metadata.Entity(record.EntityTypeId)!;
         var before = ParseValues(record.Values);
         var values = input.ReplaceAll ? KeepComputedAndArchived(entity, before) : (JsonObject)before.DeepClone();
         var now = input.AsOf ?? clock.GetUtcNow().UtcDateTime;
-        return await ValidateAsync(entity, record, before, values, input, isNew: false, now, ct);
+        var draft = await ValidateAsync(entity, record, before, values, input, isNew: false, now, ct);
+        // After the change the record must still be one the actor may edit: a rep cannot hand a record over to
+        // someone outside their edit scope (by the owner or an owner member field); a manager whose scope covers
+        // both owners can.
+        if (rights is not null && draft.Succeeded && !rights.Edit.IsAll)
+        {
+            var owner = entity.OwnerField is { } of && draft.Values[of.Key] is JsonValue v && v.TryGetValue<string>(out var s) && Guid.TryParse(s, out var g) ? g : (Guid?)null;
+            if (entity.OwnerField is null) owner = record.OwnerId;
+            if (!Permissions.RecordScope.Covers(rights, Permissions.RecordOperation.Edit, owner, draft.Values, shared))
+                throw new ForbiddenException(t["Record.CannotMoveOutOfScope"]);
+        }
+        return draft;
+    }
+
+    /// <summary>
+    /// The record must be in the actor's edit scope: a record they may not even read is "not found" (as another
+    /// workspace's), one they may read but not edit is refused with a message.
+    /// </summary>
+    private async Task CheckEditableAsync(Permissions.EntityAccess rights, Record record, bool shared, CancellationToken ct)
+    {
+        if (rights.Edit.IsAll) return;
+        if (Permissions.RecordScope.Covers(rights, Permissions.RecordOperation.Edit, record.OwnerId, ParseValues(record.Values), shared)) return;
+        var id = record.Id;
+        var readable = await Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.Id == id), db, rights).AnyAsync(ct);
+        if (!readable) throw new RecordConflictException(null);
+        throw new ForbiddenException(t["Record.CannotEdit"]);
     }
 
     /// <summary>

@@ -30,7 +30,7 @@ public sealed record RelatedRecords(IReadOnlyList<OutgoingLink> Outgoing, IReadO
 /// latest rows whose value is this record's id — each a query in SQL on the JSON value, limited, inside the
 /// actor's workspace only.
 /// </summary>
-public sealed class RelatedRecordsQuery(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordDirectory directory, IStringLocalizer<CoreStrings> t)
+public sealed class RelatedRecordsQuery(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordDirectory directory, IStringLocalizer<CoreStrings> t, Permissions.IAccessResolver access)
 {
     public const int DefaultTake = 5;
 
@@ -38,7 +38,9 @@ public sealed class RelatedRecordsQuery(ICrmDbContextFactory factory, MetadataSt
     {
         await using var db = factory.CreateForTenant(actor.TenantId);
         var metadata = await metadataStore.GetAsync(db, ct);
-        var record = await db.Records.AsNoTracking().FirstOrDefaultAsync(r => r.Id == recordId, ct);
+        var rights = await access.GetAllAsync(actor, metadata.EntityTypes.Select(e => e.Entity.Id).ToList(), ct);
+        // The record itself must be readable, and each incoming group counts and lists only readable records.
+        var record = await Permissions.RecordScope.Apply(db.Records.AsNoTracking(), db, rights).FirstOrDefaultAsync(r => r.Id == recordId, ct);
         if (record is null || metadata.Entity(record.EntityTypeId) is not { } entity) return RelatedRecords.None;
         take = Math.Clamp(take, 1, 50);
 
@@ -57,7 +59,7 @@ public sealed class RelatedRecordsQuery(ICrmDbContextFactory factory, MetadataSt
                 var key = field.Key;
                 var sourceId = source.Entity.Id;
                 var selfId = record.Id;
-                var query = db.Records.AsNoTracking().Where(r => r.EntityTypeId == sourceId && r.Id != selfId && JsonSql.Text(r.Values, EF.Constant(key)) == idText);
+                var query = Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.EntityTypeId == sourceId && r.Id != selfId && JsonSql.Text(r.Values, EF.Constant(key)) == idText), db, rights[sourceId]);
                 var count = await query.CountAsync(ct);
                 if (count == 0) continue;
                 var rows = await query.OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id).Take(take).ToListAsync(ct);

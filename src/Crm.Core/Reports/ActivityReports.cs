@@ -70,7 +70,7 @@ internal static class ActivityReports
             .GroupBy(a => new { a.RecordId, a.Kind })
             .Select(g => new { g.Key.RecordId, g.Key.Kind, Count = g.Count() })
             .ToListAsync(ct);
-        var records = await c.Db.Records.AsNoTracking().Where(r => ids.Contains(r.Id))
+        var records = await c.Visible(c.Db.Records.AsNoTracking().Where(r => ids.Contains(r.Id)))
             .Select(r => new { r.Id, r.Title, r.CreatedAt }).ToDictionaryAsync(r => r.Id, ct);
         var end = c.ToExclusiveUtc is { } to && to < c.Now ? to : c.Now;
         var rows = top.Where(t => records.ContainsKey(t.RecordId)).Select(t =>

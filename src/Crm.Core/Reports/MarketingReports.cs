@@ -47,7 +47,7 @@ internal static class MarketingReports
             var leadEntityId = leadEntity.Entity.Id;
             var linkKey = leadLink.Key;
             var ids = list.Select(x => x.Id.ToString()).ToList();
-            foreach (var g in await c.Db.Records.AsNoTracking()
+            foreach (var g in await c.Visible(c.Db.Records.AsNoTracking())
                          .Where(r => r.EntityTypeId == leadEntityId && ids.Contains(JsonSql.Text(r.Values, EF.Constant(linkKey))!))
                          .GroupBy(r => JsonSql.Text(r.Values, EF.Constant(linkKey)))
                          .Select(g => new { Campaign = g.Key, Leads = g.Count(), Converted = g.Count(r => converted.Contains(r.StatusOptionId)) })

@@ -17,8 +17,15 @@ namespace Crm.Core.Reports;
 /// the viewer's filters) and the queries every report starts from, with all filters already applied in SQL.
 /// </summary>
 internal sealed class ReportContext(CrmDbContext db, TenantMetadata metadata, EntityMeta entity, ReportSpec spec, ReportFilters filters,
-    Actor actor, DateTime now, TimeZoneInfo zone, IStringLocalizer<CoreStrings> t, RecordDirectory directory, JsonStatistics statistics)
+    Actor actor, DateTime now, TimeZoneInfo zone, IStringLocalizer<CoreStrings> t, RecordDirectory directory, JsonStatistics statistics,
+    IReadOnlyDictionary<Guid, Permissions.EntityAccess> rights)
 {
+    /// <summary>The viewer's read access to the report's entity type: every query starts from the records it reaches.</summary>
+    public Permissions.EntityAccess Rights => rights[entity.Entity.Id];
+
+    /// <summary>Records of any entity type narrowed to those the viewer may read (reports that join a second type).</summary>
+    public IQueryable<Record> Visible(IQueryable<Record> query) => Permissions.RecordScope.Apply(query, db, rights);
+
     /// <summary>The workspace's time zone: days, weeks and months of instants, and the days of the date range, are local to it.</summary>
     public TimeZoneInfo Zone => zone;
 
@@ -79,7 +86,7 @@ internal sealed class ReportContext(CrmDbContext db, TenantMetadata metadata, En
     public IQueryable<Record> Records(DateAxis axis, bool owner = true)
     {
         var entityId = entity.Entity.Id;
-        var query = db.Records.AsNoTracking().Where(r => r.EntityTypeId == entityId);
+        var query = Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.EntityTypeId == entityId), db, Rights);
         var specs = new List<FilterSpec>(spec.Filters);
         specs.AddRange(filters.Fields);
         if (owner && filters.OwnerId is { } o) specs.Add(new FilterSpec("$owner", "eq", JsonValue.Create(o.ToString())));
@@ -90,7 +97,7 @@ internal sealed class ReportContext(CrmDbContext db, TenantMetadata metadata, En
 
     /// <summary>True when <see cref="Records"/> leaves out some records (so dependent rows must be joined to it).</summary>
     public bool NarrowsRecords(DateAxis axis, bool owner = true)
-        => spec.Filters.Count > 0 || filters.Fields.Count > 0 || (owner && filters.OwnerId is not null)
+        => !Rights.Read.IsAll || spec.Filters.Count > 0 || filters.Fields.Count > 0 || (owner && filters.OwnerId is not null)
            || (filters.HasRange && (axis == DateAxis.Created || (axis == DateAxis.CloseDate && entity.Entity.CloseDateFieldKey is not null)));
 
     /// <summary>Stage or status changes of this entity type, in the date range, of the records the filters keep.</summary>

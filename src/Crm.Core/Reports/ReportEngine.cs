@@ -15,7 +15,7 @@ namespace Crm.Core.Reports;
 /// current UI culture. A report that cannot run (a field it names is gone) returns a result with a problem
 /// instead of throwing, so one broken widget never breaks a dashboard.
 /// </summary>
-public sealed class ReportEngine(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordDirectory directory, JsonStatistics statistics, IStringLocalizer<CoreStrings> t, TimeProvider clock, ITenantStore tenants)
+public sealed class ReportEngine(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordDirectory directory, JsonStatistics statistics, IStringLocalizer<CoreStrings> t, TimeProvider clock, ITenantStore tenants, Permissions.IAccessResolver access)
 {
     public async Task<ReportResult> RunAsync(Actor actor, ReportDefinition report, ReportFilters? filters = null, CancellationToken ct = default)
     {
@@ -40,7 +40,8 @@ public sealed class ReportEngine(ICrmDbContextFactory factory, MetadataStore met
             return new ReportResult { Type = spec.Type, Chart = spec.Chart, Dimension = "", Columns = [], Rows = [], Problem = t["Report.Problem.NoEntity"] };
         // The zone as stored now (an admin may have changed it since this circuit started), through the store's cache.
         var zone = WorkspaceTimeZone.Resolve((await tenants.GetByIdAsync(actor.TenantId, ct))?.TimeZone ?? actor.Tenant.TimeZone);
-        var c = new ReportContext(db, metadata, entity, spec, filters, actor, clock.GetUtcNow().UtcDateTime, zone, t, directory, statistics);
+        var rights = await access.GetAllAsync(actor, metadata.EntityTypes.Select(e => e.Entity.Id).ToList(), ct);
+        var c = new ReportContext(db, metadata, entity, spec, filters, actor, clock.GetUtcNow().UtcDateTime, zone, t, directory, statistics, rights);
         if (spec.Type != ReportTypes.Custom && ReportTypes.Find(spec.Type) is not null && !ReportTypes.Fits(spec.Type, entity))
             return c.Problem(t["Report.Problem.DoesNotFit", entity.Entity.Label.Get()]);
         return spec.Type switch

@@ -26,7 +26,7 @@ public sealed record SearchResults(string Text, IReadOnlyList<SearchGroup> Group
 /// whatever the number of types: the counts per type, and the first hits of each type (titles starting with the
 /// text first, then by title) as one UNION ALL.
 /// </summary>
-public sealed class GlobalSearchService(ICrmDbContextFactory factory, MetadataStore metadataStore)
+public sealed class GlobalSearchService(ICrmDbContextFactory factory, MetadataStore metadataStore, Permissions.IAccessResolver access)
 {
     public const int MinLength = 1;
     public const int MaxLength = 100;
@@ -44,7 +44,9 @@ public sealed class GlobalSearchService(ICrmDbContextFactory factory, MetadataSt
         if (active.Count == 0) return SearchResults.Empty(text!);
         var typeIds = active.Select(e => e.Entity.Id).ToList();
 
-        var matching = db.Records.AsNoTracking().Where(r => typeIds.Contains(r.EntityTypeId) && r.SearchText.Contains(needle));
+        // Only records the searcher may read, each type by its own scope (counts included: no leak of hidden matches).
+        var rights = await access.GetAllAsync(actor, typeIds, ct);
+        var matching = Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.SearchText.Contains(needle)), db, rights);
         var counts = await matching.GroupBy(r => r.EntityTypeId).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
         if (counts.Count == 0) return SearchResults.Empty(text!);
 

@@ -36,11 +36,19 @@ public enum ActorKind
 /// Refused for lack of role, or because the actor is no longer a member of the workspace. The UI shows a
 /// localized message; HTTP endpoints answer 403.
 /// </summary>
-public sealed class ForbiddenException(MemberRole required, bool noLongerMember = false)
-    : Exception(noLongerMember ? "You are no longer a member of this workspace." : $"This needs the {required} role or higher.")
+public sealed class ForbiddenException : Exception
 {
-    public MemberRole Required { get; } = required;
-    public bool NoLongerMember { get; } = noLongerMember;
+    public ForbiddenException(MemberRole required, bool noLongerMember = false)
+        : base(noLongerMember ? "You are no longer a member of this workspace." : $"This needs the {required} role or higher.")
+        => (Required, NoLongerMember) = (required, noLongerMember);
+
+    /// <summary>A refusal by data permissions (the record is outside the actor's scope), with a localized message.</summary>
+    public ForbiddenException(string message) : base(message) => (Required, IsRecordScope) = (MemberRole.Member, true);
+
+    public MemberRole Required { get; }
+    public bool NoLongerMember { get; }
+    /// <summary>Refused by the record's data scope (<see cref="Exception.Message"/> is for the user), not by the role.</summary>
+    public bool IsRecordScope { get; }
 }
 
 /// <summary>The actor of the current request or circuit (circuit-scoped in Blazor Server, like the tenant).</summary>

@@ -18,7 +18,7 @@ namespace Crm.Core.Timeline;
 /// SQL and resolves every name on the page (authors, assignees, members and records in old/new values) with one
 /// directory call. Values are displayed by their field types, so the timeline reads like the form.
 /// </summary>
-public sealed class RecordTimeline(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordDirectory directory, IStringLocalizer<CoreStrings> t)
+public sealed class RecordTimeline(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordDirectory directory, IStringLocalizer<CoreStrings> t, Permissions.IAccessResolver access)
 {
     public const int DefaultPageSize = 20;
 
@@ -31,6 +31,10 @@ public sealed class RecordTimeline(ICrmDbContextFactory factory, MetadataStore m
         var metadata = await metadataStore.GetAsync(db, ct);
         var record = await db.Records.AsNoTracking().Where(r => r.Id == recordId).Select(r => new { r.EntityTypeId }).FirstOrDefaultAsync(ct);
         if (record is null || metadata.Entity(record.EntityTypeId) is not { } entity) return new TimelinePage([], null);
+        // A record the actor may not read has no timeline for them (the same empty page as a missing record).
+        var rights = await access.GetAsync(actor, record.EntityTypeId, ct);
+        if (!rights.Read.IsAll && !await Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.Id == recordId), db, rights).AnyAsync(ct))
+            return new TimelinePage([], null);
 
         List<Activity> activities = filter == TimelineFilter.Changes ? [] : await db.Activities.AsNoTracking()
             .Where(a => a.RecordId == recordId)

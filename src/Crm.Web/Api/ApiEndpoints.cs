@@ -23,6 +23,7 @@ public static class ApiEndpoints
             TemplatesApi.Map(api);
             ReportsApi.Map(api);
             ActivitiesApi.Map(api);
+            SharesApi.Map(api);
             ApiKeysApi.Map(api);
         }
     }

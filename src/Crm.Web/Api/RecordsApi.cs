@@ -39,14 +39,17 @@ public static class RecordsApi
             return e is null || e.Entity.IsArchived ? NotFound(entity) : Results.Text(e.Schema.ToJson(), "application/schema+json");
         });
 
-        api.MapGet("/entities/{entity}/records", async (string entity, int? skip, int? take, string? q, IActorAccessor actors, MetadataStore metadata, ICrmDbContextFactory factory, CancellationToken ct) =>
+        api.MapGet("/entities/{entity}/records", async (string entity, int? skip, int? take, string? q, IActorAccessor actors, MetadataStore metadata, ICrmDbContextFactory factory,
+            Crm.Core.Permissions.IAccessResolver access, CancellationToken ct) =>
         {
             var actor = actors.Required;
             var meta = await metadata.GetAsync(actor.TenantId, ct);
             var e = meta.Entity(entity);
             if (e is null) return NotFound(entity);
             await using var db = factory.CreateForTenant(actor.TenantId);
-            var query = db.Records.AsNoTracking().Where(r => r.EntityTypeId == e.Entity.Id);
+            // An API key acts as its maker: the maker's read scope (total included).
+            var rights = await access.GetAsync(actor, e.Entity.Id, ct);
+            var query = Crm.Core.Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.EntityTypeId == e.Entity.Id), db, rights);
             if (!string.IsNullOrWhiteSpace(q))
             {
                 var needle = q.Trim().ToLowerInvariant();
@@ -92,8 +95,15 @@ public static class RecordsApi
             return Results.Ok(Dto(result.Record!, meta.Entity(result.Record!.EntityTypeId)!));
         });
 
-        api.MapDelete("/records/{id:guid}", async (Guid id, IActorAccessor actors, RecordService records, CancellationToken ct)
-            => await records.DeleteAsync(actors.Required, [id], ct) == 0 ? NotFound(id.ToString()) : Results.NoContent());
+        api.MapDelete("/records/{id:guid}", async (Guid id, IActorAccessor actors, RecordService records,
+            Microsoft.Extensions.Localization.IStringLocalizer<Crm.Core.Resources.CoreStrings> t, CancellationToken ct) =>
+        {
+            // Not readable: 404 (no existence leak); readable but outside the delete scope: 403 with the reason.
+            var rights = await records.RightsAsync(actors.Required, id, ct);
+            if (rights is null) return NotFound(id.ToString());
+            if (!rights.CanDelete) throw new ForbiddenException(t["Record.CannotDelete"]);
+            return await records.DeleteAsync(actors.Required, [id], ct) == 0 ? NotFound(id.ToString()) : Results.NoContent();
+        });
     }
 
     private static IResult NotFound(string what) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"Not found: {what}");

@@ -167,7 +167,7 @@ public class BulkRecordServiceTests
         var asked = doomed.Append(theirs[0].Id).Append(aCompany).ToList();
         var deleted = await ws.Get<BulkRecordService>().DeleteAsync(ws.Owner, "opportunity", asked);
 
-        Assert.Equal(3, deleted);
+        Assert.Equal(new BulkDeleteResult(3, 0), deleted);
         var left = await LoadAsync(ws, entity);
         Assert.Equal(32, left.Count);
         Assert.DoesNotContain(left, r => doomed.Contains(r.Id));

@@ -71,7 +71,7 @@ public class RecordListServiceTests
             Skip = 50,
             Take = 25,
         };
-        var matching = RecordListService.Matching(db, entity, query, ws.Owner.UserId, DateTime.UtcNow);
+        var matching = RecordListService.Matching(db, entity, query, ws.Owner.UserId, DateTime.UtcNow, null, null);
         var sql = RecordListService.Page(matching, entity, query).ToQueryString();
 
         Assert.Contains("LIMIT", sql);

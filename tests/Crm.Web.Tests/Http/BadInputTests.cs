@@ -124,6 +124,7 @@ public class BadInputTests(AppFixture apps) : HttpTestBase(apps)
             {
                 "id" when pattern.RawText!.Contains("/activities/{id") => activityId.ToString(),
                 "id" => recordId.ToString(),
+                "shareId" => Guid.NewGuid().ToString(),
                 "entity" => "company",
                 "key" => "opportunity_funnel",
                 _ => "x",
