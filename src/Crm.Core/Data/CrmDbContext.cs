@@ -103,6 +103,7 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
             e.HasIndex(t => t.ExpiresAt);
         });
 
+        ConfigureAudit(builder);
         OnModelCreatingPartial(builder);
         ApplyTenantConventions(builder);
         ApplyProviderConventions(builder);

@@ -12,7 +12,7 @@ namespace Crm.Core.Templates;
 /// shared views, reports, dashboards and roles (no records). Installing it into an empty workspace reproduces the
 /// same metadata; a round-trip test holds this.
 /// </summary>
-public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore metadataStore, TimeProvider clock)
+public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore metadataStore, TimeProvider clock, Audit.AuditTrail audit)
 {
     public async Task<TemplateDocument> ExportAsync(Actor actor, CancellationToken ct = default)
     {
@@ -24,7 +24,7 @@ public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore
         var dashboards = await db.Dashboards.AsNoTracking().OrderBy(d => d.Key).ToListAsync(ct);
         var roles = await db.RoleDefinitions.AsNoTracking().OrderBy(r => r.Key).ToListAsync(ct);
 
-        return new TemplateDocument
+        var document = new TemplateDocument
         {
             Schema = "./schema/crm-template.schema.json",
             Id = ("workspace_" + actor.Tenant.Identifier.Replace('-', '_'))[..Math.Min(63, 10 + actor.Tenant.Identifier.Length)],
@@ -44,6 +44,14 @@ public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore
             }).ToList(),
             Roles = roles.Select(r => new TemplateRole { Key = r.Key, Label = r.Label, Description = r.Description, BaseRole = r.BaseRole.ToString().ToLowerInvariant() is "owner" ? "admin" : r.BaseRole.ToString().ToLowerInvariant() }).ToList(),
         };
+        // Staged on the export's context (nothing else is written), so the entry is there when the file is.
+        audit.Stage(db, actor, new Audit.AuditEvent(Audit.AuditActions.TemplateExported, Audit.AuditActions.Targets.Workspace, actor.TenantId.ToString(),
+            actor.Tenant.Name, new System.Text.Json.Nodes.JsonObject
+            {
+                ["template"] = document.Id, ["version"] = document.Version, ["entityTypes"] = document.EntityTypes.Count, ["reports"] = document.Reports?.Count,
+            }));
+        await db.SaveChangesAsync(ct);
+        return document;
     }
 
     private static TemplateStatusList ExportList(StatusListMeta list) => new()
