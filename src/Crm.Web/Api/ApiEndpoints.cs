@@ -24,6 +24,7 @@ public static class ApiEndpoints
             ReportsApi.Map(api);
             ActivitiesApi.Map(api);
             ApiKeysApi.Map(api);
+            AuditApi.Map(api);
         }
     }
 }
