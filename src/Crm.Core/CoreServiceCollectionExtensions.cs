@@ -51,6 +51,13 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<ITenantContextAccessor>(sp => sp.GetRequiredService<TenantContextHolder>());
         services.AddScoped<ITenantContextSetter>(sp => sp.GetRequiredService<TenantContextHolder>());
         services.AddScoped<IActorAccessor, ActorHolder>();
+        services.AddScoped<IRequestOriginAccessor, RequestOriginHolder>();
+
+        // The audit log: AuditTrail stages entries in a change's own transaction; IAuditLog writes as the ambient actor.
+        services.AddSingleton<Audit.AuditTrail>();
+        services.AddSingleton<Audit.AuditQuery>();
+        services.AddSingleton<Audit.SignInAudit>();
+        services.AddScoped<Audit.IAuditLog, Audit.AmbientAuditLog>();
 
         // Live events, metadata changes and membership changes reach the other app instances over LISTEN/NOTIFY on
         // PostgreSQL; SQLite is one process, where the in-process publishers already reach everyone.

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Crm.Core.Audit;
 using Crm.Core.Data;
 using Crm.Core.Security;
 using Crm.Core.Tenancy;
@@ -12,7 +14,7 @@ public sealed record InvitationView(Guid Id, string Email, MemberRole Role, Date
 /// Invitations by link: no mail server is assumed, so the admin copies the link. The link carries the
 /// workspace slug and a random token; the database keeps only the token's hash.
 /// </summary>
-public sealed class InvitationService(ICrmDbContextFactory factory, ITenantStore tenants, TimeProvider clock)
+public sealed class InvitationService(ICrmDbContextFactory factory, ITenantStore tenants, TimeProvider clock, AuditTrail audit)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromDays(7);
 
@@ -33,6 +35,8 @@ public sealed class InvitationService(ICrmDbContextFactory factory, ITenantStore
         };
         await using var db = factory.CreateForTenant(actor.TenantId);
         db.Invitations.Add(invitation);
+        audit.Stage(db, actor, new AuditEvent(AuditActions.MemberInvited, AuditActions.Targets.Invitation, invitation.Id.ToString(),
+            invitation.Email, new JsonObject { ["role"] = role.ToString() }));
         await db.SaveChangesAsync(ct);
         return (invitation, token);
     }
@@ -52,7 +56,10 @@ public sealed class InvitationService(ICrmDbContextFactory factory, ITenantStore
         await db.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         var invitation = await db.Invitations.FirstOrDefaultAsync(i => i.Id == invitationId, ct)
             ?? throw new MembershipException(MembershipProblem.InvitationInvalid);
-        invitation.RevokedAt ??= clock.GetUtcNow().UtcDateTime;
+        if (invitation.RevokedAt is not null) return;
+        invitation.RevokedAt = clock.GetUtcNow().UtcDateTime;
+        audit.Stage(db, actor, new AuditEvent(AuditActions.InvitationRevoked, AuditActions.Targets.Invitation, invitation.Id.ToString(),
+            invitation.Email, new JsonObject { ["role"] = invitation.Role.ToString() }));
         await db.SaveChangesAsync(ct);
     }
 
@@ -69,6 +76,10 @@ public sealed class InvitationService(ICrmDbContextFactory factory, ITenantStore
 
     /// <summary>Accepts: the signed-in user joins with the invited role. The invitation is used once.</summary>
     public async Task<TenantInfo> AcceptAsync(string slug, string token, ApplicationUser user, CancellationToken ct = default)
+        => await AcceptAsync(slug, token, user, null, ct);
+
+    /// <summary>As above; <paramref name="origin"/> is where the new member joined from, for the audit log.</summary>
+    public async Task<TenantInfo> AcceptAsync(string slug, string token, ApplicationUser user, RequestOrigin? origin, CancellationToken ct = default)
     {
         var found = await FindOpenAsync(slug, token, ct) ?? throw new MembershipException(MembershipProblem.InvitationInvalid);
         if (!string.Equals(found.Invitation.Email, user.Email, StringComparison.OrdinalIgnoreCase))
@@ -83,6 +94,9 @@ public sealed class InvitationService(ICrmDbContextFactory factory, ITenantStore
         invitation.AcceptedAt = now;
         invitation.AcceptedBy = user.Id;
         db.Memberships.Add(new TenantMembership { TenantId = found.Tenant.Id, UserId = user.Id, Role = found.Invitation.Role, JoinedAt = now });
+        var joined = new Actor(user.Id, MembershipService.UserLabel(user.DisplayName, user.Email), found.Tenant, found.Invitation.Role) { Origin = origin };
+        audit.Stage(db, joined, new AuditEvent(AuditActions.MemberJoined, AuditActions.Targets.User, user.Id.ToString(),
+            joined.DisplayName, new JsonObject { ["role"] = found.Invitation.Role.ToString(), ["invitation"] = invitation.Id.ToString() }));
         await db.SaveChangesAsync(ct);
         return found.Tenant;
     }

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using Crm.Core.Audit;
 using Crm.Core.Data;
 using Crm.Core.Security;
 using Crm.Core.Tenancy;
@@ -10,7 +12,7 @@ public sealed record WorkspaceSummary(Guid TenantId, string Identifier, string N
 public sealed record MemberSummary(Guid UserId, string Email, string DisplayName, MemberRole Role, DateTime JoinedAt);
 
 /// <summary>Membership rules: who belongs where, and who may change roles.</summary>
-public sealed class MembershipService(ICrmDbContextFactory factory, IMembershipChanges changes)
+public sealed class MembershipService(ICrmDbContextFactory factory, IMembershipChanges changes, AuditTrail audit)
 {
     public async Task<IReadOnlyList<WorkspaceSummary>> GetWorkspacesAsync(Guid userId, CancellationToken ct = default)
     {
@@ -54,7 +56,8 @@ public sealed class MembershipService(ICrmDbContextFactory factory, IMembershipC
     /// </summary>
     public async Task ChangeRoleAsync(Actor actor, Guid userId, MemberRole newRole, CancellationToken ct = default)
     {
-        await using var db = factory.CreateGlobal();
+        // The workspace's context: memberships are global rows, the audit entry a tenant row, one SaveChanges.
+        await using var db = factory.CreateForTenant(actor.TenantId);
         var actorRole = await db.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         var membership = await db.Memberships.FirstOrDefaultAsync(m => m.TenantId == actor.TenantId && m.UserId == userId, ct)
             ?? throw new MembershipException(MembershipProblem.NotAMember);
@@ -65,14 +68,18 @@ public sealed class MembershipService(ICrmDbContextFactory factory, IMembershipC
             var owners = await db.Memberships.CountAsync(m => m.TenantId == actor.TenantId && m.Role == MemberRole.Owner, ct);
             if (owners <= 1) throw new MembershipException(MembershipProblem.LastOwner);
         }
+        var oldRole = membership.Role;
+        if (oldRole == newRole) return;
         membership.Role = newRole;
+        audit.Stage(db, actor, new AuditEvent(AuditActions.MemberRoleChanged, AuditActions.Targets.User, userId.ToString(),
+            await LabelAsync(db, userId, ct), new JsonObject { ["from"] = oldRole.ToString(), ["to"] = newRole.ToString() }));
         await db.SaveChangesAsync(ct);
         changes.Publish(new MembershipChange(actor.TenantId, userId, newRole));
     }
 
     public async Task RemoveAsync(Actor actor, Guid userId, CancellationToken ct = default)
     {
-        await using var db = factory.CreateGlobal();
+        await using var db = factory.CreateForTenant(actor.TenantId);
         var actorRole = await db.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         var membership = await db.Memberships.FirstOrDefaultAsync(m => m.TenantId == actor.TenantId && m.UserId == userId, ct)
             ?? throw new MembershipException(MembershipProblem.NotAMember);
@@ -83,9 +90,21 @@ public sealed class MembershipService(ICrmDbContextFactory factory, IMembershipC
             if (owners <= 1) throw new MembershipException(MembershipProblem.LastOwner);
         }
         db.Memberships.Remove(membership);
+        audit.Stage(db, actor, new AuditEvent(AuditActions.MemberRemoved, AuditActions.Targets.User, userId.ToString(),
+            await LabelAsync(db, userId, ct), new JsonObject { ["role"] = membership.Role.ToString() }));
         await db.SaveChangesAsync(ct);
         changes.Publish(new MembershipChange(actor.TenantId, userId, null));
     }
+
+    /// <summary>"Name &lt;e-mail&gt;" of a user, copied into audit entries so they read the same after the user is gone.</summary>
+    internal static async Task<string> LabelAsync(CrmDbContext db, Guid userId, CancellationToken ct)
+    {
+        var user = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new { u.DisplayName, u.Email }).FirstOrDefaultAsync(ct);
+        return user is null ? userId.ToString() : UserLabel(user.DisplayName, user.Email);
+    }
+
+    internal static string UserLabel(string? displayName, string? email)
+        => string.IsNullOrWhiteSpace(displayName) || displayName == email ? email ?? "" : $"{displayName} <{email}>";
 }
 
 public enum MembershipProblem

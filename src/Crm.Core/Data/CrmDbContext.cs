@@ -132,6 +132,7 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
             e.HasIndex(j => j.RunAfter).HasFilter("completed_at IS NULL AND failed_at IS NULL");
         });
 
+        ConfigureAudit(builder);
         OnModelCreatingPartial(builder);
         ApplyTenantConventions(builder);
         ApplyProviderConventions(builder);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Crm.Core.Accounts;
+using Crm.Core.Audit;
 using Crm.Core.Data;
 using Crm.Core.Fields;
 using Crm.Core.Metadata;
@@ -35,7 +36,7 @@ public sealed record TypeChangePreview(ValidationErrors Errors, int WithValue = 
 /// not convert is removed from the field and kept under the record's reserved "_unconverted" key, where the record
 /// form shows it read-only; values kept aside earlier come back when they convert to the new type.
 /// </summary>
-public sealed class FieldTypeChanger(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock, RecordValidator validator)
+public sealed class FieldTypeChanger(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock, RecordValidator validator, AuditTrail audit)
 {
     public const string UnconvertedKey = "_unconverted";
 
@@ -121,6 +122,9 @@ public sealed class FieldTypeChanger(ICrmDbContextFactory factory, MetadataStore
             && (JsonSql.Text(r.Values, EF.Constant(key)) != null || JsonSql.Text(r.Values, EF.Constant(UnconvertedKey)) != null));
         var changed = await rewriter.RewriteAsync(records, (_, values) => ConvertRecord(plan, key, values), ct);
         if (!plan.To.Settings.Unique) await UniqueValueIndex.DropAsync(db, entityId, key, ct);
+        audit.Stage(db, actor, new AuditEvent(AuditActions.FieldTypeChanged, AuditActions.Targets.Field, $"{request.EntityKey}/{key}", field.Label.Get(),
+            new JsonObject { ["entity"] = request.EntityKey, ["from"] = plan.From.Field.Type, ["to"] = request.NewType, ["recordsChanged"] = changed }));
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         await metadataStore.WarmAsync(actor.TenantId, ct);
         return DesignResult.Ok(changed);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Crm.Core.Accounts;
+using Crm.Core.Audit;
 using Crm.Core.Data;
 using Crm.Core.Metadata;
 using Crm.Core.Records;
@@ -17,7 +18,7 @@ namespace Crm.Core.Design;
 /// error), applies the change, moves records off deleted options and stages (with timeline and transitions), and
 /// bumps the metadata version. Only Owners and Admins may design.
 /// </summary>
-public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock, RecordValidator validator)
+public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock, RecordValidator validator, AuditTrail audit)
 {
     // Without arguments the text is returned as written: field types format some of their messages themselves.
     private string T(string key, object[] args) => args.Length == 0 ? t[key] : t[key, args];
@@ -144,6 +145,16 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
             foreach (var (field, from, to) in moves.Where(m => m.To is not null))
                 changed += await rewriter.RewriteAsync(UsingOption(db, entity.Id, field, from), (_, values) => ReplaceOption(values, field, from, to!), ct);
         }
+        var storedKeys = stored?.AllFields.Select(f => f.Key).ToHashSet(StringComparer.Ordinal) ?? [];
+        audit.Stage(db, actor, new AuditEvent(AuditActions.EntityTypeSaved, AuditActions.Targets.EntityType, entity.Key, entity.Label.Get(),
+            new JsonObject
+            {
+                ["created"] = draft.IsNew,
+                ["fieldsAdded"] = Keys(entity.Fields.Where(f => !storedKeys.Contains(f.Key)).Select(f => f.Key)),
+                ["fieldsChanged"] = Keys(entity.Fields.Where(f => storedKeys.Contains(f.Key) && f.UpdatedAt == now).Select(f => f.Key)),
+                ["recordsChanged"] = changed,
+            }));
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         await metadataStore.WarmAsync(actor.TenantId, ct);
         return DesignResult.Ok(changed);
@@ -351,6 +362,9 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
                 if (!inHistory) await db.StatusOptions.Where(o => o.Id == id).ExecuteDeleteAsync(ct);
             }
         }
+        audit.Stage(db, actor, new AuditEvent(AuditActions.StatusListSaved, AuditActions.Targets.StatusList, list.Key, list.Label.Get(),
+            new JsonObject { ["options"] = Keys(draft.Options.Select(o => o.Key)), ["removed"] = Keys(removed.Select(r => r.Key)), ["recordsChanged"] = changed }));
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         await metadataStore.WarmAsync(actor.TenantId, ct);
         return DesignResult.Ok(changed);
@@ -480,12 +494,17 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
                 if (!inHistory) await db.Stages.Where(s => s.Id == id).ExecuteDeleteAsync(ct);
             }
         }
+        audit.Stage(db, actor, new AuditEvent(AuditActions.PipelineSaved, AuditActions.Targets.Pipeline, $"{entityKey}/{pipeline.Key}", pipeline.Label.Get(),
+            new JsonObject { ["entity"] = entityKey, ["stages"] = Keys(draft.Stages.Select(o => o.Key)), ["removed"] = Keys(removed.Select(r => r.Key)), ["recordsChanged"] = changed }));
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         await metadataStore.WarmAsync(actor.TenantId, ct);
         return DesignResult.Ok(changed);
     }
 
     // ---------------------------------------------------------------- shared
+
+    private static JsonArray Keys(IEnumerable<string> keys) => new(keys.Select(k => (JsonNode?)JsonValue.Create(k)).ToArray());
 
     /// <summary>Keys, labels and colours of a list of choices (status options, stages); at least one active.</summary>
     /// <summary>"Show in list" switched on adds the field to the end of the default list view's columns and of each

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Crm.Core.Audit;
 using Crm.Core.Data;
 using Crm.Core.Fields;
 using Crm.Core.Metadata;
@@ -33,7 +34,7 @@ public sealed record BulkDeleteResult(int Deleted, int Skipped);
 /// <see cref="RecordWriter"/>: all are validated first (outside the transaction), then written in one transaction
 /// (transitions, timeline): all records change or none does, and the refused records are listed with their messages.
 /// </summary>
-public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordService records, RecordEvents events, IStringLocalizer<CoreStrings> t, TimeProvider clock, Permissions.IAccessResolver access)
+public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordService records, RecordEvents events, IStringLocalizer<CoreStrings> t, TimeProvider clock, Permissions.IAccessResolver access, AuditTrail audit)
 {
     /// <summary>The most records one bulk change takes (a few pages of a list).</summary>
     public const int MaxRecords = 500;
@@ -98,6 +99,12 @@ public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStor
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             foreach (var draft in drafts) await writer.ApplyAsync(draft, ct);
+            audit.Stage(db, actor, new AuditEvent(AuditActions.RecordsBulkEdited, AuditActions.Targets.EntityType, entity.Key, entity.Entity.Label.Get(),
+                new JsonObject
+                {
+                    ["field"] = field.Key, ["fieldLabel"] = field.Label.Get(), ["value"] = ShortValue(value), ["count"] = drafts.Count,
+                    ["records"] = Sample(targets.Select(x => (x.Id, x.Title))),
+                }));
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
@@ -124,18 +131,30 @@ public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStor
         await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         if (ids.Count == 0) return new BulkDeleteResult(0, 0);
         if (ids.Count > MaxRecords) throw new ArgumentException($"At most {MaxRecords} records at once.", nameof(ids));
-        int selected;
+        List<Guid> ofType;
+        EntityMeta? entity;
         await using (var db = factory.CreateForTenant(actor.TenantId))
         {
-            var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
+            entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
             if (entity is null) return new BulkDeleteResult(0, 0);
             var wanted = ids.Distinct().ToList();
-            var ofType = await db.Records.AsNoTracking().Where(r => r.EntityTypeId == entity.Entity.Id && wanted.Contains(r.Id)).Select(r => r.Id).ToListAsync(ct);
-            selected = ofType.Count;
-            ids = ofType;
+            var entityId = entity.Entity.Id;
+            ofType = await db.Records.AsNoTracking().Where(r => r.EntityTypeId == entityId && wanted.Contains(r.Id)).Select(r => r.Id).ToListAsync(ct);
         }
-        // RecordService deletes only what the delete scope allows.
-        var deleted = await records.DeleteAsync(actor, ids, ct);
-        return new BulkDeleteResult(deleted, selected - deleted);
+        // RecordService deletes only what the delete scope allows. The entry names the deleted records by title: it
+        // is written in the delete's transaction and outlives them.
+        var deleted = await records.DeleteAsync(actor, ofType, gone => new AuditEvent(AuditActions.RecordsBulkDeleted, AuditActions.Targets.EntityType,
+            entity.Key, entity.Entity.Label.Get(), new JsonObject { ["count"] = gone.Count, ["records"] = Sample(gone) }), ct);
+        return new BulkDeleteResult(deleted, ofType.Count - deleted);
+    }
+
+    /// <summary>The first 50 records of a bulk change, as {id, title}: enough to see what went, small enough for a log line.</summary>
+    private static JsonArray Sample(IEnumerable<(Guid Id, string Title)> records)
+        => new(records.Take(50).Select(r => (JsonNode?)new JsonObject { ["id"] = r.Id.ToString(), ["title"] = r.Title }).ToArray());
+
+    private static string? ShortValue(JsonNode? value)
+    {
+        var text = value is null ? null : value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value.ToJsonString();
+        return text is { Length: > 200 } ? text[..200] : text;
     }
 }

@@ -14,7 +14,7 @@ namespace Crm.Core.Records;
 /// validation by <see cref="RecordWriter"/> BEFORE the write transaction opens (a slow check never holds the write
 /// lock), then the write with a version check, a conflict instead of a silent overwrite, events after commit.
 /// </summary>
-public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock, RecordEvents events, Permissions.IAccessResolver access)
+public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock, RecordEvents events, Permissions.IAccessResolver access, Audit.AuditTrail audit)
 {
     /// <summary>How often a write is validated again when the record changed between validation and write.</summary>
     private const int Attempts = 3;
@@ -146,7 +146,13 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
     /// in one transaction. Returns how many were deleted; ids of other tenants, and records outside the actor's
     /// delete scope, simply match nothing.
     /// </summary>
-    public async Task<int> DeleteAsync(Actor actor, IReadOnlyCollection<Guid> ids, CancellationToken ct = default)
+    public Task<int> DeleteAsync(Actor actor, IReadOnlyCollection<Guid> ids, CancellationToken ct = default) => DeleteAsync(actor, ids, null, ct);
+
+    /// <summary>
+    /// As above; <paramref name="describe"/> (given the deleted records' ids and titles) makes the audit entry that is
+    /// written in the delete's own transaction (bulk delete).
+    /// </summary>
+    internal async Task<int> DeleteAsync(Actor actor, IReadOnlyCollection<Guid> ids, Func<IReadOnlyList<(Guid Id, string Title)>, Audit.AuditEvent>? describe, CancellationToken ct)
     {
         await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         if (ids.Count == 0) return 0;
@@ -154,7 +160,7 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
         var metadata = await metadataStore.GetAsync(db, ct);
         var writer = new RecordWriter(db, metadata, actor, t, clock);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var found = await db.Records.Where(r => ids.Contains(r.Id)).Select(r => new { r.Id, r.EntityTypeId }).ToListAsync(ct);
+        var found = await db.Records.Where(r => ids.Contains(r.Id)).Select(r => new { r.Id, r.EntityTypeId, r.Title }).ToListAsync(ct);
         if (found.Count == 0) return 0;
         // Only records in the actor's delete scope (shares never allow deleting); the others are left alone.
         var rights = await access.GetAllAsync(actor, found.Select(d => d.EntityTypeId).Distinct().ToList(), ct);
@@ -173,6 +179,11 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
         }
         // Transitions, timeline, activities and unique values go with the records (cascade).
         var deleted = await db.Records.Where(r => doomedIds.Contains(r.Id)).ExecuteDeleteAsync(ct);
+        if (describe is not null)
+        {
+            audit.Stage(db, actor, describe(doomed.Select(d => (d.Id, d.Title)).ToList()));
+            await db.SaveChangesAsync(ct);
+        }
         await tx.CommitAsync(ct);
         foreach (var e in writer.Events) events.Publish(e);
         foreach (var d in doomed) events.Publish(new RecordEvent(actor.TenantId, d.EntityTypeId, d.Id, RecordEventKind.Deleted, 0, actor.UserId));

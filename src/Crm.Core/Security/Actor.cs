@@ -19,6 +19,9 @@ public sealed record Actor(Guid UserId, string DisplayName, TenantInfo Tenant, M
     /// <summary>Set when the actor is an API key, acting on behalf of its creator (<see cref="UserId"/>); keys may not manage keys.</summary>
     public Guid? ApiKeyId { get; init; }
 
+    /// <summary>Where the actor acts from (IP address, user agent), for the audit log; null where there is no request.</summary>
+    public RequestOrigin? Origin { get; init; }
+
     /// <summary>Throws <see cref="ForbiddenException"/> unless the actor has at least <paramref name="minimum"/>.</summary>
     public void Require(MemberRole minimum)
     {

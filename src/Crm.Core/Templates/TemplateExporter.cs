@@ -12,7 +12,7 @@ namespace Crm.Core.Templates;
 /// shared views, reports, dashboards and roles (no records). Installing it into an empty workspace reproduces the
 /// same metadata; a round-trip test holds this.
 /// </summary>
-public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore metadataStore, TimeProvider clock)
+public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore metadataStore, TimeProvider clock, Audit.AuditTrail audit)
 {
     public async Task<TemplateDocument> ExportAsync(Actor actor, CancellationToken ct = default)
     {
@@ -26,7 +26,7 @@ public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore
         var permissions = (await db.EntityPermissions.AsNoTracking().ToListAsync(ct)).ToLookup(p => p.RoleId);
         var org = await Permissions.DepartmentService.LoadAsync(db, actor.TenantId, ct);
 
-        return new TemplateDocument
+        var document = new TemplateDocument
         {
             Schema = "./schema/crm-template.schema.json",
             Id = ("workspace_" + actor.Tenant.Identifier.Replace('-', '_'))[..Math.Min(63, 10 + actor.Tenant.Identifier.Length)],
@@ -52,6 +52,14 @@ public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore
             }).ToList(),
             Departments = ExportDepartments(org),
         };
+        // Staged on the export's context (nothing else is written), so the entry is there when the file is.
+        audit.Stage(db, actor, new Audit.AuditEvent(Audit.AuditActions.TemplateExported, Audit.AuditActions.Targets.Workspace, actor.TenantId.ToString(),
+            actor.Tenant.Name, new System.Text.Json.Nodes.JsonObject
+            {
+                ["template"] = document.Id, ["version"] = document.Version, ["entityTypes"] = document.EntityTypes.Count, ["reports"] = document.Reports?.Count,
+            }));
+        await db.SaveChangesAsync(ct);
+        return document;
     }
 
     /// <summary>Rights per active entity type, keyed by its key; fields no longer active are left out.</summary>

@@ -38,7 +38,7 @@ public sealed record InstallResult(InstallOutcome Outcome, ValidationErrors Erro
 /// Dry run: the whole install is carried out and rolled back, and the plan is returned.
 /// </summary>
 public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocalizer<CoreStrings> t, TimeProvider clock, MetadataChanges changes,
-    IMembershipChanges membershipChanges)
+    IMembershipChanges membershipChanges, Audit.AuditTrail audit)
 {
     private string T(string key, object[] args) => t[key, args];
 
@@ -117,6 +117,12 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocal
         installation.InstalledAt = now;
         installation.InstalledBy = actor.UserId;
         installation.Snapshot = Json.Serialize(snapshot);
+        // In the install's transaction: a dry run or a refused install rolls it back with everything else.
+        audit.Stage(db, actor, new Audit.AuditEvent(old is null ? Audit.AuditActions.TemplateInstalled : Audit.AuditActions.TemplateUpgraded,
+            Audit.AuditActions.Targets.Template, doc.Id, doc.Name.Get(), new System.Text.Json.Nodes.JsonObject
+            {
+                ["version"] = doc.Version, ["from"] = old?.Version, ["changes"] = merger.Changes.Count, ["sampleRecords"] = samples,
+            }));
         await db.SaveChangesAsync(ct);
 
         progress?.Report(new InstallProgress(100, "done"));

@@ -55,6 +55,8 @@ public sealed record ApiKeyMatch(Guid ApiKeyId, Guid TenantId, string TenantIden
     public string Name { get; init; } = "";
     /// <summary>The member who made the key: the key acts on their behalf.</summary>
     public Guid CreatedBy { get; init; }
+    /// <summary>This request is the key's first in the current clock hour (exactly one request per hour sees true): write the audit entry for key use.</summary>
+    public bool FirstUseThisHour { get; init; }
 
     /// <summary>
     /// The key as the actor of a request in <paramref name="tenant"/>: on behalf of its creator (so records it
@@ -69,6 +71,9 @@ public interface IApiKeyStore
 {
     /// <summary>The key with this secret if it is usable now (not revoked, not expired, creator still a member); else null.</summary>
     Task<ApiKeyMatch?> FindAsync(string key, CancellationToken ct = default);
+
+    /// <summary>As above; the first use of a key in each clock hour is written to the audit log with this origin.</summary>
+    Task<ApiKeyMatch?> FindAsync(string key, Security.RequestOrigin? origin, CancellationToken ct = default) => FindAsync(key, ct);
 
     /// <summary>A key made without the checks of <see cref="ApiKeyService.CreateAsync"/> (seeding, tests).</summary>
     Task<(ApiKey Key, string Secret)> CreateAsync(Guid tenantId, string name, MemberRole role, Guid createdBy, CancellationToken ct = default);

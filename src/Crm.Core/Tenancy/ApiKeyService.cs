@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Crm.Core.Accounts;
+using Crm.Core.Audit;
 using Crm.Core.Data;
 using Crm.Core.Resources;
 using Crm.Core.Security;
@@ -29,7 +31,7 @@ public sealed record ApiKeyResult(ValidationErrors Errors, ApiKeyView? Key = nul
 /// against the key's current state (revoked, expired, its creator's current role), so a revoked key fails on
 /// its next request. Errors are keyed by the API's JSON names: <c>name</c>, <c>role</c>, <c>expiresAt</c>.
 /// </summary>
-public sealed class ApiKeyService(ICrmDbContextFactory factory, TimeProvider clock, IStringLocalizer<CoreStrings> t, ILogger<ApiKeyService> logger) : IApiKeyStore
+public sealed class ApiKeyService(ICrmDbContextFactory factory, TimeProvider clock, IStringLocalizer<CoreStrings> t, ILogger<ApiKeyService> logger, AuditTrail audit) : IApiKeyStore
 {
     /// <summary>Last use is written at most this often per key: a read per request, a write per minute at most.</summary>
     public static readonly TimeSpan LastUseResolution = TimeSpan.FromMinutes(1);
@@ -53,7 +55,7 @@ public sealed class ApiKeyService(ICrmDbContextFactory factory, TimeProvider clo
         if (expiresAt is { } x && x <= now) errors.Add("expiresAt", t["ApiKey.ExpiryPast"]);
         if (!errors.IsEmpty) return new ApiKeyResult(errors);
 
-        var (key, secret) = await AddAsync(actor.TenantId, name, request.Role, actor.UserId, expiresAt, now, ct);
+        var (key, secret) = await AddAsync(actor.TenantId, name, request.Role, actor.UserId, expiresAt, now, ct, actor);
         logger.LogInformation("API key {KeyId} ({Prefix}, {Role}) made in workspace {TenantId} by {UserId}", key.Id, key.Prefix, key.Role, actor.TenantId, actor.UserId);
         return new ApiKeyResult(errors, View(key, actor.DisplayName), secret);
     }
@@ -76,12 +78,15 @@ public sealed class ApiKeyService(ICrmDbContextFactory factory, TimeProvider clo
     {
         RequireKeyAdmin(actor);
         await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
-        await using var db = factory.CreateGlobal();
+        // The workspace's context: the key is a global row, its audit entry a tenant row, one SaveChanges.
+        await using var db = factory.CreateForTenant(actor.TenantId);
         var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId && k.TenantId == actor.TenantId, ct);
         if (key is null) return false;
         if (key.RevokedAt is null)
         {
             key.RevokedAt = clock.GetUtcNow().UtcDateTime;
+            audit.Stage(db, actor, new AuditEvent(AuditActions.ApiKeyRevoked, AuditActions.Targets.ApiKey, key.Id.ToString(),
+                $"{key.Name} ({key.Prefix}…)", new JsonObject { ["role"] = key.Role.ToString() }));
             await db.SaveChangesAsync(ct);
             logger.LogInformation("API key {KeyId} ({Prefix}) revoked in workspace {TenantId} by {UserId}", key.Id, key.Prefix, actor.TenantId, actor.UserId);
         }
@@ -93,7 +98,13 @@ public sealed class ApiKeyService(ICrmDbContextFactory factory, TimeProvider clo
     /// role: a demoted admin's keys are demoted with them, and a removed member's keys stop working. Notes the
     /// use, at most once per <see cref="LastUseResolution"/>.
     /// </summary>
-    public async Task<ApiKeyMatch?> FindAsync(string key, CancellationToken ct = default)
+    public Task<ApiKeyMatch?> FindAsync(string key, CancellationToken ct = default) => FindAsync(key, null, ct);
+
+    /// <summary>
+    /// As <see cref="FindAsync(string, CancellationToken)"/>; the first request of a key in each clock hour also writes
+    /// one <see cref="AuditActions.ApiKeyUsed"/> entry (not one per request), with <paramref name="origin"/>.
+    /// </summary>
+    public async Task<ApiKeyMatch?> FindAsync(string key, RequestOrigin? origin, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(key) || key.Length > 200) return null;
         var hash = ApiKey.HashKey(key.Trim());
@@ -103,20 +114,36 @@ public sealed class ApiKeyService(ICrmDbContextFactory factory, TimeProvider clo
             .Where(k => k.Hash == hash && k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now))
             .Join(db.Tenants, k => k.TenantId, tenant => tenant.Id, (k, tenant) => new
             {
-                k.Id, k.TenantId, tenant.Identifier, k.Role, k.Name, k.LastUsedAt, k.CreatedBy,
+                k.Id, k.TenantId, tenant.Identifier, k.Role, k.Name, k.Prefix, k.LastUsedAt, k.CreatedBy,
                 CreatorRole = db.Memberships.Where(m => m.TenantId == k.TenantId && m.UserId == k.CreatedBy).Select(m => (MemberRole?)m.Role).FirstOrDefault(),
             })
             .FirstOrDefaultAsync(ct);
         if (found is null || EffectiveRole(found.Role, found.CreatedBy, found.CreatorRole) is not { } role) return null;
 
+        var firstUseThisHour = false;
+        var hourStart = new DateTime(now.Year, now.Month, now.Day, now.Hour, 0, 0, DateTimeKind.Utc);
         var cutoff = now - LastUseResolution;
-        if (found.LastUsedAt is null || found.LastUsedAt < cutoff)
+        if (found.LastUsedAt is null || found.LastUsedAt < hourStart)
+        {
+            // The first use in this clock hour: of several instances or parallel requests exactly one moves
+            // last_used_at past the hour's start, and that one reports it (the audit log notes key use hourly).
+            firstUseThisHour = await db.ApiKeys.Where(k => k.Id == found.Id && (k.LastUsedAt == null || k.LastUsedAt < hourStart))
+                .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), ct) == 1;
+        }
+        else if (found.LastUsedAt < cutoff)
         {
             // Conditional, so that of several instances or parallel requests only one writes per minute.
             await db.ApiKeys.Where(k => k.Id == found.Id && (k.LastUsedAt == null || k.LastUsedAt < cutoff))
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), ct);
         }
-        return new ApiKeyMatch(found.Id, found.TenantId, found.Identifier, role) { Name = found.Name, CreatedBy = found.CreatedBy };
+        var match = new ApiKeyMatch(found.Id, found.TenantId, found.Identifier, role) { Name = found.Name, CreatedBy = found.CreatedBy, FirstUseThisHour = firstUseThisHour };
+        if (firstUseThisHour)
+        {
+            var tenant = new TenantInfo { Id = found.TenantId, Identifier = found.Identifier };
+            await audit.WriteAsync(match.ActorIn(tenant) with { Origin = origin }, new AuditEvent(AuditActions.ApiKeyUsed, AuditActions.Targets.ApiKey,
+                found.Id.ToString(), $"{found.Name} ({found.Prefix}…)", new JsonObject { ["role"] = role.ToString() }), ct);
+        }
+        return match;
     }
 
     /// <summary>
@@ -153,7 +180,7 @@ public sealed class ApiKeyService(ICrmDbContextFactory factory, TimeProvider clo
     public async Task<(ApiKey Key, string Secret)> CreateAsync(Guid tenantId, string name, MemberRole role, Guid createdBy, CancellationToken ct = default)
         => await AddAsync(tenantId, name, role, createdBy, null, clock.GetUtcNow().UtcDateTime, ct);
 
-    private async Task<(ApiKey Key, string Secret)> AddAsync(Guid tenantId, string name, MemberRole role, Guid createdBy, DateTime? expiresAt, DateTime now, CancellationToken ct)
+    private async Task<(ApiKey Key, string Secret)> AddAsync(Guid tenantId, string name, MemberRole role, Guid createdBy, DateTime? expiresAt, DateTime now, CancellationToken ct, Actor? actor = null)
     {
         var secret = ApiKey.NewSecret();
         var key = new ApiKey
@@ -161,8 +188,11 @@ public sealed class ApiKeyService(ICrmDbContextFactory factory, TimeProvider clo
             TenantId = tenantId, Name = name, Role = role, CreatedBy = createdBy, CreatedAt = now, ExpiresAt = expiresAt,
             Prefix = secret[..ApiKey.VisiblePrefixLength], Hash = ApiKey.HashKey(secret),
         };
-        await using var db = factory.CreateGlobal();
+        await using var db = actor is null ? factory.CreateGlobal() : factory.CreateForTenant(actor.TenantId);
         db.ApiKeys.Add(key);
+        if (actor is not null)
+            audit.Stage(db, actor, new AuditEvent(AuditActions.ApiKeyCreated, AuditActions.Targets.ApiKey, key.Id.ToString(),
+                $"{key.Name} ({key.Prefix}…)", new JsonObject { ["role"] = role.ToString(), ["expiresAt"] = expiresAt?.ToString("O") }));
         await db.SaveChangesAsync(ct);
         return (key, secret);
     }

@@ -6,6 +6,9 @@ namespace Crm.Core.Tenancy;
 public sealed record TenantResolutionRequest(string Path, string? Host, Func<string, string?> Header)
 {
     public static TenantResolutionRequest FromUri(Uri uri) => new(uri.AbsolutePath, uri.Host, _ => null);
+
+    /// <summary>The client's address and user agent, for the audit log (API key use); never used to resolve.</summary>
+    public Security.RequestOrigin? Origin { get; init; }
 }
 
 /// <summary>Finds a tenant identifier in a request, or returns null. Strategies are tried by ascending <see cref="Order"/>.</summary>
@@ -74,7 +77,7 @@ public sealed class ApiKeyStrategy(IOptions<TenancyOptions> options, IApiKeyStor
     {
         var key = request.Header(options.Value.ApiKeyHeader);
         if (string.IsNullOrWhiteSpace(key)) return null;
-        var found = await keys.FindAsync(key, ct);
+        var found = await keys.FindAsync(key, request.Origin, ct);
         return found?.TenantIdentifier;
     }
 }

@@ -1,4 +1,5 @@
 using Crm.Core.Accounts;
+using Crm.Core.Audit;
 using Crm.Web.Localization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -13,13 +14,16 @@ public static class AccountEndpoints
 
         // Completes a sign-in prepared by an interactive page (see SignInTickets).
         group.MapGet("/complete-signin", async (string? ticket, string? returnUrl, SignInTickets tickets,
-            UserManager<ApplicationUser> users, SignInManager<ApplicationUser> signIn) =>
+            UserManager<ApplicationUser> users, SignInManager<ApplicationUser> signIn, SignInAudit audit, HttpContext http) =>
         {
             if (await tickets.RedeemAsync(ticket) is not { } redeemed) return Results.LocalRedirect("/account/login?expired=1");
             var user = await users.FindByIdAsync(redeemed.UserId.ToString());
             if (user is null) return Results.LocalRedirect("/account/login?expired=1");
             await signIn.SignInAsync(user, isPersistent: redeemed.Remember);
-            return Results.LocalRedirect(SafeReturn.Url(returnUrl));
+            var target = SafeReturn.Url(returnUrl);
+            // Into the log of the workspace the person is going to (if a member), else the global sign-in table.
+            await audit.RecordAsync(new SignInAttempt(true, user.Email ?? "", user.Id, target, Tenancy.TenantResolutionMiddleware.OriginOf(http)), http.RequestAborted);
+            return Results.LocalRedirect(target);
         });
 
         // Sign-out is a POST with an antiforgery token (a GET could be triggered by any page).

@@ -25,6 +25,7 @@ public static class ApiEndpoints
             ActivitiesApi.Map(api);
             SharesApi.Map(api);
             ApiKeysApi.Map(api);
+            AuditApi.Map(api);
         }
     }
 }

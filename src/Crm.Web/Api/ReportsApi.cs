@@ -36,10 +36,14 @@ public static class ReportsApi
             });
         });
 
-        api.MapGet("/reports/{key}.csv", async (string key, string? from, string? to, Guid? owner, HttpRequest request, IActorAccessor actors, ReportService reports, ReportEngine engine, MetadataStore metadata, CancellationToken ct) =>
+        api.MapGet("/reports/{key}.csv", async (string key, string? from, string? to, Guid? owner, HttpRequest request, IActorAccessor actors, ReportService reports, ReportEngine engine, MetadataStore metadata, Crm.Core.Audit.IAuditLog audit, CancellationToken ct) =>
         {
             var (result, problem) = await RunAsync(key, from, to, owner, request, actors.Required, reports, engine, metadata, ct);
-            return problem ?? Results.Text(ReportCsv.Write(result!), ReportCsv.ContentType);
+            if (problem is not null) return problem;
+            var csv = ReportCsv.Write(result!);
+            var report = (await reports.GetAsync(actors.Required, key, ct))!;
+            await audit.WriteAsync(Crm.Core.Audit.AuditEvents.ReportExported(report, from, to, owner?.ToString(), result!.Rows.Count, "api"), ct);
+            return Results.Text(csv, ReportCsv.ContentType);
         });
     }
 

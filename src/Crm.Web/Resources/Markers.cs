@@ -12,6 +12,9 @@ public sealed class Account;
 /// <summary>Workspace administration: members, roles, API keys.</summary>
 public sealed class Admin;
 
+/// <summary>The audit log: its settings page, action sentences and CSV columns.</summary>
+public sealed class Audit;
+
 /// <summary>Template centre: install, preview, update, upload, export.</summary>
 public sealed class Templates;
 

@@ -58,7 +58,7 @@ public sealed class TenantAccess(TenantResolver resolver, IApiKeyStore apiKeys, 
     /// <summary>The request's API key, if it is usable now and belongs to this workspace: it acts with its current role.</summary>
     private async Task<TenantAccessResult?> ApiKeyAccessAsync(TenantResolutionRequest request, TenantContext context, CancellationToken ct)
     {
-        var key = request.Header(options.Value.ApiKeyHeader) is { Length: > 0 } raw ? await apiKeys.FindAsync(raw, ct) : null;
+        var key = request.Header(options.Value.ApiKeyHeader) is { Length: > 0 } raw ? await apiKeys.FindAsync(raw, request.Origin, ct) : null;
         return key is null || key.TenantId != context.Tenant.Id ? null : new(TenantAccessOutcome.Allowed, context, key.ActorIn(context.Tenant));
     }
 }

@@ -13,10 +13,13 @@ namespace Crm.Web.Tenancy;
 /// </summary>
 public sealed class TenantResolutionMiddleware(RequestDelegate next, IOptions<TenancyOptions> options)
 {
-    public async Task InvokeAsync(HttpContext http, TenantAccess access, ITenantContextSetter tenantSetter, IActorAccessor actors)
+    public async Task InvokeAsync(HttpContext http, TenantAccess access, ITenantContextSetter tenantSetter, IActorAccessor actors, IRequestOriginAccessor origins)
     {
+        // Where the request comes from, for the audit log (after UseForwardedHeaders when behind a proxy).
+        var origin = OriginOf(http);
+        origins.Set(origin);
         var request = new TenantResolutionRequest(http.Request.Path.Value ?? "/", http.Request.Host.Host,
-            name => http.Request.Headers.TryGetValue(name, out var v) ? v.ToString() : null);
+            name => http.Request.Headers.TryGetValue(name, out var v) ? v.ToString() : null) { Origin = origin };
         var result = await access.EvaluateAsync(request, http.User, http.RequestAborted);
         var isApi = ApiPaths.IsApi(http.Request.Path);
 
@@ -37,7 +40,7 @@ public sealed class TenantResolutionMiddleware(RequestDelegate next, IOptions<Te
         }
 
         tenantSetter.Set(result.Tenant);
-        actors.Set(result.Actor);
+        actors.Set(result.Actor is { } acting ? acting with { Origin = origin } : null);
 
         // With a host domain configured, acme.example.com/ opens the workspace's home.
         if (result.Tenant!.StrategyName == "host" && http.Request.Path == "/" && HttpMethods.IsGet(http.Request.Method))
@@ -54,6 +57,9 @@ public sealed class TenantResolutionMiddleware(RequestDelegate next, IOptions<Te
         }
         await next(http);
     }
+
+    public static RequestOrigin OriginOf(HttpContext http)
+        => RequestOrigin.Of(http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString());
 
     private static Task Refuse(HttpContext http, int status, bool isApi)
     {

@@ -56,7 +56,7 @@ public class BadInputTests(AppFixture apps) : HttpTestBase(apps)
         "1e400", "NaN", "$today+99999999", "%27;DROP%20TABLE%20records;--", new string('x', 5000), "..%2F..%2Fetc", "%F0%9F%98%80",
     ];
 
-    private static readonly string[] KnownQueryNames = ["skip", "take", "q", "from", "to", "owner", "completed", "sampleData", "dryRun", "field.stage", "field.nope"];
+    private static readonly string[] KnownQueryNames = ["skip", "take", "q", "from", "to", "owner", "completed", "sampleData", "dryRun", "field.stage", "field.nope", "actor", "action", "targetType", "target"];
 
     /// <summary>Bodies for POST/PUT/PATCH: broken encodings, NUL, lone surrogates, huge numbers, deep nesting, wrong types.</summary>
     private static IEnumerable<(string Name, Func<HttpContent> Body)> BadBodies()

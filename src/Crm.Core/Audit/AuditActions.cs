@@ -1,0 +1,64 @@
+namespace Crm.Core.Audit;
+
+/// <summary>
+/// The action keys of the audit log. Stable strings (stored, filtered on, exported); the page shows each as a
+/// localized sentence (<c>Audit.Action.{key}</c> in the web app's resources). A new action adds a key here and
+/// its sentence in en and zh-CN.
+/// </summary>
+public static class AuditActions
+{
+    public const string SignIn = "auth.signin";
+    public const string SignInFailed = "auth.signin-failed";
+
+    public const string MemberInvited = "member.invited";
+    public const string InvitationRevoked = "member.invitation-revoked";
+    public const string MemberJoined = "member.joined";
+    public const string MemberRoleChanged = "member.role-changed";
+    public const string MemberRemoved = "member.removed";
+
+    public const string EntityTypeSaved = "design.entity-saved";
+    public const string FieldTypeChanged = "design.field-type-changed";
+    public const string StatusListSaved = "design.status-list-saved";
+    public const string PipelineSaved = "design.pipeline-saved";
+
+    public const string TemplateInstalled = "template.installed";
+    public const string TemplateUpgraded = "template.upgraded";
+    public const string TemplateExported = "template.exported";
+
+    public const string ReportExported = "export.report";
+    public const string AuditExported = "export.audit";
+
+    public const string RecordsBulkEdited = "records.bulk-edited";
+    public const string RecordsBulkDeleted = "records.bulk-deleted";
+
+    public const string ApiKeyCreated = "apikey.created";
+    public const string ApiKeyRevoked = "apikey.revoked";
+    public const string ApiKeyUsed = "apikey.used";
+
+    /// <summary>Every key, for the page's action filter and the resource completeness test.</summary>
+    public static readonly IReadOnlyList<string> All =
+    [
+        SignIn, SignInFailed,
+        MemberInvited, InvitationRevoked, MemberJoined, MemberRoleChanged, MemberRemoved,
+        EntityTypeSaved, FieldTypeChanged, StatusListSaved, PipelineSaved,
+        TemplateInstalled, TemplateUpgraded, TemplateExported,
+        ReportExported, AuditExported,
+        RecordsBulkEdited, RecordsBulkDeleted,
+        ApiKeyCreated, ApiKeyRevoked, ApiKeyUsed,
+    ];
+
+    /// <summary>Target types (<see cref="AuditEntry.TargetType"/>).</summary>
+    public static class Targets
+    {
+        public const string User = "user";
+        public const string Invitation = "invitation";
+        public const string EntityType = "entity-type";
+        public const string StatusList = "status-list";
+        public const string Pipeline = "pipeline";
+        public const string Field = "field";
+        public const string Template = "template";
+        public const string Report = "report";
+        public const string ApiKey = "api-key";
+        public const string Workspace = "workspace";
+    }
+}
