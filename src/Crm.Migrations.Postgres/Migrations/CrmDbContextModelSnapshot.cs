@@ -781,6 +781,258 @@ namespace Crm.Migrations.Postgres.Migrations
                     b.ToTable("tenant_settings", (string)null);
                 });
 
+            modelBuilder.Entity("Crm.Core.Notifications.Notification", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Body")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("body");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("EntityTypeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("entity_type_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("kind");
+
+                    b.Property<DateTime?>("ReadAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("read_at");
+
+                    b.Property<Guid?>("RecordId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("record_id");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("title");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_notifications");
+
+                    b.HasIndex("TenantId", "UserId", "CreatedAt")
+                        .HasDatabaseName("ix_notifications_tenant_id_user_id_created_at");
+
+                    b.HasIndex("TenantId", "UserId", "ReadAt")
+                        .HasDatabaseName("ix_notifications_tenant_id_user_id_read_at");
+
+                    b.ToTable("notifications", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Notifications.NotificationPreference", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("EmailKinds")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("email_kinds");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("UserId")
+                        .HasName("pk_notification_preferences");
+
+                    b.ToTable("notification_preferences", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Notifications.SweepOccurrence", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Occurrence")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("occurrence");
+
+                    b.Property<Guid>("SubjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("subject_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_sweep_occurrences");
+
+                    b.HasIndex("TenantId", "Kind", "SubjectId", "Occurrence")
+                        .IsUnique()
+                        .HasDatabaseName("ix_sweep_occurrences_tenant_id_kind_subject_id_occurrence");
+
+                    b.ToTable("sweep_occurrences", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Pools.Pool", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Admins")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("admins");
+
+                    b.Property<int?>("DailyClaimLimit")
+                        .HasColumnType("integer")
+                        .HasColumnName("daily_claim_limit");
+
+                    b.Property<Guid>("EntityTypeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("entity_type_id");
+
+                    b.Property<bool>("EveryoneIsMember")
+                        .HasColumnType("boolean")
+                        .HasColumnName("everyone_is_member");
+
+                    b.Property<bool>("IsArchived")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_archived");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("label");
+
+                    b.Property<string>("Members")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("members");
+
+                    b.Property<string>("Origin")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("origin");
+
+                    b.Property<int?>("ReclaimCooldownDays")
+                        .HasColumnType("integer")
+                        .HasColumnName("reclaim_cooldown_days");
+
+                    b.Property<string>("ReturnRules")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("return_rules");
+
+                    b.Property<int>("SortOrder")
+                        .HasColumnType("integer")
+                        .HasColumnName("sort_order");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_pools");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_pools_tenant_id_entity_type_id_key");
+
+                    b.ToTable("pools", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Pools.PoolEvent", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<Guid?>("ByUserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("by_user_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("PoolId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("pool_id");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("reason");
+
+                    b.Property<Guid>("RecordId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("record_id");
+
+                    b.Property<Guid?>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_pool_events");
+
+                    b.HasIndex("TenantId", "RecordId", "At")
+                        .HasDatabaseName("ix_pool_events_tenant_id_record_id_at");
+
+                    b.HasIndex("TenantId", "PoolId", "Kind", "UserId", "At")
+                        .HasDatabaseName("ix_pool_events_tenant_id_pool_id_kind_user_id_at");
+
+                    b.ToTable("pool_events", (string)null);
+                });
+
             modelBuilder.Entity("Crm.Core.Records.Record", b =>
                 {
                     b.Property<Guid>("TenantId")
@@ -823,6 +1075,10 @@ namespace Crm.Migrations.Postgres.Migrations
                     b.Property<Guid?>("PipelineId")
                         .HasColumnType("uuid")
                         .HasColumnName("pipeline_id");
+
+                    b.Property<Guid?>("PoolId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("pool_id");
 
                     b.Property<double>("Rank")
                         .HasColumnType("double precision")
@@ -903,6 +1159,9 @@ namespace Crm.Migrations.Postgres.Migrations
                     b.HasIndex("TenantId", "EntityTypeId", "UpdatedAt")
                         .HasDatabaseName("ix_records_tenant_id_entity_type_id_updated_at");
 
+                    b.HasIndex("TenantId", "PoolId", "OwnerId")
+                        .HasDatabaseName("ix_records_tenant_id_pool_id_owner_id");
+
                     b.HasIndex("TenantId", "EntityTypeId", "PipelineId", "StageId", "Rank")
                         .HasDatabaseName("ix_records_tenant_id_entity_type_id_pipeline_id_stage_id_rank");
 
@@ -939,6 +1198,11 @@ namespace Crm.Migrations.Postgres.Migrations
                         .HasMaxLength(8)
                         .HasColumnType("character varying(8)")
                         .HasColumnName("kind");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("reason");
 
                     b.Property<Guid>("RecordId")
                         .HasColumnType("uuid")
@@ -1833,6 +2097,77 @@ namespace Crm.Migrations.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_tenant_settings_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Notifications.Notification", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_notifications_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Notifications.NotificationPreference", b =>
+                {
+                    b.HasOne("Crm.Core.Accounts.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_notification_preferences_users_user_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Notifications.SweepOccurrence", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_sweep_occurrences_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Pools.Pool", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pools_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Metadata.EntityType", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "EntityTypeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pools_entity_types_tenant_id_entity_type_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Pools.PoolEvent", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pool_events_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Pools.Pool", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "PoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pool_events_pools_tenant_id_pool_id");
+
+                    b.HasOne("Crm.Core.Records.Record", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RecordId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pool_events_records_tenant_id_record_id");
                 });
 
             modelBuilder.Entity("Crm.Core.Records.Record", b =>
