@@ -110,6 +110,17 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton(new Jobs.JobRunnerOptions());
         services.AddSingleton<Jobs.JobRunner>();
         services.AddSingleton<Jobs.JobQueue>();
+        // Pools (公海), notifications and the reminder sweep.
+        services.AddOptions<Notifications.SmtpOptions>();
+        services.AddOptions<Notifications.ReminderOptions>();
+        services.AddSingleton<Notifications.NotificationEvents>();
+        services.AddSingleton<Notifications.NotificationMailQueue>();
+        services.AddSingleton<Notifications.NotificationService>();
+        services.AddSingleton<Notifications.INotificationService>(sp => sp.GetRequiredService<Notifications.NotificationService>());
+        services.AddSingleton<Pools.PoolService>();
+        services.AddSingleton<Automation.IPoolMover>(sp => sp.GetRequiredService<Pools.PoolService>());
+        services.AddSingleton<Pools.PoolDefinitions>();
+        services.AddSingleton<Notifications.ReminderSweep>();
         return services;
     }
 }

@@ -46,6 +46,13 @@ public static class MetadataSamples
         c[typeof(SavedView)] = async (db, t) => new SavedView { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("v") };
         c[typeof(ListColumnPreference)] = async (db, t) => new ListColumnPreference { TenantId = t, UserId = Guid.NewGuid(), EntityTypeId = (await EntityTypeAsync(db, t)).Id, Columns = ["name"] };
         c[typeof(ReportDefinition)] = async (db, t) => new ReportDefinition { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("r") };
+        c[typeof(Crm.Core.Pools.Pool)] = async (db, t) => new Crm.Core.Pools.Pool { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("pool") };
+        c[typeof(Crm.Core.Pools.PoolEvent)] = async (db, t) =>
+        {
+            var r = await RecordAsync(db, t);
+            var pool = await SaveAsync(db, t, new Crm.Core.Pools.Pool { TenantId = t, EntityTypeId = r.EntityTypeId, Key = Key("pool") });
+            return new Crm.Core.Pools.PoolEvent { TenantId = t, PoolId = pool.Id, RecordId = r.Id };
+        };
         c[typeof(EntityType)] = (_, t) => Task.FromResult<ITenantOwned>(new EntityType { TenantId = t, Key = Key("e"), TitleFieldKey = "name" });
         c[typeof(StatusList)] = (_, t) => Task.FromResult<ITenantOwned>(new StatusList { TenantId = t, Key = Key("l") });
         c[typeof(Dashboard)] = (_, t) => Task.FromResult<ITenantOwned>(new Dashboard { TenantId = t, Key = Key("d") });

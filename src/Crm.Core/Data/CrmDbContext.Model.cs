@@ -44,6 +44,7 @@ public partial class CrmDbContext
         JsonSql.Register(b, pg);
         DateSql.Register(b, pg);
         Permissions.PermissionModelConfiguration.Configure(b, pg);
+        ConfigurePoolsAndNotifications(b, pg);
 
         b.Entity<EntityType>(e =>
         {
@@ -164,6 +165,8 @@ public partial class CrmDbContext
             e.HasIndex(x => new { x.TenantId, x.EntityTypeId, x.UpdatedAt });
             e.HasIndex(x => new { x.TenantId, x.EntityTypeId, x.Title });
             e.HasIndex(x => new { x.TenantId, x.EntityTypeId, x.CloseDate });
+            // Pools: the records of a pool (pool page, pool size) from the index.
+            e.HasIndex(x => new { x.TenantId, x.PoolId, x.OwnerId });
         });
 
         b.Entity<RecordTransition>(e =>
@@ -185,6 +188,7 @@ public partial class CrmDbContext
             e.HasKey(x => new { x.TenantId, x.Id });
             e.Property(x => x.Kind).HasConversion<string>().HasMaxLength(8);
             e.Property(x => x.Changes).HasColumnType(pg ? "jsonb" : "TEXT");
+            e.Property(x => x.Reason).HasMaxLength(500);
             e.HasOne<Record>().WithMany().HasForeignKey(x => new { x.TenantId, x.RecordId }).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(x => new { x.TenantId, x.RecordId, x.At });
         });

@@ -15,6 +15,8 @@ public sealed class Record : ITenantOwned
     public Guid EntityTypeId { get; set; }
     public string Title { get; set; } = "";
     public Guid? OwnerId { get; set; }
+    /// <summary>The pool (公海) the record belongs to: in it while it has no owner, and the one it returns to.</summary>
+    public Guid? PoolId { get; set; }
     public Guid? StatusOptionId { get; set; }
     public Guid? PipelineId { get; set; }
     public Guid? StageId { get; set; }

@@ -19,6 +19,8 @@ public sealed class RecordChange : ITenantOwned
     public Guid? ByUserId { get; set; }
     /// <summary>JSON array of {field, old, new}.</summary>
     public string Changes { get; set; } = "[]";
+    /// <summary>Why the system made this change, shown on the timeline ("returned to pool: 30 days without follow-up").</summary>
+    public string? Reason { get; set; }
 }
 
 public sealed record FieldChange(string Field, System.Text.Json.Nodes.JsonNode? Old, System.Text.Json.Nodes.JsonNode? New);

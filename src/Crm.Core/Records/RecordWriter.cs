@@ -161,7 +161,14 @@ public sealed class RecordWriter
     /// edits the values in place and returns false when the record needs no change. Untouched fields are not
     /// validated; formulas, typed columns, transitions, version, timeline and steps are as for any write.
     /// </summary>
-    public async Task<bool> RewriteAsync(Record record, Func<Record, JsonObject, bool> change, DateTime? at = null, CancellationToken ct = default)
+    public Task<bool> RewriteAsync(Record record, Func<Record, JsonObject, bool> change, DateTime? at = null, CancellationToken ct = default)
+        => RewriteAsync(record, change, reason: null, at, ct);
+
+    /// <summary>
+    /// As <see cref="RewriteAsync(Record, Func{Record, JsonObject, bool}, DateTime?, CancellationToken)"/>, with the
+    /// <paramref name="reason"/> the timeline shows for it ("returned to pool: 30 days without follow-up").
+    /// </summary>
+    public async Task<bool> RewriteAsync(Record record, Func<Record, JsonObject, bool> change, string? reason, DateTime? at = null, CancellationToken ct = default)
     {
         var entity = metadata.Entity(record.EntityTypeId);
         if (entity is null) return false;
@@ -169,7 +176,7 @@ public sealed class RecordWriter
         var values = (JsonObject)before.DeepClone();
         if (!change(record, values)) return false;
         var pipeline = record.PipelineId is { } pid ? entity.Pipeline(pid) ?? entity.DefaultPipeline : entity.DefaultPipeline;
-        await WriteAsync(entity, record, before, values, pipeline, isNew: false, RecordWriteMode.System, rank: null, at ?? clock.GetUtcNow().UtcDateTime, ct);
+        await WriteAsync(entity, record, before, values, pipeline, isNew: false, RecordWriteMode.System, rank: null, at ?? clock.GetUtcNow().UtcDateTime, ct, reason);
         return true;
     }
 
@@ -202,7 +209,7 @@ public sealed class RecordWriter
     }
 
     /// <summary>Compute → project → history → steps, for every kind of write.</summary>
-    private async Task WriteAsync(EntityMeta entity, Record record, JsonObject before, JsonObject values, PipelineMeta? pipeline, bool isNew, RecordWriteMode mode, double? rank, DateTime now, CancellationToken ct)
+    private async Task WriteAsync(EntityMeta entity, Record record, JsonObject before, JsonObject values, PipelineMeta? pipeline, bool isNew, RecordWriteMode mode, double? rank, DateTime now, CancellationToken ct, string? reason = null)
     {
         if (isNew) await AssignAutoNumbersAsync(entity, values, ct);
         ComputeFormulas(entity, values, pipeline);
@@ -251,6 +258,7 @@ public sealed class RecordWriter
                 At = now,
                 ByUserId = actor.UserId,
                 Changes = Json.Serialize(changes),
+                Reason = reason is { Length: > 500 } ? reason[..500] : reason,
             });
 
         var write = new RecordWrite(db, metadata, actor, entity, record, before, values, changes, isNew, mode, now);

@@ -90,9 +90,9 @@ public sealed class RecordTimeline(ICrmDbContextFactory factory, MetadataStore m
                 case RecordChange change:
                     var fields = Displayed(entity, change, parsed[change.Id], dc);
                     // A save that only moved the stage or status is told by its transition already.
-                    if (fields.Count == 0 && change.Kind == RecordChangeKind.Updated) continue;
+                    if (fields.Count == 0 && change.Kind == RecordChangeKind.Updated && change.Reason is null) continue;
                     entries.Add(new TimelineEntry(change.Kind == RecordChangeKind.Created ? TimelineEntryKind.Created : TimelineEntryKind.Changed,
-                        change.Id, Utc(change.At), change.ByUserId, Name(names, change.ByUserId)) { Changes = fields });
+                        change.Id, Utc(change.At), change.ByUserId, Name(names, change.ByUserId)) { Changes = fields, Reason = change.Reason });
                     break;
             }
         }

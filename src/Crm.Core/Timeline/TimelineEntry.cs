@@ -27,6 +27,8 @@ public sealed record TimelineEntry(TimelineEntryKind Kind, Guid Id, DateTime At,
     public string? AssigneeName { get; init; }
     /// <summary>Created and Changed: the fields with their values.</summary>
     public IReadOnlyList<TimelineFieldChange> Changes { get; init; } = [];
+    /// <summary>Changed: why the system made the change (a pool return, a rule), when it says.</summary>
+    public string? Reason { get; init; }
     /// <summary>Stage and Status: the field's label, the labels left and entered, and the time spent in the one left.</summary>
     public string? FieldLabel { get; init; }
     public string? From { get; init; }

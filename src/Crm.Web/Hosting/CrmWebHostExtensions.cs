@@ -37,6 +37,9 @@ public static class CrmWebHostExtensions
         services.AddHostedService<Crm.Core.Jobs.JobRunnerService>();
         services.Configure<TenancyOptions>(config.GetSection("Tenancy"));
         services.Configure<DemoOptions>(config.GetSection("Demo"));
+        services.Configure<Crm.Core.Notifications.SmtpOptions>(config.GetSection("Smtp"));
+        services.Configure<Crm.Core.Notifications.ReminderOptions>(config.GetSection("Reminders"));
+        services.AddHostedService<Crm.Core.Notifications.ReminderSweepService>();
 
         services.AddLocalization();
         services.Configure<RequestLocalizationOptions>(o => CultureSetup.Configure(o));

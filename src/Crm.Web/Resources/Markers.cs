@@ -41,3 +41,5 @@ public sealed class Reports;
 public sealed class MudComponents;
 /// <summary>Error answers: API problem details and the friendly error pages.</summary>
 public sealed class Errors;
+/// <summary>The bell, the notification centre, e-mail choices and the pool (公海) pages.</summary>
+public sealed class Notifications;

@@ -1,0 +1,53 @@
+using System.Text.Json.Serialization;
+using Crm.Core.Metadata;
+using Crm.Core.Tenancy;
+
+namespace Crm.Core.Pools;
+
+/// <summary>
+/// A lead or customer pool (公海 / 线索池) of one entity type: records in it have no owner; members claim (领取)
+/// them within a daily limit, pool admins assign them. Owned records go back automatically by the return rules.
+/// Metadata like fields: keyed, installed from templates and exported.
+/// </summary>
+public sealed class Pool : ITenantOwned
+{
+    public Guid TenantId { get; set; }
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid EntityTypeId { get; set; }
+    /// <summary>Stable key, unique per entity type (templates and rules name pools by it).</summary>
+    public string Key { get; set; } = "";
+    public LocalizedText Label { get; set; } = LocalizedText.Same("");
+    public int SortOrder { get; set; }
+    public bool IsArchived { get; set; }
+    /// <summary>How many records one person may claim from this pool per day (workspace time zone); null = no limit.</summary>
+    public int? DailyClaimLimit { get; set; }
+    /// <summary>Days a previous owner must wait before claiming a record back; null or 0 = no wait.</summary>
+    public int? ReclaimCooldownDays { get; set; }
+    /// <summary>Every member of the workspace (Member role or higher) may claim; otherwise only <see cref="Members"/>.</summary>
+    public bool EveryoneIsMember { get; set; } = true;
+    public List<Guid> Members { get; set; } = [];
+    /// <summary>May assign records to members. Workspace admins always may.</summary>
+    public List<Guid> Admins { get; set; } = [];
+    /// <summary>When owned records of the entity type go back to this pool (any rule that applies).</summary>
+    public List<PoolReturnRule> ReturnRules { get; set; } = [];
+    public string? Origin { get; set; }
+    public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<PoolReturnKind>))]
+public enum PoolReturnKind
+{
+    /// <summary>No interaction (call, e-mail, meeting, message) for <see cref="PoolReturnRule.Days"/> days.</summary>
+    NoFollowUp,
+    /// <summary>No new related record of <see cref="PoolReturnRule.RelatedEntity"/> (e.g. a 商机) for that many days.</summary>
+    NoNewRelated,
+    /// <summary>Not in a won stage or status that many days after the owner got it.</summary>
+    NotWon,
+}
+
+/// <summary>
+/// "Back to the pool after <see cref="Days"/> days of …", counted from the later of the owner getting the record
+/// (created, claimed, assigned) and the last follow-up; <see cref="ReminderDaysBefore"/> days earlier the owner is
+/// reminded ("pool.return-soon").
+/// </summary>
+public sealed record PoolReturnRule(PoolReturnKind Kind, int Days, int? ReminderDaysBefore = null, string? RelatedEntity = null);
