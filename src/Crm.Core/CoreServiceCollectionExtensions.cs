@@ -76,6 +76,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ReportEngine>();
         services.AddSingleton<ReportService>();
         services.AddSingleton<DashboardService>();
+        services.AddSingleton<Automation.AutomationEngine>();
+        services.AddSingleton<Automation.AutomationSweep>();
+        services.AddSingleton<Automation.AutomationRuleService>();
         return services;
     }
 }

@@ -45,6 +45,9 @@ public static class MetadataSamples
         c[typeof(SavedView)] = async (db, t) => new SavedView { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("v") };
         c[typeof(ListColumnPreference)] = async (db, t) => new ListColumnPreference { TenantId = t, UserId = Guid.NewGuid(), EntityTypeId = (await EntityTypeAsync(db, t)).Id, Columns = ["name"] };
         c[typeof(ReportDefinition)] = async (db, t) => new ReportDefinition { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("r") };
+        c[typeof(Crm.Core.Automation.AutomationRule)] = async (db, t) => new Crm.Core.Automation.AutomationRule { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("rule") };
+        c[typeof(Crm.Core.Automation.AutomationRun)] = async (db, t) => new Crm.Core.Automation.AutomationRun { TenantId = t, RuleId = (await RuleAsync(db, t)).Id, RecordId = Guid.CreateVersion7() };
+        c[typeof(Crm.Core.Automation.AutomationFiring)] = async (db, t) => new Crm.Core.Automation.AutomationFiring { TenantId = t, RuleId = (await RuleAsync(db, t)).Id, SubjectId = Guid.CreateVersion7(), Occurrence = Key("o") };
         c[typeof(EntityType)] = (_, t) => Task.FromResult<ITenantOwned>(new EntityType { TenantId = t, Key = Key("e"), TitleFieldKey = "name" });
         c[typeof(StatusList)] = (_, t) => Task.FromResult<ITenantOwned>(new StatusList { TenantId = t, Key = Key("l") });
         c[typeof(Dashboard)] = (_, t) => Task.FromResult<ITenantOwned>(new Dashboard { TenantId = t, Key = Key("d") });
@@ -70,6 +73,9 @@ public static class MetadataSamples
 
     private static Task<StatusList> StatusListAsync(TestDatabase db, Guid t)
         => SaveAsync(db, t, new StatusList { TenantId = t, Key = Key("l") });
+
+    private static async Task<Crm.Core.Automation.AutomationRule> RuleAsync(TestDatabase db, Guid t)
+        => await SaveAsync(db, t, new Crm.Core.Automation.AutomationRule { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("rule") });
 
     private static async Task<Record> RecordAsync(TestDatabase db, Guid t)
         => await SaveAsync(db, t, new Record { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Title = "sample" });

@@ -300,6 +300,188 @@ namespace Crm.Migrations.Sqlite.Migrations
                     b.ToTable("activities", (string)null);
                 });
 
+            modelBuilder.Entity("Crm.Core.Automation.AutomationFiring", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("Anchor")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("anchor");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Occurrence")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("occurrence");
+
+                    b.Property<Guid>("RuleId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_id");
+
+                    b.Property<Guid>("SubjectId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_automation_firings");
+
+                    b.HasIndex("TenantId", "RuleId", "SubjectId", "Occurrence")
+                        .IsUnique()
+                        .HasDatabaseName("ix_automation_firings_tenant_id_rule_id_subject_id_occurrence");
+
+                    b.ToTable("automation_firings", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Automation.AutomationRule", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Actions")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actions");
+
+                    b.Property<string>("Conditions")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("conditions");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("EntityTypeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entity_type_id");
+
+                    b.Property<bool>("IsArchived")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_archived");
+
+                    b.Property<bool>("IsEnabled")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_enabled");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Origin")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin");
+
+                    b.Property<int>("SortOrder")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sort_order");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trigger");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_automation_rules");
+
+                    b.HasIndex("TenantId", "EntityTypeId")
+                        .HasDatabaseName("ix_automation_rules_tenant_id_entity_type_id");
+
+                    b.HasIndex("TenantId", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_automation_rules_tenant_id_key");
+
+                    b.ToTable("automation_rules", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Automation.AutomationRun", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<bool>("ConditionsMet")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("conditions_met");
+
+                    b.Property<int>("Depth")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("depth");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<string>("Outcomes")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("outcomes");
+
+                    b.Property<Guid>("RecordId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("record_id");
+
+                    b.Property<Guid>("RuleId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_id");
+
+                    b.Property<bool>("Succeeded")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("succeeded");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trigger");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_automation_runs");
+
+                    b.HasIndex("TenantId", "RecordId", "At")
+                        .HasDatabaseName("ix_automation_runs_tenant_id_record_id_at");
+
+                    b.HasIndex("TenantId", "RuleId", "At")
+                        .HasDatabaseName("ix_automation_runs_tenant_id_rule_id_at");
+
+                    b.ToTable("automation_runs", (string)null);
+                });
+
             modelBuilder.Entity("Crm.Core.Metadata.EntityType", b =>
                 {
                     b.Property<Guid>("TenantId")
@@ -1710,6 +1892,57 @@ namespace Crm.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_activities_records_tenant_id_record_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Automation.AutomationFiring", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_automation_firings_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Automation.AutomationRule", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RuleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_automation_firings_automation_rules_tenant_id_rule_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Automation.AutomationRule", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_automation_rules_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Metadata.EntityType", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "EntityTypeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_automation_rules_entity_types_tenant_id_entity_type_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Automation.AutomationRun", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_automation_runs_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Automation.AutomationRule", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RuleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_automation_runs_automation_rules_tenant_id_rule_id");
                 });
 
             modelBuilder.Entity("Crm.Core.Metadata.EntityType", b =>
