@@ -33,6 +33,7 @@ public static class CrmWebHostExtensions
         var connectionString = database.ResolveConnectionString(builder.Environment.ContentRootPath);
         services.AddSingleton(database);
         services.AddCrmCore(database.Provider, connectionString);
+        services.AddHostedService<AutomationSweepService>();
         services.Configure<TenancyOptions>(config.GetSection("Tenancy"));
         services.Configure<DemoOptions>(config.GetSection("Demo"));
 
