@@ -121,6 +121,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Automation.IPoolMover>(sp => sp.GetRequiredService<Pools.PoolService>());
         services.AddSingleton<Pools.PoolDefinitions>();
         services.AddSingleton<Notifications.ReminderSweep>();
+        services.AddSingleton<Automation.AutomationEngine>();
+        services.AddSingleton<Automation.AutomationSweep>();
+        services.AddSingleton<Automation.AutomationRuleService>();
         return services;
     }
 }

@@ -53,6 +53,9 @@ public static class MetadataSamples
             var pool = await SaveAsync(db, t, new Crm.Core.Pools.Pool { TenantId = t, EntityTypeId = r.EntityTypeId, Key = Key("pool") });
             return new Crm.Core.Pools.PoolEvent { TenantId = t, PoolId = pool.Id, RecordId = r.Id };
         };
+        c[typeof(Crm.Core.Automation.AutomationRule)] = async (db, t) => new Crm.Core.Automation.AutomationRule { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("rule") };
+        c[typeof(Crm.Core.Automation.AutomationRun)] = async (db, t) => new Crm.Core.Automation.AutomationRun { TenantId = t, RuleId = (await RuleAsync(db, t)).Id, RecordId = Guid.CreateVersion7() };
+        c[typeof(Crm.Core.Automation.AutomationFiring)] = async (db, t) => new Crm.Core.Automation.AutomationFiring { TenantId = t, RuleId = (await RuleAsync(db, t)).Id, SubjectId = Guid.CreateVersion7(), Occurrence = Key("o") };
         c[typeof(EntityType)] = (_, t) => Task.FromResult<ITenantOwned>(new EntityType { TenantId = t, Key = Key("e"), TitleFieldKey = "name" });
         c[typeof(StatusList)] = (_, t) => Task.FromResult<ITenantOwned>(new StatusList { TenantId = t, Key = Key("l") });
         c[typeof(Dashboard)] = (_, t) => Task.FromResult<ITenantOwned>(new Dashboard { TenantId = t, Key = Key("d") });
@@ -86,6 +89,8 @@ public static class MetadataSamples
 
     private static Task<RoleDefinition> RoleAsync(TestDatabase db, Guid t)
         => SaveAsync(db, t, new RoleDefinition { TenantId = t, Key = Key("role") });
+    private static async Task<Crm.Core.Automation.AutomationRule> RuleAsync(TestDatabase db, Guid t)
+        => await SaveAsync(db, t, new Crm.Core.Automation.AutomationRule { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("rule") });
 
     private static async Task<Record> RecordAsync(TestDatabase db, Guid t)
         => await SaveAsync(db, t, new Record { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Title = "sample" });

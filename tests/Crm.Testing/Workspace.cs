@@ -28,10 +28,10 @@ public sealed class Workspace : IAsyncDisposable
     public RecordService Records => Get<RecordService>();
     public Task<TenantMetadata> MetadataAsync() => Get<MetadataStore>().GetAsync(Tenant.Id);
 
-    public static async Task<Workspace> CreateAsync(string provider, TimeProvider? clock = null)
+    public static async Task<Workspace> CreateAsync(string provider, TimeProvider? clock = null, Action<IServiceCollection>? configure = null)
     {
         var database = await TestDatabase.GetAsync(provider);
-        var services = CoreServices.Create(database, clock);
+        var services = CoreServices.Create(database, clock, configure);
         var tenant = await database.CreateTenantAsync();
         var (_, owner) = await database.CreateMemberAsync(tenant, MemberRole.Owner);
         return new Workspace(database, services, tenant, owner);

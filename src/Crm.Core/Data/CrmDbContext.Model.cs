@@ -282,5 +282,7 @@ public partial class CrmDbContext
             e.Property(x => x.Version).HasMaxLength(32);
             e.Property(x => x.Snapshot).HasColumnType(pg ? "jsonb" : "TEXT");
         });
+
+        ConfigureAutomation(b, pg);
     }
 }

@@ -34,7 +34,7 @@ public sealed record BulkDeleteResult(int Deleted, int Skipped);
 /// <see cref="RecordWriter"/>: all are validated first (outside the transaction), then written in one transaction
 /// (transitions, timeline): all records change or none does, and the refused records are listed with their messages.
 /// </summary>
-public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordService records, RecordEvents events, IStringLocalizer<CoreStrings> t, TimeProvider clock, Permissions.IAccessResolver access, AuditTrail audit)
+public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordService records, RecordEvents events, IStringLocalizer<CoreStrings> t, TimeProvider clock, Permissions.IAccessResolver access, AuditTrail audit, Automation.AutomationEngine automation)
 {
     /// <summary>The most records one bulk change takes (a few pages of a list).</summary>
     public const int MaxRecords = 500;
@@ -119,6 +119,7 @@ public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStor
             return new BulkEditResult(0, null, [new BulkRecordError(target.Id, target.Title, [writer.UniqueError(field, value)])]);
         }
         foreach (var e in writer.Events) events.Publish(e);
+        await automation.AfterCommitAsync(actor, metadata, writer.Writes, ct);
         return new BulkEditResult(targets.Count, null, [], skipped);
     }
 

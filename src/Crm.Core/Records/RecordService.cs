@@ -14,7 +14,7 @@ namespace Crm.Core.Records;
 /// validation by <see cref="RecordWriter"/> BEFORE the write transaction opens (a slow check never holds the write
 /// lock), then the write with a version check, a conflict instead of a silent overwrite, events after commit.
 /// </summary>
-public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock, RecordEvents events, Permissions.IAccessResolver access, Audit.AuditTrail audit)
+public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock, RecordEvents events, Permissions.IAccessResolver access, Audit.AuditTrail audit, Automation.AutomationEngine automation)
 {
     /// <summary>How often a write is validated again when the record changed between validation and write.</summary>
     private const int Attempts = 3;
@@ -73,8 +73,9 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
                     await tx.CommitAsync(ct);
                 }
 
-                // 3. Events, after the commit.
+                // 3. Events and automation rules, after the commit: a failing rule never loses this save.
                 foreach (var e in writer.Events) events.Publish(e);
+                await automation.AfterCommitAsync(actor, metadata, writer.Writes, ct);
                 return result;
             }
             catch (RecordStaleException) when (attempt < Attempts)

@@ -41,6 +41,7 @@ public sealed class RecordWriter
     private readonly TimeProvider clock;
     private readonly IReadOnlyList<IRecordWriteStep> steps;
     private readonly List<RecordEvent> events = [];
+    private readonly List<RecordWrite> writes = [];
 
     public RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor actor, IStringLocalizer<CoreStrings> t, TimeProvider clock, IEnumerable<IRecordWriteStep>? steps = null)
     {
@@ -60,6 +61,9 @@ public sealed class RecordWriter
 
     /// <summary>What was written, to publish on <see cref="RecordEvents"/> once the caller's transaction commits.</summary>
     public IReadOnlyList<RecordEvent> Events => events;
+
+    /// <summary>What was written, with the values before and after: automation rules read it once the caller commits.</summary>
+    public IReadOnlyList<RecordWrite> Writes => writes;
 
     // ------------------------------------------------------------------ user writes: validate, then apply
 
@@ -263,6 +267,7 @@ public sealed class RecordWriter
 
         var write = new RecordWrite(db, metadata, actor, entity, record, before, values, changes, isNew, mode, now);
         foreach (var step in steps) await step.OnWriteAsync(write, ct);
+        writes.Add(write);
         events.Add(new RecordEvent(metadata.TenantId, record.EntityTypeId, record.Id, isNew ? RecordEventKind.Created : RecordEventKind.Updated, record.Version, actor.UserId));
     }
 

@@ -69,7 +69,16 @@ public sealed class RecordTimeline(ICrmDbContextFactory factory, MetadataStore m
             : null;
 
         var parsed = changes.Take(ci).ToDictionary(c => c.Id, c => Json.Deserialize<List<FieldChange>>(c.Changes) ?? []);
-        var names = await directory.NamesAsync(actor, NamesNeeded(entity, picked, parsed), ct);
+        var needed = NamesNeeded(entity, picked, parsed).ToList();
+        var names = await directory.NamesAsync(actor, needed, ct);
+        // Changes and tasks made by an automation rule are attributed to it: "by rule 官网线索分配".
+        var unknown = needed.Where(id => !names.ContainsKey(id)).Distinct().ToList();
+        if (unknown.Count > 0)
+        {
+            var rules = await db.AutomationRules.AsNoTracking().Where(r => unknown.Contains(r.Id)).Select(r => new { r.Id, r.Name }).ToListAsync(ct);
+            if (rules.Count > 0)
+                names = names.Concat(rules.Select(r => KeyValuePair.Create(r.Id, t["Automation.ByRule", r.Name.Get(culture ?? CultureInfo.CurrentUICulture)].Value))).ToDictionary();
+        }
         var dc = new DisplayContext(culture ?? CultureInfo.CurrentUICulture, k => t[k], names, timeZone);
 
         var entries = new List<TimelineEntry>(picked.Count);

@@ -35,6 +35,7 @@ public static class CrmWebHostExtensions
         services.AddSingleton(config.GetSection("Jobs").Get<Crm.Core.Jobs.JobRunnerOptions>() ?? new Crm.Core.Jobs.JobRunnerOptions());
         services.AddCrmCore(database.Provider, connectionString, database.ListenConnectionString, database.TransactionPooling);
         services.AddHostedService<Crm.Core.Jobs.JobRunnerService>();
+        services.AddHostedService<AutomationSweepService>();
         services.Configure<TenancyOptions>(config.GetSection("Tenancy"));
         services.Configure<DemoOptions>(config.GetSection("Demo"));
         services.Configure<Crm.Core.Notifications.SmtpOptions>(config.GetSection("Smtp"));

@@ -1,0 +1,269 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Crm.Core.Activities;
+using Crm.Core.Data;
+using Crm.Core.Metadata;
+using Crm.Core.Notifications;
+using Crm.Core.Records;
+using Crm.Core.Resources;
+using Crm.Core.Security;
+using Crm.Core.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Localization;
+using Microsoft.Extensions.Logging;
+
+namespace Crm.Core.Automation;
+
+/// <summary>
+/// Runs automation rules. Writers hand their committed writes to <see cref="AfterCommitAsync"/>: the rules whose
+/// trigger matches are picked from a per-tenant cache keyed by the metadata version (a rule save bumps it, so a
+/// disabled rule stops at once), conditions are decided in memory, and each matching rule runs in its own
+/// transaction: every record action goes through <see cref="RecordWriter"/> in System mode as the rule (so the
+/// timeline says "by rule …"), each inside a savepoint so that a failing action is reported in the run history
+/// without undoing the others, and never the user's save, which committed before. Writes made by rules trigger
+/// rules again, up to <see cref="MaxDepth"/>.
+/// </summary>
+public sealed class AutomationEngine(
+    ICrmDbContextFactory factory,
+    MetadataStore metadataStore,
+    IStringLocalizer<CoreStrings> t,
+    TimeProvider clock,
+    RecordEvents recordEvents,
+    ActivityEvents activityEvents,
+    IServiceProvider services,
+    ILogger<AutomationEngine> log)
+{
+    /// <summary>Rules caused by rules stop here: a user's write runs rules at depth 1, their writes at depth 2, …</summary>
+    public const int MaxDepth = 3;
+
+    private readonly ConcurrentDictionary<Guid, (long Version, IReadOnlyList<AutomationRule> Rules)> cache = new();
+
+    /// <summary>The tenant's enabled, unarchived rules at the metadata version <paramref name="metadata"/> was read at.</summary>
+    public async Task<IReadOnlyList<AutomationRule>> ActiveRulesAsync(TenantMetadata metadata, CancellationToken ct = default)
+    {
+        if (cache.TryGetValue(metadata.TenantId, out var hit) && hit.Version == metadata.Version) return hit.Rules;
+        await using var db = factory.CreateForTenant(metadata.TenantId);
+        var rules = await db.AutomationRules.AsNoTracking().Where(r => r.IsEnabled && !r.IsArchived)
+            .OrderBy(r => r.SortOrder).ThenBy(r => r.CreatedAt).ToListAsync(ct);
+        cache[metadata.TenantId] = (metadata.Version, rules);
+        return rules;
+    }
+
+    /// <summary>Runs the rules triggered by a user's committed writes. Never throws for a rule's failure (it is logged and recorded).</summary>
+    public Task AfterCommitAsync(Actor actor, TenantMetadata metadata, IReadOnlyList<RecordWrite> writes, CancellationToken ct = default)
+        => DispatchAsync(actor.Tenant, metadata, writes, actor.UserId, depth: 1, ct);
+
+    private async Task DispatchAsync(TenantInfo tenant, TenantMetadata metadata, IReadOnlyList<RecordWrite> writes, Guid triggeredBy, int depth, CancellationToken ct)
+    {
+        if (writes.Count == 0) return;
+        var rules = await ActiveRulesAsync(metadata, ct);
+        if (rules.Count == 0) return;
+        foreach (var write in writes)
+        {
+            foreach (var rule in rules)
+            {
+                if (rule.EntityTypeId != write.Record.EntityTypeId || TriggeredBy(rule.Trigger, write) is not { } trigger) continue;
+                try
+                {
+                    await RunAsync(new RunContext(tenant, metadata, rule, write.Record.Id, trigger, write.Changes, triggeredBy, depth, Claim: null), ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogError(e, "Automation rule {Rule} failed on record {Record}", rule.Id, write.Record.Id);
+                }
+            }
+        }
+    }
+
+    /// <summary>The trigger name when <paramref name="trigger"/> fires for this write, else null.</summary>
+    public static string? TriggeredBy(RuleTrigger trigger, RecordWrite write)
+    {
+        var entity = write.Entity.Entity;
+        switch (trigger.Kind)
+        {
+            case TriggerKinds.Created:
+                return write.IsNew ? TriggerKinds.Created : null;
+            case TriggerKinds.Updated:
+                if (write.IsNew || write.Changes.Count == 0) return null;
+                return trigger.Fields.Count == 0 || trigger.Fields.Any(f => write.Changed(f)) ? TriggerKinds.Updated : null;
+            case TriggerKinds.StageEntered:
+                return Moved(write, entity.StageFieldKey, trigger) ? TriggerKinds.StageEntered : null;
+            case TriggerKinds.StatusChanged:
+                return Moved(write, entity.StatusFieldKey, trigger) ? TriggerKinds.StatusChanged : null;
+            default:
+                return null; // time-based and manual rules are started elsewhere
+        }
+    }
+
+    private static bool Moved(RecordWrite write, string? key, RuleTrigger trigger)
+    {
+        if (key is null || !write.Changed(key)) return false;
+        var from = RuleConditionEvaluator.Texts(write.Before[key]).FirstOrDefault();
+        var to = RuleConditionEvaluator.Texts(write.After[key]).FirstOrDefault();
+        return to is not null && (trigger.To is null || trigger.To == to) && (trigger.From is null || trigger.From == from);
+    }
+
+    /// <summary>
+    /// Runs a manual rule on the given records (the record page's button, a list's bulk action). Returns how many
+    /// records met its conditions.
+    /// </summary>
+    public async Task<int> RunManualAsync(Actor actor, Guid ruleId, IReadOnlyCollection<Guid> recordIds, CancellationToken ct = default)
+    {
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
+        var metadata = await metadataStore.GetAsync(actor.TenantId, ct);
+        var rule = (await ActiveRulesAsync(metadata, ct)).FirstOrDefault(r => r.Id == ruleId && r.Trigger.Kind == TriggerKinds.Manual)
+            ?? throw new ArgumentException(t["Automation.NoSuchManualRule"], nameof(ruleId));
+        var met = 0;
+        foreach (var id in recordIds.Distinct())
+            if (await RunAsync(new RunContext(actor.Tenant, metadata, rule, id, TriggerKinds.Manual, null, actor.UserId, 1, null), ct) is { ConditionsMet: true })
+                met++;
+        return met;
+    }
+
+    /// <summary>What starts one run of a rule on a record; <see cref="Claim"/> is set for time-based firings (claimed once).</summary>
+    internal sealed record RunContext(TenantInfo Tenant, TenantMetadata Metadata, AutomationRule Rule, Guid RecordId, string Trigger,
+        IReadOnlyList<FieldChange>? Changes, Guid TriggeredBy, int Depth, FiringClaim? Claim);
+
+    /// <summary>The firing a time-based run claims (see <see cref="AutomationFiring"/>).</summary>
+    internal sealed record FiringClaim(Guid SubjectId, string Occurrence, DateTime? Anchor);
+
+    /// <summary>
+    /// One run: claim (time-based), conditions, actions, history; all record changes in one transaction. Returns the
+    /// run, or null when the record is gone or another worker claimed the firing.
+    /// </summary>
+    internal async Task<AutomationRun?> RunAsync(RunContext run, CancellationToken ct)
+    {
+        var rule = run.Rule;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var history = new AutomationRun { RuleId = rule.Id, RecordId = run.RecordId, Trigger = run.Trigger, At = now, Depth = run.Depth };
+        var ruleActor = new Actor(rule.Id, rule.Name.Get(), run.Tenant, MemberRole.Admin);
+        var external = new List<(int Index, RuleAction Action)>();
+        var committed = new List<RecordWrite>();
+        var tasks = new List<Activity>();
+        RecordWriter writer;
+        Record? record;
+
+        await using (var db = factory.CreateForTenant(run.Tenant.Id))
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            if (run.Claim is { } claim)
+            {
+                db.AutomationFirings.Add(new AutomationFiring { RuleId = rule.Id, SubjectId = claim.SubjectId, Occurrence = claim.Occurrence, Anchor = claim.Anchor, At = now });
+                try { await db.SaveChangesAsync(ct); }
+                catch (DbUpdateException e) when (IsUniqueViolation(e)) { return null; } // another worker fired it
+            }
+            record = await db.Records.FirstOrDefaultAsync(r => r.Id == run.RecordId, ct);
+            if (record is null || run.Metadata.Entity(record.EntityTypeId) is not { } entity) return null;
+
+            if (run.Depth > MaxDepth)
+            {
+                history.Error = t["Automation.DepthLimit", MaxDepth];
+                db.AutomationRuns.Add(history);
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+                return history;
+            }
+
+            var zone = WorkspaceTimeZone.Resolve(run.Tenant.TimeZone);
+            history.ConditionsMet = RuleConditionEvaluator.Matches(rule.Conditions, entity, record, RecordWriter.ParseValues(record.Values),
+                run.Changes, run.TriggeredBy, now, zone);
+            history.Succeeded = true;
+            writer = new RecordWriter(db, run.Metadata, ruleActor, t, clock);
+            if (history.ConditionsMet)
+            {
+                var actions = new RuleActions(db, run.Metadata, writer, t, clock, run, zone);
+                for (var i = 0; i < rule.Actions.Count; i++)
+                {
+                    var action = rule.Actions[i];
+                    if (action.Kind is ActionKinds.MoveToPool or ActionKinds.Notify) { external.Add((i, action)); continue; }
+                    var savepoint = "rule_action_" + i;
+                    var writesBefore = writer.Writes.Count;
+                    await tx.CreateSavepointAsync(savepoint, ct);
+                    ActionOutcome outcome;
+                    try
+                    {
+                        outcome = await actions.RunAsync(i, action, record, ct);
+                        await db.SaveChangesAsync(ct);
+                        committed.AddRange(writer.Writes.Skip(writesBefore));
+                        tasks.AddRange(actions.TakeNewTasks());
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        await tx.RollbackToSavepointAsync(savepoint, ct);
+                        db.ChangeTracker.Clear();
+                        actions.TakeNewTasks();
+                        record = await db.Records.FirstAsync(r => r.Id == run.RecordId, ct);
+                        outcome = new ActionOutcome(i, action.Kind, "failed", Message(e));
+                    }
+                    if (outcome.Status == "failed") history.Succeeded = false;
+                    history.Outcomes.Add(outcome);
+                }
+            }
+            db.AutomationRuns.Add(history);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
+        // After the commit: live events, then the actions that reach beyond this database transaction.
+        foreach (var e in writer.Events.Where(e => committed.Any(w => w.Record.Id == e.RecordId))) recordEvents.Publish(e);
+        foreach (var task in tasks)
+            activityEvents.Publish(new ActivityEvent(run.Tenant.Id, task.RecordId, task.Id, rule.Id, task.AssigneeId is { } a ? [a] : []));
+        if (external.Count > 0)
+        {
+            foreach (var (index, action) in external)
+            {
+                ActionOutcome outcome;
+                try { outcome = await ExternalAsync(index, action, run, ruleActor, record, ct); }
+                catch (Exception e) when (e is not OperationCanceledException) { outcome = new ActionOutcome(index, action.Kind, "failed", Message(e)); }
+                if (outcome.Status == "failed") history.Succeeded = false;
+                history.Outcomes.Add(outcome);
+            }
+            history.Outcomes = [.. history.Outcomes.OrderBy(o => o.Index)];
+            await using var db = factory.CreateForTenant(run.Tenant.Id);
+            db.AutomationRuns.Attach(history);
+            db.Entry(history).Property(x => x.Outcomes).IsModified = true;
+            db.Entry(history).Property(x => x.Succeeded).IsModified = true;
+            await db.SaveChangesAsync(ct);
+        }
+
+        // Rules caused by this rule's writes.
+        if (committed.Count > 0)
+            await DispatchAsync(run.Tenant, await metadataStore.GetAsync(run.Tenant.Id, ct), committed, run.TriggeredBy, run.Depth + 1, ct);
+        return history;
+    }
+
+    private async Task<ActionOutcome> ExternalAsync(int index, RuleAction action, RunContext run, Actor ruleActor, Record record, CancellationToken ct)
+    {
+        switch (action.Kind)
+        {
+            case ActionKinds.MoveToPool:
+                if (services.GetService<IPoolMover>() is not { } mover) return new ActionOutcome(index, action.Kind, "unavailable", t["Automation.PoolsUnavailable"]);
+                if (string.IsNullOrWhiteSpace(action.Pool)) return new ActionOutcome(index, action.Kind, "failed", t["Automation.PoolMissing"]);
+                var moved = await mover.MoveToPoolAsync(ruleActor, record.Id, action.Pool, t["Automation.PoolReason", run.Rule.Name.Get()], ct);
+                return moved ? new ActionOutcome(index, action.Kind, "done", t["Automation.MovedToPool", action.Pool])
+                    : new ActionOutcome(index, action.Kind, "failed", t["Automation.NoSuchPool", action.Pool]);
+            default:
+                if (services.GetService<INotificationService>() is not { } notifications) return new ActionOutcome(index, action.Kind, "unavailable", t["Automation.NotificationsUnavailable"]);
+                var users = action.Users.ToList();
+                if (action.Assignee == "owner" && record.OwnerId is { } owner) users.Add(owner);
+                users = users.Distinct().ToList();
+                if (users.Count == 0) return new ActionOutcome(index, action.Kind, "skipped", t["Automation.NobodyToNotify"]);
+                var entity = run.Metadata.Entity(record.EntityTypeId)!;
+                var text = RuleActions.Render(action.Text ?? "", entity, record, RecordWriter.ParseValues(record.Values));
+                await notifications.NotifyAsync(run.Tenant.Id, new NotificationRequest(users, "rule", string.IsNullOrWhiteSpace(text) ? run.Rule.Name.Get() : text,
+                    t["Automation.NotificationBody", run.Rule.Name.Get(), record.Title], record.Id, record.EntityTypeId), ct);
+                return new ActionOutcome(index, action.Kind, "done", t["Automation.Notified", users.Count]);
+        }
+    }
+
+    private static string Message(Exception e) => (e.InnerException?.Message ?? e.Message) is { Length: > 500 } m ? m[..500] : e.InnerException?.Message ?? e.Message;
+
+    /// <summary>A unique index refused the row (on either provider).</summary>
+    public static bool IsUniqueViolation(DbUpdateException e) => e.InnerException switch
+    {
+        Npgsql.PostgresException pg => pg.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation,
+        Microsoft.Data.Sqlite.SqliteException lite => lite.SqliteErrorCode == 19,
+        _ => false,
+    };
+}

@@ -1,0 +1,183 @@
+using Crm.Core.Metadata;
+using Crm.Core.Tenancy;
+using Record = Crm.Core.Records.Record;
+using System.Text.Json.Nodes;
+using Crm.Core.Accounts;
+using Crm.Core.Automation;
+using Crm.Core.Notifications;
+using Crm.Core.Records;
+using Crm.Core.Security;
+using Crm.Core.Views;
+using Crm.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using static Crm.Core.Tests.Automation.RuleKit;
+
+namespace Crm.Core.Tests.Automation;
+
+/// <summary>Each action: owner assignment (fixed, round robin, weighted, least open), field values, tasks, related
+/// records, pools and notifications; failures reported without losing the save.</summary>
+public class RuleActionTests
+{
+    private static RuleTrigger Created => new() { Kind = TriggerKinds.Created };
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Set_fields_takes_constants_me_today_plus_n_and_another_field(string provider)
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 3, 10, 4, 0, 0, TimeSpan.Zero));
+        await using var ws = await LeadsAsync(provider, clock);
+        var member = await ws.MemberAsync(MemberRole.Member);
+        await RuleAsync(ws, "lead", Created, null, new RuleAction
+        {
+            Kind = ActionKinds.SetFields,
+            Values = new() { ["value_tier"] = "high", ["owner"] = "$me", ["next_follow_up"] = "$today+3", ["job_title"] = "{company_name}" },
+        });
+        var lead = await LeadAsync(ws, member, "线索", "website", ("company_name", (JsonNode)"华为"));
+        var values = Values(await ReloadAsync(ws, lead.Id));
+        Assert.Equal("high", values["value_tier"]!.GetValue<string>());
+        Assert.Equal(member.UserId.ToString(), values["owner"]!.GetValue<string>());
+        Assert.Equal("2026-03-13", values["next_follow_up"]!.GetValue<string>()); // the workspace's date (UTC here) + 3
+        Assert.Equal("华为", values["job_title"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_failing_action_is_reported_with_the_field_named_and_neither_the_save_nor_the_other_actions_are_lost(string provider)
+    {
+        await using var ws = await LeadsAsync(provider);
+        var rule = await RuleAsync(ws, "lead", Created, null,
+            new RuleAction { Kind = ActionKinds.SetFields, Values = new() { ["estimated_budget"] = "lots" } },
+            new RuleAction { Kind = ActionKinds.SetFields, Values = new() { ["value_tier"] = "low" } });
+        var lead = await LeadAsync(ws, ws.Owner, "线索");
+        var stored = await ReloadAsync(ws, lead.Id);
+        Assert.Equal("线索", stored.Title);
+        Assert.Equal("low", Values(stored)["value_tier"]!.GetValue<string>());
+        Assert.Null(Values(stored)["estimated_budget"]);
+        var run = Assert.Single(await RunsAsync(ws, rule.Id));
+        Assert.False(run.Succeeded);
+        Assert.Equal("failed", run.Outcomes[0].Status);
+        Assert.Contains((await ws.MetadataAsync()).Entity("lead")!.Field("estimated_budget")!.Label.Get(), run.Outcomes[0].Message);
+        Assert.Equal("done", run.Outcomes[1].Status);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Fixed_weighted_and_least_open_assignment(string provider)
+    {
+        await using var ws = await LeadsAsync(provider);
+        var a = await ws.MemberAsync(MemberRole.Member);
+        var b = await ws.MemberAsync(MemberRole.Member);
+        var c = await ws.MemberAsync(MemberRole.Member);
+        var weighted = await RuleAsync(ws, "lead", Created, new RuleConditions { Filters = [new FilterSpec("source", "eq", "website")] },
+            new RuleAction { Kind = ActionKinds.AssignOwner, Mode = AssignModes.Weighted, Users = [a.UserId, b.UserId], Weights = [2, 1] });
+        await RuleAsync(ws, "lead", Created, new RuleConditions { Filters = [new FilterSpec("source", "eq", "exhibition")] },
+            new RuleAction { Kind = ActionKinds.AssignOwner, Mode = AssignModes.Fixed, Users = [c.UserId] });
+        await RuleAsync(ws, "lead", Created, new RuleConditions { Filters = [new FilterSpec("source", "eq", "event")] },
+            new RuleAction { Kind = ActionKinds.AssignOwner, Mode = AssignModes.LeastOpen, Users = [a.UserId, b.UserId, c.UserId] });
+
+        var owners = new List<Guid?>();
+        for (var i = 0; i < 6; i++) owners.Add((await ReloadAsync(ws, (await LeadAsync(ws, ws.Owner, "官网" + i)).Id)).OwnerId);
+        Assert.Equal(4, owners.Count(o => o == a.UserId));
+        Assert.Equal(2, owners.Count(o => o == b.UserId));
+        Assert.Equal(c.UserId, (await ReloadAsync(ws, (await LeadAsync(ws, ws.Owner, "展会", "exhibition")).Id)).OwnerId);
+        // Open leads now: a 4, b 2, c 1 → c, then c again (2 < 2? no: b and c tie at 2, b comes first in the list).
+        Assert.Equal(c.UserId, (await ReloadAsync(ws, (await LeadAsync(ws, ws.Owner, "活动1", "event")).Id)).OwnerId);
+        Assert.Equal(b.UserId, (await ReloadAsync(ws, (await LeadAsync(ws, ws.Owner, "活动2", "event")).Id)).OwnerId);
+        var runs = await RunsAsync(ws, weighted.Id);
+        Assert.Equal(9, runs.Count);                                             // every new lead, met or not
+        Assert.Equal(6, runs.Count(r => r.ConditionsMet && r.Outcomes.Single().Status == "done"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Create_and_update_related_records(string provider)
+    {
+        await using var ws = await LeadsAsync(provider);
+        var rule = await RuleAsync(ws, "lead", new RuleTrigger { Kind = TriggerKinds.StatusChanged, To = "qualified" }, null,
+            new RuleAction { Kind = ActionKinds.CreateRelated, Entity = "opportunity", Field = "lead", Values = new() { ["name"] = "{name} 商机", ["company"] = "{company_link}", ["amount"] = "{estimated_budget}", ["expected_close"] = "$today+30" } });
+        // The lead template has no link to a company: the rule above fails (company is required) and says so.
+        var lead = await LeadAsync(ws, ws.Owner, "张三", "website", ("estimated_budget", (JsonNode)5000));
+        await ws.Records.UpdateAsync(ws.Owner, lead.Id, RecordInput.Of(("lead_status", "qualified")));
+        var failed = Assert.Single(await RunsAsync(ws, rule.Id));
+        Assert.Equal("failed", failed.Outcomes.Single().Status);
+
+        // With a company given as a constant it works, and the new deal points back at the lead.
+        var company = await ws.Records.CreateAsync(ws.Owner, "company", RecordInput.Of(("name", "客户")));
+        var fixedRule = await RuleAsync(ws, "lead", new RuleTrigger { Kind = TriggerKinds.StatusChanged, To = "contacted" }, null,
+            new RuleAction { Kind = ActionKinds.CreateRelated, Entity = "opportunity", Field = "lead", Values = new() { ["name"] = "{name} 商机", ["company"] = company.Record!.Id.ToString(), ["amount"] = "{estimated_budget}", ["expected_close"] = "$today+30" } });
+        var contacted = await ws.Records.UpdateAsync(ws.Owner, lead.Id, RecordInput.Of(("lead_status", "contacted")));
+        Assert.True(contacted.Succeeded, contacted.Errors.ToString());
+        var createdRun = Assert.Single(await RunsAsync(ws, fixedRule.Id));
+        Assert.True(createdRun.Outcomes.Count == 1, createdRun.Error + " met " + createdRun.ConditionsMet);
+        Assert.True(createdRun.Outcomes[0].Status == "done", createdRun.Outcomes[0].Message);
+        Assert.Equal("done", Assert.Single(await RunsAsync(ws, fixedRule.Id)).Outcomes.Single().Status);
+        await using var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id);
+        var deal = await db.Records.AsNoTracking().SingleAsync(r => r.Title == "张三 商机");
+        Assert.Equal(lead.Id.ToString(), Values(deal)["lead"]!.GetValue<string>());
+        Assert.Equal(5000m, deal.Amount);
+
+        // Update related: a deal's rule writes into the linked lead.
+        await RuleAsync(ws, "opportunity", new RuleTrigger { Kind = TriggerKinds.Updated, Fields = ["next_step"] }, null,
+            new RuleAction { Kind = ActionKinds.UpdateRelated, Field = "lead", Values = new() { ["requirement"] = "{next_step}" } });
+        await ws.Records.UpdateAsync(ws.Owner, deal.Id, RecordInput.Of(("next_step", "演示")));
+        Assert.Equal("演示", Values(await ReloadAsync(ws, lead.Id))["requirement"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Pool_and_notify_actions_use_the_registered_services_and_report_not_available_without_them(string provider)
+    {
+        var notifications = new RecordingNotifications();
+        var pools = new RecordingPoolMover();
+        await using (var ws = await LeadsAsync(provider, configure: s => s.AddSingleton<INotificationService>(notifications).AddSingleton<IPoolMover>(pools)))
+        {
+            var member = await ws.MemberAsync(MemberRole.Member);
+            var rule = await RuleAsync(ws, "lead", Created, null,
+                new RuleAction { Kind = ActionKinds.Notify, Users = [member.UserId], Assignee = "owner", Text = "新线索 {name}" },
+                new RuleAction { Kind = ActionKinds.MoveToPool, Pool = "public" },
+                new RuleAction { Kind = ActionKinds.MoveToPool, Pool = "missing" });
+            var lead = await LeadAsync(ws, ws.Owner, "李四");
+            var (tenantId, request) = Assert.Single(notifications.Sent);
+            Assert.Equal(ws.Tenant.Id, tenantId);
+            Assert.Equal("新线索 李四", request.Title);
+            Assert.Equal("rule", request.Kind);
+            Assert.Equal(lead.Id, request.RecordId);
+            Assert.Equal(new HashSet<Guid> { member.UserId, ws.Owner.UserId }, request.UserIds.ToHashSet());
+            var moved = Assert.Single(pools.Moved);
+            Assert.Equal((lead.Id, "public"), (moved.RecordId, moved.Pool));
+            Assert.Contains(rule.Name.ZhCn, moved.Reason);
+            var run = Assert.Single(await RunsAsync(ws, rule.Id));
+            Assert.Equal(["done", "done", "failed"], run.Outcomes.Select(o => o.Status));
+        }
+
+        await using var bare = await LeadsAsync(provider);
+        var bareRule = await RuleAsync(bare, "lead", Created, null,
+            new RuleAction { Kind = ActionKinds.Notify, Assignee = "owner" },
+            new RuleAction { Kind = ActionKinds.MoveToPool, Pool = "public" },
+            new RuleAction { Kind = ActionKinds.SetFields, Values = new() { ["value_tier"] = "low" } });
+        var saved = await LeadAsync(bare, bare.Owner, "王五");
+        var bareRun = Assert.Single(await RunsAsync(bare, bareRule.Id));
+        Assert.Equal(["unavailable", "unavailable", "done"], bareRun.Outcomes.Select(o => o.Status));
+        Assert.Equal("low", Values(await ReloadAsync(bare, saved.Id))["value_tier"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_rule_that_does_not_fit_its_record_type_is_refused_naming_the_field(string provider)
+    {
+        await using var ws = await LeadsAsync(provider);
+        var metadata = await ws.MetadataAsync();
+        var (rule, errors) = await ws.Get<AutomationRuleService>().SaveAsync(ws.Owner, new AutomationRule
+        {
+            EntityTypeId = metadata.Entity("lead")!.Entity.Id,
+            Name = LocalizedText.Same(""),
+            Trigger = new RuleTrigger { Kind = TriggerKinds.AfterDate, Field = "name", Days = -1 },
+            Conditions = new RuleConditions { Filters = [new FilterSpec("nope", "eq", "x")] },
+            Actions = [new RuleAction { Kind = ActionKinds.AssignOwner, Users = [] }, new RuleAction { Kind = ActionKinds.SetFields, Values = new() { ["ghost"] = "1" } }],
+        });
+        Assert.Null(rule);
+        foreach (var key in new[] { "name", "trigger.field", "trigger.days", "conditions.filters[0].field", "actions[0].users", "actions[1].values.ghost" })
+            Assert.True(errors.For(key).Count > 0, key + ": " + errors);
+    }
+}
