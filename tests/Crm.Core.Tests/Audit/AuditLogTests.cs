@@ -158,7 +158,7 @@ public class AuditLogTests
 
         var edited = await bulk.EditAsync(member, "company", ids, "city", JsonValue.Create("杭州"));
         Assert.True(edited.Succeeded, edited.Error);
-        Assert.Equal(3, await bulk.DeleteAsync(member, "company", ids));
+        Assert.Equal(3, (await bulk.DeleteAsync(member, "company", ids)).Deleted);
 
         var edit = await OnlyAsync(ws, AuditActions.RecordsBulkEdited);
         Assert.Equal((member.UserId, "company", "city", "杭州", 3),
