@@ -92,7 +92,7 @@ public static class CrmWebHostExtensions
         services.AddSingleton(new Crm.Core.Templates.TemplateCatalog(Crm.Core.Templates.TemplateCatalog.DefaultFolder(builder.Environment.ContentRootPath)));
         services.AddScoped<IDemoContentSeeder, StarterTemplatesDemoSeeder>();
 
-        services.AddHealthChecks().AddDbContextCheck<CrmDbContext>("database");
+        services.AddHealthChecks().AddDbContextCheck<CrmDbContext>("database", tags: [HealthResponse.ReadyTag]);
         services.AddProblemDetails();
         // Binding failures throw, so ErrorResponses answers them with a message naming the parameter (in every environment).
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -125,6 +125,8 @@ public static class CrmWebHostExtensions
 
         app.MapStaticAssets();
         app.MapHealthChecks("/health", HealthResponse.Options);
+        app.MapHealthChecks("/health/ready", HealthResponse.Ready);
+        app.MapHealthChecks("/health/live", HealthResponse.Live);
         app.MapAccountEndpoints();
         app.MapCultureEndpoints();
         app.MapCrmApi();
