@@ -27,6 +27,7 @@ public static class CrmWebHostExtensions
 
         if (config["Logging:Format"] == "json")
             builder.Logging.ClearProviders().AddJsonConsole(o => { o.IncludeScopes = true; o.TimestampFormat = "O"; o.UseUtcTimestamp = true; });
+        builder.AddCrmTelemetry();
 
         var database = config.GetSection("Database").Get<DatabaseOptions>() ?? new DatabaseOptions();
         database.ConnectionString ??= config.GetConnectionString("Crm");
