@@ -27,6 +27,7 @@ public static class CrmWebHostExtensions
 
         if (config["Logging:Format"] == "json")
             builder.Logging.ClearProviders().AddJsonConsole(o => { o.IncludeScopes = true; o.TimestampFormat = "O"; o.UseUtcTimestamp = true; });
+        builder.AddCrmTelemetry();
 
         var database = config.GetSection("Database").Get<DatabaseOptions>() ?? new DatabaseOptions();
         database.ConnectionString ??= config.GetConnectionString("Crm");
@@ -100,7 +101,7 @@ public static class CrmWebHostExtensions
         services.AddSingleton(new Crm.Core.Templates.TemplateCatalog(Crm.Core.Templates.TemplateCatalog.DefaultFolder(builder.Environment.ContentRootPath)));
         services.AddScoped<IDemoContentSeeder, StarterTemplatesDemoSeeder>();
 
-        services.AddHealthChecks().AddDbContextCheck<CrmDbContext>("database");
+        services.AddHealthChecks().AddDbContextCheck<CrmDbContext>("database", tags: [HealthResponse.ReadyTag]);
         services.AddProblemDetails();
         // Binding failures throw, so ErrorResponses answers them with a message naming the parameter (in every environment).
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -133,6 +134,8 @@ public static class CrmWebHostExtensions
 
         app.MapStaticAssets();
         app.MapHealthChecks("/health", HealthResponse.Options);
+        app.MapHealthChecks("/health/ready", HealthResponse.Ready);
+        app.MapHealthChecks("/health/live", HealthResponse.Live);
         app.MapAccountEndpoints();
         app.MapCultureEndpoints();
         app.MapCrmApi();

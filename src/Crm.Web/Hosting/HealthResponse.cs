@@ -4,11 +4,23 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Crm.Web.Hosting;
 
-/// <summary><c>/health</c> as JSON: overall status and each check (the database included); 503 when unhealthy.</summary>
+/// <summary>
+/// <c>/health</c> as JSON: overall status and each check (the database included); 503 when unhealthy.
+/// <c>/health/ready</c>: the checks tagged <see cref="ReadyTag"/> (the database): a load balancer sends traffic only
+/// to an instance that can reach it. <c>/health/live</c>: no checks, 200 while the process serves requests (an
+/// orchestrator restarts it otherwise; a database outage must not restart every instance).
+/// </summary>
 public static class HealthResponse
 {
-    public static readonly HealthCheckOptions Options = new()
+    public const string ReadyTag = "ready";
+
+    public static readonly HealthCheckOptions Options = Build(_ => true);
+    public static readonly HealthCheckOptions Ready = Build(c => c.Tags.Contains(ReadyTag));
+    public static readonly HealthCheckOptions Live = Build(_ => false);
+
+    private static HealthCheckOptions Build(Func<HealthCheckRegistration, bool> predicate) => new()
     {
+        Predicate = predicate,
         ResponseWriter = async (http, report) =>
         {
             http.Response.ContentType = "application/json";

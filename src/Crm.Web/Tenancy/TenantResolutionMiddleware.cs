@@ -13,7 +13,7 @@ namespace Crm.Web.Tenancy;
 /// </summary>
 public sealed class TenantResolutionMiddleware(RequestDelegate next, IOptions<TenancyOptions> options)
 {
-    public async Task InvokeAsync(HttpContext http, TenantAccess access, ITenantContextSetter tenantSetter, IActorAccessor actors, IRequestOriginAccessor origins)
+    public async Task InvokeAsync(HttpContext http, TenantAccess access, ITenantContextSetter tenantSetter, IActorAccessor actors, IRequestOriginAccessor origins, ILogger<TenantResolutionMiddleware> logger)
     {
         // Where the request comes from, for the audit log (after UseForwardedHeaders when behind a proxy).
         var origin = OriginOf(http);
@@ -55,7 +55,10 @@ public sealed class TenantResolutionMiddleware(RequestDelegate next, IOptions<Te
             await Refuse(http, StatusCodes.Status403Forbidden, isApi);
             return;
         }
-        await next(http);
+        // Every log line of the request carries the workspace (next to the TraceId/SpanId scope of the host), so
+        // logs of several instances can be filtered per workspace (Logging:Format=json writes scopes as fields).
+        using (logger.BeginScope(new Dictionary<string, object> { ["TenantId"] = result.Tenant.Tenant.Id }))
+            await next(http);
     }
 
     public static RequestOrigin OriginOf(HttpContext http)
