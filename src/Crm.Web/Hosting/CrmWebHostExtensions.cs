@@ -1,3 +1,4 @@
+using Crm.Core.Jobs;
 using System.Globalization;
 using Crm.Core;
 using Crm.Core.Accounts;
@@ -36,12 +37,17 @@ public static class CrmWebHostExtensions
         services.AddSingleton(config.GetSection("Jobs").Get<Crm.Core.Jobs.JobRunnerOptions>() ?? new Crm.Core.Jobs.JobRunnerOptions());
         services.AddCrmCore(database.Provider, connectionString, database.ListenConnectionString, database.TransactionPooling);
         services.AddHostedService<Crm.Core.Jobs.JobRunnerService>();
-        services.AddHostedService<AutomationSweepService>();
+        // Time-based work runs on the job runner: once across instances, whichever instance claims it first.
+        var automationEvery = config.GetValue("Automation:SweepInterval", TimeSpan.FromMinutes(1));
+        if (automationEvery > TimeSpan.Zero)
+            services.AddPeriodicJob<Crm.Core.Automation.AutomationSweep>("automation.time-triggers", automationEvery, (s, now, ct) => s.RunOnceAsync(now, ct));
+        var reminderSeconds = config.GetValue("Reminders:SweepSeconds", 60);
+        if (reminderSeconds > 0)
+            services.AddPeriodicJob<Crm.Core.Notifications.ReminderSweep>("reminders.sweep", TimeSpan.FromSeconds(reminderSeconds), (s, now, ct) => s.RunOnceAsync(now, ct));
         services.Configure<TenancyOptions>(config.GetSection("Tenancy"));
         services.Configure<DemoOptions>(config.GetSection("Demo"));
         services.Configure<Crm.Core.Notifications.SmtpOptions>(config.GetSection("Smtp"));
         services.Configure<Crm.Core.Notifications.ReminderOptions>(config.GetSection("Reminders"));
-        services.AddHostedService<Crm.Core.Notifications.ReminderSweepService>();
 
         services.AddLocalization();
         services.Configure<RequestLocalizationOptions>(o => CultureSetup.Configure(o));
