@@ -300,6 +300,318 @@ namespace Crm.Migrations.Sqlite.Migrations
                     b.ToTable("activities", (string)null);
                 });
 
+            modelBuilder.Entity("Crm.Core.Audit.AuditEntry", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("action");
+
+                    b.Property<string>("ActorName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_name");
+
+                    b.Property<Guid?>("ActorUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_user_id");
+
+                    b.Property<Guid?>("ApiKeyId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("api_key_id");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Details")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("details");
+
+                    b.Property<string>("IpAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ip_address");
+
+                    b.Property<string>("TargetId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("target_id");
+
+                    b.Property<string>("TargetLabel")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("target_label");
+
+                    b.Property<string>("TargetType")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("target_type");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_agent");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_audit_entries");
+
+                    b.HasIndex("TenantId", "At")
+                        .HasDatabaseName("ix_audit_entries_tenant_id_at");
+
+                    b.HasIndex("TenantId", "Action", "At")
+                        .HasDatabaseName("ix_audit_entries_tenant_id_action_at");
+
+                    b.HasIndex("TenantId", "ActorUserId", "At")
+                        .HasDatabaseName("ix_audit_entries_tenant_id_actor_user_id_at");
+
+                    b.ToTable("audit_entries", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Audit.SignInEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("email");
+
+                    b.Property<string>("IpAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ip_address");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<bool>("Succeeded")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("succeeded");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_agent");
+
+                    b.Property<Guid?>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sign_in_events");
+
+                    b.HasIndex("At")
+                        .HasDatabaseName("ix_sign_in_events_at");
+
+                    b.HasIndex("UserId", "At")
+                        .HasDatabaseName("ix_sign_in_events_user_id_at");
+
+                    b.ToTable("sign_in_events", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Automation.AutomationFiring", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("Anchor")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("anchor");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Occurrence")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("occurrence");
+
+                    b.Property<Guid>("RuleId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_id");
+
+                    b.Property<Guid>("SubjectId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_automation_firings");
+
+                    b.HasIndex("TenantId", "RuleId", "SubjectId", "Occurrence")
+                        .IsUnique()
+                        .HasDatabaseName("ix_automation_firings_tenant_id_rule_id_subject_id_occurrence");
+
+                    b.ToTable("automation_firings", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Automation.AutomationRule", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Actions")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actions");
+
+                    b.Property<string>("Conditions")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("conditions");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("EntityTypeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entity_type_id");
+
+                    b.Property<bool>("IsArchived")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_archived");
+
+                    b.Property<bool>("IsEnabled")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_enabled");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Origin")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin");
+
+                    b.Property<int>("SortOrder")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sort_order");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trigger");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_automation_rules");
+
+                    b.HasIndex("TenantId", "EntityTypeId")
+                        .HasDatabaseName("ix_automation_rules_tenant_id_entity_type_id");
+
+                    b.HasIndex("TenantId", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_automation_rules_tenant_id_key");
+
+                    b.ToTable("automation_rules", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Automation.AutomationRun", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<bool>("ConditionsMet")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("conditions_met");
+
+                    b.Property<int>("Depth")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("depth");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<string>("Outcomes")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("outcomes");
+
+                    b.Property<Guid>("RecordId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("record_id");
+
+                    b.Property<Guid>("RuleId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_id");
+
+                    b.Property<bool>("Succeeded")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("succeeded");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trigger");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_automation_runs");
+
+                    b.HasIndex("TenantId", "RecordId", "At")
+                        .HasDatabaseName("ix_automation_runs_tenant_id_record_id_at");
+
+                    b.HasIndex("TenantId", "RuleId", "At")
+                        .HasDatabaseName("ix_automation_runs_tenant_id_rule_id_at");
+
+                    b.ToTable("automation_runs", (string)null);
+                });
+
             modelBuilder.Entity("Crm.Core.Jobs.JobSchedule", b =>
                 {
                     b.Property<string>("Name")
@@ -885,6 +1197,126 @@ namespace Crm.Migrations.Sqlite.Migrations
                     b.ToTable("tenant_settings", (string)null);
                 });
 
+            modelBuilder.Entity("Crm.Core.Notifications.Notification", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Body")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("body");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("EntityTypeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entity_type_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<DateTime?>("ReadAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("read_at");
+
+                    b.Property<Guid?>("RecordId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("record_id");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_notifications");
+
+                    b.HasIndex("TenantId", "UserId", "CreatedAt")
+                        .HasDatabaseName("ix_notifications_tenant_id_user_id_created_at");
+
+                    b.HasIndex("TenantId", "UserId", "ReadAt")
+                        .HasDatabaseName("ix_notifications_tenant_id_user_id_read_at");
+
+                    b.ToTable("notifications", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Notifications.NotificationPreference", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("EmailKinds")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("email_kinds");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("UserId")
+                        .HasName("pk_notification_preferences");
+
+                    b.ToTable("notification_preferences", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Notifications.SweepOccurrence", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Occurrence")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("occurrence");
+
+                    b.Property<Guid>("SubjectId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_sweep_occurrences");
+
+                    b.HasIndex("TenantId", "Kind", "SubjectId", "Occurrence")
+                        .IsUnique()
+                        .HasDatabaseName("ix_sweep_occurrences_tenant_id_kind_subject_id_occurrence");
+
+                    b.ToTable("sweep_occurrences", (string)null);
+                });
+
             modelBuilder.Entity("Crm.Core.Permissions.Department", b =>
                 {
                     b.Property<Guid>("TenantId")
@@ -1105,6 +1537,138 @@ namespace Crm.Migrations.Sqlite.Migrations
                     b.ToTable("record_shares", (string)null);
                 });
 
+            modelBuilder.Entity("Crm.Core.Pools.Pool", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Admins")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("admins");
+
+                    b.Property<int?>("DailyClaimLimit")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("daily_claim_limit");
+
+                    b.Property<Guid>("EntityTypeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entity_type_id");
+
+                    b.Property<bool>("EveryoneIsMember")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("everyone_is_member");
+
+                    b.Property<bool>("IsArchived")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_archived");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("label");
+
+                    b.Property<string>("Members")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("members");
+
+                    b.Property<string>("Origin")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin");
+
+                    b.Property<int?>("ReclaimCooldownDays")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("reclaim_cooldown_days");
+
+                    b.Property<string>("ReturnRules")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("return_rules");
+
+                    b.Property<int>("SortOrder")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sort_order");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_pools");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_pools_tenant_id_entity_type_id_key");
+
+                    b.ToTable("pools", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Pools.PoolEvent", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<Guid?>("ByUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("by_user_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("PoolId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pool_id");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<Guid>("RecordId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("record_id");
+
+                    b.Property<Guid?>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_pool_events");
+
+                    b.HasIndex("TenantId", "RecordId", "At")
+                        .HasDatabaseName("ix_pool_events_tenant_id_record_id_at");
+
+                    b.HasIndex("TenantId", "PoolId", "Kind", "UserId", "At")
+                        .HasDatabaseName("ix_pool_events_tenant_id_pool_id_kind_user_id_at");
+
+                    b.ToTable("pool_events", (string)null);
+                });
+
             modelBuilder.Entity("Crm.Core.Records.Record", b =>
                 {
                     b.Property<Guid>("TenantId")
@@ -1147,6 +1711,10 @@ namespace Crm.Migrations.Sqlite.Migrations
                     b.Property<Guid?>("PipelineId")
                         .HasColumnType("TEXT")
                         .HasColumnName("pipeline_id");
+
+                    b.Property<Guid?>("PoolId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pool_id");
 
                     b.Property<double>("Rank")
                         .HasColumnType("REAL")
@@ -1227,6 +1795,9 @@ namespace Crm.Migrations.Sqlite.Migrations
                     b.HasIndex("TenantId", "EntityTypeId", "UpdatedAt")
                         .HasDatabaseName("ix_records_tenant_id_entity_type_id_updated_at");
 
+                    b.HasIndex("TenantId", "PoolId", "OwnerId")
+                        .HasDatabaseName("ix_records_tenant_id_pool_id_owner_id");
+
                     b.HasIndex("TenantId", "EntityTypeId", "PipelineId", "StageId", "Rank")
                         .HasDatabaseName("ix_records_tenant_id_entity_type_id_pipeline_id_stage_id_rank");
 
@@ -1261,6 +1832,11 @@ namespace Crm.Migrations.Sqlite.Migrations
                         .HasMaxLength(8)
                         .HasColumnType("TEXT")
                         .HasColumnName("kind");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
 
                     b.Property<Guid>("RecordId")
                         .HasColumnType("TEXT")
@@ -2041,6 +2617,67 @@ namespace Crm.Migrations.Sqlite.Migrations
                         .HasConstraintName("fk_activities_records_tenant_id_record_id");
                 });
 
+            modelBuilder.Entity("Crm.Core.Audit.AuditEntry", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_audit_entries_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Automation.AutomationFiring", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_automation_firings_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Automation.AutomationRule", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RuleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_automation_firings_automation_rules_tenant_id_rule_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Automation.AutomationRule", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_automation_rules_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Metadata.EntityType", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "EntityTypeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_automation_rules_entity_types_tenant_id_entity_type_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Automation.AutomationRun", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_automation_runs_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Automation.AutomationRule", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RuleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_automation_runs_automation_rules_tenant_id_rule_id");
+                });
+
             modelBuilder.Entity("Crm.Core.Metadata.EntityType", b =>
                 {
                     b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
@@ -2149,6 +2786,36 @@ namespace Crm.Migrations.Sqlite.Migrations
                         .HasConstraintName("fk_tenant_settings_tenants_tenant_id");
                 });
 
+            modelBuilder.Entity("Crm.Core.Notifications.Notification", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_notifications_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Notifications.NotificationPreference", b =>
+                {
+                    b.HasOne("Crm.Core.Accounts.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_notification_preferences_users_user_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Notifications.SweepOccurrence", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_sweep_occurrences_tenants_tenant_id");
+                });
+
             modelBuilder.Entity("Crm.Core.Permissions.Department", b =>
                 {
                     b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
@@ -2244,6 +2911,47 @@ namespace Crm.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_record_shares_records_tenant_id_record_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Pools.Pool", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pools_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Metadata.EntityType", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "EntityTypeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pools_entity_types_tenant_id_entity_type_id");
+                });
+
+            modelBuilder.Entity("Crm.Core.Pools.PoolEvent", b =>
+                {
+                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pool_events_tenants_tenant_id");
+
+                    b.HasOne("Crm.Core.Pools.Pool", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "PoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pool_events_pools_tenant_id_pool_id");
+
+                    b.HasOne("Crm.Core.Records.Record", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "RecordId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pool_events_records_tenant_id_record_id");
                 });
 
             modelBuilder.Entity("Crm.Core.Records.Record", b =>
