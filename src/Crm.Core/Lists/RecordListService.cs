@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Crm.Core.Data;
 using Crm.Core.Metadata;
+using Crm.Core.Permissions;
 using Crm.Core.Records;
 using Crm.Core.Security;
 using Crm.Core.Views;
@@ -37,7 +38,7 @@ public sealed record RecordListPage(int Total, IReadOnlyList<RecordListItem> Ite
 /// <see cref="RecordFilters"/> (count + one page, never the whole set), so a list of 100,000 records costs one
 /// page. Names of referenced members and records come from one <see cref="RecordDirectory.NamesAsync"/> call per page.
 /// </summary>
-public sealed class RecordListService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordDirectory directory, TimeProvider clock)
+public sealed class RecordListService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordDirectory directory, TimeProvider clock, IAccessResolver access)
 {
     public async Task<RecordListPage> QueryAsync(Actor actor, string entityKey, RecordQuery query, CancellationToken ct = default)
     {
@@ -45,13 +46,18 @@ public sealed class RecordListService(ICrmDbContextFactory factory, MetadataStor
         var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
         if (entity is null) return new RecordListPage(0, [], new Dictionary<Guid, string>());
 
+        // Hidden fields: conditions and sort on them are dropped, the quick search does not match them, the rows
+        // come without their values.
+        var fields = await access.FieldViewAsync(actor, entity, ct);
+        query = Restrict(query, fields);
         var now = clock.GetUtcNow().UtcDateTime;
-        var matching = Matching(db, entity, query, actor.UserId, now, Tenancy.WorkspaceTimeZone.Resolve(actor.Tenant.TimeZone));
+        var matching = Matching(db, entity, query, actor.UserId, now, Tenancy.WorkspaceTimeZone.Resolve(actor.Tenant.TimeZone), fields);
         var total = await matching.CountAsync(ct);
         var rows = await Page(matching, entity, query)
             .Select(r => new { r.Id, r.Title, r.Values, r.Version, r.OwnerId, r.PipelineId, r.CreatedAt, r.UpdatedAt })
             .ToListAsync(ct);
-        var items = rows.Select(r => new RecordListItem(r.Id, r.Title, RecordWriter.ParseValues(r.Values), r.Version, r.OwnerId, r.PipelineId, r.CreatedAt, r.UpdatedAt)).ToList();
+        var items = rows.Select(r => new RecordListItem(r.Id, fields.Title(r.Title), fields.Visible(RecordWriter.ParseValues(r.Values)), r.Version,
+            fields.OwnerHidden ? null : r.OwnerId, r.PipelineId, r.CreatedAt, r.UpdatedAt)).ToList();
 
         var referenced = ReferencedIds(entity, items);
         var names = referenced.Count == 0 ? new Dictionary<Guid, string>() : await directory.NamesAsync(actor, referenced, ct);
@@ -59,12 +65,19 @@ public sealed class RecordListService(ICrmDbContextFactory factory, MetadataStor
     }
 
     /// <summary>The records of <paramref name="entity"/> that match the filters and the quick search (no order, no paging).</summary>
-    public static IQueryable<Record> Matching(CrmDbContext db, EntityMeta entity, RecordQuery query, Guid currentUserId, DateTime utcNow, TimeZoneInfo? zone = null)
+    public static IQueryable<Record> Matching(CrmDbContext db, EntityMeta entity, RecordQuery query, Guid currentUserId, DateTime utcNow, TimeZoneInfo? zone = null, EntityFieldView? fields = null)
     {
         var records = db.Records.AsNoTracking().Where(r => r.EntityTypeId == entity.Entity.Id);
         records = RecordFilters.Apply(records, entity, query.Filters, currentUserId, utcNow, zone);
-        return RecordFilters.Search(records, query.Search);
+        return fields is null ? RecordFilters.Search(records, query.Search) : RecordFilters.Search(records, query.Search, fields);
     }
+
+    /// <summary>The query without conditions and sort on fields hidden from the actor (a saved view that uses them still opens).</summary>
+    public static RecordQuery Restrict(RecordQuery query, EntityFieldView fields) => !fields.IsRestricted ? query : query with
+    {
+        Filters = query.Filters.Where(f => fields.CanUse(f.Field)).ToList(),
+        Sort = query.Sort.Where(s => fields.CanUse(s.Field)).ToList(),
+    };
 
     /// <summary>One sorted page of <paramref name="matching"/> (ORDER BY … LIMIT … OFFSET in SQL).</summary>
     public static IQueryable<Record> Page(IQueryable<Record> matching, EntityMeta entity, RecordQuery query)

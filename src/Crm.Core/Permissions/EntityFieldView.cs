@@ -74,6 +74,36 @@ public sealed class EntityFieldView
         return copy;
     }
 
+    /// <summary>
+    /// Whether a list, filter, sort, board or report may use <paramref name="fieldOrAttribute"/>: a field key or a
+    /// record attribute ($owner, $stage, $status, $title stand for their bound fields; $createdAt, $updatedAt are
+    /// always there).
+    /// </summary>
+    public bool CanUse(string? fieldOrAttribute) => fieldOrAttribute switch
+    {
+        null => true,
+        "$owner" => !OwnerHidden,
+        "$stage" => !StageHidden,
+        "$status" => !StatusHidden,
+        "$title" => !TitleHidden,
+        "$amount" => !AmountHidden,
+        "$closeDate" => !CloseDateHidden,
+        _ => CanSee(fieldOrAttribute),
+    };
+
+    /// <summary>
+    /// A saved view as this actor may run it: columns, conditions, sort, grouping and card fields on hidden fields
+    /// are left out (the view still opens; the person just does not see or filter by what they may not see).
+    /// </summary>
+    public Views.ViewDefinition Restrict(Views.ViewDefinition view) => !IsRestricted ? view : view with
+    {
+        Columns = view.Columns.Where(CanUse).ToList(),
+        Sort = view.Sort.Where(s => CanUse(s.Field)).ToList(),
+        Filters = view.Filters.Where(f => CanUse(f.Field)).ToList(),
+        GroupBy = CanUse(view.GroupBy) ? view.GroupBy : null,
+        CardFields = view.CardFields.Where(CanUse).ToList(),
+    };
+
     /// <summary>Visible text fields the quick search matches on (the title field included).</summary>
     public IEnumerable<FieldDefinition> SearchableFields => Fields.Where(f => FieldTypeRegistry.Get(f.Type).IsSearchable);
 
