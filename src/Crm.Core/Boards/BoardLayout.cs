@@ -55,8 +55,9 @@ public sealed class BoardLayout
     public BoardColumnDef? Column(string? key) => Columns.FirstOrDefault(c => c.Key == key);
 
     /// <summary>Fields a board can be grouped by: the stage field (when there are pipelines), status and single-select fields.</summary>
-    public static IReadOnlyList<FieldDefinition> GroupableFields(EntityMeta entity)
-        => entity.Fields.Where(f => f.Type switch
+    /// <param name="canSee">The person's field rights: a field hidden from them is never a board's grouping.</param>
+    public static IReadOnlyList<FieldDefinition> GroupableFields(EntityMeta entity, Func<string, bool>? canSee = null)
+        => entity.Fields.Where(f => canSee?.Invoke(f.Key) != false).Where(f => f.Type switch
         {
             "stage" => f.Key == entity.Entity.StageFieldKey && entity.Pipelines.Count > 0,
             "status" => entity.Owner.StatusList(f.Settings.StatusList) is not null,
@@ -65,9 +66,9 @@ public sealed class BoardLayout
         }).ToList();
 
     /// <summary>The default group-by field: the stage field, else the status field, else the first select.</summary>
-    public static FieldDefinition? DefaultGroupField(EntityMeta entity)
+    public static FieldDefinition? DefaultGroupField(EntityMeta entity, Func<string, bool>? canSee = null)
     {
-        var fields = GroupableFields(entity);
+        var fields = GroupableFields(entity, canSee);
         return fields.FirstOrDefault(f => f.Key == entity.Entity.StageFieldKey)
             ?? fields.FirstOrDefault(f => f.Key == entity.Entity.StatusFieldKey)
             ?? fields.FirstOrDefault(f => f.Type == "status")
@@ -79,10 +80,10 @@ public sealed class BoardLayout
     /// not groupable) and <paramref name="pipeline"/> (falls back to the default pipeline). Null when the entity
     /// type has nothing to group by.
     /// </summary>
-    public static BoardLayout? Resolve(EntityMeta entity, string? groupBy, string? pipeline)
+    public static BoardLayout? Resolve(EntityMeta entity, string? groupBy, string? pipeline, Func<string, bool>? canSee = null)
     {
-        var groupable = GroupableFields(entity);
-        var field = groupable.FirstOrDefault(f => f.Key == groupBy) ?? DefaultGroupField(entity);
+        var groupable = GroupableFields(entity, canSee);
+        var field = groupable.FirstOrDefault(f => f.Key == groupBy) ?? DefaultGroupField(entity, canSee);
         if (field is null) return null;
         var noValue = new BoardColumnDef(NoValueKey, new LocalizedText("未设置", "No value"), "#adb5bd");
         switch (field.Type)

@@ -4,6 +4,7 @@ using Crm.Core.Accounts;
 using Crm.Core.Activities;
 using Crm.Core.Data;
 using Crm.Core.Metadata;
+using Crm.Core.Permissions;
 using Crm.Core.Records;
 using Crm.Core.Resources;
 using Crm.Core.Security;
@@ -20,7 +21,7 @@ namespace Crm.Core.Boards;
 /// (tenant, entity type, pipeline, stage, rank) for stage boards), overdue tasks of the loaded cards and the names
 /// they show. Records are never loaded into memory to be counted or summed.
 /// </summary>
-public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordService records, IStringLocalizer<CoreStrings> t, TimeProvider clock, Permissions.IAccessResolver access)
+public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordService records, IStringLocalizer<CoreStrings> t, TimeProvider clock, IAccessResolver access)
 {
     public const int DefaultPageSize = 50;
 
@@ -37,11 +38,16 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
         await db.Database.OpenConnectionAsync(ct); // one connection (and one tenant session setting) for every statement
         var metadata = await metadataStore.GetAsync(db, ct);
         if (metadata.Entity(request.EntityKey) is not { Entity.IsArchived: false } entity) return null;
-        if (BoardLayout.Resolve(entity, request.GroupBy, request.Pipeline) is not { } layout) return null;
+        var fields = await access.FieldViewAsync(actor, entity, ct);
+        request = Restrict(request, fields);
+        if (BoardLayout.Resolve(entity, request.GroupBy, request.Pipeline, fields.CanSee) is not { } layout) return null;
         var now = clock.GetUtcNow().UtcDateTime;
-        var query = Filtered(db, layout, request, actor, now, await access.GetAsync(actor, entity.Entity.Id, ct));
+        var query = Filtered(db, layout, request, actor, now, fields);
 
         var totals = await TotalsAsync(db, query, layout, ct);
+        // Column totals and weighted values are sums of the amount: none for someone the amount is hidden from.
+        if (fields.AmountHidden)
+            foreach (var k in totals.Keys.ToList()) totals[k] = totals[k] with { Sum = null, Weighted = null };
         var shown = layout.Columns.Where(c => (!c.IsArchived && !c.IsNoValue) || totals.ContainsKey(c.Key)).ToList();
 
         var pages = new List<IQueryable<CardRow>>();
@@ -53,7 +59,7 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
             pages.Add(Page(query, layout, column, 0, take));
         }
         var rows = pages.Count == 0 ? [] : await pages.Aggregate((a, b) => a.Concat(b)).ToListAsync(ct);
-        var cards = await CardsAsync(db, layout, rows, now, ct);
+        var cards = await CardsAsync(db, layout, rows, now, fields, ct);
         var names = await NamesAsync(db, actor, layout, request, cards, ct);
 
         var byColumn = cards.ToLookup(c => c.ColumnKey);
@@ -71,13 +77,14 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
         await using var db = factory.CreateForTenant(actor.TenantId);
         await db.Database.OpenConnectionAsync(ct);
         var metadata = await metadataStore.GetAsync(db, ct);
-        if (metadata.Entity(request.EntityKey) is not { } entity || BoardLayout.Resolve(entity, request.GroupBy, request.Pipeline) is not { } layout
-            || layout.Column(columnKey) is not { } column)
+        if (metadata.Entity(request.EntityKey) is not { } entity) return new BoardPage([], new Dictionary<Guid, string>());
+        var fields = await access.FieldViewAsync(actor, entity, ct);
+        request = Restrict(request, fields);
+        if (BoardLayout.Resolve(entity, request.GroupBy, request.Pipeline, fields.CanSee) is not { } layout || layout.Column(columnKey) is not { } column)
             return new BoardPage([], new Dictionary<Guid, string>());
         var now = clock.GetUtcNow().UtcDateTime;
-        var rights = await access.GetAsync(actor, entity.Entity.Id, ct);
-        var rows = await Page(Filtered(db, layout, request, actor, now, rights), layout, column, Math.Max(0, skip), request.PageSize).ToListAsync(ct);
-        var cards = await CardsAsync(db, layout, rows, now, ct);
+        var rows = await Page(Filtered(db, layout, request, actor, now, fields), layout, column, Math.Max(0, skip), request.PageSize).ToListAsync(ct);
+        var cards = await CardsAsync(db, layout, rows, now, fields, ct);
         return new BoardPage(cards.OrderBy(c => c.Rank).ThenBy(c => c.Id).ToList(), await NamesAsync(db, actor, layout, request, cards, ct));
     }
 
@@ -86,9 +93,11 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
     {
         await using var db = factory.CreateForTenant(actor.TenantId);
         var metadata = await metadataStore.GetAsync(db, ct);
-        if (metadata.Entity(request.EntityKey) is not { } entity || BoardLayout.Resolve(entity, request.GroupBy, request.Pipeline) is not { } layout) return null;
-        var rights = await access.GetAsync(actor, entity.Entity.Id, ct);
-        var row = await Filtered(db, layout, request, actor, clock.GetUtcNow().UtcDateTime, rights).Where(r => r.Id == recordId)
+        if (metadata.Entity(request.EntityKey) is not { } entity) return null;
+        var fields = await access.FieldViewAsync(actor, entity, ct);
+        request = Restrict(request, fields);
+        if (BoardLayout.Resolve(entity, request.GroupBy, request.Pipeline, fields.CanSee) is not { } layout) return null;
+        var row = await Filtered(db, layout, request, actor, clock.GetUtcNow().UtcDateTime, fields).Where(r => r.Id == recordId)
             .Select(r => new { r.StageId, r.StatusOptionId, r.Values }).FirstOrDefaultAsync(ct);
         return row is null ? null : ColumnKey(layout, row.StageId, row.StatusOptionId, RecordWriter.ParseValues(row.Values));
     }
@@ -148,18 +157,28 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
 
     // ---- query parts -------------------------------------------------------------------------------------------
 
-    /// <summary>The board's records: the entity type (and pipeline), the records the actor may read, the filters and the search.</summary>
-    private static IQueryable<Record> Filtered(CrmDbContext db, BoardLayout layout, BoardRequest request, Actor actor, DateTime now, Permissions.EntityAccess rights)
+    /// <summary>The request as the person may run it: grouping, card fields and conditions on hidden fields are dropped.</summary>
+    public static BoardRequest Restrict(BoardRequest request, EntityFieldView fields) => !fields.IsRestricted ? request : request with
+    {
+        GroupBy = fields.CanUse(request.GroupBy) ? request.GroupBy : null,
+        CardFields = request.CardFields.Where(fields.CanUse).ToList(),
+        ViewFilters = request.ViewFilters.Where(f => fields.CanUse(f.Field)).ToList(),
+        Owners = fields.OwnerHidden ? [] : request.Owners,
+        Mine = request.Mine && !fields.OwnerHidden,
+        Choices = request.Choices.Where(c => fields.CanUse(c.Key)).ToDictionary(c => c.Key, c => c.Value),
+    };
+
+    private static IQueryable<Record> Filtered(CrmDbContext db, BoardLayout layout, BoardRequest request, Actor actor, DateTime now, EntityFieldView fields)
     {
         var entityId = layout.Entity.Entity.Id;
-        var query = Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.EntityTypeId == entityId), db, rights);
+        var query = Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.EntityTypeId == entityId), db, fields.Access);
         if (layout.Kind == BoardGroupKind.Stage)
         {
             var pipelineId = layout.Pipeline!.Pipeline.Id;
             query = query.Where(r => r.PipelineId == pipelineId);
         }
         query = RecordFilters.Apply(query, layout.Entity, request.AllFilters(), actor.UserId, now, Tenancy.WorkspaceTimeZone.Resolve(actor.Tenant.TimeZone));
-        return RecordFilters.Search(query, request.Search);
+        return RecordFilters.Search(query, request.Search, fields);
     }
 
     private sealed record Totals(int Count, decimal? Sum, decimal? Weighted);
@@ -279,7 +298,7 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
         _ => values[layout.GroupField.Key] is JsonValue v && v.TryGetValue<string>(out var k) && layout.Column(k) is { IsNoValue: false } ? k : BoardLayout.NoValueKey,
     };
 
-    private static async Task<List<BoardCard>> CardsAsync(CrmDbContext db, BoardLayout layout, List<CardRow> rows, DateTime now, CancellationToken ct)
+    private static async Task<List<BoardCard>> CardsAsync(CrmDbContext db, BoardLayout layout, List<CardRow> rows, DateTime now, EntityFieldView fields, CancellationToken ct)
     {
         if (rows.Count == 0) return [];
         var ids = rows.Select(r => r.Id).ToList();
@@ -290,12 +309,15 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
         var metadata = layout.Entity.Owner;
         return rows.Select(r =>
         {
-            var values = RecordWriter.ParseValues(r.Values);
+            var all = RecordWriter.ParseValues(r.Values);
+            var values = fields.Visible(all);
             var stage = r.StageId is { } sid ? metadata.Stage(sid)?.Stage : null;
             int? days = stage is not null && r.StageEnteredAt is { } entered ? (int)Math.Floor((now - entered).TotalDays) : null;
             var stale = stage is { Kind: StageKind.Open, StaleAfterDays: { } limit } && days > limit;
-            return new BoardCard(r.Id, r.Title, ColumnKey(layout, r.StageId, r.StatusOptionId, values), r.Rank, r.Version, r.OwnerId, r.Amount,
-                r.CloseDate, r.StageId, values, days, stale, overdue.GetValueOrDefault(r.Id));
+            // The column comes from the (visible) group field; amount, owner and close date only when they are visible.
+            return new BoardCard(r.Id, fields.Title(r.Title), ColumnKey(layout, r.StageId, r.StatusOptionId, all), r.Rank, r.Version,
+                fields.OwnerHidden ? null : r.OwnerId, fields.AmountHidden ? null : r.Amount,
+                fields.CloseDateHidden ? null : r.CloseDate, r.StageId, values, days, stale, overdue.GetValueOrDefault(r.Id));
         }).ToList();
     }
 

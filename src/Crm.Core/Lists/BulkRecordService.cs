@@ -43,6 +43,10 @@ public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStor
     public static IEnumerable<FieldDefinition> EditableFields(EntityMeta entity)
         => entity.Fields.Where(f => !FieldTypeRegistry.Get(f.Type).IsComputed && !f.Settings.Unique);
 
+    /// <summary>The fields a bulk edit can set for one actor: as above, and only those the actor may change.</summary>
+    public static IEnumerable<FieldDefinition> EditableFields(Permissions.EntityFieldView fields)
+        => EditableFields(fields.Entity).Where(f => fields.CanWrite(f.Key));
+
     /// <summary>Sets <paramref name="fieldKey"/> to <paramref name="value"/> (null clears it) on every record in <paramref name="ids"/>.</summary>
     public async Task<BulkEditResult> EditAsync(Actor actor, string entityKey, IReadOnlyCollection<Guid> ids, string fieldKey, JsonNode? value, CancellationToken ct = default)
     {
@@ -58,6 +62,12 @@ public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStor
         if (field is null || field.IsArchived || FieldTypeRegistry.Get(field.Type).IsComputed) return BulkEditResult.Refused(t["Record.UnknownField", fieldKey]);
         if (field.Settings.Unique && ids.Count > 1) return BulkEditResult.Refused(t["Bulk.Unique", field.Label.Get()]);
 
+        // A field the actor may not change is refused for the whole request (the writer would refuse every record).
+        var writer = new RecordWriter(db, metadata, actor, t, clock) { Access = access };
+        var fields = await writer.FieldsAsync(entity, ct);
+        if (!fields.CanWrite(field.Key))
+            return BulkEditResult.Refused(fields.CanSee(field.Key) ? t["Record.FieldReadOnly", field.Label.Get()] : t["Record.FieldHidden", field.Label.Get()]);
+
         // Only records of this entity type (ids of other types or other workspaces match nothing).
         var wanted = ids.Distinct().ToList();
         // Only the records the actor may edit are touched (edit scope, in SQL); the others are skipped and counted.
@@ -69,7 +79,6 @@ public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStor
         var skipped = selected - targets.Count;
 
         // Validate every record first (reads only), then write them all in one short transaction.
-        var writer = new RecordWriter(db, metadata, actor, t, clock) { Access = access };
         var refused = new List<BulkRecordError>();
         var drafts = new List<RecordDraft>();
         foreach (var target in targets)

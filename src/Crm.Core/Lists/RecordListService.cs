@@ -46,14 +46,18 @@ public sealed class RecordListService(ICrmDbContextFactory factory, MetadataStor
         var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
         if (entity is null) return new RecordListPage(0, [], new Dictionary<Guid, string>());
 
+        // Hidden fields: conditions and sort on them are dropped, the quick search does not match them, the rows
+        // come without their values.
+        var fields = await access.FieldViewAsync(actor, entity, ct);
+        query = Restrict(query, fields);
         var now = clock.GetUtcNow().UtcDateTime;
-        var rights = await access.GetAsync(actor, entity.Entity.Id, ct);
-        var matching = Matching(db, entity, query, actor.UserId, now, Tenancy.WorkspaceTimeZone.Resolve(actor.Tenant.TimeZone), rights);
+        var matching = Matching(db, entity, query, actor.UserId, now, Tenancy.WorkspaceTimeZone.Resolve(actor.Tenant.TimeZone), fields.Access, fields);
         var total = await matching.CountAsync(ct);
         var rows = await Page(matching, entity, query)
             .Select(r => new { r.Id, r.Title, r.Values, r.Version, r.OwnerId, r.PipelineId, r.CreatedAt, r.UpdatedAt })
             .ToListAsync(ct);
-        var items = rows.Select(r => new RecordListItem(r.Id, r.Title, RecordWriter.ParseValues(r.Values), r.Version, r.OwnerId, r.PipelineId, r.CreatedAt, r.UpdatedAt)).ToList();
+        var items = rows.Select(r => new RecordListItem(r.Id, fields.Title(r.Title), fields.Visible(RecordWriter.ParseValues(r.Values)), r.Version,
+            fields.OwnerHidden ? null : r.OwnerId, r.PipelineId, r.CreatedAt, r.UpdatedAt)).ToList();
 
         var referenced = ReferencedIds(entity, items);
         var names = referenced.Count == 0 ? new Dictionary<Guid, string>() : await directory.NamesAsync(actor, referenced, ct);
@@ -62,15 +66,23 @@ public sealed class RecordListService(ICrmDbContextFactory factory, MetadataStor
 
     /// <summary>
     /// The records of <paramref name="entity"/> that match the filters and the quick search (no order, no paging),
-    /// among those <paramref name="rights"/> may read (<see cref="RecordScope"/>; null only for system reads).
+    /// among those <paramref name="rights"/> may read (<see cref="RecordScope"/>; null only for system reads); the
+    /// quick search looks only through the fields in <paramref name="fields"/> that the actor sees.
     /// </summary>
-    public static IQueryable<Record> Matching(CrmDbContext db, EntityMeta entity, RecordQuery query, Guid currentUserId, DateTime utcNow, TimeZoneInfo? zone, EntityAccess? rights)
+    public static IQueryable<Record> Matching(CrmDbContext db, EntityMeta entity, RecordQuery query, Guid currentUserId, DateTime utcNow, TimeZoneInfo? zone, EntityAccess? rights, EntityFieldView? fields = null)
     {
         var records = db.Records.AsNoTracking().Where(r => r.EntityTypeId == entity.Entity.Id);
         if (rights is not null) records = RecordScope.Apply(records, db, rights);
         records = RecordFilters.Apply(records, entity, query.Filters, currentUserId, utcNow, zone);
-        return RecordFilters.Search(records, query.Search);
+        return fields is null ? RecordFilters.Search(records, query.Search) : RecordFilters.Search(records, query.Search, fields);
     }
+
+    /// <summary>The query without conditions and sort on fields hidden from the actor (a saved view that uses them still opens).</summary>
+    public static RecordQuery Restrict(RecordQuery query, EntityFieldView fields) => !fields.IsRestricted ? query : query with
+    {
+        Filters = query.Filters.Where(f => fields.CanUse(f.Field)).ToList(),
+        Sort = query.Sort.Where(s => fields.CanUse(s.Field)).ToList(),
+    };
 
     /// <summary>One sorted page of <paramref name="matching"/> (ORDER BY … LIMIT … OFFSET in SQL).</summary>
     public static IQueryable<Record> Page(IQueryable<Record> matching, EntityMeta entity, RecordQuery query)

@@ -23,6 +23,15 @@ public sealed class AccessResolver(ICrmDbContextFactory factory) : IAccessResolv
     public async Task<IReadOnlyDictionary<Guid, EntityAccess>> GetAllAsync(Actor actor, IReadOnlyCollection<Guid> entityTypeIds, CancellationToken ct = default)
     {
         await using var db = factory.CreateForTenant(actor.TenantId);
+        return await ResolveAsync(db, actor, entityTypeIds, ct);
+    }
+
+    /// <summary>
+    /// The same computation on a context the caller already holds (the record writer checks field rights with its
+    /// own context, so no write path can skip them for want of a resolver).
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<Guid, EntityAccess>> ResolveAsync(CrmDbContext db, Actor actor, IReadOnlyCollection<Guid> entityTypeIds, CancellationToken ct = default)
+    {
         var baseRole = await CurrentRoleAsync(db, actor, ct);
         var result = new Dictionary<Guid, EntityAccess>();
         if (baseRole is null)

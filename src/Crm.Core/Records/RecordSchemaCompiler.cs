@@ -13,7 +13,9 @@ public static class RecordSchemaCompiler
 {
     /// <param name="withPatterns">false for the schema the server validates with: NJsonSchema matches
     /// <c>pattern</c> with a backtracking regex, so a tenant's pattern must never reach it.</param>
-    public static JsonSchema Compile(EntityMeta entity, bool withPatterns = true)
+    /// <param name="fields">One actor's view of the fields: hidden fields are left out, fields the actor may not
+    /// write are <c>readOnly</c> and not required. Null: every field (the cached schema of <see cref="EntityMeta.Schema"/>).</param>
+    public static JsonSchema Compile(EntityMeta entity, bool withPatterns = true, Permissions.EntityFieldView? fields = null)
     {
         var schema = new JsonSchema
         {
@@ -23,8 +25,9 @@ public static class RecordSchemaCompiler
         };
         schema.ExtensionData = new Dictionary<string, object?> { ["x-entity"] = entity.Key, ["x-label"] = Labels(entity.Entity.Label) };
 
-        foreach (var field in entity.AllFields)
+        foreach (var field in fields?.AllFields ?? entity.AllFields)
         {
+            var writable = fields?.CanWrite(field.Key) ?? true;
             var type = FieldTypeRegistry.Find(field.Type);
             if (type is null) continue;
             var ctx = new FieldContext(field, entity);
@@ -32,7 +35,7 @@ public static class RecordSchemaCompiler
             var fragment = type.BuildSchema(ctx);
             Copy(fragment, property);
             if (!withPatterns) property.Pattern = null;
-            var required = field.Settings.Required && !field.IsArchived && !type.IsComputed;
+            var required = field.Settings.Required && !field.IsArchived && !type.IsComputed && writable;
             if (required)
             {
                 schema.RequiredProperties.Add(field.Key);
@@ -46,13 +49,15 @@ public static class RecordSchemaCompiler
             }
             property.Title = field.Key;
             if (field.HelpText is not null) property.Description = field.HelpText.En;
-            property.IsReadOnly = type.IsComputed;
+            property.IsReadOnly = type.IsComputed || !writable;
             property.ExtensionData = new Dictionary<string, object?>
             {
                 ["x-label"] = Labels(field.Label),
                 ["x-field-type"] = field.Type,
                 ["x-archived"] = field.IsArchived,
             };
+            // For one actor's schema: a field they may see but not change (the server refuses a different value).
+            if (!writable) property.ExtensionData["x-access"] = "readOnly";
             schema.Properties[field.Key] = property;
         }
         return schema;

@@ -5,6 +5,7 @@ using Crm.Core.Data;
 using Crm.Core.Fields;
 using Crm.Core.Fields.Types;
 using Crm.Core.Metadata;
+using Crm.Core.Permissions;
 using Crm.Core.Resources;
 using Crm.Core.Security;
 using Crm.Core.Tenancy;
@@ -42,6 +43,7 @@ public sealed class RecordWriter
     private readonly IReadOnlyList<IRecordWriteStep> steps;
     private readonly List<RecordEvent> events = [];
     private readonly List<RecordWrite> writes = [];
+    private readonly Dictionary<Guid, EntityFieldView> fieldViews = [];
 
     public RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor actor, IStringLocalizer<CoreStrings> t, TimeProvider clock, IEnumerable<IRecordWriteStep>? steps = null)
     {
@@ -189,6 +191,14 @@ public sealed class RecordWriter
     private async Task<RecordDraft> ValidateAsync(EntityMeta entity, Record record, JsonObject before, JsonObject values, RecordInput input, bool isNew, DateTime now, CancellationToken ct)
     {
         var errors = new ValidationErrors();
+        // Field rights as they are now: a read-only or hidden field keeps its stored value (its default on a new
+        // record), never the input's; an input that would change it is refused, naming the field.
+        var fields = await FieldsAsync(entity, ct);
+        var baseline = isNew ? (JsonObject)values.DeepClone() : before;
+        if (input.ReplaceAll)
+            foreach (var field in entity.AllFields.Where(f => !fields.CanWrite(f.Key) && before[f.Key] is not null))
+                values[field.Key] = before[field.Key]!.DeepClone(); // PUT replaces what the actor may write, nothing else
+        var refusals = new ValidationErrors();
         foreach (var (key, raw) in input.Values)
         {
             var field = entity.Field(key);
@@ -196,6 +206,13 @@ public sealed class RecordWriter
             var type = FieldTypeRegistry.Get(field.Type);
             if (type.IsComputed) continue; // computed by the server; echoing a read value back is harmless
             var normalized = type.Normalize(raw, new FieldContext(field, entity));
+            if (!fields.CanWrite(key))
+            {
+                // Sending the value it already has is fine (an API client echoing what it read).
+                if (!JsonNode.DeepEquals(normalized, baseline[key]))
+                    refusals.Add(key, fields.CanSee(key) ? t["Record.FieldReadOnly", field.Label.Get()] : t["Record.FieldHidden", field.Label.Get()]);
+                continue;
+            }
             if (normalized is null) values.Remove(key);
             else values[key] = normalized;
         }
@@ -205,11 +222,32 @@ public sealed class RecordWriter
         if (input.Pipeline is not null && (pipeline is null || pipeline.Pipeline.IsArchived)) errors.Add(entity.Entity.StageFieldKey ?? "pipeline", t["Record.UnknownPipeline", input.Pipeline]);
         if (entity.StageField is { } stageField && pipeline is not null && values[stageField.Key] is null && isNew && pipeline.FirstOpenStage is { } first)
             values[stageField.Key] = first.Key;
+        // Moving a record to another pipeline moves its stage: not for someone who may not change the stage.
+        if (!isNew && entity.StageField is { } stage && !fields.CanWrite(stage.Key) && pipeline is not null && record.PipelineId is { } current && pipeline.Pipeline.Id != current)
+            refusals.Add(stage.Key, fields.CanSee(stage.Key) ? t["Record.FieldReadOnly", stage.Label.Get()] : t["Record.FieldHidden", stage.Label.Get()]);
 
-        // Unknown fields and a wrong pipeline are reported together with the value errors, all at once.
-        new RecordValidator(t).Validate(entity, before, values, pipeline, errors);
-        await ValidateReferencesAsync(entity, record.Id, values, errors, ct);
+        // Unknown fields and a wrong pipeline are reported together with the value errors, all at once. A field the
+        // actor may not write holds its stored (or default) value: what is wrong with it is not theirs to fix.
+        var checks = new ValidationErrors();
+        new RecordValidator(t).Validate(entity, before, values, pipeline, checks);
+        await ValidateReferencesAsync(entity, record.Id, values, checks, ct);
+        foreach (var (key, messages) in checks.ByField)
+            if (fields.CanWrite(key) || entity.Field(key) is null)
+                foreach (var message in messages) errors.Add(key, message);
+        foreach (var (key, messages) in refusals.ByField)
+            foreach (var message in messages) errors.Add(key, message);
         return new RecordDraft(entity, record, before, values, pipeline, input, isNew, now, errors);
+    }
+
+    /// <summary>
+    /// The actor's field rights on <paramref name="entity"/>, read from the database once per writer (one form save,
+    /// one API call, one bulk edit), so every write runs with the rights the actor has now.
+    /// </summary>
+    public async Task<EntityFieldView> FieldsAsync(EntityMeta entity, CancellationToken ct = default)
+    {
+        if (fieldViews.TryGetValue(entity.Entity.Id, out var view)) return view;
+        var access = (await AccessResolver.ResolveAsync(db, actor, [entity.Entity.Id], ct))[entity.Entity.Id];
+        return fieldViews[entity.Entity.Id] = entity.For(access);
     }
 
     /// <summary>Compute → project → history → steps, for every kind of write.</summary>

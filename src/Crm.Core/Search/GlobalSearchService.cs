@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Crm.Core.Data;
 using Crm.Core.Fields;
 using Crm.Core.Metadata;
+using Crm.Core.Permissions;
 using Crm.Core.Records;
 using Crm.Core.Security;
 using Microsoft.EntityFrameworkCore;
@@ -26,7 +27,7 @@ public sealed record SearchResults(string Text, IReadOnlyList<SearchGroup> Group
 /// whatever the number of types: the counts per type, and the first hits of each type (titles starting with the
 /// text first, then by title) as one UNION ALL.
 /// </summary>
-public sealed class GlobalSearchService(ICrmDbContextFactory factory, MetadataStore metadataStore, Permissions.IAccessResolver access)
+public sealed class GlobalSearchService(ICrmDbContextFactory factory, MetadataStore metadataStore, IAccessResolver access)
 {
     public const int MinLength = 1;
     public const int MaxLength = 100;
@@ -44,9 +45,20 @@ public sealed class GlobalSearchService(ICrmDbContextFactory factory, MetadataSt
         if (active.Count == 0) return SearchResults.Empty(text!);
         var typeIds = active.Select(e => e.Entity.Id).ToList();
 
-        // Only records the searcher may read, each type by its own scope (counts included: no leak of hidden matches).
+        // Types where a text field (or the title) is hidden from the actor match on the visible fields one by one;
+        // the others on the stored search text (see RecordFilters.Search).
         var rights = await access.GetAllAsync(actor, typeIds, ct);
-        var matching = Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.SearchText.Contains(needle)), db, rights);
+        var views = active.ToDictionary(e => e.Entity.Id, e => e.For(rights[e.Entity.Id]));
+        var plain = views.Values.Where(v => !v.SearchTextLeaks).Select(v => v.Entity.Entity.Id).ToList();
+        System.Linq.Expressions.Expression<Func<Record, bool>> predicate = r => plain.Contains(r.EntityTypeId) && r.SearchText.Contains(needle);
+        foreach (var view in views.Values.Where(v => v.SearchTextLeaks))
+        {
+            var typeId = view.Entity.Entity.Id;
+            var visible = RecordFilters.VisibleTextContains(view, needle);
+            predicate = RecordFilters.Or(predicate, And(r => r.EntityTypeId == typeId, visible));
+        }
+        // Only records the searcher may read, each type by its own scope (counts included: no leak of hidden matches).
+        var matching = Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(predicate), db, rights);
         var counts = await matching.GroupBy(r => r.EntityTypeId).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
         if (counts.Count == 0) return SearchResults.Empty(text!);
 
@@ -70,11 +82,20 @@ public sealed class GlobalSearchService(ICrmDbContextFactory factory, MetadataSt
             if (count == 0) continue;
             var hits = top.Where(h => h.EntityTypeId == entity.Entity.Id)
                 .OrderBy(h => h.Rank).ThenBy(h => h.Title, StringComparer.CurrentCulture)
-                .Select(h => Hit(entity, h.Id, h.Title, h.Values, needle))
+                .Select(h => Hit(views[entity.Entity.Id], h.Id, h.Title, h.Values, needle))
                 .ToList();
             groups.Add(new SearchGroup(entity, count, hits));
         }
         return new SearchResults(text!, groups);
+    }
+
+    private static System.Linq.Expressions.Expression<Func<Record, bool>> And(System.Linq.Expressions.Expression<Func<Record, bool>> a, System.Linq.Expressions.Expression<Func<Record, bool>> b)
+        => System.Linq.Expressions.Expression.Lambda<Func<Record, bool>>(
+            System.Linq.Expressions.Expression.AndAlso(a.Body, new ParameterSwap(b.Parameters[0], a.Parameters[0]).Visit(b.Body)!), a.Parameters);
+
+    private sealed class ParameterSwap(System.Linq.Expressions.ParameterExpression from, System.Linq.Expressions.Expression to) : System.Linq.Expressions.ExpressionVisitor
+    {
+        protected override System.Linq.Expressions.Expression VisitParameter(System.Linq.Expressions.ParameterExpression node) => node == from ? to : base.VisitParameter(node);
     }
 
     private sealed class HitRow
@@ -87,11 +108,13 @@ public sealed class GlobalSearchService(ICrmDbContextFactory factory, MetadataSt
     }
 
     /// <summary>The hit, with the first searchable field that contains the text when the title does not.</summary>
-    private static SearchHit Hit(EntityMeta entity, Guid id, string title, string values, string needle)
+    private static SearchHit Hit(EntityFieldView fields, Guid id, string title, string values, string needle)
     {
-        if (title.Contains(needle, StringComparison.OrdinalIgnoreCase)) return new SearchHit(id, entity.Key, title, null, null);
+        var entity = fields.Entity;
+        title = fields.Title(title);
+        if (!fields.TitleHidden && title.Contains(needle, StringComparison.OrdinalIgnoreCase)) return new SearchHit(id, entity.Key, title, null, null);
         var parsed = RecordWriter.ParseValues(values);
-        foreach (var field in entity.Fields.Where(f => FieldTypeRegistry.Get(f.Type).IsSearchable && f.Key != entity.Entity.TitleFieldKey))
+        foreach (var field in fields.SearchableFields.Where(f => f.Key != entity.Entity.TitleFieldKey))
         {
             if (parsed[field.Key] is JsonValue v && v.TryGetValue<string>(out var s) && s.Contains(needle, StringComparison.OrdinalIgnoreCase))
                 return new SearchHit(id, entity.Key, title, field.Key, Excerpt(s, needle));

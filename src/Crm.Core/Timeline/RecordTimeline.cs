@@ -4,6 +4,7 @@ using Crm.Core.Activities;
 using Crm.Core.Data;
 using Crm.Core.Fields;
 using Crm.Core.Metadata;
+using Crm.Core.Permissions;
 using Crm.Core.Records;
 using Crm.Core.Resources;
 using Crm.Core.Security;
@@ -18,7 +19,7 @@ namespace Crm.Core.Timeline;
 /// SQL and resolves every name on the page (authors, assignees, members and records in old/new values) with one
 /// directory call. Values are displayed by their field types, so the timeline reads like the form.
 /// </summary>
-public sealed class RecordTimeline(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordDirectory directory, IStringLocalizer<CoreStrings> t, Permissions.IAccessResolver access)
+public sealed class RecordTimeline(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordDirectory directory, IStringLocalizer<CoreStrings> t, IAccessResolver access)
 {
     public const int DefaultPageSize = 20;
 
@@ -35,6 +36,9 @@ public sealed class RecordTimeline(ICrmDbContextFactory factory, MetadataStore m
         var rights = await access.GetAsync(actor, record.EntityTypeId, ct);
         if (!rights.Read.IsAll && !await Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.Id == recordId), db, rights).AnyAsync(ct))
             return new TimelinePage([], null);
+        // Changes of fields hidden from the actor are left out (not even "changed, value hidden"); so are stage or
+        // status moves when that field is hidden. A save that only touched hidden fields leaves no entry.
+        var visible = await access.FieldViewAsync(actor, entity, ct);
 
         List<Activity> activities = filter == TimelineFilter.Changes ? [] : await db.Activities.AsNoTracking()
             .Where(a => a.RecordId == recordId)
@@ -94,10 +98,11 @@ public sealed class RecordTimeline(ICrmDbContextFactory factory, MetadataStore m
                     });
                     break;
                 case RecordTransition transition:
+                    if (transition.Kind == TransitionKind.Stage ? visible.StageHidden : visible.StatusHidden) continue;
                     entries.Add(Transition(metadata, entity, transition, dc, names));
                     break;
                 case RecordChange change:
-                    var fields = Displayed(entity, change, parsed[change.Id], dc);
+                    var fields = Displayed(entity, change, parsed[change.Id].Where(c => visible.CanSee(c.Field)).ToList(), dc);
                     // A save that only moved the stage or status is told by its transition already.
                     if (fields.Count == 0 && change.Kind == RecordChangeKind.Updated && change.Reason is null) continue;
                     entries.Add(new TimelineEntry(change.Kind == RecordChangeKind.Created ? TimelineEntryKind.Created : TimelineEntryKind.Changed,

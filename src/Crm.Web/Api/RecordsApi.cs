@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Crm.Core;
 using Crm.Core.Data;
 using Crm.Core.Metadata;
+using Crm.Core.Permissions;
 using Crm.Core.Records;
 using Crm.Core.Security;
 using Microsoft.EntityFrameworkCore;
@@ -18,69 +19,72 @@ public static class RecordsApi
 
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/entities", async (IActorAccessor actors, MetadataStore metadata, CancellationToken ct) =>
+        api.MapGet("/entities", async (IActorAccessor actors, MetadataStore metadata, IAccessResolver access, CancellationToken ct) =>
         {
             var meta = await metadata.GetAsync(actors.Required.TenantId, ct);
-            return Results.Ok(meta.EntityTypes.Where(e => !e.Entity.IsArchived).Select(e => new
+            var active = meta.EntityTypes.Where(e => !e.Entity.IsArchived).ToList();
+            var rights = await access.GetAllAsync(actors.Required, active.Select(e => e.Entity.Id).ToList(), ct);
+            return Results.Ok(active.Select(e =>
             {
-                key = e.Key,
-                label = e.Entity.Label,
-                pluralLabel = e.Entity.PluralLabel,
-                titleField = e.Entity.TitleFieldKey,
-                fields = e.Fields.Select(f => new { key = f.Key, type = f.Type, label = f.Label, required = f.Settings.Required }),
-                pipelines = e.Pipelines.Select(p => new { key = p.Key, label = p.Pipeline.Label, stages = p.Stages.Select(s => new { key = s.Key, label = s.Label, probability = s.Probability, kind = s.Kind.ToString().ToLowerInvariant() }) }),
+                var fields = e.For(rights[e.Entity.Id]);
+                return new
+                {
+                    key = e.Key,
+                    label = e.Entity.Label,
+                    pluralLabel = e.Entity.PluralLabel,
+                    titleField = fields.TitleHidden ? null : e.Entity.TitleFieldKey,
+                    fields = fields.Fields.Select(f => new { key = f.Key, type = f.Type, label = f.Label, required = f.Settings.Required && fields.CanWrite(f.Key), readOnly = !fields.CanWrite(f.Key) }),
+                    pipelines = e.Pipelines.Select(p => new { key = p.Key, label = p.Pipeline.Label, stages = p.Stages.Select(s => new { key = s.Key, label = s.Label, probability = s.Probability, kind = s.Kind.ToString().ToLowerInvariant() }) }),
+                };
             }));
         });
 
-        api.MapGet("/entities/{entity}/schema", async (string entity, IActorAccessor actors, MetadataStore metadata, CancellationToken ct) =>
+        // The schema as the caller may use it: fields hidden from them are not in it, read-only ones say so.
+        api.MapGet("/entities/{entity}/schema", async (string entity, IActorAccessor actors, MetadataStore metadata, IAccessResolver access, CancellationToken ct) =>
         {
             var meta = await metadata.GetAsync(actors.Required.TenantId, ct);
             var e = meta.Entity(entity);
-            return e is null || e.Entity.IsArchived ? NotFound(entity) : Results.Text(e.Schema.ToJson(), "application/schema+json");
+            if (e is null || e.Entity.IsArchived) return NotFound(entity);
+            var fields = await access.FieldViewAsync(actors.Required, e, ct);
+            var schema = fields.IsRestricted ? RecordSchemaCompiler.Compile(e, withPatterns: true, fields) : e.Schema;
+            return Results.Text(schema.ToJson(), "application/schema+json");
         });
 
-        api.MapGet("/entities/{entity}/records", async (string entity, int? skip, int? take, string? q, IActorAccessor actors, MetadataStore metadata, ICrmDbContextFactory factory,
-            Crm.Core.Permissions.IAccessResolver access, CancellationToken ct) =>
+        api.MapGet("/entities/{entity}/records", async (string entity, int? skip, int? take, string? q, IActorAccessor actors, MetadataStore metadata, IAccessResolver access, ICrmDbContextFactory factory, CancellationToken ct) =>
         {
             var actor = actors.Required;
             var meta = await metadata.GetAsync(actor.TenantId, ct);
             var e = meta.Entity(entity);
             if (e is null) return NotFound(entity);
+            var fields = await access.FieldViewAsync(actor, e, ct);
             await using var db = factory.CreateForTenant(actor.TenantId);
-            // An API key acts as its maker: the maker's read scope (total included).
-            var rights = await access.GetAsync(actor, e.Entity.Id, ct);
-            var query = Crm.Core.Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.EntityTypeId == e.Entity.Id), db, rights);
-            if (!string.IsNullOrWhiteSpace(q))
-            {
-                var needle = q.Trim().ToLowerInvariant();
-                query = query.Where(r => r.SearchText.Contains(needle));
-            }
+            // An API key acts as its maker: the maker's read scope (total included); the search looks only through
+            // the fields the caller sees.
+            var query = RecordFilters.Search(Crm.Core.Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.EntityTypeId == e.Entity.Id), db, fields.Access), q, fields);
             var total = await query.CountAsync(ct);
             var page = await query.OrderByDescending(r => r.UpdatedAt).ThenBy(r => r.Id)
                 .Skip(Math.Max(0, skip ?? 0)).Take(Math.Clamp(take ?? 50, 1, 500)).ToListAsync(ct);
-            return Results.Ok(new { total, items = page.Select(r => Dto(r, e)) });
+            return Results.Ok(new { total, items = page.Select(r => Dto(r, fields)) });
         });
 
-        api.MapGet("/records/{id:guid}", async (Guid id, HttpContext http, IActorAccessor actors, RecordService records, MetadataStore metadata, CancellationToken ct) =>
+        api.MapGet("/records/{id:guid}", async (Guid id, HttpContext http, IActorAccessor actors, RecordService records, MetadataStore metadata, IAccessResolver access, CancellationToken ct) =>
         {
             var actor = actors.Required;
             var record = await records.GetAsync(actor, id, ct);
             if (record is null) return NotFound(id.ToString());
             http.Response.Headers.ETag = RecordPrecondition.ETag(record.Version);
-            var meta = await metadata.GetAsync(actor.TenantId, ct);
-            return Results.Ok(Dto(record, meta.Entity(record.EntityTypeId)!));
+            return Results.Ok(await DtoAsync(record, actor, metadata, access, ct));
         });
 
-        api.MapPost("/entities/{entity}/records", async (string entity, RecordBody body, IActorAccessor actors, RecordService records, MetadataStore metadata, CancellationToken ct) =>
+        api.MapPost("/entities/{entity}/records", async (string entity, RecordBody body, IActorAccessor actors, RecordService records, MetadataStore metadata, IAccessResolver access, CancellationToken ct) =>
         {
             var actor = actors.Required;
             var result = await records.CreateAsync(actor, entity, new RecordInput(body.Values ?? []) { Pipeline = body.Pipeline }, ct);
             if (!result.Succeeded) return Invalid(result);
-            var meta = await metadata.GetAsync(actor.TenantId, ct);
-            return Results.Created($"records/{result.Record!.Id}", Dto(result.Record, meta.Entity(result.Record.EntityTypeId)!));
+            return Results.Created($"records/{result.Record!.Id}", await DtoAsync(result.Record, actor, metadata, access, ct));
         });
 
-        api.MapMethods("/records/{id:guid}", ["PUT", "PATCH"], async (Guid id, RecordBody body, HttpContext http, IActorAccessor actors, RecordService records, MetadataStore metadata,
+        api.MapMethods("/records/{id:guid}", ["PUT", "PATCH"], async (Guid id, RecordBody body, HttpContext http, IActorAccessor actors, RecordService records, MetadataStore metadata, IAccessResolver access,
             Microsoft.Extensions.Localization.IStringLocalizer<Crm.Core.Resources.CoreStrings> t, CancellationToken ct) =>
         {
             var actor = actors.Required;
@@ -89,10 +93,13 @@ public static class RecordsApi
             var input = new RecordInput(body.Values ?? []) { Pipeline = body.Pipeline, ExpectedVersion = precondition.ExpectedVersion, ReplaceAll = HttpMethods.IsPut(http.Request.Method) };
             var result = await records.UpdateAsync(actor, id, input, ct);
             if (result.NotFound) return NotFound(id.ToString());
-            if (!result.Succeeded) return Invalid(result, precondition.FromHeader ? StatusCodes.Status412PreconditionFailed : StatusCodes.Status409Conflict);
-            var meta = await metadata.GetAsync(actor.TenantId, ct);
+            if (!result.Succeeded)
+            {
+                var current = result.Conflict is { } c ? await access.FieldViewAsync(actor, (await metadata.GetAsync(actor.TenantId, ct)).Entity(c.EntityTypeId)!, ct) : null;
+                return Invalid(result, precondition.FromHeader ? StatusCodes.Status412PreconditionFailed : StatusCodes.Status409Conflict, current);
+            }
             http.Response.Headers.ETag = RecordPrecondition.ETag(result.Record!.Version);
-            return Results.Ok(Dto(result.Record!, meta.Entity(result.Record!.EntityTypeId)!));
+            return Results.Ok(await DtoAsync(result.Record!, actor, metadata, access, ct));
         });
 
         api.MapDelete("/records/{id:guid}", async (Guid id, IActorAccessor actors, RecordService records,
@@ -108,22 +115,29 @@ public static class RecordsApi
 
     private static IResult NotFound(string what) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"Not found: {what}");
 
-    private static IResult Invalid(RecordResult result, int conflictStatus = StatusCodes.Status409Conflict)
+    private static IResult Invalid(RecordResult result, int conflictStatus = StatusCodes.Status409Conflict, EntityFieldView? fields = null)
     {
         if (result.Conflict is { } current)
             return Results.Problem(statusCode: conflictStatus, title: result.Errors.For(RecordWriter.RecordErrorKey).FirstOrDefault(),
-                extensions: new Dictionary<string, object?> { ["current"] = new { id = current.Id, version = current.Version, values = JsonNode.Parse(current.Values) } });
+                extensions: new Dictionary<string, object?> { ["current"] = new { id = current.Id, version = current.Version, values = fields is null ? JsonNode.Parse(current.Values) : fields.Visible(RecordWriter.ParseValues(current.Values)) } });
         return Results.ValidationProblem(result.Errors.ToDictionary());
     }
 
-    private static object Dto(Record r, EntityMeta e) => new
+    private static async Task<object> DtoAsync(Record r, Actor actor, MetadataStore metadata, IAccessResolver access, CancellationToken ct)
+    {
+        var meta = await metadata.GetAsync(actor.TenantId, ct);
+        return Dto(r, await access.FieldViewAsync(actor, meta.Entity(r.EntityTypeId)!, ct));
+    }
+
+    /// <summary>The record as the caller may see it: no values of hidden fields, "—" for a hidden title.</summary>
+    private static object Dto(Record r, EntityFieldView fields) => new
     {
         id = r.Id,
-        entity = e.Key,
-        title = r.Title,
+        entity = fields.Entity.Key,
+        title = fields.Title(r.Title),
         version = r.Version,
-        pipeline = e.Pipeline(r.PipelineId ?? Guid.Empty)?.Key,
-        values = JsonNode.Parse(r.Values),
+        pipeline = fields.Entity.Pipeline(r.PipelineId ?? Guid.Empty)?.Key,
+        values = fields.Visible(RecordWriter.ParseValues(r.Values)),
         createdAt = r.CreatedAt,
         updatedAt = r.UpdatedAt,
     };

@@ -24,16 +24,18 @@ public sealed record ListColumn(string Key, FieldDefinition? Field, FilterKind K
 public static class ListColumns
 {
     /// <summary>The columns a view shows, in its order; the title column is always there (it links to the record).</summary>
-    public static IReadOnlyList<ListColumn> Of(EntityMeta entity, ViewDefinition view)
+    /// <param name="access">The person's field rights: columns of hidden fields are left out (the title column stays
+    /// as the record's link; it shows "—" when the title field is hidden).</param>
+    public static IReadOnlyList<ListColumn> Of(EntityMeta entity, ViewDefinition view, Crm.Core.Permissions.EntityFieldView? access = null)
     {
-        var columns = view.Columns.Select(k => Find(entity, k)).OfType<ListColumn>().ToList();
+        var columns = view.Columns.Where(k => access?.CanUse(k) ?? true).Select(k => Find(entity, k)).OfType<ListColumn>().ToList();
         if (entity.TitleField is { } title && columns.All(c => c.Key != title.Key)) columns.Insert(0, Find(entity, title.Key)!);
         return columns;
     }
 
     /// <summary>Everything a list can show: the active fields in form order, then the record's dates.</summary>
-    public static IReadOnlyList<ListColumn> Available(EntityMeta entity)
-        => entity.Fields.Select(f => Find(entity, f.Key)!).Concat(SavedViewService.AttributeColumns.Select(a => Find(entity, a)!)).ToList();
+    public static IReadOnlyList<ListColumn> Available(EntityMeta entity, Crm.Core.Permissions.EntityFieldView? access = null)
+        => (access?.Fields ?? entity.Fields).Select(f => Find(entity, f.Key)!).Concat(SavedViewService.AttributeColumns.Select(a => Find(entity, a)!)).ToList();
 
     public static ListColumn? Find(EntityMeta entity, string key)
     {

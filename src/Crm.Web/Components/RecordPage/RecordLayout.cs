@@ -13,12 +13,13 @@ public static class RecordLayout
 {
     public static readonly FormSection DefaultSection = new("main", new LocalizedText("基本信息", "Details"));
 
-    public static IReadOnlyList<LayoutSection> Sections(EntityMeta entity)
+    public static IReadOnlyList<LayoutSection> Sections(EntityMeta entity, Crm.Core.Permissions.EntityFieldView? access = null)
     {
         var sections = entity.Entity.Sections.Count > 0 ? entity.Entity.Sections : [DefaultSection];
         var first = sections[0].Key;
+        var visible = access?.Fields ?? entity.Fields;
         return sections
-            .Select(s => new LayoutSection(s, entity.Fields.Where(f => (sections.Any(x => x.Key == f.SectionKey) ? f.SectionKey : first) == s.Key).ToList()))
+            .Select(s => new LayoutSection(s, visible.Where(f => (sections.Any(x => x.Key == f.SectionKey) ? f.SectionKey : first) == s.Key).ToList()))
             .Where(s => s.Fields.Count > 0)
             .ToList();
     }
