@@ -83,7 +83,11 @@ public class DataPermissionTests(BrowserFixture browser)
         var deal = (await services.GetRequiredService<Crm.Core.Metadata.MetadataStore>().GetAsync(owner.Tenant.Id)).Entity("opportunity")!;
         var repActor = new Actor(eastRep.Id, eastRep.DisplayName, owner.Tenant, MemberRole.Member);
         var access = await services.GetRequiredService<IAccessResolver>().GetAsync(repActor, deal.Entity.Id);
-        Assert.Equal(DataScope.OwnAndDepartment, access.Read.Scope);
+        var stored = await services.GetRequiredService<RoleService>().ListAsync(actor);
+        var sales = stored.Single(r => r.Label.ZhCn == "销售");
+        var row = (await services.GetRequiredService<RoleService>().GetAsync(actor, sales.Id))!;
+        Assert.True(access.Read.Scope == DataScope.OwnAndDepartment,
+            $"members: {string.Join(",", row.Members.Select(m => m.DisplayName))}; rows: {string.Join(";", row.Permissions.Select(p => $"{p.EntityTypeId == deal.Entity.Id} {p.Read}/{p.Edit}"))}; access {access.Unrestricted}");
         Assert.Equal(new[] { eastRep.Id, eastColleague.Id }.Order(), access.Read.OwnerUserIds);
         Assert.False(access.CanSeeField("cost_price"));
 
