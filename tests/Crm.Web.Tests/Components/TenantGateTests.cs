@@ -79,6 +79,26 @@ public class TenantGateTests
 
     [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task An_open_page_is_told_when_its_members_custom_roles_change_and_keeps_the_role(string provider)
+    {
+        var (context, gate, ws, memberId) = await OpenPageAsync(provider);
+        await using var _ = context;
+        await using var __ = ws;
+        var roles = ws.Get<Crm.Core.Permissions.RoleService>();
+        var role = (await roles.CreateAsync(ws.Owner, Crm.Core.Metadata.LocalizedText.Same("销售"))).Id!.Value;
+
+        await roles.AssignAsync(ws.Owner, role, memberId);
+
+        gate.WaitForAssertion(() =>
+        {
+            var notice = Assert.Single(context.Bunit.Services.GetRequiredService<MudBlazor.ISnackbar>().ShownSnackbars);
+            Assert.Equal("An admin changed what you may see and do here. The page shows your current access.", notice.Message);
+        });
+        Assert.Equal("can-edit", gate.Find("#probe").TextContent);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task An_open_page_shows_no_access_when_its_member_is_removed(string provider)
     {
         var (context, gate, ws, memberId) = await OpenPageAsync(provider);
