@@ -19,9 +19,11 @@ SELECT create_reference_table('user_claims');
 SELECT create_reference_table('user_logins');
 SELECT create_reference_table('user_tokens');
 SELECT create_reference_table('role_claims');
+SELECT create_reference_table('notification_preferences');
 COMMIT;
 
--- The app's operational tables (data_protection_keys, redeemed_sign_in_tickets, job_schedules, queued_jobs) stay
+-- The app's operational tables (data_protection_keys, redeemed_sign_in_tickets, job_schedules, queued_jobs,
+-- sign_in_events) stay
 -- plain tables on the coordinator: written often, never joined with workspace data.
 
 BEGIN;
@@ -47,4 +49,17 @@ SELECT create_distributed_table('report_definitions', 'tenant_id', colocate_with
 SELECT create_distributed_table('dashboards', 'tenant_id', colocate_with => 'tenant_settings');
 SELECT create_distributed_table('template_installations', 'tenant_id', colocate_with => 'tenant_settings');
 SELECT create_distributed_table('invitations', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('departments', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('department_members', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('member_role_assignments', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('entity_permissions', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('record_shares', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('automation_rules', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('automation_runs', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('automation_firings', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('pools', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('pool_events', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('notifications', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('sweep_occurrences', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('audit_entries', 'tenant_id', colocate_with => 'tenant_settings');
 COMMIT;

@@ -28,6 +28,7 @@ public class CitusReadinessTests
         ["user_logins"] = "ASP.NET Core Identity: external logins of a global user.",
         ["user_tokens"] = "ASP.NET Core Identity: tokens of a global user.",
         ["role_claims"] = "ASP.NET Core Identity: claims of a global role (empty).",
+        ["notification_preferences"] = "A person's e-mail choices per notification kind, the same in every workspace; a few rows per person.",
     };
 
     /// <summary>
@@ -40,6 +41,7 @@ public class CitusReadinessTests
         ["redeemed_sign_in_tickets"] = "Single use of sign-in tickets, issued before a workspace is chosen; purged after two minutes.",
         ["job_schedules"] = "Leases of the periodic background jobs (one row per job name); a job sweeps every workspace.",
         ["queued_jobs"] = "The queue every instance claims from; the workspace id is data in the row, not a key.",
+        ["sign_in_events"] = "Sign-ins that belong to no workspace (unknown e-mail, no membership); append-only, never joined.",
     };
 
     private static IModel Model()

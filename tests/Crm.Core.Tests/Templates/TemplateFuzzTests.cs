@@ -20,7 +20,7 @@ public class TemplateFuzzTests(ITestOutputHelper output)
     public async Task Mutated_templates_install_cleanly_or_are_refused_cleanly(string provider)
     {
         var database = await TestDatabase.GetAsync(provider);
-        using var services = CoreServices.Create(database);
+        await using var services = CoreServices.Create(database);
         var installer = (TemplateInstaller)services.GetService(typeof(TemplateInstaller))!;
         var metadata = (Crm.Core.Metadata.MetadataStore)services.GetService(typeof(Crm.Core.Metadata.MetadataStore))!;
         var sources = Workspace.Catalog.Entries.Select(e => JsonNode.Parse(e.Json)!).ToList();

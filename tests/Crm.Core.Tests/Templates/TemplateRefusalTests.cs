@@ -143,7 +143,7 @@ public class TemplateRefusalTests
         {
             var doc = B2b();
             Entity(doc, "company")["key"] = "Bad Key";
-            using var services = CoreServices.Create(await TestDatabase.GetAsync(Providers.Sqlite));
+            await using var services = CoreServices.Create(await TestDatabase.GetAsync(Providers.Sqlite));
             var t = (Microsoft.Extensions.Localization.IStringLocalizer<Crm.Core.Resources.CoreStrings>)services.GetService(typeof(Microsoft.Extensions.Localization.IStringLocalizer<Crm.Core.Resources.CoreStrings>))!;
             System.Globalization.CultureInfo.CurrentUICulture = new("zh-CN");
             var (_, zh) = TemplateParser.Parse(doc.ToJsonString(), (k, a) => t[k, a]);
