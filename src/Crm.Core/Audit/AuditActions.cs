@@ -31,6 +31,25 @@ public static class AuditActions
     public const string RecordsBulkEdited = "records.bulk-edited";
     public const string RecordsBulkDeleted = "records.bulk-deleted";
 
+    public const string DepartmentCreated = "department.created";
+    public const string DepartmentRenamed = "department.renamed";
+    public const string DepartmentMoved = "department.moved";
+    public const string DepartmentDeleted = "department.deleted";
+    public const string DepartmentMemberAdded = "department.member-added";
+    public const string DepartmentMemberRemoved = "department.member-removed";
+    public const string DepartmentLeaderChanged = "department.leader-changed";
+
+    public const string RoleCreated = "role.created";
+    public const string RoleEdited = "role.edited";
+    public const string RoleDeleted = "role.deleted";
+    public const string RoleAssigned = "role.assigned";
+    public const string RoleUnassigned = "role.unassigned";
+    public const string PermissionChanged = "permission.changed";
+    public const string PermissionCleared = "permission.cleared";
+
+    public const string RecordShared = "record.shared";
+    public const string RecordUnshared = "record.unshared";
+
     public const string ApiKeyCreated = "apikey.created";
     public const string ApiKeyRevoked = "apikey.revoked";
     public const string ApiKeyUsed = "apikey.used";
@@ -44,6 +63,9 @@ public static class AuditActions
         TemplateInstalled, TemplateUpgraded, TemplateExported,
         ReportExported, AuditExported,
         RecordsBulkEdited, RecordsBulkDeleted,
+        DepartmentCreated, DepartmentRenamed, DepartmentMoved, DepartmentDeleted, DepartmentMemberAdded, DepartmentMemberRemoved, DepartmentLeaderChanged,
+        RoleCreated, RoleEdited, RoleDeleted, RoleAssigned, RoleUnassigned, PermissionChanged, PermissionCleared,
+        RecordShared, RecordUnshared,
         ApiKeyCreated, ApiKeyRevoked, ApiKeyUsed,
     ];
 
@@ -60,5 +82,8 @@ public static class AuditActions
         public const string Report = "report";
         public const string ApiKey = "api-key";
         public const string Workspace = "workspace";
+        public const string Department = "department";
+        public const string Role = "role";
+        public const string Record = "record";
     }
 }

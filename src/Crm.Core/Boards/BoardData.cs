@@ -6,6 +6,14 @@ namespace Crm.Core.Boards;
 /// <summary>A board as loaded: its columns in order with their totals and first cards, and names of referenced ids.</summary>
 public sealed record BoardData(BoardLayout Layout, IReadOnlyList<BoardColumnData> Columns, IReadOnlyDictionary<Guid, string> Names)
 {
+    /// <summary>
+    /// Set when the board was asked to group by a field hidden from the viewer: it is refused (no columns, no totals)
+    /// and <see cref="Layout"/> is the default grouping the viewer may switch to.
+    /// </summary>
+    public Permissions.HiddenFieldRef? HiddenField { get; init; }
+    /// <summary>The amount is hidden from the viewer: cards carry none and columns no sums.</summary>
+    public bool AmountHidden { get; init; }
+
     public BoardColumnData? Column(string key) => Columns.FirstOrDefault(c => c.Column.Key == key);
 }
 

@@ -39,6 +39,13 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
         var metadata = await metadataStore.GetAsync(db, ct);
         if (metadata.Entity(request.EntityKey) is not { Entity.IsArchived: false } entity) return null;
         var fields = await access.FieldViewAsync(actor, entity, ct);
+        // Grouping by a hidden field would show its values as columns (and their counts and sums): refused, naming it.
+        if (!fields.CanUse(request.GroupBy) && entity.Field(HiddenFieldRef.BoundKey(entity, request.GroupBy!) ?? request.GroupBy) is not null)
+        {
+            var fallback = BoardLayout.Resolve(entity, null, request.Pipeline, fields.CanSee);
+            return fallback is null ? null
+                : new BoardData(fallback, [], new Dictionary<Guid, string>()) { HiddenField = HiddenFieldRef.Of(entity, request.GroupBy!), AmountHidden = fields.AmountHidden };
+        }
         request = Restrict(request, fields);
         if (BoardLayout.Resolve(entity, request.GroupBy, request.Pipeline, fields.CanSee) is not { } layout) return null;
         var now = clock.GetUtcNow().UtcDateTime;
@@ -68,7 +75,7 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
             var total = totals.GetValueOrDefault(c.Key) ?? new Totals(0, null, null);
             return new BoardColumnData(c, total.Count, total.Sum, total.Weighted, byColumn[c.Key].OrderBy(x => x.Rank).ThenBy(x => x.Id).ToList());
         }).ToList();
-        return new BoardData(layout, data, names);
+        return new BoardData(layout, data, names) { AmountHidden = fields.AmountHidden };
     }
 
     /// <summary>The next cards of one column ("load more" and scrolling), after the <paramref name="skip"/> already shown.</summary>

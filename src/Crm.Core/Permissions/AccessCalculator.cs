@@ -69,6 +69,51 @@ public static class AccessCalculator
     }
 }
 
+/// <summary>A formula field of an entity type and the fields its expression reads (for <see cref="FormulaAccess"/>).</summary>
+public sealed record FormulaDependency(string Key, IReadOnlyCollection<string> References);
+
+/// <summary>
+/// Formula fields must not leak what they are computed from: a formula that reads a field hidden from the actor
+/// (directly or through another formula; <c>stage.probability</c> counts as reading the stage field) is hidden too.
+/// </summary>
+public static class FormulaAccess
+{
+    /// <summary><paramref name="access"/> with every formula that depends on a hidden field hidden as well.</summary>
+    public static EntityAccess HideDependents(EntityAccess access, IReadOnlyCollection<FormulaDependency> formulas, string? stageFieldKey)
+    {
+        if (formulas.Count == 0 || !access.HiddenFields.Any()) return access;
+        var hidden = access.HiddenFields.ToHashSet(StringComparer.Ordinal);
+        var changed = false;
+        // Until nothing changes: a formula reading a formula that became hidden becomes hidden (chains are short; cycles are refused on save).
+        for (var again = true; again;)
+        {
+            again = false;
+            foreach (var formula in formulas)
+            {
+                if (hidden.Contains(formula.Key)) continue;
+                if (!formula.References.Any(r => hidden.Contains(r == Records.FormulaExpression.StageProbability ? stageFieldKey ?? r : r))) continue;
+                hidden.Add(formula.Key);
+                again = changed = true;
+            }
+        }
+        if (!changed) return access;
+        var fields = new Dictionary<string, FieldAccessLevel>(access.Fields, StringComparer.Ordinal);
+        foreach (var key in hidden) fields[key] = FieldAccessLevel.Hidden;
+        return new EntityAccess
+        {
+            EntityTypeId = access.EntityTypeId, UserId = access.UserId, Unrestricted = access.Unrestricted, CanCreate = access.CanCreate,
+            Read = access.Read, Edit = access.Edit, Delete = access.Delete, DepartmentIds = access.DepartmentIds, Fields = fields,
+        };
+    }
+
+    /// <summary>The formula fields' references, read from their expressions (an expression that does not parse reads nothing).</summary>
+    public static FormulaDependency Of(string key, string? expression)
+    {
+        try { return new FormulaDependency(key, string.IsNullOrWhiteSpace(expression) ? [] : Records.FormulaExpression.Parse(expression).References); }
+        catch (FormatException) { return new FormulaDependency(key, []); }
+    }
+}
+
 /// <summary>The workspace's departments and who belongs to which, as loaded for one access computation.</summary>
 public sealed class OrgChart(IReadOnlyCollection<Department> departments, IReadOnlyCollection<DepartmentMember> members)
 {

@@ -57,7 +57,25 @@ public sealed class AccessResolver(ICrmDbContextFactory factory) : IAccessResolv
         var byEntity = permissions.ToLookup(p => p.EntityTypeId);
         foreach (var id in entityTypeIds)
             result[id] = AccessCalculator.Compute(id, actor.UserId, baseRole.Value, byEntity[id].ToList(), org);
+        await HideDependentFormulasAsync(db, result, ct);
         return result;
+    }
+
+    /// <summary>
+    /// Formulas computed from a hidden field are hidden too (<see cref="FormulaAccess"/>), so every surface that asks
+    /// the field view follows. Read only for entity types where something is hidden (the common case reads nothing).
+    /// </summary>
+    private static async Task HideDependentFormulasAsync(CrmDbContext db, Dictionary<Guid, EntityAccess> result, CancellationToken ct)
+    {
+        var restricted = result.Values.Where(a => a.HiddenFields.Any()).Select(a => a.EntityTypeId).ToList();
+        if (restricted.Count == 0) return;
+        var formulas = await db.Fields.AsNoTracking().Where(f => restricted.Contains(f.EntityTypeId) && f.Type == "formula")
+            .Select(f => new { f.EntityTypeId, f.Key, f.Settings }).ToListAsync(ct);
+        if (formulas.Count == 0) return;
+        var withFormulas = formulas.Select(f => f.EntityTypeId).Distinct().ToList();
+        var stageKeys = await db.EntityTypes.AsNoTracking().Where(e => withFormulas.Contains(e.Id)).Select(e => new { e.Id, e.StageFieldKey }).ToDictionaryAsync(e => e.Id, e => e.StageFieldKey, ct);
+        foreach (var group in formulas.GroupBy(f => f.EntityTypeId))
+            result[group.Key] = FormulaAccess.HideDependents(result[group.Key], group.Select(f => FormulaAccess.Of(f.Key, f.Settings.Expression)).ToList(), stageKeys.GetValueOrDefault(group.Key));
     }
 
     /// <summary>The member's role now (an API key's role is already current and capped by its maker's).</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using Crm.Core.Audit;
 using Crm.Core.Data;
 using Crm.Core.Metadata;
 using Crm.Core.Resources;
@@ -37,7 +39,7 @@ public sealed record OrganisationView(IReadOnlyList<DepartmentView> Departments)
 /// open pages that their access changed (department scopes depend on who is in which department).
 /// Errors are keyed by the input's name: <c>name</c>, <c>parentId</c>, <c>userId</c>, <c>department</c>.
 /// </summary>
-public sealed class DepartmentService(ICrmDbContextFactory factory, IMembershipChanges changes, IStringLocalizer<CoreStrings> t)
+public sealed class DepartmentService(ICrmDbContextFactory factory, IMembershipChanges changes, IStringLocalizer<CoreStrings> t, AuditTrail audit)
 {
     public const int MaxNameLength = 100;
 
@@ -97,6 +99,7 @@ public sealed class DepartmentService(ICrmDbContextFactory factory, IMembershipC
             SortOrder = departments.Where(d => d.ParentId == parentId).Select(d => d.SortOrder + 1).DefaultIfEmpty(0).Max(),
         };
         db.Departments.Add(department);
+        audit.Stage(db, actor, Event(AuditActions.DepartmentCreated, department, new JsonObject { ["parent"] = NameOf(departments, parentId) }));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return SettingsResult.Ok(department.Id);
@@ -112,7 +115,10 @@ public sealed class DepartmentService(ICrmDbContextFactory factory, IMembershipC
         if (department is null) return SettingsResult.Error("department", t["Department.NotFound"]);
         var trimmed = name?.Trim() ?? "";
         if (CheckName(trimmed, department.ParentId, department.Id, departments) is { } problem) return SettingsResult.Error("name", problem);
+        if (department.Name == trimmed) return SettingsResult.Ok(department.Id);
+        var oldName = department.Name;
         department.Name = trimmed;
+        audit.Stage(db, actor, Event(AuditActions.DepartmentRenamed, department, new JsonObject { ["oldName"] = oldName, ["newName"] = trimmed }));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return SettingsResult.Ok(department.Id);
@@ -137,6 +143,10 @@ public sealed class DepartmentService(ICrmDbContextFactory factory, IMembershipC
         }
         if (CheckName(department.Name, newParentId, department.Id, departments) is { } problem) return SettingsResult.Error("parentId", problem);
         var affected = await MembersOfSubtreeAsync(db, departments, department.Id, ct);
+        audit.Stage(db, actor, Event(AuditActions.DepartmentMoved, department, new JsonObject
+        {
+            ["oldParent"] = NameOf(departments, department.ParentId), ["newParent"] = NameOf(departments, newParentId), ["members"] = affected.Count,
+        }));
         department.ParentId = newParentId;
         department.SortOrder = departments.Where(d => d.ParentId == newParentId && d.Id != department.Id).Select(d => d.SortOrder + 1).DefaultIfEmpty(0).Max();
         await db.SaveChangesAsync(ct);
@@ -169,8 +179,13 @@ public sealed class DepartmentService(ICrmDbContextFactory factory, IMembershipC
                 db.DepartmentMembers.Add(new DepartmentMember { DepartmentId = parentId, UserId = m.UserId });
         }
         db.DepartmentMembers.RemoveRange(members);
-        await db.RecordShares.Where(s => s.DepartmentId == departmentId).ExecuteDeleteAsync(ct);
+        var shares = await db.RecordShares.Where(s => s.DepartmentId == departmentId).ExecuteDeleteAsync(ct);
         db.Departments.Remove(department);
+        var parentName = department.ParentId is { } pid ? await db.Departments.Where(d => d.Id == pid).Select(d => d.Name).FirstOrDefaultAsync(ct) : null;
+        audit.Stage(db, actor, Event(AuditActions.DepartmentDeleted, department, new JsonObject
+        {
+            ["parent"] = parentName, ["members"] = members.Count, ["membersMovedTo"] = members.Count > 0 ? parentName : null, ["sharesRemoved"] = shares,
+        }));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         await NotifyAsync(actor, members.Select(m => m.UserId), ct);
@@ -187,6 +202,9 @@ public sealed class DepartmentService(ICrmDbContextFactory factory, IMembershipC
         if (!await db.Memberships.AnyAsync(m => m.TenantId == actor.TenantId && m.UserId == userId, ct))
             return SettingsResult.Error("userId", t["Department.NotAMember"]);
         var existing = await db.DepartmentMembers.FirstOrDefaultAsync(m => m.DepartmentId == departmentId && m.UserId == userId, ct);
+        if (existing is { } same && same.IsLeader == isLeader) return SettingsResult.Ok(departmentId); // nothing changes, nothing to log
+        var department = await db.Departments.FirstAsync(d => d.Id == departmentId, ct);
+        audit.Stage(db, actor, await MemberEventAsync(db, actor, existing is null ? AuditActions.DepartmentMemberAdded : AuditActions.DepartmentLeaderChanged, department, userId, isLeader, ct));
         if (existing is null) db.DepartmentMembers.Add(new DepartmentMember { DepartmentId = departmentId, UserId = userId, IsLeader = isLeader });
         else existing.IsLeader = isLeader;
         await db.SaveChangesAsync(ct);
@@ -208,10 +226,27 @@ public sealed class DepartmentService(ICrmDbContextFactory factory, IMembershipC
         if (existing is null) return SettingsResult.Error("userId", t["Department.NotInDepartment"]);
         var affected = await ColleaguesAsync(db, departmentId, userId, ct);
         db.DepartmentMembers.Remove(existing);
+        var department = await db.Departments.FirstAsync(d => d.Id == departmentId, ct);
+        audit.Stage(db, actor, await MemberEventAsync(db, actor, AuditActions.DepartmentMemberRemoved, department, userId, existing.IsLeader, ct));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         await NotifyAsync(actor, affected, ct);
         return SettingsResult.Ok(departmentId);
+    }
+
+    private static AuditEvent Event(string action, Department department, JsonObject? details = null)
+        => new(action, AuditActions.Targets.Department, department.Id.ToString(), department.Name, details);
+
+    private static string? NameOf(IEnumerable<Department> departments, Guid? id) => id is { } i ? departments.FirstOrDefault(d => d.Id == i)?.Name : null;
+
+    /// <summary>A membership change: the target is the member (what changed for them), the department in the details.</summary>
+    private static async Task<AuditEvent> MemberEventAsync(CrmDbContext db, Actor actor, string action, Department department, Guid userId, bool isLeader, CancellationToken ct)
+    {
+        var name = await db.Memberships.AsNoTracking().Where(m => m.TenantId == actor.TenantId && m.UserId == userId).Select(m => m.User!.DisplayName).FirstOrDefaultAsync(ct);
+        return new AuditEvent(action, AuditActions.Targets.User, userId.ToString(), name, new JsonObject
+        {
+            ["departmentId"] = department.Id.ToString(), ["department"] = department.Name, ["leader"] = isLeader,
+        });
     }
 
     private string? CheckName(string name, Guid? parentId, Guid? self, IEnumerable<Department> departments)

@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Crm.Core.Accounts;
+using Crm.Core.Audit;
 using Crm.Core.Data;
 using Crm.Core.Records;
 using Crm.Core.Resources;
@@ -26,7 +28,7 @@ public sealed record RecordShareResult(RecordShareItem? Share, ValidationErrors 
 /// Only those who may edit the record (or administrators) list, add and revoke its shares; a record the actor may
 /// not read is "not found". Sharing the same record with the same member or department again changes the level.
 /// </summary>
-public sealed class RecordShareService(ICrmDbContextFactory factory, RecordService records, IStringLocalizer<CoreStrings> t, TimeProvider clock)
+public sealed class RecordShareService(ICrmDbContextFactory factory, RecordService records, IStringLocalizer<CoreStrings> t, TimeProvider clock, AuditTrail audit)
 {
     public const string UserField = "user";
     public const string DepartmentField = "department";
@@ -66,6 +68,8 @@ public sealed class RecordShareService(ICrmDbContextFactory factory, RecordServi
         if (!errors.IsEmpty) return new RecordShareResult(null, errors);
 
         var share = await db.RecordShares.FirstOrDefaultAsync(s => s.RecordId == recordId && s.UserId == input.UserId && s.DepartmentId == input.DepartmentId, ct);
+        if (share is { } same && same.CanEdit == input.CanEdit) return new RecordShareResult(Item(same, name), errors); // already so: nothing to log
+        var wasEdit = share?.CanEdit;
         if (share is null)
         {
             share = new RecordShare
@@ -75,7 +79,9 @@ public sealed class RecordShareService(ICrmDbContextFactory factory, RecordServi
             db.RecordShares.Add(share);
         }
         share.CanEdit = input.CanEdit;
-        await db.SaveChangesAsync(ct);
+        audit.Stage(db, actor, await EventAsync(db, AuditActions.RecordShared, share, name, wasEdit, ct));
+        await db.SaveChangesAsync(ct); // the share and its audit entry together
+
         return new RecordShareResult(Item(share, name), errors);
     }
 
@@ -84,7 +90,15 @@ public sealed class RecordShareService(ICrmDbContextFactory factory, RecordServi
     {
         if (!await MayShareAsync(actor, recordId, ct)) return false;
         await using var db = factory.CreateForTenant(actor.TenantId);
-        return await db.RecordShares.Where(s => s.RecordId == recordId && s.Id == shareId).ExecuteDeleteAsync(ct) > 0;
+        var share = await db.RecordShares.FirstOrDefaultAsync(s => s.RecordId == recordId && s.Id == shareId, ct);
+        if (share is null) return false;
+        var name = share.UserId is { } userId
+            ? await db.Memberships.AsNoTracking().Where(m => m.TenantId == actor.TenantId && m.UserId == userId).Select(m => m.User!.DisplayName).FirstOrDefaultAsync(ct)
+            : await db.Departments.AsNoTracking().Where(d => d.Id == share.DepartmentId).Select(d => d.Name).FirstOrDefaultAsync(ct);
+        db.RecordShares.Remove(share);
+        audit.Stage(db, actor, await EventAsync(db, AuditActions.RecordUnshared, share, name, null, ct));
+        await db.SaveChangesAsync(ct); // the revocation and its audit entry together
+        return true;
     }
 
     /// <summary>Who a record can be shared with: the workspace's members and departments, by name.</summary>
@@ -105,6 +119,23 @@ public sealed class RecordShareService(ICrmDbContextFactory factory, RecordServi
         if (rights is null) return false;
         if (!rights.CanEdit && !role.CanAdminister()) throw new ForbiddenException(t["Share.NotAllowed"]);
         return true;
+    }
+
+    /// <summary>A share made, changed or revoked: the target is the record (title copied now), with whom and how in the details.</summary>
+    private static async Task<AuditEvent> EventAsync(CrmDbContext db, string action, RecordShare share, string? name, bool? wasEdit, CancellationToken ct)
+    {
+        var record = await db.Records.AsNoTracking().Where(r => r.Id == share.RecordId).Select(r => new { r.Title, r.EntityTypeId }).FirstOrDefaultAsync(ct);
+        var entityKey = record is null ? null : await db.EntityTypes.AsNoTracking().Where(e => e.Id == record.EntityTypeId).Select(e => e.Key).FirstOrDefaultAsync(ct);
+        var details = new JsonObject
+        {
+            ["entity"] = entityKey,
+            ["with"] = share.UserId is not null ? UserField : DepartmentField,
+            ["withId"] = (share.UserId ?? share.DepartmentId)?.ToString(),
+            ["withName"] = name,
+            ["level"] = share.CanEdit ? "edit" : "read",
+        };
+        if (wasEdit is { } before) details["before"] = before ? "edit" : "read";
+        return new AuditEvent(action, AuditActions.Targets.Record, share.RecordId.ToString(), record?.Title, details);
     }
 
     private static RecordShareItem Item(RecordShare s, string? name) => new(s.Id, s.UserId, s.DepartmentId, name ?? "", s.CanEdit, s.CreatedAt);

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using Crm.Core.Audit;
 using Crm.Core.Data;
 using Crm.Core.Metadata;
 using Crm.Core.Resources;
@@ -40,7 +42,7 @@ public sealed record PermissionInput(
 /// Errors are keyed by the input's name: <c>label</c>, <c>userId</c>, <c>entity</c>, <c>read</c>, <c>edit</c>,
 /// <c>delete</c>, <c>ownerFields</c>, <c>fields.&lt;key&gt;</c>.
 /// </summary>
-public sealed class RoleService(ICrmDbContextFactory factory, MetadataStore metadataStore, IMembershipChanges changes, IStringLocalizer<CoreStrings> t)
+public sealed class RoleService(ICrmDbContextFactory factory, MetadataStore metadataStore, IMembershipChanges changes, IStringLocalizer<CoreStrings> t, AuditTrail audit)
 {
     public const int MaxLabelLength = Design.DesignRules.MaxLabelLength;
 
@@ -94,6 +96,7 @@ public sealed class RoleService(ICrmDbContextFactory factory, MetadataStore meta
             BaseRole = MemberRole.Member,
         };
         db.RoleDefinitions.Add(role);
+        audit.Stage(db, actor, Event(AuditActions.RoleCreated, role, new JsonObject { ["key"] = role.Key, ["zh-CN"] = label.ZhCn, ["en"] = label.En }));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return SettingsResult.Ok(role.Id);
@@ -109,8 +112,13 @@ public sealed class RoleService(ICrmDbContextFactory factory, MetadataStore meta
         if (role is null) return SettingsResult.Error("role", t["Role.NotFound"]);
         label = Trim(label);
         if (CheckLabel(label, roleId, roles) is { } problem) return SettingsResult.Error("label", problem);
+        var old = role.Label;
         role.Label = label;
         if (description is not null) role.Description = description.ZhCn.Trim().Length == 0 && description.En.Trim().Length == 0 ? null : description;
+        audit.Stage(db, actor, Event(AuditActions.RoleEdited, role, new JsonObject
+        {
+            ["oldLabel"] = new JsonObject { ["zh-CN"] = old.ZhCn, ["en"] = old.En }, ["newLabel"] = new JsonObject { ["zh-CN"] = label.ZhCn, ["en"] = label.En },
+        }));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return SettingsResult.Ok(role.Id);
@@ -126,8 +134,9 @@ public sealed class RoleService(ICrmDbContextFactory factory, MetadataStore meta
         if (role is null) return SettingsResult.Error("role", t["Role.NotFound"]);
         var members = await db.MemberRoleAssignments.Where(a => a.RoleId == roleId).Select(a => a.UserId).ToListAsync(ct);
         await db.MemberRoleAssignments.Where(a => a.RoleId == roleId).ExecuteDeleteAsync(ct);
-        await db.EntityPermissions.Where(p => p.RoleId == roleId).ExecuteDeleteAsync(ct);
+        var rows = await db.EntityPermissions.Where(p => p.RoleId == roleId).ExecuteDeleteAsync(ct);
         db.RoleDefinitions.Remove(role);
+        audit.Stage(db, actor, Event(AuditActions.RoleDeleted, role, new JsonObject { ["key"] = role.Key, ["members"] = members.Count, ["permissions"] = rows }));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         await AccessChanges.PublishAsync(factory, changes, actor.TenantId, members, ct);
@@ -139,12 +148,14 @@ public sealed class RoleService(ICrmDbContextFactory factory, MetadataStore meta
         await using var db = factory.CreateForTenant(actor.TenantId);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.RequireCurrentAsync(actor, MemberRole.Admin, ct);
-        if (!await db.RoleDefinitions.AnyAsync(r => r.Id == roleId, ct)) return SettingsResult.Error("role", t["Role.NotFound"]);
+        var role = await db.RoleDefinitions.AsNoTracking().FirstOrDefaultAsync(r => r.Id == roleId, ct);
+        if (role is null) return SettingsResult.Error("role", t["Role.NotFound"]);
         if (!await db.Memberships.AnyAsync(m => m.TenantId == actor.TenantId && m.UserId == userId, ct))
             return SettingsResult.Error("userId", t["Department.NotAMember"]);
         if (!await db.MemberRoleAssignments.AnyAsync(a => a.RoleId == roleId && a.UserId == userId, ct))
         {
             db.MemberRoleAssignments.Add(new MemberRoleAssignment { RoleId = roleId, UserId = userId });
+            audit.Stage(db, actor, await AssignmentEventAsync(db, actor, AuditActions.RoleAssigned, role, userId, ct));
             await db.SaveChangesAsync(ct);
         }
         await tx.CommitAsync(ct);
@@ -160,6 +171,8 @@ public sealed class RoleService(ICrmDbContextFactory factory, MetadataStore meta
         var assignment = await db.MemberRoleAssignments.FirstOrDefaultAsync(a => a.RoleId == roleId && a.UserId == userId, ct);
         if (assignment is null) return SettingsResult.Error("userId", t["Role.NotAssigned"]);
         db.MemberRoleAssignments.Remove(assignment);
+        var role = await db.RoleDefinitions.AsNoTracking().FirstAsync(r => r.Id == roleId, ct);
+        audit.Stage(db, actor, await AssignmentEventAsync(db, actor, AuditActions.RoleUnassigned, role, userId, ct));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         await AccessChanges.PublishAsync(factory, changes, actor.TenantId, [userId], ct);
@@ -175,7 +188,8 @@ public sealed class RoleService(ICrmDbContextFactory factory, MetadataStore meta
         await using var db = factory.CreateForTenant(actor.TenantId);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.RequireCurrentAsync(actor, MemberRole.Admin, ct);
-        if (!await db.RoleDefinitions.AnyAsync(r => r.Id == roleId, ct)) return SettingsResult.Error("role", t["Role.NotFound"]);
+        var role = await db.RoleDefinitions.AsNoTracking().FirstOrDefaultAsync(r => r.Id == roleId, ct);
+        if (role is null) return SettingsResult.Error("role", t["Role.NotFound"]);
         var metadata = await metadataStore.GetAsync(db, ct);
         var entity = metadata.Entity(entityTypeId);
         if (entity is null) return SettingsResult.Error("entity", t["Role.UnknownEntity"]);
@@ -183,6 +197,7 @@ public sealed class RoleService(ICrmDbContextFactory factory, MetadataStore meta
         if (!errors.IsEmpty) return new SettingsResult(errors);
 
         var row = await db.EntityPermissions.FirstOrDefaultAsync(p => p.RoleId == roleId && p.EntityTypeId == entityTypeId, ct);
+        var before = row is null ? null : Describe(row);
         if (row is null)
         {
             row = new EntityPermission { RoleId = roleId, EntityTypeId = entityTypeId };
@@ -194,6 +209,12 @@ public sealed class RoleService(ICrmDbContextFactory factory, MetadataStore meta
         row.Delete = input.Delete;
         row.OwnerFieldKeys = input.OwnerFieldKeys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         row.Fields = input.Fields.Where(f => f.Value != FieldAccessLevel.Editable).OrderBy(f => f.Key, StringComparer.Ordinal).ToDictionary(f => f.Key, f => f.Value);
+        var after = Describe(row);
+        if (before is not null && JsonNode.DeepEquals(before, after)) return SettingsResult.Ok(row.Id); // nothing changes
+        audit.Stage(db, actor, Event(AuditActions.PermissionChanged, role, new JsonObject
+        {
+            ["entity"] = entity.Key, ["entityLabel"] = entity.Entity.Label.Get(), ["before"] = before, ["after"] = after,
+        }));
         await db.SaveChangesAsync(ct);
         var members = await db.MemberRoleAssignments.Where(a => a.RoleId == roleId).Select(a => a.UserId).ToListAsync(ct);
         await tx.CommitAsync(ct);
@@ -210,6 +231,9 @@ public sealed class RoleService(ICrmDbContextFactory factory, MetadataStore meta
         var row = await db.EntityPermissions.FirstOrDefaultAsync(p => p.RoleId == roleId && p.EntityTypeId == entityTypeId, ct);
         if (row is null) return SettingsResult.Ok();
         db.EntityPermissions.Remove(row);
+        var role = await db.RoleDefinitions.AsNoTracking().FirstAsync(r => r.Id == roleId, ct);
+        var entityKey = (await metadataStore.GetAsync(db, ct)).Entity(entityTypeId)?.Key;
+        audit.Stage(db, actor, Event(AuditActions.PermissionCleared, role, new JsonObject { ["entity"] = entityKey, ["before"] = Describe(row) }));
         await db.SaveChangesAsync(ct);
         var members = await db.MemberRoleAssignments.Where(a => a.RoleId == roleId).Select(a => a.UserId).ToListAsync(ct);
         await tx.CommitAsync(ct);
@@ -261,6 +285,39 @@ public sealed class RoleService(ICrmDbContextFactory factory, MetadataStore meta
         var en = label.En?.Trim() ?? "";
         return new LocalizedText(zh.Length == 0 ? en : zh, en.Length == 0 ? zh : en);
     }
+
+    private static AuditEvent Event(string action, RoleDefinition role, JsonObject? details = null)
+        => new(action, AuditActions.Targets.Role, role.Id.ToString(), role.Label.Get(), details);
+
+    /// <summary>A role given or taken: the target is the member (whose rights changed), the role in the details.</summary>
+    private static async Task<AuditEvent> AssignmentEventAsync(CrmDbContext db, Actor actor, string action, RoleDefinition role, Guid userId, CancellationToken ct)
+    {
+        var name = await db.Memberships.AsNoTracking().Where(m => m.TenantId == actor.TenantId && m.UserId == userId).Select(m => m.User!.DisplayName).FirstOrDefaultAsync(ct);
+        return new AuditEvent(action, AuditActions.Targets.User, userId.ToString(), name, new JsonObject
+        {
+            ["roleId"] = role.Id.ToString(), ["role"] = role.Label.Get(), ["roleKey"] = role.Key,
+        });
+    }
+
+    /// <summary>A permission row as the audit log keeps it (the scope names of the template format).</summary>
+    private static JsonObject Describe(EntityPermission p) => new()
+    {
+        ["create"] = p.CanCreate,
+        ["read"] = ScopeName(p.Read), ["edit"] = ScopeName(p.Edit), ["delete"] = ScopeName(p.Delete),
+        ["ownerFields"] = new JsonArray(p.OwnerFieldKeys.Select(k => (JsonNode)JsonValue.Create(k)).ToArray()),
+        ["fields"] = new JsonObject(p.Fields.OrderBy(f => f.Key, StringComparer.Ordinal)
+            .Select(f => KeyValuePair.Create(f.Key, (JsonNode?)JsonValue.Create(f.Value == FieldAccessLevel.Hidden ? "hidden" : f.Value == FieldAccessLevel.ReadOnly ? "readOnly" : "editable")))),
+    };
+
+    private static string ScopeName(DataScope scope) => scope switch
+    {
+        DataScope.None => "none",
+        DataScope.Own => "own",
+        DataScope.OwnAndDepartment => "department",
+        DataScope.OwnAndDepartmentTree => "departmentTree",
+        DataScope.All => "all",
+        _ => scope.ToString(),
+    };
 
     private static RoleSummary Summary(RoleDefinition r, int count) => new(r.Id, r.Key, r.Label, r.Description, r.BaseRole, r.Origin, count);
 }

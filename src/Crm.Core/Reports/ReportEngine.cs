@@ -41,6 +41,13 @@ public sealed class ReportEngine(ICrmDbContextFactory factory, MetadataStore met
         // The zone as stored now (an admin may have changed it since this circuit started), through the store's cache.
         var zone = WorkspaceTimeZone.Resolve((await tenants.GetByIdAsync(actor.TenantId, ct))?.TimeZone ?? actor.Tenant.TimeZone);
         var rights = await access.GetAllAsync(actor, metadata.EntityTypes.Select(e => e.Entity.Id).ToList(), ct);
+        // A report that groups, sums, filters or buckets by a field hidden from the viewer is not computed for them.
+        if (ReportFieldUse.FirstHidden(metadata, entity, spec, filters, rights) is { } hidden)
+            return new ReportResult
+            {
+                Type = spec.Type, Chart = spec.Chart, Dimension = "", Columns = [], Rows = [], HiddenField = hidden,
+                Problem = t["Report.Problem.HiddenField", hidden.Label],
+            };
         var c = new ReportContext(db, metadata, entity, spec, filters, actor, clock.GetUtcNow().UtcDateTime, zone, t, directory, statistics, rights);
         if (spec.Type != ReportTypes.Custom && ReportTypes.Find(spec.Type) is not null && !ReportTypes.Fits(spec.Type, entity))
             return c.Problem(t["Report.Problem.DoesNotFit", entity.Entity.Label.Get()]);

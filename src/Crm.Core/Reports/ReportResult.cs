@@ -60,6 +60,8 @@ public sealed class ReportResult
     public int TotalRows { get; init; }
     /// <summary>Why the report could not run (a field it needs is missing …); null when it ran.</summary>
     public string? Problem { get; init; }
+    /// <summary>Set when the report reads a field hidden from the viewer: it was not computed (<see cref="Problem"/> says so).</summary>
+    public Permissions.HiddenFieldRef? HiddenField { get; init; }
 
     public int Column(string key)
     {

@@ -60,7 +60,12 @@ public static class ReportsApi
         var entity = (await metadata.GetAsync(actor.TenantId, ct)).Entity(report.EntityTypeId);
         var fields = FieldFilters(request.Query, entity, errors);
         if (!errors.IsEmpty) throw new ApiValidationException(errors);
-        return (await engine.RunAsync(actor, report, new ReportFilters { From = fromDate, To = toDate, OwnerId = owner, Fields = fields }, ct), null);
+        var result = await engine.RunAsync(actor, report, new ReportFilters { From = fromDate, To = toDate, OwnerId = owner, Fields = fields }, ct);
+        // A report on a field hidden from the caller is refused, naming the field (JSON and CSV alike).
+        if (result.HiddenField is { } hidden)
+            return (null, Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: result.Problem,
+                extensions: new Dictionary<string, object?> { ["field"] = hidden.FieldKey, ["entity"] = hidden.EntityKey }));
+        return (result, null);
     }
 
     public const string FieldPrefix = "field.";

@@ -59,7 +59,7 @@ public class FieldAccessReadTests
 
     [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
-    public async Task Boards_show_no_amounts_or_totals_and_refuse_grouping_by_a_hidden_field(string provider)
+    public async Task Boards_show_no_amounts_or_totals_and_refuse_grouping_by_a_hidden_field_naming_it(string provider)
     {
         var (ws, rep, _) = await SetUpAsync(provider);
         await using var _ = ws;
@@ -68,8 +68,16 @@ public class FieldAccessReadTests
 
         var ownerBoard = (await boards.LoadAsync(ws.Owner, request))!;
         Assert.Equal("source", ownerBoard.Layout.GroupField.Key);
-        var repBoard = (await boards.LoadAsync(rep, request))!;
-        Assert.Equal("stage", repBoard.Layout.GroupField.Key); // falls back to the default grouping
+        // Grouped by a hidden field (a shared view may say so): refused, naming the field — no columns, counts or sums.
+        var refused = (await boards.LoadAsync(rep, request))!;
+        Assert.Equal("source", refused.HiddenField?.FieldKey);
+        Assert.Empty(refused.Columns);
+        Assert.Equal("stage", refused.Layout.GroupField.Key); // the grouping the rep may switch to
+        Assert.Null((await boards.LoadAsync(ws.Owner, request))!.HiddenField);
+        var repBoard = (await boards.LoadAsync(rep, request with { GroupBy = null }))!;
+        Assert.Null(repBoard.HiddenField);
+        Assert.True(repBoard.AmountHidden);
+        Assert.Equal("stage", repBoard.Layout.GroupField.Key);
         Assert.All(repBoard.Columns, c => { Assert.Null(c.Sum); Assert.Null(c.Weighted); });
         Assert.All(repBoard.Columns.SelectMany(c => c.Cards), card => { Assert.Null(card.Amount); Assert.Null(card.Values["amount"]); Assert.Null(card.Values["competitor"]); });
         var ownerByStage = (await boards.LoadAsync(ws.Owner, request with { GroupBy = null }))!;

@@ -8,12 +8,12 @@ namespace Crm.Core.Tests.Templates;
 /// renamed key brings a second element with the same label.</summary>
 public class TemplateUpgradePlanTests
 {
-    /// <summary>Version 1.1.0 of the B2B template: stage "proposal" renamed to "proposal_v2" (same label), field
+    /// <summary>Version 9.0.0 of the B2B template: stage "proposal" renamed to "proposal_v2" (same label), field
     /// "next_step", the last view and the first report dropped.</summary>
     private static (string Json, string View, string Report) NewerVersion()
     {
         var doc = JsonNode.Parse(Workspace.Catalog.Find("b2b_sales_funnel")!.Json)!.AsObject();
-        doc["version"] = "1.1.0";
+        doc["version"] = "9.0.0";
         var opportunity = doc["entityTypes"]!.AsArray().Single(e => (string)e!["key"]! == "opportunity")!;
         var fields = opportunity["fields"]!.AsArray();
         fields.Remove(fields.Single(f => (string)f!["key"]! == "next_step"));

@@ -90,7 +90,7 @@ public class RecordsApiTests(AppFixture apps) : HttpTestBase(apps)
             "not json",
             "{}",
             good.Replace("\"type\": \"autonumber\"", "\"type\": \"barcode\""),
-            good.Replace("\"version\": \"1.0.0\"", "\"version\": 1"),
+            good.Replace("\"version\": \"1.1.0\"", "\"version\": 1"),
             "[1,2,3]",
             new string(' ', TemplateParser.MaxBytes + 10) + "{}",
         };

@@ -46,7 +46,7 @@ public partial class KanbanBoard
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     private bool CanEdit => Session.Actor.CanEdit;
-    private bool HasAmount => _data?.Layout.Entity.AmountField is not null;
+    private bool HasAmount => _data is { AmountHidden: false } && _data.Layout.Entity.AmountField is not null;
     private bool HasProbability => _data?.Layout.StageProbabilities.Count > 0;
 
     protected override void OnInitialized()
