@@ -40,11 +40,11 @@ public class HiddenFieldWidgetTests
 
         var refused = cut.FindAll("[data-testid=report-hidden-field]");
         Assert.NotEmpty(refused);
-        Assert.All(refused, a =>
-        {
-            Assert.Equal("amount", a.GetAttribute("data-field"));
-            Assert.Equal("无权访问字段 商机金额", a.TextContent.Trim());
-        });
+        // Reports on the amount name it; the one summing 加权金额 (amount × probability, hidden with the amount) names that.
+        var labels = new Dictionary<string, string> { ["amount"] = "商机金额", ["weighted_amount"] = "加权金额" };
+        Assert.All(refused, a => Assert.Equal("无权访问字段 " + labels[a.GetAttribute("data-field")!], a.TextContent.Trim()));
+        Assert.Contains(refused, a => a.GetAttribute("data-field") == "amount");
+        Assert.Contains(refused, a => a.GetAttribute("data-field") == "weighted_amount");
         // The funnel only counts deals: it draws for this member.
         Assert.Empty(cut.FindAll("[data-widget=funnel] [data-testid=report-hidden-field]"));
         Assert.NotEmpty(cut.FindAll("[data-widget=funnel] [data-testid=funnel]"));
