@@ -131,5 +131,17 @@ public class DataPermissionTests(BrowserFixture browser)
         await page.Locator("#report-measure-field").ClickAsync();
         await Assertions.Expect(page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "商机金额" })).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "成本价" })).ToHaveCountAsync(0);
+
+        // A shared report the owner saved on 成本价 opens for the rep as a refusal naming the field, not as a chart.
+        var margin = await services.GetRequiredService<Crm.Core.Reports.ReportService>().SaveAsync(actor, new Crm.Core.Reports.ReportDraft("opportunity",
+            Crm.Core.Metadata.LocalizedText.Same("成本汇总"), new Crm.Core.Reports.ReportSpec
+            {
+                Type = "custom", Chart = "bar", GroupBy = new Crm.Core.Reports.GroupBySpec("stage"), Measure = new Crm.Core.Reports.MeasureSpec("sum", "cost_price"),
+            }));
+        Assert.True(margin.Succeeded, margin.Errors.ToString());
+        await page.GotoAsync($"/t/{owner.Slug}/reports/{margin.Report!.Key}");
+        await page.Locator("#report-page[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("[data-testid=report-hidden-field]")).ToHaveTextAsync("无权访问字段 成本价");
+        await Assertions.Expect(page.Locator("#export-csv")).ToBeDisabledAsync();
     }
 }
