@@ -9,14 +9,16 @@ namespace Crm.Benchmarks;
 /// The board's data as a person would write it in SQL: totals per stage joined to the stages for the probability, the first 50 cards of every
 /// stage through one LATERAL query (both in one round trip), then overdue tasks and names of the loaded cards (a
 /// second round trip). A pooled connection per load with <c>app.tenant_id</c> set, as the app does.
+/// <paramref name="scopeSql"/>: a read-scope predicate over <c>records r</c> (the --scoped variant).
 /// </summary>
-public sealed class HandWrittenBoard(string connection, Guid tenantId, EntityMeta entity, BoardRequest request)
+public sealed class HandWrittenBoard(string connection, Guid tenantId, EntityMeta entity, BoardRequest request, string? scopeSql = null)
 {
     public sealed record Totals(int Count, decimal? Sum, decimal? Weighted);
     public sealed record Card(Guid Id, string Title, Guid? OwnerId, decimal? Amount, DateOnly? CloseDate, Guid? StageId, string Values, double Rank, long Version, DateTime? StageEnteredAt);
     public sealed record Result(Dictionary<Guid, Totals> Columns, List<Card> Cards, Dictionary<Guid, int> Overdue, Dictionary<Guid, string> Names);
 
     private readonly Guid[] _stages = entity.Pipeline(request.Pipeline)!.Stages.Select(s => s.Id).ToArray();
+    private string Scope => scopeSql is null ? "" : "AND " + scopeSql;
     private readonly Guid _pipeline = entity.Pipeline(request.Pipeline)!.Pipeline.Id;
     private readonly string[] _references = request.CardFields.Where(k => entity.Field(k)?.Type == "lookup").ToArray();
 
@@ -34,21 +36,21 @@ public sealed class HandWrittenBoard(string connection, Guid tenantId, EntityMet
         var cards = new List<Card>();
         await using (var batch = new NpgsqlBatch(conn))
         {
-            batch.BatchCommands.Add(Command("""
+            batch.BatchCommands.Add(Command($"""
                 SELECT g.stage_id, g.n, g.total, g.total * s.probability / 100
                 FROM (SELECT r.stage_id, count(*)::int AS n, sum(r.amount) AS total
                       FROM records r
-                      WHERE r.tenant_id = @t AND r.entity_type_id = @e AND r.pipeline_id = @p
+                      WHERE r.tenant_id = @t AND r.entity_type_id = @e AND r.pipeline_id = @p {Scope}
                       GROUP BY r.stage_id) g
                 LEFT JOIN pipeline_stages s ON s.tenant_id = @t AND s.id = g.stage_id
                 """));
-            batch.BatchCommands.Add(Command("""
+            batch.BatchCommands.Add(Command($"""
                 SELECT c.id, c.title, c.owner_id, c.amount, c.close_date, c.stage_id, c.field_values, c.rank, c.version, c.stage_entered_at
                 FROM unnest(@stages) AS st(id)
                 CROSS JOIN LATERAL (
                     SELECT r.id, r.title, r.owner_id, r.amount, r.close_date, r.stage_id, r.field_values, r.rank, r.version, r.stage_entered_at
                     FROM records r
-                    WHERE r.tenant_id = @t AND r.entity_type_id = @e AND r.pipeline_id = @p AND r.stage_id = st.id
+                    WHERE r.tenant_id = @t AND r.entity_type_id = @e AND r.pipeline_id = @p AND r.stage_id = st.id {Scope}
                     ORDER BY r.rank LIMIT 50) c
                 """));
             await using var reader = await batch.ExecuteReaderAsync();

@@ -63,10 +63,11 @@ public static class ListsBenchmark
         return 0;
     }
 
-    private static async Task<Actor> SeedAsync(ServiceProvider services, ICrmDbContextFactory factory, string connection, bool reseed)
+    /// <summary>The 100,000-opportunity workspace <paramref name="slug"/> (seeded when missing or with --reseed); its owner.</summary>
+    internal static async Task<Actor> SeedAsync(ServiceProvider services, ICrmDbContextFactory factory, string connection, bool reseed, string slug = Slug)
     {
         await using var global = factory.CreateGlobal();
-        var tenant = await global.Tenants.FirstOrDefaultAsync(t => t.Identifier == Slug);
+        var tenant = await global.Tenants.FirstOrDefaultAsync(t => t.Identifier == slug);
         if (tenant is not null && reseed)
         {
             global.Tenants.Remove(tenant);
@@ -79,7 +80,7 @@ public static class ListsBenchmark
             return new Actor(membership.UserId, membership.User!.DisplayName, tenant, MemberRole.Owner);
         }
 
-        tenant = new TenantInfo { Identifier = Slug, Name = "Lists benchmark", DefaultCulture = "zh-CN" };
+        tenant = new TenantInfo { Identifier = slug, Name = "Lists benchmark", DefaultCulture = "zh-CN" };
         var email = $"bench-{Guid.NewGuid():N}@example.test";
         var user = new ApplicationUser { UserName = email, NormalizedUserName = email.ToUpperInvariant(), Email = email, NormalizedEmail = email.ToUpperInvariant(), DisplayName = "Bench Owner", SecurityStamp = Guid.NewGuid().ToString() };
         global.Tenants.Add(tenant);

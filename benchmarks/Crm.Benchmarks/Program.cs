@@ -1,6 +1,7 @@
 using Crm.Benchmarks;
 
-// dotnet run -c Release --project benchmarks/Crm.Benchmarks -- <kanban|reports|lists> [--reseed]
+// dotnet run -c Release --project benchmarks/Crm.Benchmarks -- <kanban|reports|lists> [--reseed] [--scoped]
+// --scoped: the same as a sales rep who sees one of ten departments (its own 100,000-deal workspace, see ScopedBenchmark).
 // CRM_BENCH_PG holds a PostgreSQL connection string; the data is seeded once and reused on later runs.
 // dotnet run -c Release --project benchmarks/Crm.Benchmarks -- circuits [--tabs N]: memory per Blazor circuit
 // (the app on its own SQLite file, Chromium at /usr/bin/chromium; no CRM_BENCH_PG needed).
@@ -26,6 +27,8 @@ if (string.IsNullOrWhiteSpace(connection))
     Console.Error.WriteLine("Set CRM_BENCH_PG to a PostgreSQL connection string, e.g. Host=localhost;Username=crm;Password=crm;Database=crm_bench");
     return 2;
 }
+if (args.Contains("--scoped") && mode is "kanban" or "reports" or "lists")
+    return await ScopedBenchmark.RunAsync(connection, reseed, mode);
 switch (mode)
 {
     case "kanban":
@@ -35,6 +38,6 @@ switch (mode)
     case "lists":
         return await ListsBenchmark.RunAsync(connection, reseed);
     default:
-        Console.Error.WriteLine("usage: Crm.Benchmarks <kanban|reports|lists> [--reseed] | circuits [--tabs N]");
+        Console.Error.WriteLine("usage: Crm.Benchmarks <kanban|reports|lists> [--reseed] [--scoped] | circuits [--tabs N]");
         return 2;
 }

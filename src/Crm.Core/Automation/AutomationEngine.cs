@@ -106,7 +106,7 @@ public sealed class AutomationEngine(
 
     /// <summary>
     /// Runs a manual rule on the given records (the record page's button, a list's bulk action). Returns how many
-    /// records met its conditions.
+    /// records met its conditions. Records the actor may not edit (or cannot see, or of another type) are skipped.
     /// </summary>
     public async Task<int> RunManualAsync(Actor actor, Guid ruleId, IReadOnlyCollection<Guid> recordIds, CancellationToken ct = default)
     {
@@ -114,8 +114,18 @@ public sealed class AutomationEngine(
         var metadata = await metadataStore.GetAsync(actor.TenantId, ct);
         var rule = (await ActiveRulesAsync(metadata, ct)).FirstOrDefault(r => r.Id == ruleId && r.Trigger.Kind == TriggerKinds.Manual)
             ?? throw new ArgumentException(t["Automation.NoSuchManualRule"], nameof(ruleId));
+        // The user starts it, so it reaches only the records of the rule's type that the user may edit now: their
+        // rights are read once, and the records filtered in SQL by the same predicate as every other write.
+        var requested = recordIds.Distinct().ToList();
+        List<Guid> allowed;
+        await using (var db = factory.CreateForTenant(actor.TenantId))
+        {
+            var access = (await Permissions.AccessResolver.ResolveAsync(db, actor, [rule.EntityTypeId], ct))[rule.EntityTypeId];
+            var query = db.Records.AsNoTracking().Where(r => r.EntityTypeId == rule.EntityTypeId && requested.Contains(r.Id));
+            allowed = await Permissions.RecordScope.Apply(query, db, access, Permissions.RecordOperation.Edit).Select(r => r.Id).ToListAsync(ct);
+        }
         var met = 0;
-        foreach (var id in recordIds.Distinct())
+        foreach (var id in requested.Where(allowed.Contains))
             if (await RunAsync(new RunContext(actor.Tenant, metadata, rule, id, TriggerKinds.Manual, null, actor.UserId, 1, null), ct) is { ConditionsMet: true })
                 met++;
         return met;

@@ -34,6 +34,7 @@ public static class CrmDatabase
             default:
                 throw new ArgumentOutOfRangeException(nameof(provider), provider, null);
         }
+        builder.AddInterceptors(AccessVersionInterceptor.Instance);
         builder.UseSnakeCaseNamingConvention();
         // Pending model changes are a build-time error caught by a test, not a runtime one.
         builder.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));

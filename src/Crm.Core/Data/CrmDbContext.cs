@@ -184,14 +184,33 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
         GuardTenantWrites();
-        return base.SaveChanges(acceptAllChangesOnSuccess);
+        if (!ChangesAccess()) return base.SaveChanges(acceptAllChangesOnSuccess);
+        // Sync callers are tooling and tests; the bump is the same as below.
+        using var tx = Database.CurrentTransaction is null ? Database.BeginTransaction() : null;
+        var count = base.SaveChanges(acceptAllChangesOnSuccess);
+        Metadata.MetadataStore.BumpVersionAsync(this).GetAwaiter().GetResult();
+        tx?.Commit();
+        return count;
     }
 
-    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
         GuardTenantWrites();
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        if (!ChangesAccess()) return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        // Departments, their members, custom roles, their assignments and permissions make up the cached access
+        // chart (Permissions.AccessResolver): the tenant's version moves in the same transaction as the change, so
+        // the next request of any instance reads the new chart.
+        await using var tx = Database.CurrentTransaction is null ? await Database.BeginTransactionAsync(cancellationToken) : null;
+        var count = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        await Metadata.MetadataStore.BumpVersionAsync(this, cancellationToken);
+        if (tx is not null) await tx.CommitAsync(cancellationToken);
+        return count;
     }
+
+    /// <summary>Whether the pending changes touch the access chart (see <see cref="Permissions.AccessResolver"/>).</summary>
+    private bool ChangesAccess()
+        => TenantId is not null && ChangeTracker.Entries().Any(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted
+            && e.Entity is Permissions.Department or Permissions.DepartmentMember or Metadata.RoleDefinition or Permissions.MemberRoleAssignment or Permissions.EntityPermission);
 
     /// <summary>Stamps the tenant on new rows; refuses rows of another tenant and tenant rows in a global context.</summary>
     private void GuardTenantWrites()

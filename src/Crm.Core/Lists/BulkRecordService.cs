@@ -71,7 +71,7 @@ public sealed class BulkRecordService(ICrmDbContextFactory factory, MetadataStor
         // Only records of this entity type (ids of other types or other workspaces match nothing).
         var wanted = ids.Distinct().ToList();
         // Only the records the actor may edit are touched (edit scope, in SQL); the others are skipped and counted.
-        var rights = await access.GetAsync(actor, entity.Entity.Id, ct);
+        var rights = await writer.RightsAsync(entity.Entity.Id, ct);
         var ofType = db.Records.AsNoTracking().Where(r => r.EntityTypeId == entity.Entity.Id && wanted.Contains(r.Id));
         var selected = await ofType.CountAsync(ct);
         var targets = await Permissions.RecordScope.Apply(ofType, db, rights, Permissions.RecordOperation.Edit)

@@ -1,7 +1,9 @@
 using Crm.Core.Data;
+using Crm.Core.Metadata;
 using Crm.Core.Security;
 using Crm.Core.Tenancy;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace Crm.Core.Permissions;
 
@@ -15,7 +17,14 @@ public interface IAccessResolver
     Task<IReadOnlyDictionary<Guid, EntityAccess>> GetAllAsync(Actor actor, IReadOnlyCollection<Guid> entityTypeIds, CancellationToken ct = default);
 }
 
-public sealed class AccessResolver(ICrmDbContextFactory factory) : IAccessResolver
+/// <summary>
+/// Resolves rights from the member's current base role (one indexed read per call: a role change applies at
+/// once) and the tenant's <see cref="AccessChart"/> — departments, their members, custom roles' assignments and
+/// permissions — cached per tenant in <see cref="IMemoryCache"/> at the tenant's metadata version. Every change
+/// to those tables moves that version in its own transaction (<see cref="CrmDbContext"/>'s SaveChanges), so the
+/// next call of any instance sees it, for the price of one single-row read.
+/// </summary>
+public sealed class AccessResolver(ICrmDbContextFactory factory, IMemoryCache cache) : IAccessResolver
 {
     public async Task<EntityAccess> GetAsync(Actor actor, Guid entityTypeId, CancellationToken ct = default)
         => (await GetAllAsync(actor, [entityTypeId], ct))[entityTypeId];
@@ -23,14 +32,15 @@ public sealed class AccessResolver(ICrmDbContextFactory factory) : IAccessResolv
     public async Task<IReadOnlyDictionary<Guid, EntityAccess>> GetAllAsync(Actor actor, IReadOnlyCollection<Guid> entityTypeIds, CancellationToken ct = default)
     {
         await using var db = factory.CreateForTenant(actor.TenantId);
-        return await ResolveAsync(db, actor, entityTypeIds, ct);
+        return await ResolveAsync(db, actor, entityTypeIds, cache, ct);
     }
 
     /// <summary>
     /// The same computation on a context the caller already holds (the record writer checks field rights with its
-    /// own context, so no write path can skip them for want of a resolver).
+    /// own context, so no write path can skip them for want of a resolver). Without <paramref name="cache"/> (or
+    /// inside a transaction, which may hold uncommitted changes) the chart is read from the database.
     /// </summary>
-    public static async Task<IReadOnlyDictionary<Guid, EntityAccess>> ResolveAsync(CrmDbContext db, Actor actor, IReadOnlyCollection<Guid> entityTypeIds, CancellationToken ct = default)
+    public static async Task<IReadOnlyDictionary<Guid, EntityAccess>> ResolveAsync(CrmDbContext db, Actor actor, IReadOnlyCollection<Guid> entityTypeIds, IMemoryCache? cache, CancellationToken ct = default)
     {
         var baseRole = await CurrentRoleAsync(db, actor, ct);
         var result = new Dictionary<Guid, EntityAccess>();
@@ -45,20 +55,33 @@ public sealed class AccessResolver(ICrmDbContextFactory factory) : IAccessResolv
             return result;
         }
 
-        var roleIds = await db.MemberRoleAssignments.AsNoTracking().Where(a => a.UserId == actor.UserId).Select(a => a.RoleId).ToListAsync(ct);
-        var permissions = roleIds.Count == 0
-            ? []
-            : await db.EntityPermissions.AsNoTracking().Where(p => roleIds.Contains(p.RoleId)).ToListAsync(ct);
-        // The whole chart: departments are few (tens to hundreds), and shares need the user's departments even
-        // when no role restricts anything.
-        var departments = await db.Departments.AsNoTracking().ToListAsync(ct);
-        var members = departments.Count == 0 ? [] : await db.DepartmentMembers.AsNoTracking().ToListAsync(ct);
-        var org = new OrgChart(departments, members);
-        var byEntity = permissions.ToLookup(p => p.EntityTypeId);
+        var chart = await ChartAsync(db, cache, ct);
+        var permissions = chart.PermissionsOf(actor.UserId);
         foreach (var id in entityTypeIds)
-            result[id] = AccessCalculator.Compute(id, actor.UserId, baseRole.Value, byEntity[id].ToList(), org);
+            result[id] = AccessCalculator.Compute(id, actor.UserId, baseRole.Value, permissions[id].ToList(), chart.Org);
         await HideDependentFormulasAsync(db, result, ct);
         return result;
+    }
+
+    /// <inheritdoc cref="ResolveAsync(CrmDbContext, Actor, IReadOnlyCollection{Guid}, IMemoryCache?, CancellationToken)"/>
+    public static Task<IReadOnlyDictionary<Guid, EntityAccess>> ResolveAsync(CrmDbContext db, Actor actor, IReadOnlyCollection<Guid> entityTypeIds, CancellationToken ct = default)
+        => ResolveAsync(db, actor, entityTypeIds, null, ct);
+
+    /// <summary>The tenant's chart: from the cache while the tenant's version is unchanged, else read and cached.</summary>
+    public static async Task<AccessChart> ChartAsync(CrmDbContext db, IMemoryCache? cache, CancellationToken ct = default)
+    {
+        var tenantId = db.TenantId ?? throw new InvalidOperationException("Access needs a tenant context.");
+        var cacheable = cache is not null && db.Database.CurrentTransaction is null;
+        var key = "access-chart:" + tenantId;
+        long version = 0;
+        if (cacheable)
+        {
+            version = await MetadataStore.CurrentVersionAsync(db, ct);
+            if (cache!.TryGetValue(key, out AccessChart? hit) && hit!.Version == version) return hit;
+        }
+        var chart = await AccessChart.LoadAsync(db, version, ct);
+        if (cacheable) cache!.Set(key, chart, TimeSpan.FromMinutes(30));
+        return chart;
     }
 
     /// <summary>
@@ -101,4 +124,41 @@ public sealed class AccessResolver(ICrmDbContextFactory factory) : IAccessResolv
         DepartmentIds = [],
         Fields = new Dictionary<string, FieldAccessLevel>(),
     };
+}
+
+/// <summary>
+/// Everything about a tenant's organisation that rights depend on, besides each member's base role: the
+/// department tree with its members, and the custom roles' assignments and permission rows. Small (tens to
+/// hundreds of rows), read whole, shared read-only between requests.
+/// </summary>
+public sealed class AccessChart
+{
+    private readonly ILookup<Guid, Guid> _rolesOfUser;
+    private readonly ILookup<Guid, EntityPermission> _permissionsOfRole;
+
+    private AccessChart(long version, OrgChart org, IEnumerable<MemberRoleAssignment> assignments, IEnumerable<EntityPermission> permissions)
+    {
+        Version = version;
+        Org = org;
+        _rolesOfUser = assignments.ToLookup(a => a.UserId, a => a.RoleId);
+        _permissionsOfRole = permissions.ToLookup(p => p.RoleId);
+    }
+
+    /// <summary>The tenant's metadata version the chart was read at.</summary>
+    public long Version { get; }
+    public OrgChart Org { get; }
+
+    /// <summary>The permission rows of the user's custom roles, by entity type.</summary>
+    public ILookup<Guid, EntityPermission> PermissionsOf(Guid userId)
+        => _rolesOfUser[userId].Distinct().SelectMany(r => _permissionsOfRole[r]).ToLookup(p => p.EntityTypeId);
+
+    public static async Task<AccessChart> LoadAsync(CrmDbContext db, long version, CancellationToken ct = default)
+    {
+        var assignments = await db.MemberRoleAssignments.AsNoTracking().ToListAsync(ct);
+        var permissions = assignments.Count == 0 ? [] : await db.EntityPermissions.AsNoTracking().ToListAsync(ct);
+        // Shares need the user's departments even when no role restricts anything.
+        var departments = await db.Departments.AsNoTracking().ToListAsync(ct);
+        var members = departments.Count == 0 ? [] : await db.DepartmentMembers.AsNoTracking().ToListAsync(ct);
+        return new AccessChart(version, new OrgChart(departments, members), assignments, permissions);
+    }
 }

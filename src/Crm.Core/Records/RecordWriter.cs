@@ -44,6 +44,7 @@ public sealed class RecordWriter
     private readonly List<RecordEvent> events = [];
     private readonly List<RecordWrite> writes = [];
     private readonly Dictionary<Guid, EntityFieldView> fieldViews = [];
+    private readonly Dictionary<Guid, Permissions.EntityAccess> rightsByEntity = [];
 
     public RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor actor, IStringLocalizer<CoreStrings> t, TimeProvider clock, IEnumerable<IRecordWriteStep>? steps = null)
     {
@@ -75,7 +76,7 @@ public sealed class RecordWriter
         actor.Require(MemberRole.Member);
         var entity = metadata.Entity(entityKey);
         if (entity is null || entity.Entity.IsArchived) return RecordDraft.Failed(Error(RecordErrorKey, t["Record.UnknownEntity", entityKey]));
-        if (Access is not null && !(await Access.GetAsync(actor, entity.Entity.Id, ct)).CanCreate)
+        if (Access is not null && !(await RightsAsync(entity.Entity.Id, ct)).CanCreate)
             throw new ForbiddenException(t["Record.CannotCreate", entity.Entity.Label.Get()]);
         var now = input.AsOf ?? clock.GetUtcNow().UtcDateTime;
         var record = new Record { EntityTypeId = entity.Entity.Id, CreatedAt = now, CreatedBy = actor.UserId, Rank = -(now - DateTime.UnixEpoch).TotalSeconds };
@@ -92,7 +93,7 @@ public sealed class RecordWriter
         actor.Require(MemberRole.Member);
         var record = await db.Records.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
         if (record is null) throw new RecordConflictException(null);
-        var rights = Access is null ? null : await Access.GetAsync(actor, record.EntityTypeId, ct);
+        var rights = Access is null ? null : await RightsAsync(record.EntityTypeId, ct);
         var shared = rights is not null && !rights.Edit.IsAll && await Permissions.RecordScope.IsSharedAsync(db, rights, id, edit: true, ct);
         if (rights is not null) await CheckEditableAsync(rights, record, shared, ct);
         if (input.ExpectedVersion is { } expected && expected != record.Version) throw new RecordConflictException(record);
@@ -246,8 +247,20 @@ public sealed class RecordWriter
     public async Task<EntityFieldView> FieldsAsync(EntityMeta entity, CancellationToken ct = default)
     {
         if (fieldViews.TryGetValue(entity.Entity.Id, out var view)) return view;
-        var access = (await AccessResolver.ResolveAsync(db, actor, [entity.Entity.Id], ct))[entity.Entity.Id];
-        return fieldViews[entity.Entity.Id] = entity.For(access);
+        return fieldViews[entity.Entity.Id] = entity.For(await RightsAsync(entity.Entity.Id, ct));
+    }
+
+    /// <summary>
+    /// The actor's rights on one entity type, resolved once per writer (a bulk edit of 500 records asks once, not
+    /// per record): through <see cref="Access"/> (cached chart) when set, else on this writer's context.
+    /// </summary>
+    public async Task<Permissions.EntityAccess> RightsAsync(Guid entityTypeId, CancellationToken ct = default)
+    {
+        if (rightsByEntity.TryGetValue(entityTypeId, out var rights)) return rights;
+        rights = Access is not null
+            ? await Access.GetAsync(actor, entityTypeId, ct)
+            : (await AccessResolver.ResolveAsync(db, actor, [entityTypeId], ct))[entityTypeId];
+        return rightsByEntity[entityTypeId] = rights;
     }
 
     /// <summary>Compute → project → history → steps, for every kind of write.</summary>

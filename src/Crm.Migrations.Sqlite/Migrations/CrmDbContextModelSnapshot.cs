@@ -1525,14 +1525,14 @@ namespace Crm.Migrations.Sqlite.Migrations
                     b.HasKey("TenantId", "Id")
                         .HasName("pk_record_shares");
 
-                    b.HasIndex("TenantId", "DepartmentId")
-                        .HasDatabaseName("ix_record_shares_tenant_id_department_id");
-
                     b.HasIndex("TenantId", "RecordId")
                         .HasDatabaseName("ix_record_shares_tenant_id_record_id");
 
-                    b.HasIndex("TenantId", "UserId")
-                        .HasDatabaseName("ix_record_shares_tenant_id_user_id");
+                    b.HasIndex("TenantId", "DepartmentId", "RecordId")
+                        .HasDatabaseName("ix_record_shares_tenant_id_department_id_record_id");
+
+                    b.HasIndex("TenantId", "UserId", "RecordId")
+                        .HasDatabaseName("ix_record_shares_tenant_id_user_id_record_id");
 
                     b.ToTable("record_shares", (string)null);
                 });
