@@ -77,7 +77,7 @@ public sealed record RuleConditions
     public List<FilterSpec> Filters { get; init; } = [];
     public List<ChangeCondition> Changes { get; init; } = [];
 
-    public bool IsEmpty => Filters.Count == 0 && Changes.Count == 0;
+    [System.Text.Json.Serialization.JsonIgnore] public bool IsEmpty => Filters.Count == 0 && Changes.Count == 0;
 }
 
 /// <summary>The field changed in this save, from <see cref="From"/> (any when null) to <see cref="To"/> (any when null).</summary>

@@ -63,6 +63,6 @@ public sealed record PoolGroups
     public List<Guid> AdminRoles { get; init; } = [];
     public List<Guid> AdminDepartments { get; init; } = [];
 
-    public bool HasMembers => MemberRoles.Count > 0 || MemberDepartments.Count > 0;
-    public bool HasAdmins => AdminRoles.Count > 0 || AdminDepartments.Count > 0;
+    [JsonIgnore] public bool HasMembers => MemberRoles.Count > 0 || MemberDepartments.Count > 0;
+    [JsonIgnore] public bool HasAdmins => AdminRoles.Count > 0 || AdminDepartments.Count > 0;
 }
