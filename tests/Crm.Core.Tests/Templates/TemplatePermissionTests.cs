@@ -94,7 +94,7 @@ public class TemplatePermissionTests
 
         // Version 1.1.0 makes deals' delete "own", hides the amount and makes companies department-wide.
         var doc = JsonNode.Parse(Workspace.Catalog.Find("b2b_sales_funnel")!.Json)!.AsObject();
-        doc["version"] = "1.1.0";
+        doc["version"] = "9.0.0";
         var permissions = doc["roles"]!.AsArray().Single(r => (string)r!["key"]! == "sales_rep")!["permissions"]!;
         permissions["opportunity"]!["read"] = "own";
         permissions["opportunity"]!["delete"] = "own";

@@ -13,7 +13,7 @@ public class TemplateUpgradePlanTests
     private static (string Json, string View, string Report) NewerVersion()
     {
         var doc = JsonNode.Parse(Workspace.Catalog.Find("b2b_sales_funnel")!.Json)!.AsObject();
-        doc["version"] = "1.1.0";
+        doc["version"] = "9.0.0";
         var opportunity = doc["entityTypes"]!.AsArray().Single(e => (string)e!["key"]! == "opportunity")!;
         var fields = opportunity["fields"]!.AsArray();
         fields.Remove(fields.Single(f => (string)f!["key"]! == "next_step"));

@@ -22,7 +22,7 @@ public class InstallTemplateDialogTests
         await using var ws = await Workspace.CreateAsync(provider);
         await ws.InstallAsync("b2b_sales_funnel");
         var doc = JsonNode.Parse(Workspace.Catalog.Find("b2b_sales_funnel")!.Json)!.AsObject();
-        doc["version"] = "1.1.0";
+        doc["version"] = "9.0.0";
         var opportunity = doc["entityTypes"]!.AsArray().Single(e => (string)e!["key"]! == "opportunity")!;
         var fields = opportunity["fields"]!.AsArray();
         fields.Remove(fields.Single(f => (string)f!["key"]! == "next_step"));
@@ -41,7 +41,7 @@ public class InstallTemplateDialogTests
         await dialogs.InvokeAsync(() => service.ShowAsync<InstallTemplateDialog>("", new DialogParameters<InstallTemplateDialog>
         {
             { x => x.Document, document },
-            { x => x.InstalledVersion, "1.0.0" },
+            { x => x.InstalledVersion, "1.2.0" },
         }));
 
         dialogs.WaitForAssertion(() => Assert.Contains("proposal_v2", dialogs.Find("[data-testid=plan-duplicate-labels]").TextContent));
