@@ -159,6 +159,7 @@ public static class CircuitsBenchmark
         var entry = sp.GetRequiredService<TemplateCatalog>().Find("b2b_sales_funnel")!;
         var installed = await sp.GetRequiredService<TemplateInstaller>().InstallAsync(actor, entry.Document, new InstallOptions(WithSampleData: true));
         if (!installed.Succeeded) throw new InvalidOperationException("Template install failed: " + installed.Errors);
+        await TemplateRules.ArchiveAsync(sp, actor);
 
         // 200 open deals in all: the samples' open ones plus new ones spread over the open stages.
         var metadata = await sp.GetRequiredService<MetadataStore>().GetAsync(actor.TenantId);

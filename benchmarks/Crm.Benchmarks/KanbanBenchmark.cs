@@ -158,6 +158,7 @@ public static class KanbanBenchmark
             var actor = new Actor(users[0].Id, users[0].DisplayName, tenant, MemberRole.Owner);
             var installed = await installer.InstallAsync(actor, template, new InstallOptions(WithSampleData: false));
             if (!installed.Succeeded) throw new InvalidOperationException("Template install failed: " + installed.Errors);
+            await TemplateRules.ArchiveAsync(services, actor);
             var metadata = await services.GetRequiredService<MetadataStore>().GetAsync(tenant.Id);
             var big = i == 0;
             var owners = big ? users.Select(u => u.Id).ToList() : [users[0].Id];

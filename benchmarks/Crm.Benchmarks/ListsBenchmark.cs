@@ -93,6 +93,7 @@ public static class ListsBenchmark
         var catalog = new TemplateCatalog(TemplateCatalog.DefaultFolder(AppContext.BaseDirectory));
         var installed = await services.GetRequiredService<TemplateInstaller>().InstallAsync(actor, catalog.Find("b2b_sales_funnel")!.Document, new InstallOptions(WithSampleData: false));
         if (!installed.Succeeded) throw new InvalidOperationException("Template install failed: " + installed.Errors);
+        await TemplateRules.ArchiveAsync(services, actor);
 
         // 100,000 opportunities in one statement: stages, amounts, dates and JSON values spread like real data.
         var metadata = await services.GetRequiredService<MetadataStore>().GetAsync(tenant.Id);

@@ -301,6 +301,7 @@ public static class ReportsBenchmark
             var owner = new Actor(members[0], "bench", tenant, MemberRole.Owner);
             var installed = await services.GetRequiredService<TemplateInstaller>().InstallAsync(owner, template.Document, new InstallOptions(false));
             if (!installed.Succeeded) throw new InvalidOperationException("Template install failed: " + installed.Errors);
+            await TemplateRules.ArchiveAsync(services, owner);
             var metadata = await services.GetRequiredService<MetadataStore>().GetAsync(tenant.Id);
             var count = t == 0 ? BigRecords : SmallRecords;
             await InsertOpportunitiesAsync(connection, tenant.Id, metadata.Entity("opportunity")!, members, count, random);

@@ -37,12 +37,22 @@ public sealed class Workspace : IAsyncDisposable
         return new Workspace(database, services, tenant, owner);
     }
 
-    /// <summary>Installs a starter template by id (e.g. "b2b_sales_funnel"); throws with the errors if it is refused.</summary>
-    public async Task<InstallResult> InstallAsync(string templateId, bool withSampleData = false)
+    /// <summary>
+    /// Installs a starter template by id (e.g. "b2b_sales_funnel"); throws with the errors if it is refused. The
+    /// template's automation rules are archived unless <paramref name="withRules"/>: tests that are not about rules
+    /// create records the rules would act on (owners changed, tasks created).
+    /// </summary>
+    public async Task<InstallResult> InstallAsync(string templateId, bool withSampleData = false, bool withRules = false)
     {
         var entry = Catalog.Find(templateId) ?? throw new ArgumentException($"No starter template '{templateId}'.");
         var result = await Get<TemplateInstaller>().InstallAsync(Owner, entry.Document, new InstallOptions(withSampleData));
         if (!result.Succeeded) throw new InvalidOperationException($"Install of {templateId} refused: {result.Errors}");
+        if (!withRules)
+        {
+            var rules = Get<Crm.Core.Automation.AutomationRuleService>();
+            foreach (var rule in await rules.ListAsync(Owner))
+                if (rule.Origin == templateId) await rules.SetStateAsync(Owner, rule.Id, enabled: false, archived: true);
+        }
         return result;
     }
 

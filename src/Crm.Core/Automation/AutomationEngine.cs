@@ -256,6 +256,11 @@ public sealed class AutomationEngine(
             default:
                 if (services.GetService<INotificationService>() is not { } notifications) return new ActionOutcome(index, action.Kind, "unavailable", t["Automation.NotificationsUnavailable"]);
                 var users = action.Users.ToList();
+                if (action.Roles.Count > 0 || action.Departments.Count > 0)
+                {
+                    await using var lookup = factory.CreateForTenant(run.Tenant.Id);
+                    users.AddRange(await RuleTargets.MembersOfAsync(lookup, run.Tenant.Id, action.Roles, action.Departments, ct));
+                }
                 if (action.Assignee == "owner" && record.OwnerId is { } owner) users.Add(owner);
                 users = users.Distinct().ToList();
                 if (users.Count == 0) return new ActionOutcome(index, action.Kind, "skipped", t["Automation.NobodyToNotify"]);

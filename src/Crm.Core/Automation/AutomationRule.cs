@@ -77,7 +77,7 @@ public sealed record RuleConditions
     public List<FilterSpec> Filters { get; init; } = [];
     public List<ChangeCondition> Changes { get; init; } = [];
 
-    public bool IsEmpty => Filters.Count == 0 && Changes.Count == 0;
+    [System.Text.Json.Serialization.JsonIgnore] public bool IsEmpty => Filters.Count == 0 && Changes.Count == 0;
 }
 
 /// <summary>The field changed in this save, from <see cref="From"/> (any when null) to <see cref="To"/> (any when null).</summary>
@@ -111,7 +111,7 @@ public static class AssignModes
 /// <summary>
 /// One step of a rule; which properties count depends on <see cref="Kind"/>:
 /// <list type="bullet">
-/// <item>assignOwner: <see cref="Mode"/>, <see cref="Users"/> (member ids), <see cref="Weights"/> (weighted, same order);</item>
+/// <item>assignOwner: <see cref="Mode"/>, <see cref="Users"/> (member ids), <see cref="Roles"/>, <see cref="Departments"/>, <see cref="Weights"/> (weighted, same order as users);</item>
 /// <item>setFields / createRelated / updateRelated: <see cref="Values"/>, field key → a constant, "$me", "$today+N",
 /// "{other_field}" or "$owner"; createRelated: <see cref="Entity"/> and the lookup <see cref="Field"/> on it that points
 /// back; updateRelated: the lookup <see cref="Field"/> of this record;</item>
@@ -126,6 +126,11 @@ public sealed record RuleAction
     public string Kind { get; init; } = ActionKinds.AssignOwner;
     public string? Mode { get; init; }
     public List<Guid> Users { get; init; } = [];
+    /// <summary>assignOwner and notify: roles (ids) whose holders take part, resolved when the rule runs (templates
+    /// cannot know user ids). Round robin goes over <see cref="Users"/>, then these members, skipping inactive ones.</summary>
+    public List<Guid> Roles { get; init; } = [];
+    /// <summary>assignOwner and notify: departments (ids) whose members, sub-departments included, take part.</summary>
+    public List<Guid> Departments { get; init; } = [];
     public List<int> Weights { get; init; } = [];
     public Dictionary<string, string> Values { get; init; } = [];
     public string? Text { get; init; }

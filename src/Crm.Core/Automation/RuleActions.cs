@@ -48,11 +48,13 @@ internal sealed partial class RuleActions(CrmDbContext db, TenantMetadata metada
     {
         var entity = metadata.Entity(record.EntityTypeId)!;
         if (entity.OwnerField is not { } ownerField) throw new InvalidOperationException(t["Automation.NoOwnerField", entity.Entity.Label.Get()]);
-        // Members removed from the workspace are skipped.
+        // Members removed from the workspace are skipped. Roles and departments are resolved now (active members
+        // only, by user id), after the named users.
         var tenantId = metadata.TenantId;
-        var members = await db.Memberships.AsNoTracking().Where(m => m.TenantId == tenantId && action.Users.Contains(m.UserId))
+        var candidates = action.Users.Concat(await RuleTargets.MembersOfAsync(db, tenantId, action.Roles, action.Departments, ct)).Distinct().ToList();
+        var members = await db.Memberships.AsNoTracking().Where(m => m.TenantId == tenantId && candidates.Contains(m.UserId))
             .Select(m => new { m.UserId, m.User!.DisplayName }).ToListAsync(ct);
-        var eligible = action.Users.Where(u => members.Any(m => m.UserId == u)).ToList();
+        var eligible = candidates.Where(u => members.Any(m => m.UserId == u)).ToList();
         if (eligible.Count == 0) throw new InvalidOperationException(t["Automation.NoEligibleMember"]);
 
         Guid chosen;
@@ -74,11 +76,11 @@ internal sealed partial class RuleActions(CrmDbContext db, TenantMetadata metada
                 // incremented under the database's row lock, so concurrent runs take consecutive turns.
                 var weighted = action.Mode == AssignModes.Weighted;
                 var turns = new List<Guid>();
-                for (var i = 0; i < action.Users.Count; i++)
+                for (var i = 0; i < eligible.Count; i++)
                 {
-                    if (!eligible.Contains(action.Users[i])) continue;
-                    var weight = weighted && i < action.Weights.Count ? Math.Clamp(action.Weights[i], 0, 100) : 1;
-                    for (var w = 0; w < weight; w++) turns.Add(action.Users[i]);
+                    var named = action.Users.IndexOf(eligible[i]);
+                    var weight = weighted && named >= 0 && named < action.Weights.Count ? Math.Clamp(action.Weights[named], 0, 100) : 1;
+                    for (var w = 0; w < weight; w++) turns.Add(eligible[i]);
                 }
                 if (turns.Count == 0) throw new InvalidOperationException(t["Automation.NoEligibleMember"]);
                 var turn = await NextTurnAsync(entity.Entity.Id, "rule:" + run.Rule.Id.ToString("N") + ":" + index, ct);

@@ -55,7 +55,7 @@ public static class RuleValidator
             {
                 case ActionKinds.AssignOwner:
                     if (!AssignModes.All.Contains(a.Mode ?? AssignModes.RoundRobin)) errors.Add(path + ".mode", t["Automation.BadMode", a.Mode ?? ""]);
-                    if (a.Users.Count == 0) errors.Add(path + ".users", t["Automation.UsersRequired"]);
+                    if (a.Users.Count == 0 && a.Roles.Count == 0 && a.Departments.Count == 0) errors.Add(path + ".users", t["Automation.UsersRequired"]);
                     if (a.Mode == AssignModes.Weighted && (a.Weights.Count != a.Users.Count || a.Weights.Any(w => w is < 1 or > 100)))
                         errors.Add(path + ".weights", t["Automation.WeightsRange"]);
                     if (entity.OwnerField is null) errors.Add(path + ".kind", t["Automation.NoOwnerField", entity.Entity.Label.Get()]);
@@ -82,7 +82,7 @@ public static class RuleValidator
                     if (!MetadataKeys.IsValid(a.Pool)) errors.Add(path + ".pool", t["Automation.PoolMissing"]);
                     break;
                 case ActionKinds.Notify:
-                    if (a.Users.Count == 0 && a.Assignee != "owner") errors.Add(path + ".users", t["Automation.UsersRequired"]);
+                    if (a.Users.Count == 0 && a.Roles.Count == 0 && a.Departments.Count == 0 && a.Assignee != "owner") errors.Add(path + ".users", t["Automation.UsersRequired"]);
                     break;
                 default:
                     errors.Add(path + ".kind", t["Automation.UnknownAction", a.Kind]);

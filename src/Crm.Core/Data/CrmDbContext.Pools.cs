@@ -26,6 +26,7 @@ public partial class CrmDbContext
             e.Property(x => x.Label).AsJson(pg);
             e.Property(x => x.Members).AsJson(pg);
             e.Property(x => x.Admins).AsJson(pg);
+            e.Property(x => x.Groups).AsJson(pg);
             e.Property(x => x.ReturnRules).AsJson(pg);
             e.Property(x => x.Origin).HasMaxLength(100);
             e.HasOne<EntityType>().WithMany().HasForeignKey(x => new { x.TenantId, x.EntityTypeId }).OnDelete(DeleteBehavior.Cascade);

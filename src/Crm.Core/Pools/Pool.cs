@@ -28,6 +28,9 @@ public sealed class Pool : ITenantOwned
     public List<Guid> Members { get; set; } = [];
     /// <summary>May assign records to members. Workspace admins always may.</summary>
     public List<Guid> Admins { get; set; } = [];
+    /// <summary>Roles and departments whose members are also members or admins of the pool, resolved when used
+    /// (templates name them by key; a new hire in the role is a member at once).</summary>
+    public PoolGroups Groups { get; set; } = new();
     /// <summary>When owned records of the entity type go back to this pool (any rule that applies).</summary>
     public List<PoolReturnRule> ReturnRules { get; set; } = [];
     public string? Origin { get; set; }
@@ -51,3 +54,15 @@ public enum PoolReturnKind
 /// reminded ("pool.return-soon").
 /// </summary>
 public sealed record PoolReturnRule(PoolReturnKind Kind, int Days, int? ReminderDaysBefore = null, string? RelatedEntity = null);
+
+/// <summary>Role and department ids (departments with their sub-departments) of a pool's members and admins.</summary>
+public sealed record PoolGroups
+{
+    public List<Guid> MemberRoles { get; init; } = [];
+    public List<Guid> MemberDepartments { get; init; } = [];
+    public List<Guid> AdminRoles { get; init; } = [];
+    public List<Guid> AdminDepartments { get; init; } = [];
+
+    [JsonIgnore] public bool HasMembers => MemberRoles.Count > 0 || MemberDepartments.Count > 0;
+    [JsonIgnore] public bool HasAdmins => AdminRoles.Count > 0 || AdminDepartments.Count > 0;
+}

@@ -19,7 +19,8 @@ public sealed record PoolDefinition(
     bool EveryoneIsMember = true,
     IReadOnlyList<Guid>? Members = null,
     IReadOnlyList<Guid>? Admins = null,
-    IReadOnlyList<PoolReturnRule>? ReturnRules = null);
+    IReadOnlyList<PoolReturnRule>? ReturnRules = null,
+    PoolGroups? Groups = null);
 
 /// <summary>Creates and changes pools (workspace admins), with errors that name the setting.</summary>
 public sealed class PoolDefinitions(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock)
@@ -86,6 +87,7 @@ public sealed class PoolDefinitions(ICrmDbContextFactory factory, MetadataStore 
         pool.Members = [.. d.Members ?? []];
         pool.Admins = [.. d.Admins ?? []];
         pool.ReturnRules = [.. d.ReturnRules ?? []];
+        pool.Groups = d.Groups ?? new PoolGroups();
         pool.IsArchived = false;
     }
 }

@@ -39,7 +39,8 @@ public sealed class PoolService(ICrmDbContextFactory factory, MetadataStore meta
         foreach (var p in pools)
         {
             if (metadata.Entity(p.EntityTypeId) is not { } entity || entity.Entity.IsArchived) continue;
-            result.Add(new PoolSummary(p, entity, sizes.GetValueOrDefault(p.Id), IsMember(actor, p), IsAdmin(actor, p), mine.GetValueOrDefault(p.Id)));
+            var (member, admin) = await RightsAsync(db, actor, p, ct);
+            result.Add(new PoolSummary(p, entity, sizes.GetValueOrDefault(p.Id), member, admin, mine.GetValueOrDefault(p.Id)));
         }
         return result;
     }
@@ -80,7 +81,7 @@ public sealed class PoolService(ICrmDbContextFactory factory, MetadataStore meta
         await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         var (pool, error) = await LoadPoolAsync(actor, poolId, ct);
         if (pool is null) return PoolActionResult.Failed(error!);
-        if (!IsMember(actor, pool)) return PoolActionResult.Failed(t["Pool.NotMember", pool.Label.Get()]);
+        if (!(await RightsAsync(actor, pool, ct)).Member) return PoolActionResult.Failed(t["Pool.NotMember", pool.Label.Get()]);
         return await GiveAsync(actor, pool, recordIds, actor.UserId, PoolEventKind.Claimed, ct);
     }
 
@@ -90,7 +91,7 @@ public sealed class PoolService(ICrmDbContextFactory factory, MetadataStore meta
         await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         var (pool, error) = await LoadPoolAsync(actor, poolId, ct);
         if (pool is null) return PoolActionResult.Failed(error!);
-        if (!IsAdmin(actor, pool)) return PoolActionResult.Failed(t["Pool.NotAdmin", pool.Label.Get()]);
+        if (!(await RightsAsync(actor, pool, ct)).Admin) return PoolActionResult.Failed(t["Pool.NotAdmin", pool.Label.Get()]);
         await using (var db = factory.CreateGlobal())
         {
             var role = await db.Memberships.AsNoTracking().Where(m => m.TenantId == actor.TenantId && m.UserId == toUserId).Select(m => (MemberRole?)m.Role).FirstOrDefaultAsync(ct);
@@ -228,6 +229,22 @@ public sealed class PoolService(ICrmDbContextFactory factory, MetadataStore meta
         int Count(Guid pool, PoolEventKind kind) => counts.FirstOrDefault(c => c.PoolId == pool && c.Kind == kind)?.Count ?? 0;
         return pools.Select(p => new PoolReportRow(p.Id, p.Key, p.Label.Get(), metadata.Entity(p.EntityTypeId)?.Key ?? "", sizes.GetValueOrDefault(p.Id),
             Count(p.Id, PoolEventKind.Claimed), Count(p.Id, PoolEventKind.Assigned), Count(p.Id, PoolEventKind.Returned), Count(p.Id, PoolEventKind.Entered))).ToList();
+    }
+
+    /// <summary>The actor's rights on the pool: named, or holding one of its roles / in one of its departments (checked now).</summary>
+    private async Task<(bool Member, bool Admin)> RightsAsync(Actor actor, Pool pool, CancellationToken ct)
+    {
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        return await RightsAsync(db, actor, pool, ct);
+    }
+
+    private static async Task<(bool Member, bool Admin)> RightsAsync(CrmDbContext db, Actor actor, Pool pool, CancellationToken ct)
+    {
+        var admin = IsAdmin(actor, pool) || (actor.CanEdit && pool.Groups.HasAdmins
+            && (await RuleTargets.MembersOfAsync(db, actor.TenantId, pool.Groups.AdminRoles, pool.Groups.AdminDepartments, ct)).Contains(actor.UserId));
+        var member = admin || IsMember(actor, pool) || (actor.CanEdit && pool.Groups.HasMembers
+            && (await RuleTargets.MembersOfAsync(db, actor.TenantId, pool.Groups.MemberRoles, pool.Groups.MemberDepartments, ct)).Contains(actor.UserId));
+        return (member, admin);
     }
 
     public static bool IsMember(Actor actor, Pool pool) => actor.CanEdit && (pool.EveryoneIsMember || pool.Members.Contains(actor.UserId) || IsAdmin(actor, pool));

@@ -10,8 +10,8 @@ namespace Crm.Core.Templates;
 /// status list, a lookup's target, a view's columns, a widget's report …). A reference may point into the template
 /// itself or at what the tenant already has. Errors name the JSON path.
 /// </summary>
-public sealed class TemplateChecker(TemplateDocument doc, TenantMetadata existing, IReadOnlySet<string> existingReports, Func<string, object[], string> t,
-    IReadOnlySet<string>? existingDepartments = null)
+public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata existing, IReadOnlySet<string> existingReports, Func<string, object[], string> t,
+    IReadOnlySet<string>? existingDepartments = null, IReadOnlySet<string>? existingRoles = null, IReadOnlySet<string>? existingPools = null)
 {
     private readonly ValidationErrors _errors = new();
 
@@ -42,6 +42,7 @@ public sealed class TemplateChecker(TemplateDocument doc, TenantMetadata existin
         CheckDepartments();
         for (var i = 0; i < doc.Roles.Count; i++) CheckPermissions(doc.Roles[i], $"$.roles[{i}]");
         CheckSampleData();
+        CheckAutomation();
         CheckTexts();
         return _errors;
     }

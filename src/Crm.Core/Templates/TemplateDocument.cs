@@ -27,6 +27,10 @@ public sealed class TemplateDocument
     public List<TemplateRole> Roles { get; set; } = [];
     /// <summary>Optional departments (部门), a tree through <see cref="TemplateDepartment.Parent"/>.</summary>
     public List<TemplateDepartment>? Departments { get; set; }
+    /// <summary>Optional automation rules (智能助手), keyed; see <see cref="TemplateRule"/>.</summary>
+    public List<TemplateRule>? Rules { get; set; }
+    /// <summary>Optional lead and customer pools (公海), keyed per entity type; see <see cref="TemplatePool"/>.</summary>
+    public List<TemplatePool>? Pools { get; set; }
     /// <summary>Optional sample records per entity type key; installed only when the admin asks for them.</summary>
     public Dictionary<string, List<TemplateSampleRecord>>? SampleData { get; set; }
 }

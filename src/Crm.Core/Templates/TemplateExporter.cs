@@ -9,7 +9,7 @@ namespace Crm.Core.Templates;
 
 /// <summary>
 /// The workspace's current configuration as a template: active entity types, fields, status lists, pipelines,
-/// shared views, reports, dashboards and roles (no records). Installing it into an empty workspace reproduces the
+/// shared views, reports, dashboards, roles, departments, rules and pools (no records). Installing it into an empty workspace reproduces the
 /// same metadata; a round-trip test holds this.
 /// </summary>
 public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore metadataStore, TimeProvider clock, Audit.AuditTrail audit)
@@ -25,6 +25,10 @@ public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore
         var roles = await db.RoleDefinitions.AsNoTracking().OrderBy(r => r.Key).ToListAsync(ct);
         var permissions = (await db.EntityPermissions.AsNoTracking().ToListAsync(ct)).ToLookup(p => p.RoleId);
         var org = await Permissions.DepartmentService.LoadAsync(db, actor.TenantId, ct);
+        var rules = await db.AutomationRules.AsNoTracking().Where(r => !r.IsArchived).OrderBy(r => r.SortOrder).ThenBy(r => r.Key).ToListAsync(ct);
+        var pools = await db.Pools.AsNoTracking().Where(p => !p.IsArchived).OrderBy(p => p.SortOrder).ThenBy(p => p.Key).ToListAsync(ct);
+        var people = new PeopleKeys(roles.GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal),
+            org.Departments.ToDictionary(DepartmentKey, d => d.Id, StringComparer.Ordinal), actor.UserId);
 
         var document = new TemplateDocument
         {
@@ -51,6 +55,8 @@ public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore
                 Permissions = ExportPermissions(permissions[r.Id], metadata),
             }).ToList(),
             Departments = ExportDepartments(org),
+            Pools = pools.Where(p => Active(metadata, p.EntityTypeId)).Select(p => TemplateAutomationMapping.Pool(p, metadata.Entity(p.EntityTypeId)!.Key, people)).ToList() is { Count: > 0 } ps ? ps : null,
+            Rules = rules.Where(r => Active(metadata, r.EntityTypeId)).Select(r => TemplateAutomationMapping.Rule(r, metadata.Entity(r.EntityTypeId)!.Key, people)).ToList() is { Count: > 0 } rs ? rs : null,
         };
         // Staged on the export's context (nothing else is written), so the entry is there when the file is.
         audit.Stage(db, actor, new Audit.AuditEvent(Audit.AuditActions.TemplateExported, Audit.AuditActions.Targets.Workspace, actor.TenantId.ToString(),
@@ -79,11 +85,15 @@ public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore
         return result.Count == 0 ? null : result.OrderBy(x => x.Key, StringComparer.Ordinal).ToDictionary();
     }
 
+    private static bool Active(TenantMetadata metadata, Guid entityTypeId) => metadata.Entity(entityTypeId) is { Entity.IsArchived: false };
+
+    private static string DepartmentKey(Permissions.DepartmentView d) => d.Key ?? "department_" + d.Id.ToString("N")[..12];
+
     /// <summary>Departments in tree order (parents first); departments without a key get one from their id.</summary>
     private static List<TemplateDepartment>? ExportDepartments(Permissions.OrganisationView org)
     {
         if (org.Departments.Count == 0) return null;
-        string KeyOf(Permissions.DepartmentView d) => d.Key ?? "department_" + d.Id.ToString("N")[..12];
+        string KeyOf(Permissions.DepartmentView d) => DepartmentKey(d);
         return org.Departments.Select(d => new TemplateDepartment
         {
             Key = KeyOf(d),

@@ -58,7 +58,8 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocal
         // Check before the transaction (on SQLite it holds the database's write lock for every workspace): a bad
         // template is refused without taking it. The check is repeated inside against the locked state.
         var precheck = new TemplateChecker(doc, await MetadataStore.LoadAsync(db, await MetadataStore.CurrentVersionAsync(db, ct), ct),
-            (await db.Reports.Select(r => r.Key).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal), T, await DepartmentKeysAsync(db, ct)).Check();
+            (await db.Reports.Select(r => r.Key).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal), T, await DepartmentKeysAsync(db, ct),
+            await RoleKeysAsync(db, ct), await PoolKeysAsync(db, ct)).Check();
         if (!precheck.IsEmpty) return InstallResult.Refused(precheck);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -80,17 +81,18 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocal
 
         var current = await MetadataStore.LoadAsync(db, await MetadataStore.CurrentVersionAsync(db, ct), ct);
         var reportKeys = (await db.Reports.Select(r => r.Key).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
-        var errors = new TemplateChecker(doc, current, reportKeys, T, await DepartmentKeysAsync(db, ct)).Check();
+        var errors = new TemplateChecker(doc, current, reportKeys, T, await DepartmentKeysAsync(db, ct), await RoleKeysAsync(db, ct), await PoolKeysAsync(db, ct)).Check();
         if (!errors.IsEmpty) return InstallResult.Refused(errors);
 
         progress?.Report(new InstallProgress(20, "metadata"));
-        var merger = new TemplateMerger(db, doc, old, now);
+        var merger = new TemplateMerger(db, doc, old, now) { Installer = actor.UserId, PreviousInstaller = installation?.InstalledBy };
         await merger.ApplyAsync(ct);
         await db.SaveChangesAsync(ct);
         await MetadataStore.BumpVersionAsync(db, ct);
         var updated = await MetadataStore.LoadAsync(db, await MetadataStore.CurrentVersionAsync(db, ct), ct);
 
         ValidateFieldSettings(doc, updated, errors);
+        ValidateAutomation(doc, updated, errors);
         if (!errors.IsEmpty) return InstallResult.Refused(errors);
 
         var samples = 0;
@@ -106,7 +108,7 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocal
         {
             Id = doc.Id, Version = doc.Version, Name = doc.Name, Description = doc.Description, Category = doc.Category, Icon = doc.Icon,
             StatusLists = doc.StatusLists, EntityTypes = doc.EntityTypes, Views = doc.Views, Reports = doc.Reports, Dashboards = doc.Dashboards, Roles = doc.Roles,
-            Departments = doc.Departments,
+            Departments = doc.Departments, Rules = doc.Rules, Pools = doc.Pools,
         };
         if (installation is null)
         {
@@ -135,6 +137,32 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocal
         changes.Publish(actor.TenantId);
         await Permissions.AccessChanges.PublishAsync(factory, membershipChanges, actor.TenantId, merger.AffectedMembers, ct);
         return new InstallResult(old is null ? InstallOutcome.Installed : InstallOutcome.Upgraded, errors, merger.Changes, samples);
+    }
+
+    private static async Task<IReadOnlySet<string>> RoleKeysAsync(CrmDbContext db, CancellationToken ct)
+        => (await db.RoleDefinitions.Select(r => r.Key).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The workspace's pools as "entity/key".</summary>
+    private static async Task<IReadOnlySet<string>> PoolKeysAsync(CrmDbContext db, CancellationToken ct)
+        => (await db.Pools.Join(db.EntityTypes, p => p.EntityTypeId, e => e.Id, (p, e) => e.Key + "/" + p.Key).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The rule checks of the designer, against the merged metadata (e.g. an afterDate field that is a date).</summary>
+    private void ValidateAutomation(TemplateDocument doc, TenantMetadata metadata, ValidationErrors errors)
+    {
+        if (!errors.IsEmpty) return;
+        for (var i = 0; i < (doc.Rules?.Count ?? 0); i++)
+        {
+            var r = doc.Rules![i];
+            // Who takes part is checked by the template checker; here a placeholder stands for each person.
+            var people = new PeopleKeys(new Dictionary<string, Guid>(), new Dictionary<string, Guid>(), Guid.Empty);
+            var actions = TemplateAutomationMapping.Actions(r, people).Select((a, n) => a with
+            {
+                Roles = (r.Actions[n].Roles ?? []).Select(_ => Guid.Empty).ToList(),
+                Departments = (r.Actions[n].Departments ?? []).Select(_ => Guid.Empty).ToList(),
+            }).ToList();
+            var rule = new Automation.AutomationRule { Key = r.Key, Name = r.Name, Trigger = r.Trigger, Conditions = TemplateAutomationMapping.Conditions(r), Actions = actions };
+            Automation.RuleValidator.Validate(rule, metadata.Entity(r.Entity), metadata, errors, t, $"$.rules[{i}].");
+        }
     }
 
     private static async Task<IReadOnlySet<string>> DepartmentKeysAsync(CrmDbContext db, CancellationToken ct)

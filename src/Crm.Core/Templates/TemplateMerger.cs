@@ -34,7 +34,7 @@ public sealed record PlannedChange(ChangeKind Kind, string Element, string Path,
 /// installed before (its snapshot, if any) and the tenant's current state. Adds what is new; updates a value only
 /// when the tenant still has the old template's value; keeps every change the tenant made; deletes nothing.
 /// </summary>
-internal sealed class TemplateMerger(CrmDbContext db, TemplateDocument doc, TemplateDocument? old, DateTime now)
+internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument doc, TemplateDocument? old, DateTime now)
 {
     private readonly List<PlannedChange> _changes = [];
     private List<EntityType> _entities = [];
@@ -59,6 +59,7 @@ internal sealed class TemplateMerger(CrmDbContext db, TemplateDocument doc, Temp
         await MergeDashboardsAsync(ct);
         await MergeDepartmentsAsync(ct);
         await MergeRolesAsync(ct);
+        await MergeAutomationAsync(ct);
         if (old is not null) await ReportNoLongerInTemplateAsync(old, ct);
     }
 
@@ -118,6 +119,7 @@ internal sealed class TemplateMerger(CrmDbContext db, TemplateDocument doc, Temp
         if (droppedRoles.Count > 0)
             foreach (var key in await db.RoleDefinitions.Where(r => droppedRoles.Contains(r.Key)).Select(r => r.Key).ToListAsync(ct))
                 Kept("role", key);
+        await ReportAutomationNoLongerInTemplateAsync(previous, ct);
     }
 
     private string Origin => doc.Id;

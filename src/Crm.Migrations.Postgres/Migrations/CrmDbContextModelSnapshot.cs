@@ -1569,6 +1569,11 @@ namespace Crm.Migrations.Postgres.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("everyone_is_member");
 
+                    b.Property<string>("Groups")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("groups");
+
                     b.Property<bool>("IsArchived")
                         .HasColumnType("boolean")
                         .HasColumnName("is_archived");

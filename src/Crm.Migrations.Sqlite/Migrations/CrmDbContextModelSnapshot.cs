@@ -1564,6 +1564,11 @@ namespace Crm.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("everyone_is_member");
 
+                    b.Property<string>("Groups")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("groups");
+
                     b.Property<bool>("IsArchived")
                         .HasColumnType("INTEGER")
                         .HasColumnName("is_archived");

@@ -81,14 +81,14 @@ public class NotificationAndPoolPageTests
         var (ws, context) = await ArrangeAsync(provider);
         await using var _ = ws;
         await using var __ = context;
-        var (pool, errors) = await ws.Get<PoolDefinitions>().SaveAsync(ws.Owner, new PoolDefinition("leads", new LocalizedText("线索公海", "Lead pool"), "lead", DailyClaimLimit: 1));
+        var (pool, errors) = await ws.Get<PoolDefinitions>().SaveAsync(ws.Owner, new PoolDefinition("public_leads", new LocalizedText("线索公海", "Lead pool"), "lead", DailyClaimLimit: 1));
         Assert.NotNull(pool);
         Assert.True(errors.IsEmpty, errors.ToString());
         var ids = new List<Guid>();
         foreach (var name in new[] { "First", "Second", "Third" })
         {
             var lead = await ws.Records.CreateAsync(ws.Owner, "lead", RecordInput.Of(("name", name), ("source", "website")));
-            Assert.True(await ws.Get<PoolService>().MoveToPoolAsync(ws.Owner, lead.Record!.Id, "leads", "test"));
+            Assert.True(await ws.Get<PoolService>().MoveToPoolAsync(ws.Owner, lead.Record!.Id, "public_leads", "test"));
             ids.Add(lead.Record.Id);
         }
         var me = await ws.MemberAsync(MemberRole.Member);

@@ -41,7 +41,7 @@ public class InstallTemplateDialogTests
         await dialogs.InvokeAsync(() => service.ShowAsync<InstallTemplateDialog>("", new DialogParameters<InstallTemplateDialog>
         {
             { x => x.Document, document },
-            { x => x.InstalledVersion, "1.1.0" },
+            { x => x.InstalledVersion, "1.2.0" },
         }));
 
         dialogs.WaitForAssertion(() => Assert.Contains("proposal_v2", dialogs.Find("[data-testid=plan-duplicate-labels]").TextContent));
