@@ -4,6 +4,7 @@ using Crm.Core.Activities;
 using Crm.Core.Data;
 using Crm.Core.Metadata;
 using Crm.Core.Notifications;
+using Crm.Core.Permissions;
 using Crm.Core.Records;
 using Crm.Core.Resources;
 using Crm.Core.Security;
@@ -14,6 +15,13 @@ using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Logging;
 
 namespace Crm.Core.Automation;
+
+/// <summary>
+/// What a manual run did: of <see cref="Selected"/> records, <see cref="Skipped"/> were not the rule's type or not
+/// editable by the actor, <see cref="Matched"/> met the conditions, <see cref="Acted"/> had an action do something,
+/// <see cref="Failed"/> had an action fail (see the run history).
+/// </summary>
+public sealed record ManualRunResult(int Selected, int Skipped, int Matched, int Acted, int Failed);
 
 /// <summary>
 /// Runs automation rules. Writers hand their committed writes to <see cref="AfterCommitAsync"/>: the rules whose
@@ -104,21 +112,42 @@ public sealed class AutomationEngine(
         return to is not null && (trigger.To is null || trigger.To == to) && (trigger.From is null || trigger.From == from);
     }
 
+    /// <summary>At most this many records per manual run (a list's selection).</summary>
+    public const int MaxManualRecords = 500;
+
     /// <summary>
-    /// Runs a manual rule on the given records (the record page's button, a list's bulk action). Returns how many
-    /// records met its conditions.
+    /// Runs a manual rule on the given records (the record page's "Run rule", a list's bulk action) with the actor's
+    /// current rights: only records of the rule's type that the actor may edit now (the edit scope, in SQL) are run;
+    /// the others are counted as skipped. The actions themselves run as the rule, like any rule's.
     /// </summary>
-    public async Task<int> RunManualAsync(Actor actor, Guid ruleId, IReadOnlyCollection<Guid> recordIds, CancellationToken ct = default)
+    public async Task<ManualRunResult> RunManualAsync(Actor actor, Guid ruleId, IReadOnlyCollection<Guid> recordIds, CancellationToken ct = default)
     {
         await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         var metadata = await metadataStore.GetAsync(actor.TenantId, ct);
         var rule = (await ActiveRulesAsync(metadata, ct)).FirstOrDefault(r => r.Id == ruleId && r.Trigger.Kind == TriggerKinds.Manual)
             ?? throw new ArgumentException(t["Automation.NoSuchManualRule"], nameof(ruleId));
-        var met = 0;
-        foreach (var id in recordIds.Distinct())
-            if (await RunAsync(new RunContext(actor.Tenant, metadata, rule, id, TriggerKinds.Manual, null, actor.UserId, 1, null), ct) is { ConditionsMet: true })
-                met++;
-        return met;
+        var wanted = recordIds.Distinct().ToList();
+        if (wanted.Count > MaxManualRecords) throw new ArgumentException(t["Automation.TooManyRecords", MaxManualRecords], nameof(recordIds));
+
+        List<Guid> allowed;
+        await using (var db = factory.CreateForTenant(actor.TenantId))
+        {
+            var rights = await AccessResolver.ResolveAsync(db, actor, [rule.EntityTypeId], ct);
+            var ofType = db.Records.AsNoTracking().Where(r => r.EntityTypeId == rule.EntityTypeId && wanted.Contains(r.Id));
+            allowed = await RecordScope.Apply(ofType, db, rights[rule.EntityTypeId], RecordOperation.Edit)
+                .Select(r => r.Id).ToListAsync(ct);
+        }
+
+        int met = 0, acted = 0, failed = 0;
+        foreach (var id in wanted.Where(allowed.Contains))
+        {
+            var run = await RunAsync(new RunContext(actor.Tenant, metadata, rule, id, TriggerKinds.Manual, null, actor.UserId, 1, null), ct);
+            if (run is not { ConditionsMet: true }) continue;
+            met++;
+            if (run.Outcomes.Any(o => o.Status == "done")) acted++;
+            if (!run.Succeeded) failed++;
+        }
+        return new ManualRunResult(wanted.Count, wanted.Count - allowed.Count, met, acted, failed);
     }
 
     /// <summary>What starts one run of a rule on a record; <see cref="Claim"/> is set for time-based firings (claimed once).</summary>

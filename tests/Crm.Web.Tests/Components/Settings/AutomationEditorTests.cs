@@ -236,4 +236,50 @@ public class AutomationEditorTests
         await using var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id);
         Assert.Equal(0, await db.AutomationRules.CountAsync());
     }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Run_rule_lists_the_manual_rules_and_says_how_many_records_matched_and_were_acted_on(string provider)
+    {
+        var (ws, context, popovers) = await ArrangeAsync(provider);
+        await using var _ = ws;
+        await using var __ = context;
+        var metadata = await ws.MetadataAsync();
+        var lead = metadata.Entity("lead")!;
+        var service = ws.Get<AutomationRuleService>();
+        foreach (var old in await service.ListAsync(ws.Owner)) await service.SetStateAsync(ws.Owner, old.Id, enabled: false, archived: true);
+        var (manual, errors) = await service.SaveAsync(ws.Owner, new AutomationRule
+        {
+            EntityTypeId = lead.Entity.Id, Name = LocalizedText.Same("Call back"), Trigger = new RuleTrigger { Kind = TriggerKinds.Manual },
+            Conditions = new RuleConditions { Filters = [new FilterSpec("source", "eq", JsonValue.Create("website"))] },
+            Actions = [new RuleAction { Kind = ActionKinds.CreateTask, Text = "Call {name}", DueDays = 1 }],
+        });
+        Assert.True(errors.IsEmpty, errors.ToString());
+        await service.SaveAsync(ws.Owner, new AutomationRule
+        {
+            EntityTypeId = lead.Entity.Id, Name = LocalizedText.Same("Not manual"), Trigger = new RuleTrigger { Kind = TriggerKinds.Created },
+            Actions = [new RuleAction { Kind = ActionKinds.SetFields, Values = new() { ["requirement"] = "x" } }],
+        });
+        var ids = new List<Guid>();
+        foreach (var (name, source) in new[] { ("Web", "website"), ("Fair", "exhibition") })
+            ids.Add((await ws.Records.CreateAsync(ws.Owner, "lead", RecordInput.Of(("name", name), ("source", source)))).Record!.Id);
+        var member = await ws.MemberAsync(MemberRole.Member);
+        ManualRunResult? ran = null;
+
+        var menu = context.Bunit.Render<RunRuleMenu>(p => p.Add(x => x.EntityTypeId, lead.Entity.Id).Add(x => x.Records, () => ids)
+            .Add(x => x.OnRan, r => ran = r).AddCascadingValue(new TenantSession(ws.Tenant, member)));
+        menu.WaitForAssertion(() => Assert.Single(menu.FindAll("[data-testid=run-rule-menu]")));
+        await menu.InvokeAsync(() => menu.FindComponent<MudMenu>().Instance.OpenMenuAsync(EventArgs.Empty));
+        popovers.WaitForAssertion(() => Assert.Equal(["Call back"], popovers.FindAll("[data-testid=run-rule]").Select(e => e.TextContent.Trim())));
+        await popovers.ClickAsync("[data-testid=run-rule]");
+        menu.WaitForAssertion(() => Assert.Equal("1", menu.Find("[data-testid=run-rule-result]").GetAttribute("data-matched")));
+        Assert.Equal(new ManualRunResult(2, 0, 1, 1, 0), ran);
+        await using var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id);
+        Assert.Equal(["Call Web"], await db.Activities.Where(a => a.CreatedBy == manual!.Id).Select(a => a.Subject).ToListAsync());
+
+        // A viewer cannot run rules: no menu.
+        var viewer = await ws.MemberAsync(MemberRole.Viewer);
+        var none = context.Bunit.Render<RunRuleMenu>(p => p.Add(x => x.EntityTypeId, lead.Entity.Id).Add(x => x.Records, () => ids).AddCascadingValue(new TenantSession(ws.Tenant, viewer)));
+        Assert.Empty(none.FindAll("[data-testid=run-rule-menu]"));
+    }
 }
