@@ -26,10 +26,11 @@ public sealed record ManualRunResult(int Selected, int Skipped, int Matched, int
 /// <summary>
 /// Runs automation rules. Writers hand their committed writes to <see cref="AfterCommitAsync"/>: the rules whose
 /// trigger matches are picked from a per-tenant cache keyed by the metadata version (a rule save bumps it, so a
-/// disabled rule stops at once), conditions are decided in memory, and each matching rule runs in its own
-/// transaction: every record action goes through <see cref="RecordWriter"/> in System mode as the rule (so the
-/// timeline says "by rule …"), each inside a savepoint so that a failing action is reported in the run history
-/// without undoing the others, and never the user's save, which committed before. Writes made by rules trigger
+/// disabled rule stops at once), conditions are decided in memory, and the rules triggered by one write run
+/// together in one transaction (one save, one commit). Every record action goes through <see cref="RecordWriter"/>
+/// in System mode as the rule (so the timeline says "by rule …"). When an action fails, that transaction rolls back
+/// and each rule runs again in its own, each action inside a savepoint, so that a failing action is reported in the
+/// run history without undoing the others, and never the user's save, which committed before. Writes made by rules trigger
 /// rules again, up to <see cref="MaxDepth"/>.
 /// </summary>
 public sealed class AutomationEngine(
@@ -69,9 +70,30 @@ public sealed class AutomationEngine(
         if (rules.Count == 0) return;
         foreach (var write in writes)
         {
+            var triggered = new List<(AutomationRule Rule, string Trigger)>();
             foreach (var rule in rules)
+                if (rule.EntityTypeId == write.Record.EntityTypeId && TriggeredBy(rule.Trigger, write) is { } trigger) triggered.Add((rule, trigger));
+            if (triggered.Count == 0) continue;
+
+            // Usually every action succeeds: all the rules of this write in one transaction (one history insert, one
+            // commit). Should anything fail, that transaction rolls back whole and each rule runs again on its own,
+            // action by action with savepoints, so the failure is reported as before.
+            List<RecordWrite>? caused = null;
+            if (depth <= MaxDepth)
             {
-                if (rule.EntityTypeId != write.Record.EntityTypeId || TriggeredBy(rule.Trigger, write) is not { } trigger) continue;
+                try { caused = await RunTogetherAsync(tenant, metadata, triggered, write, triggeredBy, depth, ct); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogDebug(e, "Automation rules on record {Record} fall back to one run per rule", write.Record.Id);
+                }
+            }
+            if (caused is not null)
+            {
+                if (caused.Count > 0) await DispatchAsync(tenant, metadata, caused, triggeredBy, depth + 1, ct);
+                continue;
+            }
+            foreach (var (rule, trigger) in triggered)
+            {
                 try
                 {
                     await RunAsync(new RunContext(tenant, metadata, rule, write.Record.Id, trigger, write.Changes, triggeredBy, depth, Claim: null), ct);
@@ -82,6 +104,82 @@ public sealed class AutomationEngine(
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The fast path of <see cref="DispatchAsync"/>: runs every rule triggered by one write in one transaction, with no
+    /// savepoints and one save at the end. Returns the writes the rules made (for the next depth), or null when it
+    /// did not commit anything (an action failed or cannot run here, e.g. moving to a pool): then the caller runs
+    /// the rules one by one.
+    /// </summary>
+    private async Task<List<RecordWrite>?> RunTogetherAsync(TenantInfo tenant, TenantMetadata metadata, List<(AutomationRule Rule, string Trigger)> triggered,
+        RecordWrite write, Guid triggeredBy, int depth, CancellationToken ct)
+    {
+        var notifications = services.GetService<INotificationService>() as NotificationService;
+        foreach (var (rule, _) in triggered)
+            if (rule.Actions.Any(a => a.Kind == ActionKinds.MoveToPool || (a.Kind == ActionKinds.Notify && notifications is null))) return null;
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var zone = WorkspaceTimeZone.Resolve(tenant.TimeZone);
+        var writers = new List<RecordWriter>();
+        var tasks = new List<Activity>();
+        var staged = new List<Notification>();
+        await using (var db = factory.CreateForTenant(tenant.Id))
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var record = await db.Records.FirstOrDefaultAsync(r => r.Id == write.Record.Id, ct);
+            if (record is null || metadata.Entity(record.EntityTypeId) is not { } entity) return [];
+            foreach (var (rule, trigger) in triggered)
+            {
+                var run = new RunContext(tenant, metadata, rule, record.Id, trigger, write.Changes, triggeredBy, depth, Claim: null);
+                var history = new AutomationRun { RuleId = rule.Id, RecordId = record.Id, Trigger = trigger, At = now, Depth = depth, Succeeded = true };
+                var writer = new RecordWriter(db, metadata, new Actor(rule.Id, rule.Name.Get(), tenant, MemberRole.Admin), t, clock);
+                writers.Add(writer);
+                history.ConditionsMet = RuleConditionEvaluator.Matches(rule.Conditions, entity, record, RecordWriter.ParseValues(record.Values), write.Changes, triggeredBy, now, zone);
+                if (history.ConditionsMet)
+                {
+                    var actions = new RuleActions(db, metadata, writer, t, clock, run, zone);
+                    for (var i = 0; i < rule.Actions.Count; i++)
+                    {
+                        var action = rule.Actions[i];
+                        var outcome = action.Kind == ActionKinds.Notify
+                            ? await StageNotificationAsync(db, notifications!, i, action, run, record, entity, staged, ct)
+                            : await actions.RunAsync(i, action, record, ct);
+                        if (outcome.Status == "failed") return null; // disposing the transaction rolls it back
+                        history.Outcomes.Add(outcome);
+                    }
+                    tasks.AddRange(actions.TakeNewTasks());
+                }
+                db.AutomationRuns.Add(history);
+            }
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
+        foreach (var e in writers.SelectMany(w => w.Events)) recordEvents.Publish(e);
+        foreach (var task in tasks)
+            activityEvents.Publish(new ActivityEvent(tenant.Id, task.RecordId, task.Id, task.CreatedBy, task.AssigneeId is { } a ? [a] : []));
+        notifications?.Committed(tenant.Id, staged);
+        return writers.SelectMany(w => w.Writes).ToList();
+    }
+
+    /// <summary>The notify action inside the run's transaction (the notifications commit with the run).</summary>
+    private async Task<ActionOutcome> StageNotificationAsync(CrmDbContext db, NotificationService notifications, int index, RuleAction action, RunContext run, Record record,
+        EntityMeta entity, List<Notification> staged, CancellationToken ct)
+    {
+        var users = NotifyUsers(action, record);
+        if (users.Count == 0) return new ActionOutcome(index, action.Kind, "skipped", t["Automation.NobodyToNotify"]);
+        var text = RuleActions.Render(action.Text ?? "", entity, record, RecordWriter.ParseValues(record.Values));
+        staged.AddRange(await notifications.StageAsync(db, run.Tenant.Id, new NotificationRequest(users, "rule", string.IsNullOrWhiteSpace(text) ? run.Rule.Name.Get() : text,
+            t["Automation.NotificationBody", run.Rule.Name.Get(), record.Title], record.Id, record.EntityTypeId), ct));
+        return new ActionOutcome(index, action.Kind, "done", t["Automation.Notified", users.Count]);
+    }
+
+    private static List<Guid> NotifyUsers(RuleAction action, Record record)
+    {
+        var users = action.Users.ToList();
+        if (action.Assignee == "owner" && record.OwnerId is { } owner) users.Add(owner);
+        return users.Distinct().ToList();
     }
 
     /// <summary>The trigger name when <paramref name="trigger"/> fires for this write, else null.</summary>
@@ -274,9 +372,7 @@ public sealed class AutomationEngine(
                     : new ActionOutcome(index, action.Kind, "failed", t["Automation.NoSuchPool", action.Pool]);
             default:
                 if (services.GetService<INotificationService>() is not { } notifications) return new ActionOutcome(index, action.Kind, "unavailable", t["Automation.NotificationsUnavailable"]);
-                var users = action.Users.ToList();
-                if (action.Assignee == "owner" && record.OwnerId is { } owner) users.Add(owner);
-                users = users.Distinct().ToList();
+                var users = NotifyUsers(action, record);
                 if (users.Count == 0) return new ActionOutcome(index, action.Kind, "skipped", t["Automation.NobodyToNotify"]);
                 var entity = run.Metadata.Entity(record.EntityTypeId)!;
                 var text = RuleActions.Render(action.Text ?? "", entity, record, RecordWriter.ParseValues(record.Values));
