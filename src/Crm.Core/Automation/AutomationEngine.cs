@@ -4,6 +4,7 @@ using Crm.Core.Activities;
 using Crm.Core.Data;
 using Crm.Core.Metadata;
 using Crm.Core.Notifications;
+using Crm.Core.Permissions;
 using Crm.Core.Records;
 using Crm.Core.Resources;
 using Crm.Core.Security;
@@ -16,12 +17,20 @@ using Microsoft.Extensions.Logging;
 namespace Crm.Core.Automation;
 
 /// <summary>
+/// What a manual run did: of <see cref="Selected"/> records, <see cref="Skipped"/> were not the rule's type or not
+/// editable by the actor, <see cref="Matched"/> met the conditions, <see cref="Acted"/> had an action do something,
+/// <see cref="Failed"/> had an action fail (see the run history).
+/// </summary>
+public sealed record ManualRunResult(int Selected, int Skipped, int Matched, int Acted, int Failed);
+
+/// <summary>
 /// Runs automation rules. Writers hand their committed writes to <see cref="AfterCommitAsync"/>: the rules whose
 /// trigger matches are picked from a per-tenant cache keyed by the metadata version (a rule save bumps it, so a
-/// disabled rule stops at once), conditions are decided in memory, and each matching rule runs in its own
-/// transaction: every record action goes through <see cref="RecordWriter"/> in System mode as the rule (so the
-/// timeline says "by rule …"), each inside a savepoint so that a failing action is reported in the run history
-/// without undoing the others, and never the user's save, which committed before. Writes made by rules trigger
+/// disabled rule stops at once), conditions are decided in memory, and the rules triggered by one write run
+/// together in one transaction (one save, one commit). Every record action goes through <see cref="RecordWriter"/>
+/// in System mode as the rule (so the timeline says "by rule …"). When an action fails, that transaction rolls back
+/// and each rule runs again in its own, each action inside a savepoint, so that a failing action is reported in the
+/// run history without undoing the others, and never the user's save, which committed before. Writes made by rules trigger
 /// rules again, up to <see cref="MaxDepth"/>.
 /// </summary>
 public sealed class AutomationEngine(
@@ -61,9 +70,30 @@ public sealed class AutomationEngine(
         if (rules.Count == 0) return;
         foreach (var write in writes)
         {
+            var triggered = new List<(AutomationRule Rule, string Trigger)>();
             foreach (var rule in rules)
+                if (rule.EntityTypeId == write.Record.EntityTypeId && TriggeredBy(rule.Trigger, write) is { } trigger) triggered.Add((rule, trigger));
+            if (triggered.Count == 0) continue;
+
+            // Usually every action succeeds: all the rules of this write in one transaction (one history insert, one
+            // commit). Should anything fail, that transaction rolls back whole and each rule runs again on its own,
+            // action by action with savepoints, so the failure is reported as before.
+            List<RecordWrite>? caused = null;
+            if (depth <= MaxDepth)
             {
-                if (rule.EntityTypeId != write.Record.EntityTypeId || TriggeredBy(rule.Trigger, write) is not { } trigger) continue;
+                try { caused = await RunTogetherAsync(tenant, metadata, triggered, write, triggeredBy, depth, ct); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogDebug(e, "Automation rules on record {Record} fall back to one run per rule", write.Record.Id);
+                }
+            }
+            if (caused is not null)
+            {
+                if (caused.Count > 0) await DispatchAsync(tenant, metadata, caused, triggeredBy, depth + 1, ct);
+                continue;
+            }
+            foreach (var (rule, trigger) in triggered)
+            {
                 try
                 {
                     await RunAsync(new RunContext(tenant, metadata, rule, write.Record.Id, trigger, write.Changes, triggeredBy, depth, Claim: null), ct);
@@ -74,6 +104,84 @@ public sealed class AutomationEngine(
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The fast path of <see cref="DispatchAsync"/>: runs every rule triggered by one write in one transaction, with no
+    /// savepoints and one save at the end. Returns the writes the rules made (for the next depth), or null when it
+    /// did not commit anything (an action failed or cannot run here, e.g. moving to a pool): then the caller runs
+    /// the rules one by one.
+    /// </summary>
+    private async Task<List<RecordWrite>?> RunTogetherAsync(TenantInfo tenant, TenantMetadata metadata, List<(AutomationRule Rule, string Trigger)> triggered,
+        RecordWrite write, Guid triggeredBy, int depth, CancellationToken ct)
+    {
+        var notifications = services.GetService<INotificationService>() as NotificationService;
+        foreach (var (rule, _) in triggered)
+            if (rule.Actions.Any(a => a.Kind == ActionKinds.MoveToPool || (a.Kind == ActionKinds.Notify && notifications is null))) return null;
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var zone = WorkspaceTimeZone.Resolve(tenant.TimeZone);
+        var writers = new List<RecordWriter>();
+        var tasks = new List<Activity>();
+        var staged = new List<Notification>();
+        await using (var db = factory.CreateForTenant(tenant.Id))
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var record = await db.Records.FirstOrDefaultAsync(r => r.Id == write.Record.Id, ct);
+            if (record is null || metadata.Entity(record.EntityTypeId) is not { } entity) return [];
+            foreach (var (rule, trigger) in triggered)
+            {
+                var run = new RunContext(tenant, metadata, rule, record.Id, trigger, write.Changes, triggeredBy, depth, Claim: null);
+                var history = new AutomationRun { RuleId = rule.Id, RecordId = record.Id, Trigger = trigger, At = now, Depth = depth, Succeeded = true };
+                var writer = new RecordWriter(db, metadata, new Actor(rule.Id, rule.Name.Get(), tenant, MemberRole.Admin), t, clock);
+                writers.Add(writer);
+                history.ConditionsMet = RuleConditionEvaluator.Matches(rule.Conditions, entity, record, RecordWriter.ParseValues(record.Values), write.Changes, triggeredBy, now, zone);
+                if (history.ConditionsMet)
+                {
+                    var actions = new RuleActions(db, metadata, writer, t, clock, run, zone);
+                    for (var i = 0; i < rule.Actions.Count; i++)
+                    {
+                        var action = rule.Actions[i];
+                        var outcome = action.Kind == ActionKinds.Notify
+                            ? await StageNotificationAsync(db, notifications!, i, action, run, record, entity, staged, ct)
+                            : await actions.RunAsync(i, action, record, ct);
+                        if (outcome.Status == "failed") return null; // disposing the transaction rolls it back
+                        history.Outcomes.Add(outcome);
+                    }
+                    tasks.AddRange(actions.TakeNewTasks());
+                }
+                db.AutomationRuns.Add(history);
+            }
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
+        foreach (var e in writers.SelectMany(w => w.Events)) recordEvents.Publish(e);
+        foreach (var task in tasks)
+            activityEvents.Publish(new ActivityEvent(tenant.Id, task.RecordId, task.Id, task.CreatedBy, task.AssigneeId is { } a ? [a] : []));
+        notifications?.Committed(tenant.Id, staged);
+        return writers.SelectMany(w => w.Writes).ToList();
+    }
+
+    /// <summary>The notify action inside the run's transaction (the notifications commit with the run).</summary>
+    private async Task<ActionOutcome> StageNotificationAsync(CrmDbContext db, NotificationService notifications, int index, RuleAction action, RunContext run, Record record,
+        EntityMeta entity, List<Notification> staged, CancellationToken ct)
+    {
+        var users = NotifyUsers(action, record);
+        if (action.Roles.Count > 0 || action.Departments.Count > 0)
+            users = users.Concat(await RuleTargets.MembersOfAsync(db, run.Tenant.Id, action.Roles, action.Departments, ct)).Distinct().ToList();
+        if (users.Count == 0) return new ActionOutcome(index, action.Kind, "skipped", t["Automation.NobodyToNotify"]);
+        var text = RuleActions.Render(action.Text ?? "", entity, record, RecordWriter.ParseValues(record.Values));
+        staged.AddRange(await notifications.StageAsync(db, run.Tenant.Id, new NotificationRequest(users, "rule", string.IsNullOrWhiteSpace(text) ? run.Rule.Name.Get() : text,
+            t["Automation.NotificationBody", run.Rule.Name.Get(), record.Title], record.Id, record.EntityTypeId), ct));
+        return new ActionOutcome(index, action.Kind, "done", t["Automation.Notified", users.Count]);
+    }
+
+    private static List<Guid> NotifyUsers(RuleAction action, Record record)
+    {
+        var users = action.Users.ToList();
+        if (action.Assignee == "owner" && record.OwnerId is { } owner) users.Add(owner);
+        return users.Distinct().ToList();
     }
 
     /// <summary>The trigger name when <paramref name="trigger"/> fires for this write, else null.</summary>
@@ -104,31 +212,42 @@ public sealed class AutomationEngine(
         return to is not null && (trigger.To is null || trigger.To == to) && (trigger.From is null || trigger.From == from);
     }
 
+    /// <summary>At most this many records per manual run (a list's selection).</summary>
+    public const int MaxManualRecords = 500;
+
     /// <summary>
-    /// Runs a manual rule on the given records (the record page's button, a list's bulk action). Returns how many
-    /// records met its conditions. Records the actor may not edit (or cannot see, or of another type) are skipped.
+    /// Runs a manual rule on the given records (the record page's "Run rule", a list's bulk action) with the actor's
+    /// current rights: only records of the rule's type that the actor may edit now (the edit scope, in SQL) are run;
+    /// the others are counted as skipped. The actions themselves run as the rule, like any rule's.
     /// </summary>
-    public async Task<int> RunManualAsync(Actor actor, Guid ruleId, IReadOnlyCollection<Guid> recordIds, CancellationToken ct = default)
+    public async Task<ManualRunResult> RunManualAsync(Actor actor, Guid ruleId, IReadOnlyCollection<Guid> recordIds, CancellationToken ct = default)
     {
         await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         var metadata = await metadataStore.GetAsync(actor.TenantId, ct);
         var rule = (await ActiveRulesAsync(metadata, ct)).FirstOrDefault(r => r.Id == ruleId && r.Trigger.Kind == TriggerKinds.Manual)
             ?? throw new ArgumentException(t["Automation.NoSuchManualRule"], nameof(ruleId));
-        // The user starts it, so it reaches only the records of the rule's type that the user may edit now: their
-        // rights are read once, and the records filtered in SQL by the same predicate as every other write.
-        var requested = recordIds.Distinct().ToList();
+        var wanted = recordIds.Distinct().ToList();
+        if (wanted.Count > MaxManualRecords) throw new ArgumentException(t["Automation.TooManyRecords", MaxManualRecords], nameof(recordIds));
+
         List<Guid> allowed;
         await using (var db = factory.CreateForTenant(actor.TenantId))
         {
-            var access = (await Permissions.AccessResolver.ResolveAsync(db, actor, [rule.EntityTypeId], ct))[rule.EntityTypeId];
-            var query = db.Records.AsNoTracking().Where(r => r.EntityTypeId == rule.EntityTypeId && requested.Contains(r.Id));
-            allowed = await Permissions.RecordScope.Apply(query, db, access, Permissions.RecordOperation.Edit).Select(r => r.Id).ToListAsync(ct);
+            var rights = await AccessResolver.ResolveAsync(db, actor, [rule.EntityTypeId], ct);
+            var ofType = db.Records.AsNoTracking().Where(r => r.EntityTypeId == rule.EntityTypeId && wanted.Contains(r.Id));
+            allowed = await RecordScope.Apply(ofType, db, rights[rule.EntityTypeId], RecordOperation.Edit)
+                .Select(r => r.Id).ToListAsync(ct);
         }
-        var met = 0;
-        foreach (var id in requested.Where(allowed.Contains))
-            if (await RunAsync(new RunContext(actor.Tenant, metadata, rule, id, TriggerKinds.Manual, null, actor.UserId, 1, null), ct) is { ConditionsMet: true })
-                met++;
-        return met;
+
+        int met = 0, acted = 0, failed = 0;
+        foreach (var id in wanted.Where(allowed.Contains))
+        {
+            var run = await RunAsync(new RunContext(actor.Tenant, metadata, rule, id, TriggerKinds.Manual, null, actor.UserId, 1, null), ct);
+            if (run is not { ConditionsMet: true }) continue;
+            met++;
+            if (run.Outcomes.Any(o => o.Status == "done")) acted++;
+            if (!run.Succeeded) failed++;
+        }
+        return new ManualRunResult(wanted.Count, wanted.Count - allowed.Count, met, acted, failed);
     }
 
     /// <summary>What starts one run of a rule on a record; <see cref="Claim"/> is set for time-based firings (claimed once).</summary>
@@ -255,14 +374,12 @@ public sealed class AutomationEngine(
                     : new ActionOutcome(index, action.Kind, "failed", t["Automation.NoSuchPool", action.Pool]);
             default:
                 if (services.GetService<INotificationService>() is not { } notifications) return new ActionOutcome(index, action.Kind, "unavailable", t["Automation.NotificationsUnavailable"]);
-                var users = action.Users.ToList();
+                var users = NotifyUsers(action, record);
                 if (action.Roles.Count > 0 || action.Departments.Count > 0)
                 {
                     await using var lookup = factory.CreateForTenant(run.Tenant.Id);
-                    users.AddRange(await RuleTargets.MembersOfAsync(lookup, run.Tenant.Id, action.Roles, action.Departments, ct));
+                    users = users.Concat(await RuleTargets.MembersOfAsync(lookup, run.Tenant.Id, action.Roles, action.Departments, ct)).Distinct().ToList();
                 }
-                if (action.Assignee == "owner" && record.OwnerId is { } owner) users.Add(owner);
-                users = users.Distinct().ToList();
                 if (users.Count == 0) return new ActionOutcome(index, action.Kind, "skipped", t["Automation.NobodyToNotify"]);
                 var entity = run.Metadata.Entity(record.EntityTypeId)!;
                 var text = RuleActions.Render(action.Text ?? "", entity, record, RecordWriter.ParseValues(record.Values));

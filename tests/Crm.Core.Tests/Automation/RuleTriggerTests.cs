@@ -136,13 +136,44 @@ public class RuleTriggerTests
         var manual = await RuleAsync(ws, "lead", new RuleTrigger { Kind = TriggerKinds.Manual },
             new RuleConditions { Filters = [new FilterSpec("name", "neq", "三")] }, SetNextStep("手动"));
         var member = await ws.MemberAsync(MemberRole.Member);
-        Assert.Equal(1, await ws.Get<AutomationEngine>().RunManualAsync(member, manual.Id, [second.Id, third.Id]));
+        Assert.Equal(new ManualRunResult(2, 0, 1, 1, 0), await ws.Get<AutomationEngine>().RunManualAsync(member, manual.Id, [second.Id, third.Id]));
         Assert.Equal("手动", Values(await ReloadAsync(ws, second.Id))["requirement"]!.GetValue<string>());
         Assert.Null(Values(await ReloadAsync(ws, third.Id))["requirement"]);
         await Assert.ThrowsAsync<ArgumentException>(() => ws.Get<AutomationEngine>().RunManualAsync(member, rule.Id, [second.Id]));
         var viewer = await ws.MemberAsync(MemberRole.Viewer);
         await Assert.ThrowsAsync<ForbiddenException>(() => ws.Get<AutomationEngine>().RunManualAsync(viewer, manual.Id, [second.Id]));
         await Assert.ThrowsAsync<ForbiddenException>(() => service.SaveAsync(member, manual));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_manual_rule_runs_only_on_records_the_person_may_edit_now(string provider)
+    {
+        await using var ws = await LeadsAsync(provider);
+        var manual = await RuleAsync(ws, "lead", new RuleTrigger { Kind = TriggerKinds.Manual },
+            new RuleConditions { Filters = [new FilterSpec("source", "eq", "website")] }, SetNextStep("批量跟进"));
+        var rep = await ws.MemberAsync(MemberRole.Member);
+        var roles = ws.Get<Crm.Core.Permissions.RoleService>();
+        var salesRep = (await roles.ListAsync(ws.Owner)).Single(r => r.Key == "sales_rep"); // leads: edit own
+        Assert.True((await roles.AssignAsync(ws.Owner, salesRep.Id, rep.UserId)).Succeeded);
+        var mine = await LeadAsync(ws, rep, "我的", "website", ("owner", rep.UserId.ToString()));
+        var mineFair = await LeadAsync(ws, rep, "我的展会", "exhibition", ("owner", rep.UserId.ToString()));
+        var others = await LeadAsync(ws, ws.Owner, "别人的");
+        var company = await ws.Records.CreateAsync(ws.Owner, "company", RecordInput.Of(("name", "客户")));
+        var engine = ws.Get<AutomationEngine>();
+
+        // Four chosen: another person's lead and a record of another type are skipped; one of the two left matches.
+        var result = await engine.RunManualAsync(rep, manual.Id, [mine.Id, mineFair.Id, others.Id, company.Record!.Id]);
+        Assert.Equal(new ManualRunResult(4, 2, 1, 1, 0), result);
+        Assert.Equal("批量跟进", Values(await ReloadAsync(ws, mine.Id))["requirement"]!.GetValue<string>());
+        Assert.Null(Values(await ReloadAsync(ws, others.Id))["requirement"]);
+        Assert.Equal(2, (await RunsAsync(ws, manual.Id)).Count); // a run for each allowed record, met or not
+        Assert.All(await RunsAsync(ws, manual.Id), r => Assert.Equal(TriggerKinds.Manual, r.Trigger));
+
+        // Rights are read at the moment of the run: without the role (a plain member edits every lead) it reaches the other lead.
+        Assert.True((await roles.UnassignAsync(ws.Owner, salesRep.Id, rep.UserId)).Succeeded);
+        Assert.Equal(new ManualRunResult(1, 0, 1, 1, 0), await engine.RunManualAsync(rep, manual.Id, [others.Id]));
+        await Assert.ThrowsAsync<ArgumentException>(() => engine.RunManualAsync(rep, manual.Id, Enumerable.Range(0, AutomationEngine.MaxManualRecords + 1).Select(_ => Guid.NewGuid()).ToList()));
     }
 
     [Theory]

@@ -447,7 +447,7 @@ public class RecordScopeMatrixTests
             Assert.True(errors.IsEmpty, errors.ToString());
 
             var editable = ExpectedIds(w, u, Op.Edit);
-            Assert.Equal(editable.Count, await engine.RunManualAsync(w[u], rule!.Id, [.. all, w.CompanyId]));
+            Assert.Equal(editable.Count, (await engine.RunManualAsync(w[u], rule!.Id, [.. all, w.CompanyId])).Matched);
             await using var db = w.Ws.Database.Factory.CreateForTenant(w.Ws.Tenant.Id);
             var stamped = (await db.Records.AsNoTracking().Where(r => r.EntityTypeId == w.Deals.Entity.Id).ToListAsync())
                 .Where(r => RecordWriter.ParseValues(r.Values)["competitor"]?.GetValue<string>() == stamp).Select(r => r.Id);
