@@ -130,7 +130,7 @@ public class AutomationEditorTests
         page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=automation-rule]")));
 
         await using var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id);
-        var rule = await db.AutomationRules.AsNoTracking().SingleAsync();
+        var rule = await db.AutomationRules.AsNoTracking().SingleAsync(r => r.Origin == null);
         Assert.Equal("Qualified website leads", rule.Name.Get());
         Assert.Equal(TriggerKinds.Updated, rule.Trigger.Kind);
         Assert.Equal(["lead_status"], rule.Trigger.Fields);
@@ -191,7 +191,7 @@ public class AutomationEditorTests
         var (saved, errors) = await ws.Get<AutomationRuleService>().SaveAsync(ws.Owner, stored);
         Assert.True(errors.IsEmpty, errors.ToString());
         await using var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id);
-        var before = await db.AutomationRules.AsNoTracking().SingleAsync(); // as the database keeps it (jsonb orders keys)
+        var before = await db.AutomationRules.AsNoTracking().SingleAsync(r => r.Origin == null); // as the database keeps it (jsonb orders keys)
         var members = await ws.Get<RecordDirectory>().MembersAsync(ws.Owner);
 
         var saves = 0;
@@ -207,7 +207,7 @@ public class AutomationEditorTests
 
         await editor.ClickAsync("#rule-save");
         editor.WaitForAssertion(() => Assert.Equal(1, saves));
-        var again = await db.AutomationRules.AsNoTracking().SingleAsync();
+        var again = await db.AutomationRules.AsNoTracking().SingleAsync(r => r.Origin == null);
         string Json(object o) => JsonSerializer.Serialize(o);
         Assert.Equal(Json(before.Trigger), Json(again.Trigger));
         Assert.Equal(Json(before.Conditions), Json(again.Conditions));
@@ -234,7 +234,7 @@ public class AutomationEditorTests
         Assert.True(Select<Guid, AutomationPage>(page, "action-members-0").Instance.Error);
         Assert.True(page.FindComponents<MudTextField<string>>().Single(f => f.Instance.InputId == "rule-name").Instance.Error);
         await using var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id);
-        Assert.Equal(0, await db.AutomationRules.CountAsync());
+        Assert.Equal(0, await db.AutomationRules.CountAsync(r => r.Origin == null));
     }
 
     [Theory]
