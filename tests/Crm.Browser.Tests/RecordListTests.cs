@@ -108,7 +108,8 @@ public class RecordListTests(BrowserFixture browser)
         await Assertions.Expect(page.Locator("[data-testid=search-all]")).ToBeVisibleAsync();
         await page.Locator("#global-search-input").PressAsync("Enter");
 
-        await page.WaitForURLAsync(new Regex($"/t/{ws.Slug}/search\\?q="));
+        // The circuit navigates (history push), which under CI's load can take longer than the default 20 s.
+        await page.WaitForURLAsync(new Regex($"/t/{ws.Slug}/search\\?q="), new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
         await page.Locator("#search-page[data-ready='true']").WaitForAsync();
         await Assertions.Expect(page.Locator("[data-testid=search-group-company] [data-testid=search-result]")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("[data-testid=search-group-opportunity] [data-testid=search-result]")).ToHaveCountAsync(3);

@@ -139,9 +139,13 @@ public class RecordListPageTests
         await cut.ClickAsync("[data-testid=columns-button]");
         f.Popovers.WaitForAssertion(() => Assert.Empty(f.Popovers.FindAll(".crm-columns-list")));
 
+        // The choice is saved after the header shows it; a reload reads what was saved.
+        var views = f.Workspace.Get<SavedViewService>();
+        for (var i = 0; i < 100 && await views.GetColumnPreferenceAsync(f.Workspace.Owner, "company") is null; i++) await Task.Delay(100);
+
         // A fresh page (a reload) shows the column still.
         var reloaded = f.Render("company");
-        Assert.Equal([.. defaults, "notes"], HeaderKeys(reloaded));
+        reloaded.WaitForAssertion(() => Assert.Equal([.. defaults, "notes"], HeaderKeys(reloaded)));
 
         // "Reset to default columns" returns to the view's columns, also after the next reload.
         await reloaded.ClickAsync("[data-testid=columns-button]");
