@@ -124,11 +124,19 @@ public sealed class AutomationEngine(
         var writers = new List<RecordWriter>();
         var tasks = new List<Activity>();
         var staged = new List<Notification>();
+        var members = new RuleMembers(tenant.Id);
         await using (var db = factory.CreateForTenant(tenant.Id))
         {
+            // The record as it was just saved (not read again): a copy, so the caller's object stays as it was
+            // committed. Its version is the concurrency token: a change by someone else in between fails the save,
+            // and the rules run again one by one on what is in the database.
+            if (metadata.Entity(write.Record.EntityTypeId) is not { } entity) return [];
+            var record = (Record)db.Entry(write.Record).CurrentValues.ToObject();
+            db.Records.Attach(record);
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var record = await db.Records.FirstOrDefaultAsync(r => r.Id == write.Record.Id, ct);
-            if (record is null || metadata.Entity(record.EntityTypeId) is not { } entity) return [];
+            // Everyone the rules name, asked about once.
+            await members.MembersAsync(db, triggered.SelectMany(r => r.Rule.Actions).SelectMany(a => a.Users)
+                .Concat(record.OwnerId is { } o ? [o] : []), ct);
             foreach (var (rule, trigger) in triggered)
             {
                 var run = new RunContext(tenant, metadata, rule, record.Id, trigger, write.Changes, triggeredBy, depth, Claim: null);
@@ -138,13 +146,18 @@ public sealed class AutomationEngine(
                 history.ConditionsMet = RuleConditionEvaluator.Matches(rule.Conditions, entity, record, RecordWriter.ParseValues(record.Values), write.Changes, triggeredBy, now, zone);
                 if (history.ConditionsMet)
                 {
-                    var actions = new RuleActions(db, metadata, writer, t, clock, run, zone);
+                    var actions = new RuleActions(db, metadata, writer, t, clock, run, zone, members);
                     for (var i = 0; i < rule.Actions.Count; i++)
                     {
                         var action = rule.Actions[i];
-                        var outcome = action.Kind == ActionKinds.Notify
-                            ? await StageNotificationAsync(db, notifications!, i, action, run, record, entity, staged, ct)
-                            : await actions.RunAsync(i, action, record, ct);
+                        ActionOutcome outcome;
+                        if (action.Kind == ActionKinds.Notify)
+                        {
+                            var (request, result) = await NotificationAsync(db, members, i, action, run, record, ct);
+                            if (request is not null) staged.AddRange(notifications!.Stage(db, tenant.Id, request, request.UserIds));
+                            outcome = result;
+                        }
+                        else outcome = await actions.RunAsync(i, action, record, ct);
                         if (outcome.Status == "failed") return null; // disposing the transaction rolls it back
                         history.Outcomes.Add(outcome);
                     }
@@ -163,25 +176,26 @@ public sealed class AutomationEngine(
         return writers.SelectMany(w => w.Writes).ToList();
     }
 
-    /// <summary>The notify action inside the run's transaction (the notifications commit with the run).</summary>
-    private async Task<ActionOutcome> StageNotificationAsync(CrmDbContext db, NotificationService notifications, int index, RuleAction action, RunContext run, Record record,
-        EntityMeta entity, List<Notification> staged, CancellationToken ct)
+    /// <summary>
+    /// The notify action's people and message, on both paths (staged in the run's transaction, or sent after it):
+    /// the named users and the owner, then the holders of the roles and members of the departments (active members
+    /// only, read now on <paramref name="db"/>); only people who are members of the workspace. Null request when
+    /// nobody is left (the outcome says so).
+    /// </summary>
+    private async Task<(NotificationRequest? Request, ActionOutcome Outcome)> NotificationAsync(CrmDbContext db, RuleMembers members, int index, RuleAction action,
+        RunContext run, Record record, CancellationToken ct)
     {
-        var users = NotifyUsers(action, record);
+        var named = action.Users.ToList();
+        if (action.Assignee == "owner" && record.OwnerId is { } owner) named.Add(owner);
         if (action.Roles.Count > 0 || action.Departments.Count > 0)
-            users = users.Concat(await RuleTargets.MembersOfAsync(db, run.Tenant.Id, action.Roles, action.Departments, ct)).Distinct().ToList();
-        if (users.Count == 0) return new ActionOutcome(index, action.Kind, "skipped", t["Automation.NobodyToNotify"]);
+            named.AddRange(await RuleTargets.MembersOfAsync(db, run.Tenant.Id, action.Roles, action.Departments, ct));
+        var users = (await members.MembersAsync(db, named, ct)).Select(m => m.UserId).ToList();
+        if (users.Count == 0) return (null, new ActionOutcome(index, action.Kind, "skipped", t["Automation.NobodyToNotify"]));
+        var entity = run.Metadata.Entity(record.EntityTypeId)!;
         var text = RuleActions.Render(action.Text ?? "", entity, record, RecordWriter.ParseValues(record.Values));
-        staged.AddRange(await notifications.StageAsync(db, run.Tenant.Id, new NotificationRequest(users, "rule", string.IsNullOrWhiteSpace(text) ? run.Rule.Name.Get() : text,
-            t["Automation.NotificationBody", run.Rule.Name.Get(), record.Title], record.Id, record.EntityTypeId), ct));
-        return new ActionOutcome(index, action.Kind, "done", t["Automation.Notified", users.Count]);
-    }
-
-    private static List<Guid> NotifyUsers(RuleAction action, Record record)
-    {
-        var users = action.Users.ToList();
-        if (action.Assignee == "owner" && record.OwnerId is { } owner) users.Add(owner);
-        return users.Distinct().ToList();
+        var request = new NotificationRequest(users, "rule", string.IsNullOrWhiteSpace(text) ? run.Rule.Name.Get() : text,
+            t["Automation.NotificationBody", run.Rule.Name.Get(), record.Title], record.Id, record.EntityTypeId);
+        return (request, new ActionOutcome(index, action.Kind, "done", t["Automation.Notified", users.Count]));
     }
 
     /// <summary>The trigger name when <paramref name="trigger"/> fires for this write, else null.</summary>
@@ -301,7 +315,7 @@ public sealed class AutomationEngine(
             writer = new RecordWriter(db, run.Metadata, ruleActor, t, clock);
             if (history.ConditionsMet)
             {
-                var actions = new RuleActions(db, run.Metadata, writer, t, clock, run, zone);
+                var actions = new RuleActions(db, run.Metadata, writer, t, clock, run, zone, new RuleMembers(run.Tenant.Id));
                 for (var i = 0; i < rule.Actions.Count; i++)
                 {
                     var action = rule.Actions[i];
@@ -374,18 +388,12 @@ public sealed class AutomationEngine(
                     : new ActionOutcome(index, action.Kind, "failed", t["Automation.NoSuchPool", action.Pool]);
             default:
                 if (services.GetService<INotificationService>() is not { } notifications) return new ActionOutcome(index, action.Kind, "unavailable", t["Automation.NotificationsUnavailable"]);
-                var users = NotifyUsers(action, record);
-                if (action.Roles.Count > 0 || action.Departments.Count > 0)
-                {
-                    await using var lookup = factory.CreateForTenant(run.Tenant.Id);
-                    users = users.Concat(await RuleTargets.MembersOfAsync(lookup, run.Tenant.Id, action.Roles, action.Departments, ct)).Distinct().ToList();
-                }
-                if (users.Count == 0) return new ActionOutcome(index, action.Kind, "skipped", t["Automation.NobodyToNotify"]);
-                var entity = run.Metadata.Entity(record.EntityTypeId)!;
-                var text = RuleActions.Render(action.Text ?? "", entity, record, RecordWriter.ParseValues(record.Values));
-                await notifications.NotifyAsync(run.Tenant.Id, new NotificationRequest(users, "rule", string.IsNullOrWhiteSpace(text) ? run.Rule.Name.Get() : text,
-                    t["Automation.NotificationBody", run.Rule.Name.Get(), record.Title], record.Id, record.EntityTypeId), ct);
-                return new ActionOutcome(index, action.Kind, "done", t["Automation.Notified", users.Count]);
+                NotificationRequest? request;
+                ActionOutcome outcome;
+                await using (var db = factory.CreateForTenant(run.Tenant.Id))
+                    (request, outcome) = await NotificationAsync(db, new RuleMembers(run.Tenant.Id), index, action, run, record, ct);
+                if (request is not null) await notifications.NotifyAsync(run.Tenant.Id, request, ct);
+                return outcome;
         }
     }
 

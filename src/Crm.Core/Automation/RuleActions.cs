@@ -19,7 +19,7 @@ namespace Crm.Core.Automation;
 /// rolls that action back to its savepoint and reports the error).
 /// </summary>
 internal sealed partial class RuleActions(CrmDbContext db, TenantMetadata metadata, RecordWriter writer, IStringLocalizer<CoreStrings> t,
-    TimeProvider clock, AutomationEngine.RunContext run, TimeZoneInfo zone)
+    TimeProvider clock, AutomationEngine.RunContext run, TimeZoneInfo zone, RuleMembers members)
 {
     private readonly List<Activity> newTasks = [];
 
@@ -52,9 +52,8 @@ internal sealed partial class RuleActions(CrmDbContext db, TenantMetadata metada
         // only, by user id), after the named users.
         var tenantId = metadata.TenantId;
         var candidates = action.Users.Concat(await RuleTargets.MembersOfAsync(db, tenantId, action.Roles, action.Departments, ct)).Distinct().ToList();
-        var members = await db.Memberships.AsNoTracking().Where(m => m.TenantId == tenantId && candidates.Contains(m.UserId))
-            .Select(m => new { m.UserId, m.User!.DisplayName }).ToListAsync(ct);
-        var eligible = candidates.Where(u => members.Any(m => m.UserId == u)).ToList();
+        var active = await members.MembersAsync(db, candidates, ct);
+        var eligible = active.Select(m => m.UserId).ToList();
         if (eligible.Count == 0) throw new InvalidOperationException(t["Automation.NoEligibleMember"]);
 
         Guid chosen;
@@ -88,7 +87,7 @@ internal sealed partial class RuleActions(CrmDbContext db, TenantMetadata metada
                 break;
         }
 
-        var name = members.First(m => m.UserId == chosen).DisplayName;
+        var name = active.First(m => m.UserId == chosen).DisplayName;
         var changed = await writer.RewriteAsync(record, (_, values) =>
         {
             if (RuleConditionEvaluator.Texts(values[ownerField.Key]).FirstOrDefault() == chosen.ToString()) return false;
@@ -98,15 +97,29 @@ internal sealed partial class RuleActions(CrmDbContext db, TenantMetadata metada
         return new ActionOutcome(index, action.Kind, changed ? "done" : "skipped", t["Automation.Assigned", name]);
     }
 
-    /// <summary>The next turn (0, 1, 2 …) of a round robin: a counter row in sequence_counters, taken under its row lock.</summary>
+    /// <summary>
+    /// The next turn (0, 1, 2 …) of a round robin: a counter row in sequence_counters, taken under its row lock. On
+    /// PostgreSQL one <c>UPDATE … RETURNING</c> (one round trip per save); SQLite (in-process, one writer) updates
+    /// and reads in two statements of the same transaction.
+    /// </summary>
     private async Task<long> NextTurnAsync(Guid entityTypeId, string key, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var updated = await db.Sequences.Where(s => s.EntityTypeId == entityTypeId && s.FieldKey == key)
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.NextValue, x => x.NextValue + 1), ct);
-            if (updated == 1)
-                return await db.Sequences.AsNoTracking().Where(s => s.EntityTypeId == entityTypeId && s.FieldKey == key).Select(s => s.NextValue).FirstAsync(ct) - 2;
+            if (db.Database.IsNpgsql())
+            {
+                var turns = await db.Database.SqlQueryRaw<long>(
+                    "UPDATE sequence_counters SET next_value = next_value + 1 WHERE tenant_id = {0} AND entity_type_id = {1} AND field_key = {2} RETURNING next_value AS \"Value\"",
+                    metadata.TenantId, entityTypeId, key).ToListAsync(ct);
+                if (turns.Count == 1) return turns[0] - 2;
+            }
+            else
+            {
+                var updated = await db.Sequences.Where(s => s.EntityTypeId == entityTypeId && s.FieldKey == key)
+                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.NextValue, x => x.NextValue + 1), ct);
+                if (updated == 1)
+                    return await db.Sequences.AsNoTracking().Where(s => s.EntityTypeId == entityTypeId && s.FieldKey == key).Select(s => s.NextValue).FirstAsync(ct) - 2;
+            }
             // First use: create the counter in this transaction (a separate one would wait for this one's lock on
             // SQLite). A racing creator wins on the unique index; EF rolls back to its savepoint and we take a turn.
             var counter = new SequenceCounter { EntityTypeId = entityTypeId, FieldKey = key, NextValue = 1 };

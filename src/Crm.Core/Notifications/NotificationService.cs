@@ -40,6 +40,19 @@ public sealed class NotificationService(ICrmDbContextFactory factory, Notificati
         if (ids.Count == 0) return [];
         // People who left the workspace get nothing.
         var members = await db.Memberships.AsNoTracking().Where(m => m.TenantId == tenantId && ids.Contains(m.UserId)).Select(m => m.UserId).ToListAsync(ct);
+        return Stage(db, tenantId, request, members);
+    }
+
+    /// <summary>
+    /// As <see cref="StageAsync"/> for a caller that has just read which of the people are members
+    /// (<paramref name="members"/>): the automation engine asks once per save for everyone its rules name.
+    /// </summary>
+    public IReadOnlyList<Notification> Stage(CrmDbContext db, Guid tenantId, NotificationRequest request, IReadOnlyCollection<Guid> members)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (string.IsNullOrWhiteSpace(request.Kind)) throw new ArgumentException(t["Notification.KindRequired"], nameof(request));
+        if (string.IsNullOrWhiteSpace(request.Title)) throw new ArgumentException(t["Notification.TitleRequired"], nameof(request));
+        var ids = request.UserIds.Where(u => u != Guid.Empty).Distinct().ToList();
         var now = clock.GetUtcNow().UtcDateTime;
         var added = new List<Notification>();
         foreach (var user in ids.Where(members.Contains))

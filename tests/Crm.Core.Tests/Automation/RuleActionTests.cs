@@ -64,6 +64,46 @@ public class RuleActionTests
 
     [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task An_action_failing_inside_the_one_transaction_path_rolls_it_back_whole_and_the_rules_run_again_one_by_one(string provider)
+    {
+        // Three rules on one create run together in one transaction (the real notification service, so notify is
+        // staged in it). The last rule's first action throws after the others have staged a notification, a task
+        // and a field change: that transaction rolls back, each rule runs again on its own, and everything it did
+        // is there exactly once, the save included.
+        await using var ws = await LeadsAsync(provider);
+        var notify = await RuleAsync(ws, "lead", Created, null,
+            new RuleAction { Kind = ActionKinds.Notify, Assignee = "owner", Text = "新线索 {name}" },
+            new RuleAction { Kind = ActionKinds.CreateTask, Text = "跟进 {name}", DueDays = 1 });
+        var tier = await RuleAsync(ws, "lead", Created, null, new RuleAction { Kind = ActionKinds.SetFields, Values = new() { ["value_tier"] = "low" } });
+        var failing = await RuleAsync(ws, "lead", Created, null,
+            new RuleAction { Kind = ActionKinds.SetFields, Values = new() { ["estimated_budget"] = "lots" } },
+            new RuleAction { Kind = ActionKinds.SetFields, Values = new() { ["job_title"] = "采购经理" } });
+
+        var lead = await LeadAsync(ws, ws.Owner, "赵六");
+
+        var stored = await ReloadAsync(ws, lead.Id);
+        Assert.Equal("赵六", stored.Title);
+        Assert.Equal("low", Values(stored)["value_tier"]!.GetValue<string>());
+        Assert.Equal("采购经理", Values(stored)["job_title"]!.GetValue<string>());
+        Assert.Null(Values(stored)["estimated_budget"]);
+        Assert.Equal("跟进 赵六", Assert.Single(await TasksAsync(ws, lead.Id)).Subject);
+        await using (var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id))
+        {
+            var sent = Assert.Single(await db.Notifications.AsNoTracking().Where(n => n.RecordId == lead.Id).ToListAsync());
+            Assert.Equal((ws.Owner.UserId, "新线索 赵六"), (sent.UserId, sent.Title));
+            // Created, then one change by each rule that changed a field: nothing of the rolled-back attempt.
+            Assert.Equal(3, await db.RecordChanges.CountAsync(c => c.RecordId == lead.Id));
+        }
+        Assert.True(Assert.Single(await RunsAsync(ws, notify.Id)).Succeeded);
+        Assert.True(Assert.Single(await RunsAsync(ws, tier.Id)).Succeeded);
+        var run = Assert.Single(await RunsAsync(ws, failing.Id));
+        Assert.False(run.Succeeded);
+        Assert.Equal(["failed", "done"], run.Outcomes.Select(o => o.Status));
+        Assert.Contains((await ws.MetadataAsync()).Entity("lead")!.Field("estimated_budget")!.Label.Get(), run.Outcomes[0].Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task Fixed_weighted_and_least_open_assignment(string provider)
     {
         await using var ws = await LeadsAsync(provider);
