@@ -54,6 +54,10 @@ public static class AuditActions
     public const string ApiKeyRevoked = "apikey.revoked";
     public const string ApiKeyUsed = "apikey.used";
 
+    public const string PoolCreated = "pool.created";
+    public const string PoolEdited = "pool.edited";
+    public const string PoolArchived = "pool.archived";
+
     /// <summary>Every key, for the page's action filter and the resource completeness test.</summary>
     public static readonly IReadOnlyList<string> All =
     [
@@ -67,6 +71,7 @@ public static class AuditActions
         RoleCreated, RoleEdited, RoleDeleted, RoleAssigned, RoleUnassigned, PermissionChanged, PermissionCleared,
         RecordShared, RecordUnshared,
         ApiKeyCreated, ApiKeyRevoked, ApiKeyUsed,
+        PoolCreated, PoolEdited, PoolArchived,
     ];
 
     /// <summary>Target types (<see cref="AuditEntry.TargetType"/>).</summary>
@@ -85,5 +90,6 @@ public static class AuditActions
         public const string Department = "department";
         public const string Role = "role";
         public const string Record = "record";
+        public const string Pool = "pool";
     }
 }

@@ -118,6 +118,9 @@ public sealed class ReminderSweep(ICrmDbContextFactory factory, MetadataStore me
         var query = db.Records.AsNoTracking().Where(r => r.EntityTypeId == pool.EntityTypeId && r.OwnerId != null && r.CreatedAt <= earliest
             && (r.PoolId == pool.Id || (isDefault && r.PoolId == null)));
         if (rule.Kind == PoolReturnKind.NoFollowUp) query = query.Where(r => r.LastActivityAt == null || r.LastActivityAt <= earliest);
+        // Converted, disqualified … (the rule's keepStatuses) stay with their owner.
+        var kept = rule.KeptStatusIds(metadata.Entity(pool.EntityTypeId));
+        if (kept.Count > 0) query = query.Where(r => r.StatusOptionId == null || !kept.Contains(r.StatusOptionId.Value));
         if (rule.Kind == PoolReturnKind.NotWon)
         {
             var won = metadata.Entity(pool.EntityTypeId)?.AllPipelines.SelectMany(p => p.AllStages).Where(s => s.Kind == StageKind.Won).Select(s => s.Id).ToList() ?? [];

@@ -51,9 +51,16 @@ public enum PoolReturnKind
 /// <summary>
 /// "Back to the pool after <see cref="Days"/> days of …", counted from the later of the owner getting the record
 /// (created, claimed, assigned) and the last follow-up; <see cref="ReminderDaysBefore"/> days earlier the owner is
-/// reminded ("pool.return-soon").
+/// reminded ("pool.return-soon"). Records whose status is one of <see cref="KeepStatuses"/> (status option keys or
+/// group keys, e.g. "converted") never go back: a converted or disqualified lead is done, not forgotten.
 /// </summary>
-public sealed record PoolReturnRule(PoolReturnKind Kind, int Days, int? ReminderDaysBefore = null, string? RelatedEntity = null);
+public sealed record PoolReturnRule(PoolReturnKind Kind, int Days, int? ReminderDaysBefore = null, string? RelatedEntity = null, List<string>? KeepStatuses = null)
+{
+    /// <summary>The status option ids of <see cref="KeepStatuses"/> in <paramref name="entity"/>'s status list (options by key or by group).</summary>
+    public List<Guid> KeptStatusIds(Metadata.EntityMeta? entity)
+        => KeepStatuses is not { Count: > 0 } keys || entity?.StatusField is not { } field || entity.Owner.StatusList(field.Settings.StatusList) is not { } list ? []
+            : list.AllOptions.Where(o => keys.Contains(o.Key) || (o.GroupKey is { } g && keys.Contains(g))).Select(o => o.Id).ToList();
+}
 
 /// <summary>Role and department ids (departments with their sub-departments) of a pool's members and admins.</summary>
 public sealed record PoolGroups

@@ -23,7 +23,7 @@ public sealed record PoolDefinition(
     PoolGroups? Groups = null);
 
 /// <summary>Creates and changes pools (workspace admins), with errors that name the setting.</summary>
-public sealed class PoolDefinitions(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock)
+public sealed class PoolDefinitions(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock, Audit.AuditTrail audit)
 {
     public const int MaxDays = 3650;
 
@@ -51,6 +51,13 @@ public sealed class PoolDefinitions(ICrmDbContextFactory factory, MetadataStore 
                 if (other is null || !other.AllFields.Any(f => f.Type == "lookup" && f.Settings.Target == entity.Key))
                     errors.Add(path + ".relatedEntity", t["Pool.Def.Related", r.RelatedEntity ?? "", entity.Entity.Label.Get()]);
             }
+            if (r.KeepStatuses is { Count: > 0 } keep && entity is not null)
+            {
+                var list = entity.StatusField is { } sf ? metadata.StatusList(sf.Settings.StatusList) : null;
+                for (var k = 0; k < keep.Count; k++)
+                    if (list is null || !list.AllOptions.Any(o => o.Key == keep[k] || o.GroupKey == keep[k]))
+                        errors.Add($"{path}.keepStatuses[{k}]", t["Pool.Def.Status", $"{path}.keepStatuses[{k}]", keep[k] ?? "", entity.Entity.Label.Get()]);
+            }
             if (r.Kind == PoolReturnKind.NotWon && entity is not null && !entity.AllPipelines.SelectMany(p => p.AllStages).Any(s => s.Kind == StageKind.Won))
                 errors.Add(path + ".kind", t["Pool.Def.NoWonStage", entity.Entity.Label.Get()]);
         }
@@ -67,6 +74,7 @@ public sealed class PoolDefinitions(ICrmDbContextFactory factory, MetadataStore 
         if (!errors.IsEmpty) return (null, errors);
         var entity = metadata.Entity(d.EntityKey)!;
         var pool = await db.Pools.FirstOrDefaultAsync(p => p.EntityTypeId == entity.Entity.Id && p.Key == d.Key, ct);
+        var isNew = pool is null;
         if (pool is null)
         {
             var order = await db.Pools.Where(p => p.EntityTypeId == entity.Entity.Id).Select(p => (int?)p.SortOrder).MaxAsync(ct) ?? -1;
@@ -74,8 +82,40 @@ public sealed class PoolDefinitions(ICrmDbContextFactory factory, MetadataStore 
         }
         Apply(pool, d);
         pool.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        audit.Stage(db, actor, new Audit.AuditEvent(isNew ? Audit.AuditActions.PoolCreated : Audit.AuditActions.PoolEdited, Audit.AuditActions.Targets.Pool,
+            pool.Id.ToString(), pool.Label.Get(), new System.Text.Json.Nodes.JsonObject
+            {
+                ["entity"] = entity.Key, ["dailyClaimLimit"] = pool.DailyClaimLimit, ["reclaimCooldownDays"] = pool.ReclaimCooldownDays,
+                ["members"] = pool.Members.Count, ["admins"] = pool.Admins.Count, ["returnRules"] = pool.ReturnRules.Count,
+            }));
         await db.SaveChangesAsync(ct);
         return (pool, errors);
+    }
+
+    /// <summary>Every pool of the workspace, archived ones last, for the settings page (workspace admins).</summary>
+    public async Task<IReadOnlyList<Pool>> ListAsync(Actor actor, CancellationToken ct = default)
+    {
+        await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        return await db.Pools.AsNoTracking().OrderBy(p => p.IsArchived).ThenBy(p => p.SortOrder).ThenBy(p => p.Key).ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// Archives a pool (workspace admins): it leaves the pool pages and the sweep; its records keep their pool id
+    /// and come back with it when it is saved again. False when there is no such pool.
+    /// </summary>
+    public async Task<bool> ArchiveAsync(Actor actor, Guid poolId, CancellationToken ct = default)
+    {
+        await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var pool = await db.Pools.FirstOrDefaultAsync(p => p.Id == poolId, ct);
+        if (pool is null) return false;
+        if (pool.IsArchived) return true;
+        pool.IsArchived = true;
+        pool.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        audit.Stage(db, actor, new Audit.AuditEvent(Audit.AuditActions.PoolArchived, Audit.AuditActions.Targets.Pool, pool.Id.ToString(), pool.Label.Get()));
+        await db.SaveChangesAsync(ct);
+        return true;
     }
 
     public static void Apply(Pool pool, PoolDefinition d)

@@ -70,6 +70,7 @@ public sealed class ReportEngine(ICrmDbContextFactory factory, MetadataStore met
             "campaignRoi" => await MarketingReports.CampaignRoiAsync(c, ct),
             "leadSourceConversion" => await MarketingReports.LeadSourceConversionAsync(c, ct),
             "ticketResolution" => await TicketReports.ResolutionAsync(c, ct),
+            "poolActivity" => await PoolReports.ActivityAsync(c, ct),
             _ => c.Problem(t["Report.Problem.UnknownType", spec.Type]),
         };
     }

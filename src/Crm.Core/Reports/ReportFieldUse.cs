@@ -53,6 +53,9 @@ public static class ReportFieldUse
                 yield return (entity, "$status");
                 if (Option("sourceField") is { } source) yield return (entity, source);
                 break;
+            case "poolActivity": // pool size = records of the pool without an owner
+                yield return (entity, "$owner");
+                break;
             case "ticketResolution":
                 yield return (entity, "$status");
                 foreach (var name in new[] { "problemTypeField", "firstResponseField", "resolvedField" })

@@ -21,6 +21,8 @@ public enum ReportNeeds
     Nothing,
     Stages,
     Status,
+    /// <summary>An owner field (pools hold records without an owner).</summary>
+    Owner,
 }
 
 public sealed record ReportTypeInfo(string Type, ReportNeeds Needs, DateAxis Axis, string DefaultChart, IReadOnlyList<string> OptionNames);
@@ -52,6 +54,7 @@ public static class ReportTypes
         new("leadSourceConversion", ReportNeeds.Status, DateAxis.Created, "bar", ["sourceField", "convertedGroup"]),
         new("ticketsByStatus", ReportNeeds.Status, DateAxis.Created, "donut", []),
         new("ticketResolution", ReportNeeds.Status, DateAxis.Created, "table", ["problemTypeField", "firstResponseField", "resolvedField", "resolvedGroup"]),
+        new("poolActivity", ReportNeeds.Owner, DateAxis.Change, "table", []),
     ];
 
     /// <summary>
@@ -74,6 +77,7 @@ public static class ReportTypes
         null => type == Custom,
         ReportNeeds.Stages => entity.StageField is not null && entity.Pipelines.Count > 0,
         ReportNeeds.Status => entity.StatusField is not null,
+        ReportNeeds.Owner => entity.OwnerField is not null,
         _ => true,
     };
 

@@ -129,7 +129,8 @@ internal static class TemplateAutomationMapping
             AdminRoles = people.Roles(p.Admins?.Roles),
             AdminDepartments = people.Departments(p.Admins?.Departments),
         },
-        (p.ReturnRules ?? []).Select(r => new PoolReturnRule(ReturnKind(r.Kind), r.Days, r.ReminderDaysBefore, r.Kind == "noNewRelated" ? r.RelatedEntity : null)).ToList());
+        (p.ReturnRules ?? []).Select(r => new PoolReturnRule(ReturnKind(r.Kind), r.Days, r.ReminderDaysBefore, r.Kind == "noNewRelated" ? r.RelatedEntity : null,
+            r.KeepStatuses is { Count: > 0 } keep ? [.. keep] : null)).ToList());
 
     public static PoolSettings Settings(Pool p) => new(p.DailyClaimLimit, p.ReclaimCooldownDays, p.EveryoneIsMember, p.Members, p.Admins, p.Groups, p.ReturnRules);
 
@@ -166,6 +167,7 @@ internal static class TemplateAutomationMapping
             ReturnRules = pool.ReturnRules.Count == 0 ? null : pool.ReturnRules.Select(r => new TemplatePoolReturn
             {
                 Kind = ReturnKind(r.Kind), Days = r.Days, ReminderDaysBefore = r.ReminderDaysBefore, RelatedEntity = r.RelatedEntity,
+                KeepStatuses = r.KeepStatuses is { Count: > 0 } keep ? [.. keep] : null,
             }).ToList(),
         };
     }

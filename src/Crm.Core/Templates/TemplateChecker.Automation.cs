@@ -217,6 +217,8 @@ public sealed partial class TemplateChecker
                         ?? existing.Entity(r.RelatedEntity)?.AllFields.Where(f => f.Type == "lookup").Select(f => f.Settings.Target) ?? []).Any(t => t == p.Entity);
                 if (lookup != true) Add(rp + ".relatedEntity", "Template.Check.RelatedLookup", r.RelatedEntity ?? "", p.Entity);
             }
+            for (var k = 0; k < (r.KeepStatuses?.Count ?? 0); k++)
+                if (!Metadata.MetadataKeys.IsValid(r.KeepStatuses![k])) Add($"{rp}.keepStatuses[{k}]", "Template.Check.Key", r.KeepStatuses[k] ?? "");
             if (r.Kind == "notWon")
             {
                 var won = (TemplateEntity(p.Entity)?.Pipelines.SelectMany(x => x.Stages).Any(s => s.Kind == "won") ?? false)

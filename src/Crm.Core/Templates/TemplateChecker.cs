@@ -19,7 +19,7 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
     [
         "custom", "funnel", "pipelineValue", "winRate", "salesCycle", "timeInStage", "forecast", "statusDistribution",
         "statusTrend", "churnWarning", "activitiesByOwner", "activitiesByChannel", "interactionFrequency", "campaignRoi",
-        "leadSourceConversion", "ticketsByStatus", "ticketResolution",
+        "leadSourceConversion", "ticketsByStatus", "ticketResolution", "poolActivity",
     ];
 
     public static readonly string[] RecordAttributes = ["$owner", "$createdAt", "$updatedAt", "$stage", "$status", "$title"];

@@ -87,4 +87,6 @@ public sealed class TemplatePoolReturn
     public int Days { get; set; }
     public int? ReminderDaysBefore { get; set; }
     public string? RelatedEntity { get; set; }
+    /// <summary>Status option or group keys of records that never go back (e.g. "converted").</summary>
+    public List<string>? KeepStatuses { get; set; }
 }

@@ -1,3 +1,4 @@
+using Crm.Core.Metadata;
 using System.Globalization;
 using Crm.Core.Activities;
 using Crm.Core.Notifications;
@@ -63,6 +64,46 @@ public class ReminderSweepTests
         // Alice may not take it straight back (cooldown), and the next sweep does nothing more.
         Assert.Single((await bed.Pools.ClaimAsync(bed.Alice, bed.Pool.Id, [quiet.Id])).Refused);
         Assert.Equal(0, await SweepAsync(bed));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Converted_and_disqualified_leads_are_kept_by_their_owner_and_not_reminded(string provider)
+    {
+        // keepStatuses names a status group (converted) and an option (invalid), as the starter template's pool does.
+        await using var bed = await PoolTestBed.CreateAsync(provider,
+            rules: new PoolReturnRule(PoolReturnKind.NoFollowUp, 30, 3, KeepStatuses: ["converted", "invalid"]));
+        var open = await bed.LeadAsync("Open lead", bed.Alice);
+        var converted = await bed.LeadAsync("Converted lead", bed.Alice);
+        var invalid = await bed.LeadAsync("Invalid lead", bed.Alice);
+        var unreachable = await bed.LeadAsync("Unreachable lead", bed.Alice);
+        foreach (var (lead, status) in new[] { (converted, "converted_customer"), (invalid, "invalid"), (unreachable, "unreachable") })
+            Assert.True((await bed.Ws.Records.UpdateAsync(bed.Ws.Owner, lead.Id, RecordInput.Of(("lead_status", status)))).Succeeded);
+
+        bed.Clock.Advance(TimeSpan.FromDays(27));
+        Assert.Equal(2, await SweepAsync(bed)); // reminders: the open lead and the unreachable one (its group is not kept)
+        Assert.Equal(new HashSet<Guid> { open.Id, unreachable.Id },
+            (await NotificationsAsync(bed, bed.Alice.UserId, NotificationKinds.PoolReturnSoon)).Select(n => n.RecordId!.Value).ToHashSet());
+
+        bed.Clock.Advance(TimeSpan.FromDays(4));
+        Assert.Equal(2, await SweepAsync(bed));
+        Assert.Null((await bed.ReloadAsync(open.Id)).OwnerId);
+        Assert.Null((await bed.ReloadAsync(unreachable.Id)).OwnerId);
+        Assert.Equal(bed.Alice.UserId, (await bed.ReloadAsync(converted.Id)).OwnerId);
+        Assert.Equal(bed.Alice.UserId, (await bed.ReloadAsync(invalid.Id)).OwnerId);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Kept_statuses_must_be_statuses_of_the_pools_record_type(string provider)
+    {
+        await using var ws = await Workspace.CreateAsync(provider);
+        await ws.InstallAsync("leads_opportunities");
+        var (pool, errors) = await ws.Get<PoolDefinitions>().SaveAsync(ws.Owner, new PoolDefinition("p2", new LocalizedText("池", "Pool"), "lead",
+            ReturnRules: [new PoolReturnRule(PoolReturnKind.NoFollowUp, 30, KeepStatuses: ["converted", "won_stage"])]));
+        Assert.Null(pool);
+        Assert.Contains("won_stage", Assert.Single(errors.For("returnRules[0].keepStatuses[1]")));
+        Assert.Empty(errors.For("returnRules[0].keepStatuses[0]"));
     }
 
     [Theory]

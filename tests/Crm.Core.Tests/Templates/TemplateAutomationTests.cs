@@ -67,7 +67,9 @@ public class TemplateAutomationTests
 
         var pool = Assert.Single((await ws.Get<PoolService>().ListAsync(ws.Owner)).Select(p => p.Pool));
         Assert.Equal(("public_leads", 20, 7), (pool.Key, pool.DailyClaimLimit, pool.ReclaimCooldownDays));
-        Assert.Equal(new PoolReturnRule(PoolReturnKind.NoFollowUp, 30, 3), Assert.Single(pool.ReturnRules));
+        var back = Assert.Single(pool.ReturnRules);
+        Assert.Equal((PoolReturnKind.NoFollowUp, 30, 3), (back.Kind, back.Days, back.ReminderDaysBefore));
+        Assert.Equal(["converted", "disqualified"], back.KeepStatuses!); // converted and disqualified leads stay with their owner
     }
 
     [Theory]
