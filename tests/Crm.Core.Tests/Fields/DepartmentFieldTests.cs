@@ -69,7 +69,8 @@ public class DepartmentFieldTests
         // A department that does not exist is refused, naming the field.
         var bad = await s.Ws.Records.UpdateAsync(s.Ws.Owner, a.Id, RecordInput.Of((s.One, Guid.NewGuid().ToString())) with { ExpectedVersion = a.Version });
         Assert.False(bad.Succeeded);
-        Assert.Contains("Owning department", string.Join(" ", bad.Errors.For(s.One)));
+        Assert.Contains(bad.Errors.For(s.One), m => m.Contains("Owning department", StringComparison.Ordinal) || m.Contains("负责部门", StringComparison.Ordinal));
+        Assert.Contains(bad.Errors.For(s.One), m => m.Contains("department no longer exists", StringComparison.Ordinal));
 
         var lists = s.Ws.Get<RecordListService>();
         async Task<string[]> Titles(string field, string op, params Guid[] ids)

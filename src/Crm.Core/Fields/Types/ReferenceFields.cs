@@ -83,12 +83,8 @@ public sealed class DepartmentField : ReferenceFieldBase
             : n?.DeepClone();
         if (ctx.Settings.Multiple == true)
         {
-            IEnumerable<JsonNode?> items = value switch
-            {
-                JsonArray a => a,
-                null => [],
-                _ => [value],
-            };
+            // Not a switch with "[value]": its type would be JsonArray, which would give the node a second parent.
+            IEnumerable<JsonNode?> items = value is JsonArray a ? a : value is null ? Array.Empty<JsonNode?>() : new[] { value };
             var list = items.Select(One).Where(n => n is not null).ToList();
             var distinct = list.DistinctBy(n => n!.ToJsonString()).ToArray();
             return distinct.Length == 0 ? null : new JsonArray(distinct);
