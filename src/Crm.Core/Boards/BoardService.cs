@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Crm.Core.Accounts;
 using Crm.Core.Activities;
 using Crm.Core.Data;
+using Crm.Core.Fields;
 using Crm.Core.Metadata;
 using Crm.Core.Permissions;
 using Crm.Core.Records;
@@ -332,18 +333,23 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
     private static async Task<IReadOnlyDictionary<Guid, string>> NamesAsync(CrmDbContext db, Actor actor, BoardLayout layout, BoardRequest request, List<BoardCard> cards, CancellationToken ct)
     {
         var names = new Dictionary<Guid, string>();
-        var referenceFields = request.CardFields.Select(k => layout.Entity.Field(k)).Where(f => f?.Type is "member" or "lookup").Select(f => f!).ToList();
+        var referenceFields = request.CardFields.Select(k => layout.Entity.Field(k)).Where(f => FieldTypeRegistry.Find(f?.Type)?.ShowsNames == true).Select(f => f!).ToList();
         var members = cards.Where(c => c.OwnerId is not null).Select(c => c.OwnerId!.Value).ToHashSet();
         var targets = new HashSet<Guid>();
         foreach (var card in cards)
             foreach (var f in referenceFields)
-                if (card.Values[f.Key] is JsonValue v && v.TryGetValue<string>(out var s) && Guid.TryParse(s, out var id))
-                    (f.Type == "member" ? members : targets).Add(id);
+                foreach (var id in FieldTypeRegistry.Get(f.Type).ReferencedIds(card.Values[f.Key]))
+                    (f.Type == FieldTypes.Member ? members : targets).Add(id);
         if (targets.Count > 0)
         {
+            // Records and departments (a department field's names).
             var ids = targets.ToList();
             foreach (var r in await db.Records.AsNoTracking().Where(r => ids.Contains(r.Id)).Select(r => new { r.Id, r.Title }).ToListAsync(ct))
                 names[r.Id] = r.Title;
+            ids = ids.Where(id => !names.ContainsKey(id)).ToList();
+            if (ids.Count > 0)
+                foreach (var d in await db.Departments.AsNoTracking().Where(d => ids.Contains(d.Id)).Select(d => new { d.Id, d.Name }).ToListAsync(ct))
+                    names[d.Id] = d.Name;
         }
         if (members.Count > 0)
         {

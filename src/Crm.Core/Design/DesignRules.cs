@@ -25,6 +25,10 @@ public static partial class DesignRules
         return new LocalizedText(zh.Length == 0 ? en : zh, en.Length == 0 ? zh : en);
     }
 
+    /// <summary>The names a label gives in either language, trimmed (compare them case-insensitively).</summary>
+    public static IReadOnlyList<string> LabelNames(LocalizedText? text)
+        => new[] { text?.ZhCn?.Trim() ?? "", text?.En?.Trim() ?? "" }.Where(s => s.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+
     public static bool IsEmpty(LocalizedText? text) => text is null || (string.IsNullOrWhiteSpace(text.ZhCn) && string.IsNullOrWhiteSpace(text.En));
 
     public static bool IsTooLong(LocalizedText text) => text.ZhCn.Length > MaxLabelLength || text.En.Length > MaxLabelLength;
@@ -51,7 +55,7 @@ public static partial class DesignRules
             PatternMessage = Has("PatternMessage") && !IsEmpty(s.PatternMessage) ? Tidy(s.PatternMessage) : null,
             Options = options,
             // A formula shown as money uses the currency too.
-            Currency = Has("Currency") || (type == "formula" && s.Format == "money") ? s.Currency : null,
+            Currency = Has("Currency") || (type == FieldTypes.Formula && s.Format == "money") ? s.Currency : null,
             Decimals = Has("Decimals") ? s.Decimals : null,
             Target = Has("Target") ? s.Target : null,
             StatusList = Has("StatusList") ? s.StatusList : null,
@@ -60,6 +64,7 @@ public static partial class DesignRules
             Expression = Has("Expression") ? s.Expression?.Trim() : null,
             Format = Has("Format") ? s.Format : null,
             ShowInList = s.ShowInList,
+            Multiple = Has("Multiple") && s.Multiple == true ? true : null,
         };
     }
 
@@ -67,7 +72,7 @@ public static partial class DesignRules
 
     /// <summary>Default values that stand for something resolved when a record is created.</summary>
     public static bool IsDynamicDefault(string type, JsonNode? value)
-        => value is JsonValue v && v.TryGetValue<string>(out var s) && (s, type) is ("$me", "member") or ("$today", "date") or ("$today" or "$now", "datetime");
+        => value is JsonValue v && v.TryGetValue<string>(out var s) && FieldTypeRegistry.Find(type)?.DynamicDefaults.Contains(s) == true;
 
     /// <summary>
     /// Checks one value against the field as the record validator would (its JSON Schema and choice rules).

@@ -70,17 +70,8 @@ public sealed class EntityDraft
     public IEnumerable<string> BindingsOf(string fieldKey) => BindingNames.Where(n => Binding(n) == fieldKey);
 
     /// <summary>The field types a binding accepts (the same rules the template checker applies).</summary>
-    public static IReadOnlyList<string> BindingTypes(string name) => name switch
-    {
-        "titleField" => ["text", "longtext", "email", "phone", "url", "autonumber", "select", "number"],
-        "amountField" => ["money", "number", "formula"],
-        "closeDateField" => ["date"],
-        "ownerField" => ["member"],
-        "statusField" => ["status"],
-        "stageField" => ["stage"],
-        "lostReasonField" => ["status", "select"],
-        _ => [],
-    };
+    public static IReadOnlyList<string> BindingTypes(string name)
+        => FieldTypeRegistry.All.Where(t => t.Bindings.Contains(name)).Select(t => t.Name).ToList();
 
     public FieldDraft? Field(string? key) => key is null ? null : Fields.FirstOrDefault(f => f.Key == key);
     public SectionDraft? Section(string? key) => key is null ? null : Sections.FirstOrDefault(s => s.Key == key);
@@ -270,14 +261,7 @@ public sealed class EntityDraft
     /// <summary>To the top of the form: the first place of the first section.</summary>
     public void MoveFieldToTop(string fieldKey) => MoveField(fieldKey, Sections[0].Key, 0);
 
-    public static FieldSettings DefaultSettings(string type) => type switch
-    {
-        "select" or "multiselect" => new FieldSettings { Options = [] },
-        "money" => new FieldSettings { Currency = "CNY" },
-        "autonumber" => new FieldSettings { Digits = 5 },
-        "formula" => new FieldSettings { Format = "number" },
-        _ => new FieldSettings(),
-    };
+    public static FieldSettings DefaultSettings(string type) => FieldTypeRegistry.Find(type)?.NewSettings() ?? new FieldSettings();
 
     /// <summary>
     /// The tenant's metadata with this draft in place of the stored entity type: for the live preview and for

@@ -87,6 +87,26 @@ public sealed class EntityDraftValidator(EntityDraft draft, TenantMetadata curre
             else if (DesignRules.IsTooLong(f.Label)) Add(path + "/label", "Design.LabelTooLong", fieldName, DesignRules.MaxLabelLength);
             if (draft.Section(f.SectionKey) is null) Add(path + "/section", "Design.SectionMissing", fieldName);
         }
+        CheckLabels();
+    }
+
+    /// <summary>
+    /// Two active fields may not share a label in either language (trimmed, case-insensitive): a form with two
+    /// 「行业」 cannot be filled in or read. Stored fields are taken first, so a new field is the one blamed.
+    /// </summary>
+    private void CheckLabels()
+    {
+        var taken = new Dictionary<string, FieldDraft>(StringComparer.OrdinalIgnoreCase);
+        foreach (var f in draft.Fields.Where(f => !f.IsArchived).OrderBy(f => f.IsNew))
+        {
+            var labels = DesignRules.LabelNames(f.Label);
+            if (labels.FirstOrDefault(taken.ContainsKey) is { } clash)
+            {
+                Add($"fields/{f.Key}/label", "Design.LabelTaken", FieldName(f), clash, FieldName(taken[clash]));
+                continue;
+            }
+            foreach (var label in labels) taken[label] = f;
+        }
     }
 
     private void CheckSettings()

@@ -40,24 +40,10 @@ public sealed class FieldTypeChanger(ICrmDbContextFactory factory, MetadataStore
 {
     public const string UnconvertedKey = "_unconverted";
 
-    private static readonly string[] TextLike = ["text", "longtext", "email", "phone", "url"];
-    private static readonly string[] Numbers = ["number", "money", "percent"];
-
-    /// <summary>The types a field of <paramref name="from"/> may become (values of these convert, at least in part).</summary>
-    public static IReadOnlyList<string> TargetsFor(string from) => (from switch
-    {
-        _ when TextLike.Contains(from) => (string[])[.. TextLike, .. Numbers, "date", "datetime", "bool", "select", "multiselect", "status"],
-        _ when Numbers.Contains(from) => [.. Numbers, "text", "longtext"],
-        "formula" => [.. Numbers, "text", "longtext"],
-        "autonumber" => ["text", "longtext"],
-        "date" => ["datetime", "text", "longtext"],
-        "datetime" => ["date", "text", "longtext"],
-        "bool" => ["number", "text", "longtext"],
-        "select" => ["multiselect", "status", "text", "longtext"],
-        "multiselect" => ["select"],
-        "status" => ["select", "text", "longtext"],
-        _ => (string[])[],
-    }).Where(x => x != from).Distinct().ToList();
+    /// <summary>The types a field of <paramref name="from"/> may become (values of these convert, at least in part):
+    /// the type's own <see cref="FieldType.ConversionTargets"/>.</summary>
+    public static IReadOnlyList<string> TargetsFor(string from)
+        => (FieldTypeRegistry.Find(from)?.ConversionTargets ?? []).Where(x => x != from && FieldTypeRegistry.Find(x) is { IsComputed: false }).Distinct().ToList();
 
     public static bool CanChange(string from, string to) => TargetsFor(from).Contains(to);
 

@@ -56,6 +56,42 @@ public abstract class FieldType
     /// <summary>The settings the designer offers for this type (names of <see cref="FieldSettings"/> properties).</summary>
     public abstract IReadOnlyList<string> SettingNames { get; }
 
+    /// <summary>How values are stored for a field with these settings (a type whose shape depends on a setting,
+    /// like a department field that holds one or several, overrides it). SQL filters and sorts follow it.</summary>
+    public virtual FieldValueKind KindOf(FieldSettings settings) => ValueKind;
+
+    /// <summary>The settings a new field of this type starts with in the designer.</summary>
+    public virtual FieldSettings NewSettings() => new();
+
+    /// <summary>The types a field of this type may be changed into (<see cref="Design.FieldTypeChanger"/>); values
+    /// convert by the target's <see cref="TryConvertFrom"/>. Computed and reference types offer none.</summary>
+    public virtual IReadOnlyList<string> ConversionTargets => [];
+
+    /// <summary>The record columns (<see cref="FieldBindings"/>) a field of this type can feed.</summary>
+    public virtual IReadOnlyList<string> Bindings => [];
+
+    /// <summary>Default values that are resolved when a record is made ("$me", "$today", "$now").</summary>
+    public virtual IReadOnlyList<string> DynamicDefaults => [];
+
+    /// <summary>The value a dynamic default stands for; null when <paramref name="token"/> is not one of this type's.</summary>
+    public virtual JsonNode? ResolveDefault(string token, Guid userId, DateTime utcNow) => null;
+
+    /// <summary>How reports group by it.</summary>
+    public virtual ReportGrouping Grouping => ReportGrouping.None;
+
+    /// <summary>How report cells and board totals of its numbers read.</summary>
+    public virtual NumberFormat NumberFormat(FieldSettings settings) => Fields.NumberFormat.Number;
+
+    /// <summary>Values name members, records or departments: their names are loaded once per page
+    /// (<see cref="Records.RecordDirectory.NamesAsync"/>) and handed to <see cref="Display"/>.</summary>
+    public virtual bool ShowsNames => false;
+
+    /// <summary>The ids of members, records or departments a value names (for loading their names).</summary>
+    public virtual IEnumerable<Guid> ReferencedIds(JsonNode? value) => [];
+
+    /// <summary>Offered as a column of a new entity type's default list (long text is not).</summary>
+    public virtual bool InDefaultList => true;
+
     /// <summary>Checks the settings; errors are keyed by <paramref name="path"/> + "/" + setting name.</summary>
     public virtual void ValidateSettings(FieldContext ctx, ValidationErrors errors, string path, Func<string, string> t)
     {

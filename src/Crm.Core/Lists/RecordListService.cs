@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Crm.Core.Data;
+using Crm.Core.Fields;
 using Crm.Core.Metadata;
 using Crm.Core.Permissions;
 using Crm.Core.Records;
@@ -93,13 +94,12 @@ public sealed class RecordListService(ICrmDbContextFactory factory, MetadataStor
     /// <summary>Owners, members and lookups on the page: the ids whose names the list shows.</summary>
     public static HashSet<Guid> ReferencedIds(EntityMeta entity, IEnumerable<RecordListItem> items)
     {
-        var keys = entity.AllFields.Where(f => f.Type is "member" or "lookup").Select(f => f.Key).ToList();
+        var fields = entity.AllFields.Select(f => (f.Key, Type: FieldTypeRegistry.Find(f.Type))).Where(f => f.Type?.ShowsNames == true).ToList();
         var ids = new HashSet<Guid>();
         foreach (var item in items)
         {
             if (item.OwnerId is { } owner) ids.Add(owner);
-            foreach (var key in keys)
-                if (item.Values[key] is JsonValue v && v.TryGetValue<string>(out var s) && Guid.TryParse(s, out var id)) ids.Add(id);
+            foreach (var (key, type) in fields) ids.UnionWith(type!.ReferencedIds(item.Values[key]));
         }
         return ids;
     }

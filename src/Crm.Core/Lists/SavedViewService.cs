@@ -56,7 +56,7 @@ public sealed class SavedViewService(ICrmDbContextFactory factory, MetadataStore
     {
         var columns = new List<string>();
         if (entity.TitleField is { } title) columns.Add(title.Key);
-        columns.AddRange(entity.Fields.Where(f => f.Key != entity.Entity.TitleFieldKey && f.Type != "longtext" && f.Settings.ShowInList != false).Take(6).Select(f => f.Key));
+        columns.AddRange(entity.Fields.Where(f => f.Key != entity.Entity.TitleFieldKey && FieldTypeRegistry.Find(f.Type)?.InDefaultList != false && f.Settings.ShowInList != false).Take(6).Select(f => f.Key));
         // Fields the admin asked for in the list come too, even past the first few.
         columns.AddRange(entity.Fields.Where(f => f.Settings.ShowInList == true && !columns.Contains(f.Key)).Select(f => f.Key));
         return new ViewDefinition { Columns = columns, Sort = [new SortSpec("$updatedAt", Descending: true)] };

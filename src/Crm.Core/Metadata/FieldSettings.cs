@@ -28,6 +28,8 @@ public sealed record FieldSettings
     public string? Expression { get; init; }
     /// <summary>formula: number, money or percent.</summary>
     public string? Format { get; init; }
+    /// <summary>department: several departments (an array of ids) instead of one.</summary>
+    public bool? Multiple { get; init; }
     /// <summary>Any type: the admin asked for this field as a column of the default list (null: never chosen).
     /// Switching it on adds the field to the default view's columns, switching it off removes it.</summary>
     public bool? ShowInList { get; init; }

@@ -25,7 +25,7 @@ public static class RecordDefaults
                 var value = d is JsonValue v && v.TryGetValue<string>(out var s) ? Resolve(field, s, userId, utcNow) : d.DeepClone();
                 if (value is not null) values[field.Key] = value;
             }
-            else if (field.Key == entity.Entity.OwnerFieldKey && field.Type == "member")
+            else if (field.Key == entity.Entity.OwnerFieldKey && type.DynamicDefaults.Contains("$me"))
             {
                 values[field.Key] = userId.ToString();
             }
@@ -35,11 +35,6 @@ public static class RecordDefaults
         return values;
     }
 
-    private static JsonNode? Resolve(FieldDefinition field, string value, Guid userId, DateTime utcNow) => value switch
-    {
-        "$me" when field.Type == "member" => JsonValue.Create(userId.ToString()),
-        "$today" when field.Type == "date" => JsonValue.Create(DateOnly.FromDateTime(utcNow).ToString(DateField.Format, CultureInfo.InvariantCulture)),
-        "$now" or "$today" when field.Type == "datetime" => JsonValue.Create(utcNow.ToString(DateTimeField.Format, CultureInfo.InvariantCulture)),
-        _ => JsonValue.Create(value),
-    };
+    private static JsonNode? Resolve(FieldDefinition field, string value, Guid userId, DateTime utcNow)
+        => FieldTypeRegistry.Get(field.Type).ResolveDefault(value, userId, utcNow) ?? JsonValue.Create(value);
 }

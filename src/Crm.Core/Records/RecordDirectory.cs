@@ -58,6 +58,39 @@ public sealed class RecordDirectory(ICrmDbContextFactory factory, MetadataStore 
         if (rest.Count > 0)
             foreach (var m in await db.Memberships.AsNoTracking().Where(m => m.TenantId == actor.TenantId && rest.Contains(m.UserId)).Select(m => new { m.UserId, m.User!.DisplayName }).ToListAsync(ct))
                 names[m.UserId] = m.DisplayName;
+        rest = wanted.Where(id => !names.ContainsKey(id)).ToList();
+        if (rest.Count > 0)
+            foreach (var d in await db.Departments.AsNoTracking().Where(d => rest.Contains(d.Id)).Select(d => new { d.Id, d.Name }).ToListAsync(ct))
+                names[d.Id] = d.Name;
         return names;
     }
+
+    /// <summary>
+    /// The workspace's departments in tree order (each under its parent, siblings by their order and name) with
+    /// their depth, for department fields' pickers and filters. Names are not secret: any member may pick them.
+    /// </summary>
+    public async Task<IReadOnlyList<DepartmentChoice>> DepartmentsAsync(Actor actor, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var all = await db.Departments.AsNoTracking().Select(d => new { d.Id, d.Name, d.ParentId, d.SortOrder }).ToListAsync(ct);
+        var children = all.ToLookup(d => d.ParentId);
+        var ids = all.Select(d => d.Id).ToHashSet();
+        var result = new List<DepartmentChoice>();
+        void Walk(Guid? parent, int depth, string path)
+        {
+            foreach (var d in children[parent].OrderBy(d => d.SortOrder).ThenBy(d => d.Name, StringComparer.Ordinal))
+            {
+                var full = path.Length == 0 ? d.Name : path + " / " + d.Name;
+                result.Add(new DepartmentChoice(d.Id, d.Name, full, depth));
+                if (depth < 20) Walk(d.Id, depth + 1, full);
+            }
+        }
+        Walk(null, 0, "");
+        // A department whose parent is gone still appears, at the top.
+        foreach (var d in all.Where(d => d.ParentId is { } p && !ids.Contains(p))) { result.Add(new DepartmentChoice(d.Id, d.Name, d.Name, 0)); Walk(d.Id, 1, d.Name); }
+        return result;
+    }
 }
+
+/// <summary>A department offered by a department field: its name, its path from the top ("华东 / 一组") and its depth.</summary>
+public sealed record DepartmentChoice(Guid Id, string Name, string Path, int Depth);

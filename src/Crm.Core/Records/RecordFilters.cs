@@ -132,7 +132,7 @@ public static class RecordFilters
         if (field is null) return query;
         var key = field.Key;
         var type = FieldTypeRegistry.Get(field.Type);
-        switch (type.ValueKind)
+        switch (type.KindOf(field.Settings))
         {
             case FieldValueKind.Number:
                 var numbers = values.Select(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n : (double?)null).ToList();
@@ -194,7 +194,7 @@ public static class RecordFilters
         _ when field == entity.Entity.OwnerFieldKey => Column.Owner,
         _ when field == entity.Entity.StageFieldKey => Column.Stage,
         _ when field == entity.Entity.StatusFieldKey => Column.Status,
-        _ when field == entity.Entity.AmountFieldKey && entity.AmountField?.Type != "formula" => Column.Amount,
+        _ when field == entity.Entity.AmountFieldKey && entity.AmountField is { } amount && !FieldTypeRegistry.Get(amount.Type).IsComputed => Column.Amount,
         _ when field == entity.Entity.CloseDateFieldKey => Column.CloseDate,
         _ => Column.None,
     };
@@ -330,8 +330,8 @@ public static class RecordFilters
         var key = field.Key;
         var type = FieldTypeRegistry.Get(field.Type);
         // A text title field is projected unchanged into the indexed Title column: sort there.
-        if (field.Key == entity.Entity.TitleFieldKey && field.Type == "text") return By(r => EF.Functions.Collate(r.Title, PinyinCollation.Name));
-        if (type.ValueKind == FieldValueKind.Number) return By(r => JsonSql.Number(r.Values, EF.Constant(key)));
+        if (field.Key == entity.Entity.TitleFieldKey && field.Type == FieldTypes.Text) return By(r => EF.Functions.Collate(r.Title, PinyinCollation.Name));
+        if (type.KindOf(field.Settings) == FieldValueKind.Number) return By(r => JsonSql.Number(r.Values, EF.Constant(key)));
         if (type is ChoiceFieldBase choice)
         {
             // Options sort in their designed order (high, medium, low), not alphabetically by key.

@@ -355,11 +355,14 @@ public sealed class RecordWriter
     {
         var members = new List<(FieldDefinition Field, Guid Id)>();
         var lookups = new List<(FieldDefinition Field, Guid Id, EntityMeta Target)>();
+        var departments = new List<(FieldDefinition Field, Guid Id)>();
+        foreach (var field in entity.Fields.Where(f => f.Type == FieldTypes.Department))
+            foreach (var id in FieldTypeRegistry.Get(field.Type).ReferencedIds(values[field.Key])) departments.Add((field, id));
         foreach (var field in entity.Fields)
         {
             if (values[field.Key] is not JsonValue v || !v.TryGetValue<string>(out var s) || !Guid.TryParse(s, out var id)) continue;
-            if (field.Type == "member") members.Add((field, id));
-            else if (field.Type == "lookup")
+            if (field.Type == FieldTypes.Member) members.Add((field, id));
+            else if (field.Type == FieldTypes.Lookup)
             {
                 var target = metadata.Entity(field.Settings.Target ?? "");
                 if (target is null) errors.Add(field.Key, t["Validation.Reference", field.Label.Get()]);
@@ -372,6 +375,13 @@ public sealed class RecordWriter
             var found = await db.Memberships.Where(m => m.TenantId == metadata.TenantId && ids.Contains(m.UserId)).Select(m => m.UserId).ToListAsync(ct);
             foreach (var (field, id) in members.Where(m => !found.Contains(m.Id)))
                 errors.Add(field.Key, t["Validation.NotAMember", field.Label.Get()]);
+        }
+        if (departments.Count > 0)
+        {
+            var ids = departments.Select(d => d.Id).Distinct().ToList();
+            var found = await db.Departments.Where(d => ids.Contains(d.Id)).Select(d => d.Id).ToListAsync(ct);
+            foreach (var field in departments.Where(d => !found.Contains(d.Id)).Select(d => d.Field).Distinct())
+                errors.Add(field.Key, t["Validation.DepartmentMissing", field.Label.Get()]);
         }
         if (lookups.Count > 0)
         {

@@ -46,7 +46,7 @@ public sealed class RelatedRecordsQuery(ICrmDbContextFactory factory, MetadataSt
 
         var values = RecordWriter.ParseValues(record.Values);
         var outgoing = new List<(FieldDefinition Field, EntityMeta Target, Guid Id)>();
-        foreach (var field in entity.Fields.Where(f => f.Type == "lookup"))
+        foreach (var field in entity.Fields.Where(f => f.Type == FieldTypes.Lookup))
             if (metadata.Entity(field.Settings.Target ?? "") is { } target && values[field.Key] is JsonValue v && v.TryGetValue<string>(out var s) && Guid.TryParse(s, out var targetId))
                 outgoing.Add((field, target, targetId));
 
@@ -54,7 +54,7 @@ public sealed class RelatedRecordsQuery(ICrmDbContextFactory factory, MetadataSt
         var groups = new List<(EntityMeta Entity, FieldDefinition Field, int Count, List<Record> Rows)>();
         foreach (var source in metadata.EntityTypes.Where(e => !e.Entity.IsArchived))
         {
-            foreach (var field in source.Fields.Where(f => f.Type == "lookup" && f.Settings.Target == entity.Key))
+            foreach (var field in source.Fields.Where(f => f.Type == FieldTypes.Lookup && f.Settings.Target == entity.Key))
             {
                 var key = field.Key;
                 var sourceId = source.Entity.Id;
@@ -73,8 +73,8 @@ public sealed class RelatedRecordsQuery(ICrmDbContextFactory factory, MetadataSt
             foreach (var row in g.Rows)
             {
                 var rowValues = RecordWriter.ParseValues(row.Values);
-                foreach (var c in columns[(g.Entity.Key, g.Field.Key)].Where(c => c.Type is "member" or "lookup"))
-                    if (rowValues[c.Key] is JsonValue v && v.TryGetValue<string>(out var s) && Guid.TryParse(s, out var gid)) wanted.Add(gid);
+                foreach (var c in columns[(g.Entity.Key, g.Field.Key)])
+                    if (FieldTypeRegistry.Find(c.Type) is { ShowsNames: true } type) wanted.AddRange(type.ReferencedIds(rowValues[c.Key]));
             }
         var names = await directory.NamesAsync(actor, wanted, ct);
         var dc = new DisplayContext(culture ?? CultureInfo.CurrentUICulture, k => t[k], names);
@@ -96,10 +96,8 @@ public sealed class RelatedRecordsQuery(ICrmDbContextFactory factory, MetadataSt
     /// <summary>A value as text; a stage by the label it has in the record's own pipeline (keys repeat across pipelines).</summary>
     private static string Cell(EntityMeta entity, FieldDefinition field, Record record, JsonObject values, DisplayContext dc)
     {
-        if (field.Type == "stage" && record.PipelineId is { } pid && values[field.Key] is JsonValue v && v.TryGetValue<string>(out var key)
-            && entity.Pipeline(pid)?.Stage(key) is { } stage)
-            return stage.Label.Get(dc.Culture);
-        return FieldTypeRegistry.Find(field.Type)?.Display(values[field.Key], new FieldContext(field, entity), dc) ?? "";
+        // A stage shows the label of the record's own pipeline (StageField.Display, given the pipeline).
+        return FieldTypeRegistry.Find(field.Type)?.Display(values[field.Key], new FieldContext(field, entity), dc with { PipelineId = record.PipelineId }) ?? "";
     }
 
     /// <summary>
@@ -114,7 +112,8 @@ public sealed class RelatedRecordsQuery(ICrmDbContextFactory factory, MetadataSt
         {
             if (columns.Count >= 3) break;
             if (f.Key == except.Key || f.Key == entity.Entity.TitleFieldKey || columns.Contains(f)) continue;
-            if (f.Type is "longtext" or "multiselect" or "autonumber" or "formula") continue;
+            // Short values only: not long text, several choices or computed numbers.
+            if (FieldTypeRegistry.Find(f.Type) is not { InDefaultList: true, IsComputed: false } type || type.KindOf(f.Settings) == FieldValueKind.Choices) continue;
             columns.Add(f);
         }
         return columns.Take(3).ToList();

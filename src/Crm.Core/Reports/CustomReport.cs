@@ -30,7 +30,7 @@ internal static class CustomReport
         var field = aggregate == "count" ? null : entity.Field(measure.Field);
         if (aggregate != "count" && (field is null || FieldTypeRegistry.Find(field.Type)?.IsNumeric != true))
             return c.Problem(c.T("Report.Problem.MeasureField", measure.Field ?? ""));
-        var source = field is null ? Source.Count : field.Key == entity.Entity.AmountFieldKey && field.Type != "formula" ? Source.Amount : Source.Json;
+        var source = field is null ? Source.Count : field.Key == entity.Entity.AmountFieldKey && !FieldTypeRegistry.Get(field.Type).IsComputed ? Source.Amount : Source.Json;
         var fieldKey = field?.Key ?? "";
 
         var group = c.Spec.GroupBy;
@@ -42,7 +42,7 @@ internal static class CustomReport
         {
             Dimension.Kind.CloseDate => c.Records(DateAxis.CloseDate),
             Dimension.Kind.JsonDate => RecordFilters.Apply(c.Records(DateAxis.Change), entity,
-                groupField!.Type == "datetime" ? c.InstantRangeOn(groupField.Key) : c.Filters.RangeOn(groupField.Key), c.Actor.UserId, c.Now, c.Zone),
+                FieldTypeRegistry.Get(groupField!.Type).ValueKind == FieldValueKind.DateTime ? c.InstantRangeOn(groupField.Key) : c.Filters.RangeOn(groupField.Key), c.Actor.UserId, c.Now, c.Zone),
             Dimension.Kind.UpdatedAt => RecordFilters.Apply(c.Records(DateAxis.Change), entity, c.InstantRangeOn("$updatedAt"), c.Actor.UserId, c.Now, c.Zone),
             _ => c.Records(DateAxis.Created),
         };
@@ -52,7 +52,7 @@ internal static class CustomReport
             records = records.Where(r => r.PipelineId == pipelineId);
         }
 
-        var column = new ReportColumn(aggregate, MeasureLabel(c, aggregate, field), Format(aggregate, field), field?.Settings.Currency ?? (field?.Type == "money" ? "CNY" : null));
+        var column = new ReportColumn(aggregate, MeasureLabel(c, aggregate, field), Format(aggregate, field), field?.Settings.Currency ?? (field is not null && FieldTypeRegistry.Get(field.Type) is { IsComputed: false } ft && ft.NumberFormat(field.Settings) == NumberFormat.Money ? "CNY" : null));
 
         if (group is null)
         {
@@ -100,7 +100,7 @@ internal static class CustomReport
                 break;
             case Dimension.Kind.JsonDate:
                 var dateKey = groupField!.Key;
-                values = Text(await (groupField.Type == "datetime" ? unit switch
+                values = Text(await (FieldTypeRegistry.Get(groupField.Type).ValueKind == FieldValueKind.DateTime ? unit switch
                 {
                     "day" => AggregateAsync(records, r => DateSql.Day(JsonSql.Text(r.Values, EF.Constant(dateKey)), EF.Constant(zone)), source, aggregate, fieldKey, ct),
                     "week" => AggregateAsync(records, r => DateSql.Week(JsonSql.Text(r.Values, EF.Constant(dateKey)), EF.Constant(zone)), source, aggregate, fieldKey, ct),
@@ -212,7 +212,7 @@ internal static class CustomReport
                     .Concat(Rest(options.Select(o => o.Key))).Select(r => Zero(r, aggregate)).ToList();
             }
             case Dimension.Kind.Owner:
-            case Dimension.Kind.JsonValue when field is { Type: "member" or "lookup" }:
+            case Dimension.Kind.JsonValue when FieldTypeRegistry.Find(field?.Type)?.ShowsNames == true:
             {
                 var ids = values.Select(v => Guid.TryParse(v.Key, out var g) ? g : Guid.Empty).Where(g => g != Guid.Empty).ToList();
                 var names = await c.NamesAsync(ids, ct);
@@ -268,12 +268,10 @@ internal static class CustomReport
     private static string MeasureLabel(ReportContext c, string aggregate, FieldDefinition? field)
         => field is null ? c.T("Report.Measure.count") : c.T("Report.Measure." + aggregate, field.Label.Get());
 
-    private static ReportFormat Format(string aggregate, FieldDefinition? field) => field is null ? ReportFormat.Integer : field.Type switch
+    private static ReportFormat Format(string aggregate, FieldDefinition? field) => field is null ? ReportFormat.Integer : FieldTypeRegistry.Get(field.Type).NumberFormat(field.Settings) switch
     {
-        "money" => ReportFormat.Money,
-        "percent" => ReportFormat.Percent,
-        "formula" when field.Settings.Format == "money" => ReportFormat.Money,
-        "formula" when field.Settings.Format == "percent" => ReportFormat.Percent,
+        NumberFormat.Money => ReportFormat.Money,
+        NumberFormat.Percent => ReportFormat.Percent,
         _ => ReportFormat.Number,
     };
 
@@ -285,7 +283,7 @@ internal static class CustomReport
         "$createdAt" => c.T("Report.Dim.CreatedAt"),
         "$updatedAt" => c.T("Report.Dim.UpdatedAt"),
         _ => field?.Label.Get() ?? group.Field,
-    } + (group.Bucket is { } b && (field is null || field.Type is "date" or "datetime") && group.Field is not ("$stage" or "$status" or "$owner") ? " · " + c.T("Report.Bucket." + b) : "");
+    } + (group.Bucket is { } b && (field is null || FieldTypeRegistry.Find(field.Type)?.Grouping == ReportGrouping.Date) && group.Field is not ("$stage" or "$status" or "$owner") ? " · " + c.T("Report.Bucket." + b) : "");
 }
 
 /// <summary>What a group-by field is, and so which column or JSON value the GROUP BY reads.</summary>
@@ -309,10 +307,13 @@ public static class Dimension
         if (field.Key == entity.Entity.StatusFieldKey) return Kind.Status;
         if (field.Key == entity.Entity.OwnerFieldKey) return Kind.Owner;
         if (field.Key == entity.Entity.CloseDateFieldKey) return Kind.CloseDate;
-        return field.Type switch
+        // The type says how it groups; a field that holds several values (a multiple department field) does not.
+        var type = FieldTypeRegistry.Find(field.Type);
+        if (type is null || type.KindOf(field.Settings) == FieldValueKind.Choices) return Kind.None;
+        return type.Grouping switch
         {
-            "date" or "datetime" => Kind.JsonDate,
-            "select" or "status" or "bool" or "member" or "lookup" => Kind.JsonValue,
+            ReportGrouping.Date => Kind.JsonDate,
+            ReportGrouping.Value => Kind.JsonValue,
             _ => Kind.None,
         };
     }

@@ -155,6 +155,7 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
     {
         Key(e.Key, path + ".key");
         Unique(e.Fields.Select(f => f.Key), path + ".fields", "key");
+        UniqueLabels(e, path);
         Unique(e.Sections.Select(s => s.Key), path + ".sections", "key");
         Unique(e.Pipelines.Select(p => p.Key), path + ".pipelines", "key");
         if (e.Pipelines.Count(p => p.Default) > 1) Add(path + ".pipelines", "Template.Check.SeveralDefaults");
@@ -199,13 +200,14 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
             }
         }
 
-        Binding(e, e.TitleField, path + ".titleField", required: true, "text", "longtext", "email", "phone", "url", "autonumber", "select", "number");
-        Binding(e, e.AmountField, path + ".amountField", false, "money", "number", "formula");
-        Binding(e, e.CloseDateField, path + ".closeDateField", false, "date");
-        Binding(e, e.OwnerField, path + ".ownerField", false, "member");
-        Binding(e, e.StatusField, path + ".statusField", false, "status");
-        Binding(e, e.StageField, path + ".stageField", false, "stage");
-        Binding(e, e.LostReasonField, path + ".lostReasonField", false, "status", "select");
+        // The types a binding accepts are the types that say so (FieldType.Bindings), as in the designer.
+        Binding(e, e.TitleField, path + ".titleField", required: true, FieldBindings.Title);
+        Binding(e, e.AmountField, path + ".amountField", false, FieldBindings.Amount);
+        Binding(e, e.CloseDateField, path + ".closeDateField", false, FieldBindings.CloseDate);
+        Binding(e, e.OwnerField, path + ".ownerField", false, FieldBindings.Owner);
+        Binding(e, e.StatusField, path + ".statusField", false, FieldBindings.Status);
+        Binding(e, e.StageField, path + ".stageField", false, FieldBindings.Stage);
+        Binding(e, e.LostReasonField, path + ".lostReasonField", false, FieldBindings.LostReason);
 
         for (var p = 0; p < e.Pipelines.Count; p++)
         {
@@ -297,8 +299,26 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
         }
     }
 
-    private void Binding(TemplateEntityType e, string? fieldKey, string path, bool required, params string[] types)
+    /// <summary>Two fields of an entity type may not share a label in either language (trimmed, case-insensitive),
+    /// as the designer refuses; the later field is blamed, by its label's path.</summary>
+    private void UniqueLabels(TemplateEntityType e, string path)
     {
+        var taken = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < e.Fields.Count; i++)
+        {
+            var labels = Design.DesignRules.LabelNames(e.Fields[i].Label);
+            if (labels.FirstOrDefault(taken.ContainsKey) is { } clash)
+            {
+                Add($"{path}.fields[{i}].label", "Template.Check.LabelTaken", clash, taken[clash], e.Fields[i].Key);
+                continue;
+            }
+            foreach (var label in labels) taken[label] = e.Fields[i].Key;
+        }
+    }
+
+    private void Binding(TemplateEntityType e, string? fieldKey, string path, bool required, string binding)
+    {
+        var types = Design.EntityDraft.BindingTypes(binding);
         if (fieldKey is null)
         {
             if (required) Add(path, "Template.Check.Required");

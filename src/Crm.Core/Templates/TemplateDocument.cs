@@ -127,6 +127,8 @@ public sealed class TemplateField
     public string? Expression { get; set; }
     /// <summary>formula: how the result is shown (number, money, percent).</summary>
     public string? Format { get; set; }
+    /// <summary>department: several departments instead of one.</summary>
+    public bool? Multiple { get; set; }
 }
 
 public sealed class TemplateChoice

@@ -1,3 +1,4 @@
+using Crm.Core.Fields;
 using Crm.Core.Metadata;
 using Crm.Core.Reports;
 using Crm.Core.Tenancy;
@@ -30,6 +31,7 @@ public static class TemplateMapping
         Digits = f.Digits,
         Expression = f.Expression,
         Format = f.Format,
+        Multiple = f.Multiple == true ? true : null,
     };
 
     public static TemplateField Field(FieldDefinition f) => new()
@@ -47,7 +49,7 @@ public static class TemplateMapping
         // The format takes maxLength on text/longtext and a pattern on text/phone only; workspaces set up before it
         // said so may still hold them on other types (where they never had an effect): leave them out, so that an
         // export always installs again.
-        MaxLength = f.Type is "text" or "longtext" ? f.Settings.MaxLength : null,
+        MaxLength = f.Type is FieldTypes.Text or FieldTypes.LongText ? f.Settings.MaxLength : null,
         Pattern = HasPattern(f.Type) ? f.Settings.Pattern : null,
         PatternMessage = HasPattern(f.Type) ? f.Settings.PatternMessage : null,
         Options = f.Settings.Options?.Where(o => !o.IsArchived).Select(o => new TemplateChoice { Key = o.Key, Label = o.Label, Color = o.Color }).ToList(),
@@ -59,9 +61,10 @@ public static class TemplateMapping
         Digits = f.Settings.Digits,
         Expression = f.Settings.Expression,
         Format = f.Settings.Format,
+        Multiple = f.Settings.Multiple == true ? true : null,
     };
 
-    private static bool HasPattern(string type) => type is "text" or "phone";
+    private static bool HasPattern(string type) => type is FieldTypes.Text or FieldTypes.Phone;
 
     public static StageKind Kind(string kind) => kind switch
     {

@@ -130,16 +130,14 @@ public sealed class RecordTimeline(ICrmDbContextFactory factory, MetadataStore m
                     if (c.ByUserId is { } author) yield return author;
                     foreach (var change in parsed[c.Id])
                     {
-                        if (entity.Field(change.Field)?.Type is not ("member" or "lookup")) continue;
-                        if (ReferenceId(change.Old) is { } o) yield return o;
-                        if (ReferenceId(change.New) is { } n) yield return n;
+                        if (FieldTypeRegistry.Find(entity.Field(change.Field)?.Type) is not { ShowsNames: true } type) continue;
+                        foreach (var id in type.ReferencedIds(change.Old)) yield return id;
+                        foreach (var id in type.ReferencedIds(change.New)) yield return id;
                     }
                     break;
             }
         }
     }
-
-    private static Guid? ReferenceId(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) && Guid.TryParse(s, out var id) ? id : null;
 
     /// <summary>The saved fields in form order; stage and status moves are left to their transitions.</summary>
     private static List<TimelineFieldChange> Displayed(EntityMeta entity, RecordChange change, List<FieldChange> fields, DisplayContext dc)

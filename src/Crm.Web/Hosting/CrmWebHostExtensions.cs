@@ -103,6 +103,7 @@ public static class CrmWebHostExtensions
         // Keys in the database: several instances behind a load balancer read each other's cookies and tickets.
         services.AddDataProtection().SetApplicationName("Crm.Saas").PersistKeysToDbContext<CrmDbContext>();
         services.AddSingleton<SignInTickets>();
+        Crm.Web.Components.Fields.Types.FieldTypeUiServiceCollectionExtensions.AddFieldTypeUis(services);
         services.AddScoped<TenantAccess>();
         services.AddSingleton(new Crm.Core.Templates.TemplateCatalog(Crm.Core.Templates.TemplateCatalog.DefaultFolder(builder.Environment.ContentRootPath)));
         services.AddScoped<IDemoContentSeeder, StarterTemplatesDemoSeeder>();

@@ -26,6 +26,7 @@ public sealed class ComponentTestContext : IAsyncDisposable
         Bunit.Services.AddMudServices();
         Bunit.Services.AddLocalization();
         Crm.Web.Localization.CrmMudLocalizer.Register(Bunit.Services);
+        Crm.Web.Components.Fields.Types.FieldTypeUiServiceCollectionExtensions.AddFieldTypeUis(Bunit.Services);
         services?.Invoke(Bunit.Services);
         // After all registrations: components read RendererInfo to know they are interactive.
         Bunit.SetRendererInfo(new RendererInfo("Server", isInteractive: true));

@@ -73,7 +73,11 @@ public abstract class ChoiceFieldBase : FieldType
 /// <summary>One option of the field's own list.</summary>
 public sealed class SelectField : ChoiceFieldBase
 {
-    public override string Name => "select";
+    public override string Name => FieldTypes.Select;
+    public override IReadOnlyList<string> Bindings => [FieldBindings.Title, FieldBindings.LostReason];
+    public override IReadOnlyList<string> ConversionTargets => [FieldTypes.MultiSelect, FieldTypes.Status, FieldTypes.Text, FieldTypes.LongText];
+    public override FieldSettings NewSettings() => new() { Options = [] };
+    public override ReportGrouping Grouping => ReportGrouping.Value;
     public override IReadOnlyList<string> SettingNames => ["Required", "Default", "Options"];
 
     public override IReadOnlyList<(string Key, LocalizedText Label, string? Color, bool Archived)> Options(FieldContext ctx)
@@ -100,7 +104,9 @@ public sealed class SelectField : ChoiceFieldBase
 /// <summary>Several options of the field's own list, stored as a JSON array of keys.</summary>
 public sealed class MultiSelectField : FieldType
 {
-    public override string Name => "multiselect";
+    public override string Name => FieldTypes.MultiSelect;
+    public override IReadOnlyList<string> ConversionTargets => [FieldTypes.Select];
+    public override FieldSettings NewSettings() => new() { Options = [] };
     public override FieldValueKind ValueKind => FieldValueKind.Choices;
     public override IReadOnlyList<string> SettingNames => ["Required", "Default", "Options"];
 

@@ -8,7 +8,10 @@ namespace Crm.Core.Fields.Types;
 /// <summary>A number the server assigns on create: prefix + zero-padded sequence (OPP-00042). Read-only.</summary>
 public sealed class AutoNumberField : FieldType
 {
-    public override string Name => "autonumber";
+    public override string Name => FieldTypes.AutoNumber;
+    public override IReadOnlyList<string> Bindings => [FieldBindings.Title];
+    public override IReadOnlyList<string> ConversionTargets => [FieldTypes.Text, FieldTypes.LongText];
+    public override Metadata.FieldSettings NewSettings() => new() { Digits = 5 };
     public override FieldValueKind ValueKind => FieldValueKind.Text;
     public override bool IsComputed => true;
     public override bool IsSearchable => true;
@@ -31,7 +34,15 @@ public sealed class AutoNumberField : FieldType
 /// </summary>
 public sealed class FormulaField : NumberField
 {
-    public override string Name => "formula";
+    public override string Name => FieldTypes.Formula;
+    public override IReadOnlyList<string> Bindings => [FieldBindings.Amount];
+    public override Metadata.FieldSettings NewSettings() => new() { Format = "number" };
+    public override NumberFormat NumberFormat(Metadata.FieldSettings settings) => settings.Format switch
+    {
+        "money" => Fields.NumberFormat.Money,
+        "percent" => Fields.NumberFormat.Percent,
+        _ => Fields.NumberFormat.Number,
+    };
     public override bool IsComputed => true;
     public override IReadOnlyList<string> SettingNames => ["Expression", "Format", "Decimals"];
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.Number };
@@ -56,7 +67,7 @@ public sealed class FormulaField : NumberField
             errors.Add(path + "/expression", string.Format(CultureInfo.CurrentCulture, t("Settings.ExpressionSyntax"), e.Message));
             return;
         }
-        var cycle = Cycle(ctx.Field.Key, key => ctx.Entity.Field(key) is { Type: "formula" } f ? f.Settings.Expression : null);
+        var cycle = Cycle(ctx.Field.Key, key => ctx.Entity.Field(key) is { Type: FieldTypes.Formula } f ? f.Settings.Expression : null);
         if (cycle is not null) errors.Add(path + "/expression", string.Format(CultureInfo.CurrentCulture, t("Settings.FormulaCycle"), string.Join(" → ", cycle)));
     }
 

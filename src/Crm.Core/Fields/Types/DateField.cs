@@ -8,7 +8,13 @@ namespace Crm.Core.Fields.Types;
 public sealed class DateField : FieldType
 {
     public const string Format = "yyyy-MM-dd";
-    public override string Name => "date";
+    public override string Name => FieldTypes.Date;
+    public override IReadOnlyList<string> Bindings => [FieldBindings.CloseDate];
+    public override IReadOnlyList<string> ConversionTargets => [FieldTypes.DateTime, FieldTypes.Text, FieldTypes.LongText];
+    public override IReadOnlyList<string> DynamicDefaults => ["$today"];
+    public override ReportGrouping Grouping => ReportGrouping.Date;
+    public override JsonNode? ResolveDefault(string token, Guid userId, DateTime utcNow)
+        => token == "$today" ? JsonValue.Create(DateOnly.FromDateTime(utcNow).ToString(Format, CultureInfo.InvariantCulture)) : null;
     public override FieldValueKind ValueKind => FieldValueKind.Date;
     public override IReadOnlyList<string> SettingNames => ["Required", "Default"];
 
@@ -56,7 +62,12 @@ public sealed class DateField : FieldType
 public sealed class DateTimeField : FieldType
 {
     public const string Format = "yyyy-MM-dd'T'HH:mm:ss'Z'";
-    public override string Name => "datetime";
+    public override string Name => FieldTypes.DateTime;
+    public override IReadOnlyList<string> ConversionTargets => [FieldTypes.Date, FieldTypes.Text, FieldTypes.LongText];
+    public override IReadOnlyList<string> DynamicDefaults => ["$now", "$today"];
+    public override ReportGrouping Grouping => ReportGrouping.Date;
+    public override JsonNode? ResolveDefault(string token, Guid userId, DateTime utcNow)
+        => token is "$now" or "$today" ? JsonValue.Create(utcNow.ToString(Format, CultureInfo.InvariantCulture)) : null;
     public override FieldValueKind ValueKind => FieldValueKind.DateTime;
     public override IReadOnlyList<string> SettingNames => ["Required", "Default"];
 
@@ -100,7 +111,9 @@ public sealed class DateTimeField : FieldType
 /// <summary>Yes or no.</summary>
 public sealed class BoolField : FieldType
 {
-    public override string Name => "bool";
+    public override string Name => FieldTypes.Bool;
+    public override IReadOnlyList<string> ConversionTargets => [FieldTypes.Number, FieldTypes.Text, FieldTypes.LongText];
+    public override ReportGrouping Grouping => ReportGrouping.Value;
     public override FieldValueKind ValueKind => FieldValueKind.Boolean;
     public override bool IsGroupable => true;
     public override IReadOnlyList<string> SettingNames => ["Default"];

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Crm.Core.Metadata;
 using NJsonSchema;
 
 namespace Crm.Core.Fields.Types;
@@ -7,8 +8,10 @@ namespace Crm.Core.Fields.Types;
 /// <summary>A number with optional min/max and decimals.</summary>
 public class NumberField : FieldType
 {
-    public override string Name => "number";
+    public override string Name => FieldTypes.Number;
     public override FieldValueKind ValueKind => FieldValueKind.Number;
+    public override IReadOnlyList<string> Bindings => [FieldBindings.Title, FieldBindings.Amount];
+    public override IReadOnlyList<string> ConversionTargets => [FieldTypes.Number, FieldTypes.Money, FieldTypes.Percent, FieldTypes.Text, FieldTypes.LongText];
     public override IReadOnlyList<string> SettingNames => ["Required", "Unique", "Default", "Min", "Max", "Decimals"];
 
     public override JsonSchema BuildSchema(FieldContext ctx) => new()
@@ -68,7 +71,10 @@ public class NumberField : FieldType
 /// <summary>An amount of money in the field's currency (default CNY), two decimals.</summary>
 public sealed class MoneyField : NumberField
 {
-    public override string Name => "money";
+    public override string Name => FieldTypes.Money;
+    public override IReadOnlyList<string> Bindings => [FieldBindings.Amount];
+    public override FieldSettings NewSettings() => new() { Currency = "CNY" };
+    public override NumberFormat NumberFormat(FieldSettings settings) => Fields.NumberFormat.Money;
     public override IReadOnlyList<string> SettingNames => ["Required", "Default", "Min", "Max", "Currency"];
 
     protected override string Format(decimal d, FieldContext ctx, CultureInfo culture)
@@ -89,7 +95,9 @@ public sealed class MoneyField : NumberField
 /// <summary>A percentage stored as a number of percent (35 means 35%).</summary>
 public sealed class PercentField : NumberField
 {
-    public override string Name => "percent";
+    public override string Name => FieldTypes.Percent;
+    public override IReadOnlyList<string> Bindings => [];
+    public override NumberFormat NumberFormat(FieldSettings settings) => Fields.NumberFormat.Percent;
     public override IReadOnlyList<string> SettingNames => ["Required", "Default", "Min", "Max", "Decimals"];
     protected override string Format(decimal d, FieldContext ctx, CultureInfo culture)
         => d.ToString(ctx.Settings.Decimals is { } p ? "N" + Math.Clamp(p, 0, 10) : "0.##", culture) + "%";

@@ -5,7 +5,10 @@ namespace Crm.Core.Fields.Types;
 /// <summary>A status from one of the tenant's status lists (e.g. customer lifecycle); changes are recorded as transitions.</summary>
 public sealed class StatusField : ChoiceFieldBase
 {
-    public override string Name => "status";
+    public override string Name => FieldTypes.Status;
+    public override IReadOnlyList<string> Bindings => [FieldBindings.Status, FieldBindings.LostReason];
+    public override IReadOnlyList<string> ConversionTargets => [FieldTypes.Select, FieldTypes.Text, FieldTypes.LongText];
+    public override ReportGrouping Grouping => ReportGrouping.Value;
     public override IReadOnlyList<string> SettingNames => ["Required", "Default", "StatusList"];
 
     public override IReadOnlyList<(string Key, LocalizedText Label, string? Color, bool Archived)> Options(FieldContext ctx)
@@ -24,7 +27,8 @@ public sealed class StatusField : ChoiceFieldBase
 /// </summary>
 public sealed class StageField : ChoiceFieldBase
 {
-    public override string Name => "stage";
+    public override string Name => FieldTypes.Stage;
+    public override IReadOnlyList<string> Bindings => [FieldBindings.Stage];
     public override IReadOnlyList<string> SettingNames => ["Required", "Default"];
 
     public override IReadOnlyList<(string Key, LocalizedText Label, string? Color, bool Archived)> Options(FieldContext ctx)

@@ -7,11 +7,20 @@ namespace Crm.Core.Fields.Types;
 /// <summary>Single-line text: max length (default 200) and an optional pattern with its own message.</summary>
 public class TextField : FieldType
 {
-    public override string Name => "text";
+    public override string Name => FieldTypes.Text;
     public override FieldValueKind ValueKind => FieldValueKind.Text;
     public override bool IsSearchable => true;
     protected virtual int DefaultMaxLength => 200;
     public override IReadOnlyList<string> SettingNames => ["Required", "Unique", "Default", "MaxLength", "Pattern", "PatternMessage"];
+    public override IReadOnlyList<string> Bindings => [FieldBindings.Title];
+
+    /// <summary>Text-like types, numbers, dates, yes/no and choices: text converts when it reads as the target.</summary>
+    public override IReadOnlyList<string> ConversionTargets =>
+    [
+        FieldTypes.Text, FieldTypes.LongText, FieldTypes.Email, FieldTypes.Phone, FieldTypes.Url,
+        FieldTypes.Number, FieldTypes.Money, FieldTypes.Percent, FieldTypes.Date, FieldTypes.DateTime, FieldTypes.Bool,
+        FieldTypes.Select, FieldTypes.MultiSelect, FieldTypes.Status,
+    ];
 
     public override JsonSchema BuildSchema(FieldContext ctx) => new()
     {
@@ -49,8 +58,9 @@ public class TextField : FieldType
 /// <summary>Multi-line text (notes, descriptions), up to 10,000 characters by default.</summary>
 public sealed class LongTextField : TextField
 {
-    public override string Name => "longtext";
+    public override string Name => FieldTypes.LongText;
     protected override int DefaultMaxLength => 10_000;
+    public override bool InDefaultList => false;
     public override IReadOnlyList<string> SettingNames => ["Required", "Default", "MaxLength"];
 
     public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
@@ -60,7 +70,7 @@ public sealed class LongTextField : TextField
 /// <summary>An e-mail address, lower-cased.</summary>
 public sealed class EmailField : TextField
 {
-    public override string Name => "email";
+    public override string Name => FieldTypes.Email;
     public override IReadOnlyList<string> SettingNames => ["Required", "Unique", "Default"];
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String, Format = JsonFormatStrings.Email, MaxLength = 254 };
 
@@ -78,7 +88,7 @@ public sealed class EmailField : TextField
 public sealed class PhoneField : TextField
 {
     public const string PhonePattern = @"^[0-9+()\-\s.#*xX转]{3,40}$";
-    public override string Name => "phone";
+    public override string Name => FieldTypes.Phone;
     public override IReadOnlyList<string> SettingNames => ["Required", "Unique", "Default", "Pattern", "PatternMessage"];
 
     /// <summary>The served schema carries the tenant's pattern when there is one (a JSON Schema has one
@@ -99,7 +109,7 @@ public sealed class PhoneField : TextField
 /// <summary>A web address (http or https).</summary>
 public sealed class UrlField : TextField
 {
-    public override string Name => "url";
+    public override string Name => FieldTypes.Url;
     public override IReadOnlyList<string> SettingNames => ["Required", "Default"];
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String, Format = JsonFormatStrings.Uri, MaxLength = 2000, Pattern = "^https?://" };
     public override IEnumerable<ValuePattern> Patterns(FieldContext ctx) => [new ValuePattern("^https?://", Custom: false)];

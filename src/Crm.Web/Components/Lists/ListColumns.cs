@@ -10,7 +10,7 @@ using Microsoft.Extensions.Localization;
 namespace Crm.Web.Components.Lists;
 
 /// <summary>How a column is filtered, which decides the filter editor the header offers.</summary>
-public enum FilterKind { Text, Number, Date, Instant, Bool, Choice, Member, Lookup }
+public enum FilterKind { Text, Number, Date, Instant, Bool, Choice, Member, Lookup, Department }
 
 /// <summary>A column of a record list: a field of the entity type, or a record attribute ($createdAt, $updatedAt).</summary>
 public sealed record ListColumn(string Key, FieldDefinition? Field, FilterKind Kind, bool IsTitle)
@@ -42,20 +42,8 @@ public static class ListColumns
         if (SavedViewService.AttributeColumns.Contains(key)) return new ListColumn(key, null, FilterKind.Instant, false);
         var field = entity.Field(key);
         if (field is null || field.IsArchived || FieldTypeRegistry.Find(field.Type) is not { } type) return null;
-        var kind = field.Type switch
-        {
-            "member" => FilterKind.Member,
-            "lookup" => FilterKind.Lookup,
-            "select" or "status" or "stage" or "multiselect" => FilterKind.Choice,
-            "datetime" => FilterKind.Instant,
-            _ => type.ValueKind switch
-            {
-                FieldValueKind.Number => FilterKind.Number,
-                FieldValueKind.Boolean => FilterKind.Bool,
-                FieldValueKind.Date => FilterKind.Date,
-                _ => FilterKind.Text,
-            },
-        };
+        // The type's UI says how its column is filtered.
+        var kind = Crm.Web.Components.Fields.Types.FieldTypeUiRegistry.Default.Get(type.Name).Filter(field);
         return new ListColumn(key, field, kind, key == entity.Entity.TitleFieldKey);
     }
 
@@ -63,7 +51,7 @@ public static class ListColumns
     public static IReadOnlyList<(string Key, LocalizedText Label, string? Color)> Options(EntityMeta entity, ListColumn column)
     {
         if (column.Field is not { } field) return [];
-        if (field.Type == "multiselect")
+        if (column.Type is Crm.Core.Fields.Types.MultiSelectField)
             return (field.Settings.Options ?? []).OrderBy(o => o.IsArchived).Select(o => (o.Key, o.Label, o.Color)).ToList();
         return column.Type is Crm.Core.Fields.Types.ChoiceFieldBase choice
             ? choice.Options(new FieldContext(field, entity)).OrderBy(o => o.Archived).Select(o => (o.Key, o.Label, o.Color)).ToList()
@@ -87,7 +75,7 @@ public static class ListColumns
             string Shown(string v) => column.Kind switch
             {
                 FilterKind.Choice => Options(entity, column).FirstOrDefault(o => o.Key == v) is { Key: not null } o ? o.Label.Get() : v,
-                FilterKind.Member or FilterKind.Lookup => v == "$me" ? t["Filter.Me"] : Guid.TryParse(v, out var id) && names.TryGetValue(id, out var n) ? n : v,
+                FilterKind.Member or FilterKind.Lookup or FilterKind.Department => v == "$me" ? t["Filter.Me"] : Guid.TryParse(v, out var id) && names.TryGetValue(id, out var n) ? n : v,
                 FilterKind.Bool => v is "true" or "1" ? t["Filter.Yes"] : t["Filter.No"],
                 FilterKind.Date or FilterKind.Instant => v.Length > 10 ? v[..10] : v,
                 FilterKind.Number => decimal.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d.ToString("#,##0.##", CultureInfo.CurrentCulture) : v,

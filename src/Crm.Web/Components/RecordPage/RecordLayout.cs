@@ -24,15 +24,15 @@ public static class RecordLayout
             .ToList();
     }
 
-    /// <summary>Ids held by member and lookup fields (their names are loaded in one call).</summary>
+    /// <summary>Ids held by fields that show names (members, records, departments), loaded in one call.</summary>
     public static IEnumerable<Guid> ReferencedIds(EntityMeta entity, params JsonObject?[] valueSets)
     {
         foreach (var values in valueSets)
         {
             if (values is null) continue;
-            foreach (var field in entity.AllFields.Where(f => f.Type is "member" or "lookup"))
-                if (values[field.Key] is JsonValue v && v.TryGetValue<string>(out var s) && Guid.TryParse(s, out var id))
-                    yield return id;
+            foreach (var field in entity.AllFields)
+                if (Crm.Core.Fields.FieldTypeRegistry.Find(field.Type) is { ShowsNames: true } type)
+                    foreach (var id in type.ReferencedIds(values[field.Key])) yield return id;
         }
     }
 

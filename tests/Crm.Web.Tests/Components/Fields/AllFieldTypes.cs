@@ -15,7 +15,7 @@ public static class AllFieldTypes
     {
         ["text"] = "name", ["longtext"] = "notes", ["number"] = "qty", ["money"] = "price", ["percent"] = "discount",
         ["date"] = "due", ["datetime"] = "meeting", ["bool"] = "active", ["select"] = "tier", ["multiselect"] = "tags",
-        ["email"] = "email", ["phone"] = "phone", ["url"] = "site", ["member"] = "assignee", ["lookup"] = "company",
+        ["email"] = "email", ["phone"] = "phone", ["url"] = "site", ["member"] = "assignee", ["department"] = "dept", ["lookup"] = "company",
         ["status"] = "state", ["stage"] = "stage", ["autonumber"] = "ref", ["formula"] = "total",
     };
 
@@ -52,6 +52,7 @@ public static class AllFieldTypes
             F("phone", "phone", "电话", "Phone"),
             F("site", "url", "网站", "Website"),
             F("assignee", "member", "负责人", "Assignee"),
+            F("dept", "department", "部门", "Department"),
             F("company", "lookup", "客户", "Company", new FieldSettings { Target = "company" }),
             F("state", "status", "状态", "Status", new FieldSettings { StatusList = "lifecycle" }),
             F("stage", "stage", "阶段", "Stage"),

@@ -50,9 +50,11 @@ public class DynamicFormTests
     [Fact]
     public void Every_field_type_has_an_editor()
     {
-        Assert.Empty(FieldTypeRegistry.Names.Except(FieldEditors.Types));
-        Assert.Equal(typeof(NumberFieldEditor), FieldEditors.For("money"));
-        Assert.Equal(typeof(ReferenceFieldEditor), FieldEditors.For("lookup"));
+        var uis = Crm.Web.Components.Fields.Types.FieldTypeUiRegistry.Default;
+        Assert.Empty(FieldTypeRegistry.Names.Except(uis.Names));
+        Assert.Equal(typeof(NumberFieldEditor), uis.Get("money").Editor);
+        Assert.Equal(typeof(ReferenceFieldEditor), uis.Get("lookup").Editor);
+        Assert.Equal(typeof(DepartmentFieldEditor), uis.Get("department").Editor);
     }
 
     [Fact]
