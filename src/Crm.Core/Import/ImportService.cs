@@ -28,7 +28,11 @@ public enum DuplicateAction
 public sealed record DuplicateRule(IReadOnlyList<string> Fields, DuplicateAction Action);
 
 /// <summary>An import as the person set it up: the file's rows, the mapping, the duplicate rule, whether rules fire.</summary>
-public sealed record ImportRequest(string EntityKey, ImportTable Table, ImportMapping Mapping, DuplicateRule? Duplicates = null, bool FireAutomation = true);
+public sealed record ImportRequest(string EntityKey, ImportTable Table, ImportMapping Mapping, DuplicateRule? Duplicates = null, bool FireAutomation = true)
+{
+    /// <summary>The uploaded file's name, kept with the batch.</summary>
+    public string FileName { get; init; } = "";
+}
 
 public enum RowOutcome { Create, Update, Skip, Error }
 
@@ -58,7 +62,10 @@ public sealed class ImportAnalysis
 }
 
 /// <summary>What an import did.</summary>
-public sealed record ImportResult(bool Succeeded, int Created, int Updated, int Skipped, IReadOnlyList<ImportError> Errors, IReadOnlyList<Guid> CreatedIds);
+public sealed record ImportResult(bool Succeeded, int Created, int Updated, int Skipped, IReadOnlyList<ImportError> Errors, IReadOnlyList<Guid> CreatedIds, Guid? BatchId = null);
+
+/// <summary>What undoing an import did, or why it could not (<see cref="Problem"/>, in the UI language).</summary>
+public sealed record UndoResult(bool Succeeded, int Deleted, int Restored, string? Problem);
 
 /// <summary>
 /// Imports rows into an entity type through the record writer — the form's own validation, history, unique values,
@@ -70,7 +77,7 @@ public sealed record ImportResult(bool Succeeded, int Created, int Updated, int 
 /// updates); a hidden or read-only field cannot be mapped.
 /// </summary>
 public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock, RecordEvents events,
-    IAccessResolver access, AuditTrail audit, Automation.AutomationEngine automation, IOptions<ImportOptions> options)
+    IAccessResolver access, AuditTrail audit, Automation.AutomationEngine automation, RecordService records, IOptions<ImportOptions> options)
 {
     public const string RowKey = "_row";
     private const int Chunk = 500;
@@ -89,6 +96,42 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
     {
         var entity = (await metadataStore.GetAsync(actor.TenantId, ct)).Entity(entityKey) ?? throw new ArgumentException($"No entity type {entityKey}.", nameof(entityKey));
         return ImportMappingSuggester.Suggest(await access.FieldViewAsync(actor, entity, ct), header);
+    }
+
+    /// <summary>Saves (or replaces, by name) a mapping for reuse: header texts, normalised, to field keys.</summary>
+    public async Task<ImportMappingPreset> SaveMappingAsync(Actor actor, string entityKey, string name, IReadOnlyList<string> header, ImportMapping mapping, CancellationToken ct = default)
+    {
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey) ?? throw new ArgumentException($"No entity type {entityKey}.", nameof(entityKey));
+        name = string.IsNullOrWhiteSpace(name) ? entity.Entity.Label.Get() : name.Trim();
+        if (name.Length > 100) name = name[..100];
+        var preset = await db.ImportMappingPresets.FirstOrDefaultAsync(p => p.EntityTypeId == entity.Entity.Id && p.Name == name, ct);
+        if (preset is null) db.ImportMappingPresets.Add(preset = new ImportMappingPreset { EntityTypeId = entity.Entity.Id, Name = name, CreatedBy = actor.UserId });
+        preset.Columns = mapping.Columns.Where(c => c.Key < header.Count && ImportMappingSuggester.Normalise(header[c.Key]).Length > 0)
+            .GroupBy(c => ImportMappingSuggester.Normalise(header[c.Key])).ToDictionary(g => g.Key, g => g.First().Value);
+        preset.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+        return preset;
+    }
+
+    /// <summary>The saved mappings of an entity type, by name.</summary>
+    public async Task<IReadOnlyList<ImportMappingPreset>> MappingsAsync(Actor actor, string entityKey, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
+        if (entity is null) return [];
+        return await db.ImportMappingPresets.AsNoTracking().Where(p => p.EntityTypeId == entity.Entity.Id).OrderBy(p => p.Name).ToListAsync(ct);
+    }
+
+    /// <summary>A saved mapping applied to a file's header: columns whose normalised header it knows, if the actor may still write the field.</summary>
+    public async Task<ImportMapping> ApplyMappingAsync(Actor actor, string entityKey, ImportMappingPreset preset, IReadOnlyList<string> header, CancellationToken ct = default)
+    {
+        var columns = new Dictionary<int, string>();
+        for (var i = 0; i < header.Count; i++)
+            if (preset.Columns.TryGetValue(ImportMappingSuggester.Normalise(header[i]), out var key)) columns[i] = key;
+        var entity = (await metadataStore.GetAsync(actor.TenantId, ct)).Entity(entityKey) ?? throw new ArgumentException($"No entity type {entityKey}.", nameof(entityKey));
+        return ImportMappingSuggester.Suggest(await access.FieldViewAsync(actor, entity, ct), header, new ImportMapping(columns));
     }
 
     public async Task<ImportAnalysis> AnalyseAsync(Actor actor, ImportRequest request, CancellationToken ct = default)
@@ -191,6 +234,12 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
         var writer = new RecordWriter(db, metadata, actor, t, clock) { Access = access };
         var created = new List<Guid>();
         var updated = 0;
+        var batch = new ImportBatch
+        {
+            EntityTypeId = analysis.Entity.Entity.Id, FileName = analysis.Request.FileName.Length > 260 ? analysis.Request.FileName[..260] : analysis.Request.FileName,
+            CreatedBy = actor.UserId, CreatedAt = clock.GetUtcNow().UtcDateTime, Skipped = analysis.Skips,
+        };
+        db.ImportBatches.Add(batch);
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
             var pending = 0;
@@ -204,13 +253,17 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
                 }
                 if (!result.Succeeded) return new ImportResult(false, 0, 0, 0, result.Errors.ByField.SelectMany(e => e.Value.Select(m => new ImportError(row.Row, e.Key, m))).ToList(), []);
                 if (row.Outcome == RowOutcome.Create) created.Add(result.Record!.Id); else updated++;
+                // The before-image of an update (null for a created record): what undo restores.
+                db.ImportBatchItems.Add(new ImportBatchItem { BatchId = batch.Id, RecordId = result.Record!.Id, Before = row.Outcome == RowOutcome.Create ? null : row.Draft!.Before.ToJsonString() });
                 if (++pending >= options.Value.WriteBatch)
                 {
                     await db.SaveChangesAsync(ct);
                     pending = 0;
                 }
             }
-            var details = new JsonObject { ["entity"] = analysis.Entity.Key, ["created"] = created.Count, ["updated"] = updated, ["skipped"] = analysis.Skips, ["rows"] = analysis.Rows.Count };
+            batch.Created = created.Count;
+            batch.Updated = updated;
+            var details = new JsonObject { ["batch"] = batch.Id.ToString(), ["entity"] = analysis.Entity.Key, ["created"] = created.Count, ["updated"] = updated, ["skipped"] = analysis.Skips, ["rows"] = analysis.Rows.Count };
             audit.Stage(db, actor, new AuditEvent(AuditActions.RecordsImported, AuditActions.Targets.EntityType, analysis.Entity.Entity.Id.ToString(), analysis.Entity.Entity.PluralLabel.Get(), details));
             try
             {
@@ -224,8 +277,91 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
         }
         foreach (var e in writer.Events) events.Publish(e);
         if (analysis.Request.FireAutomation) await automation.AfterCommitAsync(actor, metadata, writer.Writes, ct);
-        return new ImportResult(true, created.Count, updated, analysis.Skips, [], created);
+        return new ImportResult(true, created.Count, updated, analysis.Skips, [], created, batch.Id);
     }
+
+    /// <summary>The person's (or, for admins, everyone's) imports into <paramref name="entityKey"/>, newest first.</summary>
+    public async Task<IReadOnlyList<ImportBatch>> BatchesAsync(Actor actor, string entityKey, int take = 20, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
+        if (entity is null) return [];
+        var query = db.ImportBatches.AsNoTracking().Where(b => b.EntityTypeId == entity.Entity.Id);
+        if (!actor.CanAdminister) query = query.Where(b => b.CreatedBy == actor.UserId);
+        return await query.OrderByDescending(b => b.CreatedAt).Take(take).ToListAsync(ct);
+    }
+
+    /// <summary>Whether <paramref name="batch"/> can still be undone by <paramref name="actor"/>.</summary>
+    public bool CanUndo(Actor actor, ImportBatch batch)
+        => batch.State == ImportBatchState.Completed && (batch.CreatedBy == actor.UserId || actor.CanAdminister)
+           && clock.GetUtcNow().UtcDateTime - batch.CreatedAt <= options.Value.UndoWindow;
+
+    /// <summary>
+    /// Undoes an import within <see cref="ImportOptions.UndoWindow"/>, by its importer or an admin: the records it
+    /// created are deleted through the record service's delete (lookups to them cleared, events, within the actor's
+    /// delete scope), then the records it updated get their values from before the import back (a system rewrite:
+    /// history and a new version), and the batch is marked undone, in one transaction with its audit entry.
+    /// </summary>
+    public async Task<UndoResult> UndoAsync(Actor actor, Guid batchId, CancellationToken ct = default)
+    {
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
+        ImportBatch? batch;
+        List<Guid> createdIds;
+        await using (var read = factory.CreateForTenant(actor.TenantId))
+        {
+            batch = await read.ImportBatches.AsNoTracking().FirstOrDefaultAsync(b => b.Id == batchId, ct);
+            if (batch is null || (batch.CreatedBy != actor.UserId && !actor.CanAdminister)) return new UndoResult(false, 0, 0, t["Import.UndoNotFound"]);
+            if (batch.State == ImportBatchState.Undone) return new UndoResult(false, 0, 0, t["Import.AlreadyUndone"]);
+            if (!CanUndo(actor, batch)) return new UndoResult(false, 0, 0, t["Import.UndoExpired", options.Value.UndoWindow.Days]);
+            createdIds = await read.ImportBatchItems.AsNoTracking().Where(i => i.BatchId == batchId && i.Before == null).Select(i => i.RecordId).ToListAsync(ct);
+        }
+
+        var deleted = 0;
+        foreach (var chunk in createdIds.Chunk(Chunk)) deleted += await records.DeleteAsync(actor, chunk, ct);
+
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var metadata = await metadataStore.GetAsync(db, ct);
+        var writer = new RecordWriter(db, metadata, actor, t, clock);
+        var restored = 0;
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            var updates = await db.ImportBatchItems.AsNoTracking().Where(i => i.BatchId == batchId && i.Before != null).ToListAsync(ct);
+            foreach (var chunk in updates.Chunk(Chunk))
+            {
+                var ids = chunk.Select(i => i.RecordId).ToList();
+                var tracked = await db.Records.Where(r => ids.Contains(r.Id)).ToDictionaryAsync(r => r.Id, ct);
+                foreach (var item in chunk)
+                {
+                    if (!tracked.TryGetValue(item.RecordId, out var record)) continue;
+                    var before = RecordWriter.ParseValues(item.Before!);
+                    if (await writer.RewriteAsync(record, (_, values) =>
+                        {
+                            var changed = false;
+                            foreach (var key in values.Select(p => p.Key).Union(before.Select(p => p.Key)).ToList())
+                            {
+                                if (JsonNode.DeepEquals(values[key], before[key])) continue;
+                                values[key] = before[key]?.DeepClone();
+                                changed = true;
+                            }
+                            return changed;
+                        }, "import-undone", ct: ct)) restored++;
+                }
+                await db.SaveChangesAsync(ct);
+            }
+            var tracked2 = await db.ImportBatches.FirstAsync(b => b.Id == batchId, ct);
+            tracked2.State = ImportBatchState.Undone;
+            tracked2.UndoneAt = clock.GetUtcNow().UtcDateTime;
+            tracked2.UndoneBy = actor.UserId;
+            var entity = metadata.Entity(batch.EntityTypeId);
+            audit.Stage(db, actor, new AuditEvent(AuditActions.ImportUndone, AuditActions.Targets.EntityType, batch.EntityTypeId.ToString(), entity?.Entity.PluralLabel.Get(),
+                new JsonObject { ["batch"] = batchId.ToString(), ["deleted"] = deleted, ["restored"] = restored }));
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        foreach (var e in writer.Events) events.Publish(e);
+        return new UndoResult(true, deleted, restored, null);
+    }
+
 
     /// <summary>The mapped columns as fields: each must be a field the actor sees and may write, of an importable type, mapped once.</summary>
     private List<(int Column, FieldDefinition Field)> CheckMapping(ImportRequest request, EntityMeta entity, EntityFieldView fields)

@@ -152,6 +152,61 @@ public class ImportServiceTests
         Assert.Equal(1, await CountAsync(ws, "company"));
     }
 
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task An_import_is_undone_as_a_batch_created_records_deleted_and_updated_ones_restored(string provider)
+    {
+        await using var ws = await WorkspaceAsync(provider);
+        var before = await ws.Records.CreateAsync(ws.Owner, "company", new RecordInput(new JsonObject { ["name"] = "老客户", ["city"] = "上海" }));
+        Assert.True(before.Succeeded);
+        var import = ws.Get<ImportService>();
+        var table = Table(["客户名称", "城市"], ["老客户", "杭州"], ["新客户甲", "北京"], ["新客户乙", "深圳"]);
+        var mapping = await import.SuggestAsync(ws.Owner, "company", table.Header);
+        var analysis = await import.AnalyseAsync(ws.Owner, new ImportRequest("company", table, mapping, new DuplicateRule(["name"], DuplicateAction.Update)) { FileName = "客户.xlsx" });
+        var result = await import.RunAsync(ws.Owner, analysis);
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors));
+        Assert.Equal((2, 1), (result.Created, result.Updated));
+        Assert.Equal(3, await CountAsync(ws, "company"));
+
+        // Someone else may not undo it; the importer may, once.
+        var other = await ws.MemberAsync(MemberRole.Member);
+        Assert.False((await import.UndoAsync(other, result.BatchId!.Value)).Succeeded);
+        var batches = await import.BatchesAsync(ws.Owner, "company");
+        Assert.Equal("客户.xlsx", Assert.Single(batches).FileName);
+        Assert.True(import.CanUndo(ws.Owner, batches[0]));
+
+        var undo = await import.UndoAsync(ws.Owner, result.BatchId.Value);
+        Assert.True(undo.Succeeded, undo.Problem);
+        Assert.Equal((2, 1), (undo.Deleted, undo.Restored));
+        Assert.Equal(1, await CountAsync(ws, "company"));
+        var restored = await ws.Records.GetAsync(ws.Owner, before.Record!.Id);
+        Assert.Equal("上海", RecordWriter.ParseValues(restored!.Values)["city"]!.GetValue<string>());
+        Assert.Equal(3, restored.Version); // imported (2), restored (3): both in the record's history
+
+        var again = await import.UndoAsync(ws.Owner, result.BatchId.Value);
+        Assert.False(again.Succeeded);
+        Assert.NotNull(again.Problem);
+        Assert.False(import.CanUndo(ws.Owner, (await import.BatchesAsync(ws.Owner, "company"))[0]));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_saved_mapping_is_reused_for_a_file_with_the_same_headers(string provider)
+    {
+        await using var ws = await WorkspaceAsync(provider);
+        var import = ws.Get<ImportService>();
+        string[] header = ["公司", "所在地", "备注列"];
+        var mapping = new ImportMapping(new Dictionary<int, string> { [0] = "name", [1] = "city", [2] = "notes" });
+        await import.SaveMappingAsync(ws.Owner, "company", "ERP 导出", header, mapping);
+        await import.SaveMappingAsync(ws.Owner, "company", "ERP 导出", header, mapping); // saved again: replaced, not doubled
+
+        var saved = Assert.Single(await import.MappingsAsync(ws.Owner, "company"));
+        var applied = await import.ApplyMappingAsync(ws.Owner, "company", saved, ["所在地", "公司 ", "其他"]);
+        Assert.Equal("city", applied.Columns[0]);
+        Assert.Equal("name", applied.Columns[1]);
+        Assert.False(applied.Columns.ContainsKey(2));
+    }
+
     [Fact]
     public async Task Bad_files_get_a_clear_message_each()
     {
