@@ -96,6 +96,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<BoardService>();
         services.AddSingleton<BoardViews>();
         services.AddSingleton<RecordListService>();
+        services.AddSingleton<Export.RecordExporter>();
+        services.AddOptions<Import.ImportOptions>();
+        services.AddSingleton<Import.ImportService>();
         services.AddSingleton<SavedViewService>();
         services.AddSingleton<BulkRecordService>();
         services.AddSingleton<GlobalSearchService>();

@@ -56,6 +56,13 @@ public static class MetadataSamples
         c[typeof(Crm.Core.Automation.AutomationRule)] = async (db, t) => new Crm.Core.Automation.AutomationRule { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("rule") };
         c[typeof(Crm.Core.Automation.AutomationRun)] = async (db, t) => new Crm.Core.Automation.AutomationRun { TenantId = t, RuleId = (await RuleAsync(db, t)).Id, RecordId = Guid.CreateVersion7() };
         c[typeof(Crm.Core.Automation.AutomationFiring)] = async (db, t) => new Crm.Core.Automation.AutomationFiring { TenantId = t, RuleId = (await RuleAsync(db, t)).Id, SubjectId = Guid.CreateVersion7(), Occurrence = Key("o") };
+        c[typeof(Crm.Core.Import.ImportBatch)] = async (db, t) => new Crm.Core.Import.ImportBatch { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id };
+        c[typeof(Crm.Core.Import.ImportBatchItem)] = async (db, t) =>
+        {
+            var batch = await SaveAsync(db, t, new Crm.Core.Import.ImportBatch { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id });
+            return new Crm.Core.Import.ImportBatchItem { TenantId = t, BatchId = batch.Id, RecordId = Guid.CreateVersion7() };
+        };
+        c[typeof(Crm.Core.Import.ImportMappingPreset)] = async (db, t) => new Crm.Core.Import.ImportMappingPreset { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Name = Key("m") };
         c[typeof(EntityType)] = (_, t) => Task.FromResult<ITenantOwned>(new EntityType { TenantId = t, Key = Key("e"), TitleFieldKey = "name" });
         c[typeof(StatusList)] = (_, t) => Task.FromResult<ITenantOwned>(new StatusList { TenantId = t, Key = Key("l") });
         c[typeof(Dashboard)] = (_, t) => Task.FromResult<ITenantOwned>(new Dashboard { TenantId = t, Key = Key("d") });

@@ -27,6 +27,9 @@ public static class AuditActions
 
     public const string ReportExported = "export.report";
     public const string AuditExported = "export.audit";
+    public const string RecordsExported = "export.records";
+    public const string RecordsImported = "import.records";
+    public const string ImportUndone = "import.undone";
 
     public const string RecordsBulkEdited = "records.bulk-edited";
     public const string RecordsBulkDeleted = "records.bulk-deleted";
@@ -65,7 +68,7 @@ public static class AuditActions
         MemberInvited, InvitationRevoked, MemberJoined, MemberRoleChanged, MemberRemoved,
         EntityTypeSaved, FieldTypeChanged, StatusListSaved, PipelineSaved,
         TemplateInstalled, TemplateUpgraded, TemplateExported,
-        ReportExported, AuditExported,
+        ReportExported, AuditExported, RecordsExported, RecordsImported, ImportUndone,
         RecordsBulkEdited, RecordsBulkDeleted,
         DepartmentCreated, DepartmentRenamed, DepartmentMoved, DepartmentDeleted, DepartmentMemberAdded, DepartmentMemberRemoved, DepartmentLeaderChanged,
         RoleCreated, RoleEdited, RoleDeleted, RoleAssigned, RoleUnassigned, PermissionChanged, PermissionCleared,

@@ -26,6 +26,7 @@ public static class ApiEndpoints
             SharesApi.Map(api);
             ApiKeysApi.Map(api);
             AuditApi.Map(api);
+            ExportApi.Map(api);
         }
     }
 }

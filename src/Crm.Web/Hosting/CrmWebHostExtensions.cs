@@ -46,6 +46,7 @@ public static class CrmWebHostExtensions
             services.AddPeriodicJob<Crm.Core.Notifications.ReminderSweep>("reminders.sweep", TimeSpan.FromSeconds(reminderSeconds), (s, now, ct) => s.RunOnceAsync(now, ct));
         services.Configure<TenancyOptions>(config.GetSection("Tenancy"));
         services.Configure<DemoOptions>(config.GetSection("Demo"));
+        services.Configure<Crm.Core.Import.ImportOptions>(config.GetSection("Import"));
         services.Configure<Crm.Core.Notifications.SmtpOptions>(config.GetSection("Smtp"));
         services.Configure<Crm.Core.Notifications.ReminderOptions>(config.GetSection("Reminders"));
 

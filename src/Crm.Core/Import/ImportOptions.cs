@@ -1,0 +1,15 @@
+namespace Crm.Core.Import;
+
+/// <summary>Limits of an import (configuration section <c>Import</c>).</summary>
+public sealed class ImportOptions
+{
+    /// <summary>The largest file accepted, in bytes (50 MB).</summary>
+    public long MaxFileBytes { get; set; } = 50L * 1024 * 1024;
+    /// <summary>More columns than this is not a record list (a sheet of 1,000 columns is refused with a message).</summary>
+    public int MaxColumns { get; set; } = 200;
+    public int MaxRows { get; set; } = 200_000;
+    /// <summary>Rows written per SaveChanges inside the import's one transaction.</summary>
+    public int WriteBatch { get; set; } = 1000;
+    /// <summary>How long an import can be undone.</summary>
+    public TimeSpan UndoWindow { get; set; } = TimeSpan.FromDays(7);
+}

@@ -1,0 +1,422 @@
+using System.Text.Json.Nodes;
+using Crm.Core.Audit;
+using Crm.Core.Data;
+using Crm.Core.Fields;
+using Crm.Core.Metadata;
+using Crm.Core.Permissions;
+using Crm.Core.Records;
+using Crm.Core.Resources;
+using Crm.Core.Security;
+using Crm.Core.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
+using Microsoft.Extensions.Options;
+
+namespace Crm.Core.Import;
+
+public enum DuplicateAction
+{
+    /// <summary>Keep the existing record (or the file's first row); leave this row out.</summary>
+    Skip,
+    /// <summary>Write the row's values into the existing record.</summary>
+    Update,
+    /// <summary>Create a new record anyway.</summary>
+    Create,
+}
+
+/// <summary>Rows are duplicates when all <see cref="Fields"/> match, normalised (<see cref="DuplicateKeys"/>).</summary>
+public sealed record DuplicateRule(IReadOnlyList<string> Fields, DuplicateAction Action);
+
+/// <summary>An import as the person set it up: the file's rows, the mapping, the duplicate rule, whether rules fire.</summary>
+public sealed record ImportRequest(string EntityKey, ImportTable Table, ImportMapping Mapping, DuplicateRule? Duplicates = null, bool FireAutomation = true)
+{
+    /// <summary>The uploaded file's name, kept with the batch.</summary>
+    public string FileName { get; init; } = "";
+}
+
+public enum RowOutcome { Create, Update, Skip, Error }
+
+/// <summary>A problem with one row: the 1-based data row (the file's line is one more, after the header), the field key (or "_row") and the message.</summary>
+public sealed record ImportError(int Row, string Field, string Message);
+
+/// <summary>One data row as it will be stored: the parsed values, what happens to it and why.</summary>
+public sealed record ImportRow(int Row, RowOutcome Outcome, JsonObject Values, Guid? ExistingId, IReadOnlyList<ImportError> Errors)
+{
+    internal RecordDraft? Draft { get; init; }
+}
+
+/// <summary>The validation pass over every row, before anything is written.</summary>
+public sealed class ImportAnalysis
+{
+    internal ImportAnalysis(EntityMeta entity, ImportRequest request, IReadOnlyList<ImportRow> rows) => (Entity, Request, Rows) = (entity, request, rows);
+
+    public EntityMeta Entity { get; }
+    public ImportRequest Request { get; }
+    public IReadOnlyList<ImportRow> Rows { get; }
+    public IEnumerable<ImportError> Errors => Rows.SelectMany(r => r.Errors);
+    public bool IsValid => Rows.All(r => r.Outcome != RowOutcome.Error);
+    public int Creates => Rows.Count(r => r.Outcome == RowOutcome.Create);
+    public int Updates => Rows.Count(r => r.Outcome == RowOutcome.Update);
+    public int Skips => Rows.Count(r => r.Outcome == RowOutcome.Skip);
+    public int ErrorRows => Rows.Count(r => r.Outcome == RowOutcome.Error);
+}
+
+/// <summary>What an import did.</summary>
+public sealed record ImportResult(bool Succeeded, int Created, int Updated, int Skipped, IReadOnlyList<ImportError> Errors, IReadOnlyList<Guid> CreatedIds, Guid? BatchId = null);
+
+/// <summary>What undoing an import did, or why it could not (<see cref="Problem"/>, in the UI language).</summary>
+public sealed record UndoResult(bool Succeeded, int Deleted, int Restored, string? Problem);
+
+/// <summary>
+/// Imports rows into an entity type through the record writer — the form's own validation, history, unique values,
+/// events and (optionally) automation. Two passes: <see cref="AnalyseAsync"/> parses every row
+/// (<see cref="ImportValueParsers"/>), finds duplicates within the file and against existing records (in SQL, a
+/// chunk of keys at a time) and validates each row as the form would, writing nothing; <see cref="RunAsync"/>
+/// writes only an analysis without errors, all rows in one transaction (a failure leaves nothing written).
+/// Rights are checked on the server with the actor's current rights: create on the entity type (and edit, for
+/// updates); a hidden or read-only field cannot be mapped.
+/// </summary>
+public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore metadataStore, IStringLocalizer<CoreStrings> t, TimeProvider clock, RecordEvents events,
+    IAccessResolver access, AuditTrail audit, Automation.AutomationEngine automation, RecordService records, IOptions<ImportOptions> options)
+{
+    public const string RowKey = "_row";
+    private const int Chunk = 500;
+
+    public ImportOptions Options => options.Value;
+
+    /// <summary>Reads an uploaded file; a file that cannot be read is an <see cref="ImportFileException"/> (see <see cref="Message"/>).</summary>
+    public Task<ImportTable> ReadAsync(Stream stream, string fileName, string? encoding = null, CancellationToken ct = default)
+        => ImportFileReader.ReadAsync(stream, fileName, options.Value, encoding, ct);
+
+    /// <summary>The message of a file problem in the current UI language.</summary>
+    public string Message(ImportFileException e) => t[e.Key, e.Args];
+
+    /// <summary>The suggested mapping for the file's header, as this actor may import.</summary>
+    public async Task<ImportMapping> SuggestAsync(Actor actor, string entityKey, IReadOnlyList<string> header, CancellationToken ct = default)
+    {
+        var entity = (await metadataStore.GetAsync(actor.TenantId, ct)).Entity(entityKey) ?? throw new ArgumentException($"No entity type {entityKey}.", nameof(entityKey));
+        return ImportMappingSuggester.Suggest(await access.FieldViewAsync(actor, entity, ct), header);
+    }
+
+    /// <summary>Saves (or replaces, by name) a mapping for reuse: header texts, normalised, to field keys.</summary>
+    public async Task<ImportMappingPreset> SaveMappingAsync(Actor actor, string entityKey, string name, IReadOnlyList<string> header, ImportMapping mapping, CancellationToken ct = default)
+    {
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey) ?? throw new ArgumentException($"No entity type {entityKey}.", nameof(entityKey));
+        name = string.IsNullOrWhiteSpace(name) ? entity.Entity.Label.Get() : name.Trim();
+        if (name.Length > 100) name = name[..100];
+        var preset = await db.ImportMappingPresets.FirstOrDefaultAsync(p => p.EntityTypeId == entity.Entity.Id && p.Name == name, ct);
+        if (preset is null) db.ImportMappingPresets.Add(preset = new ImportMappingPreset { EntityTypeId = entity.Entity.Id, Name = name, CreatedBy = actor.UserId });
+        preset.Columns = mapping.Columns.Where(c => c.Key < header.Count && ImportMappingSuggester.Normalise(header[c.Key]).Length > 0)
+            .GroupBy(c => ImportMappingSuggester.Normalise(header[c.Key])).ToDictionary(g => g.Key, g => g.First().Value);
+        preset.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+        return preset;
+    }
+
+    /// <summary>The saved mappings of an entity type, by name.</summary>
+    public async Task<IReadOnlyList<ImportMappingPreset>> MappingsAsync(Actor actor, string entityKey, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
+        if (entity is null) return [];
+        return await db.ImportMappingPresets.AsNoTracking().Where(p => p.EntityTypeId == entity.Entity.Id).OrderBy(p => p.Name).ToListAsync(ct);
+    }
+
+    /// <summary>A saved mapping applied to a file's header: columns whose normalised header it knows, if the actor may still write the field.</summary>
+    public async Task<ImportMapping> ApplyMappingAsync(Actor actor, string entityKey, ImportMappingPreset preset, IReadOnlyList<string> header, CancellationToken ct = default)
+    {
+        var columns = new Dictionary<int, string>();
+        for (var i = 0; i < header.Count; i++)
+            if (preset.Columns.TryGetValue(ImportMappingSuggester.Normalise(header[i]), out var key)) columns[i] = key;
+        var entity = (await metadataStore.GetAsync(actor.TenantId, ct)).Entity(entityKey) ?? throw new ArgumentException($"No entity type {entityKey}.", nameof(entityKey));
+        return ImportMappingSuggester.Suggest(await access.FieldViewAsync(actor, entity, ct), header, new ImportMapping(columns));
+    }
+
+    public async Task<ImportAnalysis> AnalyseAsync(Actor actor, ImportRequest request, CancellationToken ct = default)
+    {
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var metadata = await metadataStore.GetAsync(db, ct);
+        var entity = metadata.Entity(request.EntityKey);
+        if (entity is null || entity.Entity.IsArchived) throw new ArgumentException($"No entity type {request.EntityKey}.", nameof(request));
+        var fields = await access.FieldViewAsync(actor, entity, ct);
+        var label = entity.Entity.Label.Get();
+        if (!fields.Access.CanCreate) throw new ForbiddenException(t["Record.CannotCreate", label]);
+        if (request.Duplicates is { Action: DuplicateAction.Update } && fields.Access.Edit.IsNone) throw new ForbiddenException(t["Import.CannotUpdate", label]);
+
+        var mapping = CheckMapping(request, entity, fields);
+        var lookups = await LookupsAsync(db, actor, metadata, entity, request, mapping, ct);
+        var writer = new RecordWriter(db, metadata, actor, t, clock) { Access = access };
+
+        // 1. Cells → values.
+        var parsed = new List<(int Row, JsonObject Values, List<ImportError> Errors)>(request.Table.Rows.Count);
+        for (var i = 0; i < request.Table.Rows.Count; i++)
+        {
+            var cells = request.Table.Rows[i];
+            var values = new JsonObject();
+            var errors = new List<ImportError>();
+            foreach (var (column, field) in mapping)
+            {
+                var cell = ImportValueParsers.Parse(new FieldContext(field, entity), column < cells.Length ? cells[column] : null, lookups);
+                if (cell.Failed) errors.Add(new ImportError(i + 1, field.Key, t[cell.ErrorKey!, cell.Args ?? []]));
+                else values[field.Key] = cell.Value;
+            }
+            parsed.Add((i + 1, values, errors));
+        }
+
+        // 2. Duplicates within the file and against existing records.
+        var outcomes = new (RowOutcome Outcome, Guid? Existing)[parsed.Count];
+        if (request.Duplicates is { Fields.Count: > 0 } rule)
+        {
+            var ruleFields = rule.Fields.Select(k => entity.Field(k)).OfType<FieldDefinition>().ToList();
+            var keys = parsed.Select(p => DuplicateKeys.Key(ruleFields, p.Values)).ToList();
+            var existing = await DuplicateKeys.FindExistingAsync(db, entity, fields.Access, ruleFields, keys.OfType<string>().Distinct().ToList(), ct);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < parsed.Count; i++)
+            {
+                if (keys[i] is not { } key) continue;
+                var inFile = !seen.Add(key);
+                if (existing.TryGetValue(key, out var id))
+                    outcomes[i] = rule.Action switch
+                    {
+                        DuplicateAction.Update when !inFile => (RowOutcome.Update, id),
+                        DuplicateAction.Create => (RowOutcome.Create, null),
+                        _ => (RowOutcome.Skip, id),
+                    };
+                else if (inFile && rule.Action != DuplicateAction.Create) outcomes[i] = (RowOutcome.Skip, null);
+            }
+        }
+
+        // 3. Each row validated as the form validates it (reads only).
+        var rows = new List<ImportRow>(parsed.Count);
+        for (var i = 0; i < parsed.Count; i++)
+        {
+            var (row, values, errors) = parsed[i];
+            var (outcome, existingId) = outcomes[i];
+            if (errors.Count > 0) { rows.Add(new ImportRow(row, RowOutcome.Error, values, existingId, errors)); continue; }
+            if (outcome == RowOutcome.Skip) { rows.Add(new ImportRow(row, outcome, values, existingId, [])); continue; }
+            try
+            {
+                var input = new RecordInput((JsonObject)values.DeepClone());
+                var draft = outcome == RowOutcome.Update ? await writer.PrepareUpdateAsync(existingId!.Value, input, ct) : await writer.PrepareCreateAsync(entity.Key, input, ct);
+                if (!draft.Succeeded)
+                {
+                    var rowErrors = draft.Errors.ByField.SelectMany(e => e.Value.Select(m => new ImportError(row, e.Key == RecordWriter.RecordErrorKey ? RowKey : e.Key, m))).ToList();
+                    rows.Add(new ImportRow(row, RowOutcome.Error, values, existingId, rowErrors));
+                }
+                else rows.Add(new ImportRow(row, outcome, draft.Values, existingId, []) { Draft = draft });
+            }
+            catch (ForbiddenException e)
+            {
+                rows.Add(new ImportRow(row, RowOutcome.Error, values, existingId, [new ImportError(row, RowKey, e.Message)]));
+            }
+            catch (RecordConflictException)
+            {
+                rows.Add(new ImportRow(row, RowOutcome.Error, values, existingId, [new ImportError(row, RowKey, t["Record.NotFound"])]));
+            }
+        }
+        return new ImportAnalysis(entity, request, rows);
+    }
+
+    /// <summary>
+    /// Writes an analysed import: nothing when any row has an error; else every create and update in one
+    /// transaction (saved in batches of <see cref="ImportOptions.WriteBatch"/>), audited, then events and — unless
+    /// the person chose not to — automation rules, after the commit.
+    /// </summary>
+    public async Task<ImportResult> RunAsync(Actor actor, ImportAnalysis analysis, CancellationToken ct = default)
+    {
+        if (!analysis.IsValid) return new ImportResult(false, 0, 0, 0, analysis.Errors.ToList(), []);
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var metadata = await metadataStore.GetAsync(db, ct);
+        var writer = new RecordWriter(db, metadata, actor, t, clock) { Access = access };
+        var created = new List<Guid>();
+        var updated = 0;
+        var batch = new ImportBatch
+        {
+            EntityTypeId = analysis.Entity.Entity.Id, FileName = analysis.Request.FileName.Length > 260 ? analysis.Request.FileName[..260] : analysis.Request.FileName,
+            CreatedBy = actor.UserId, CreatedAt = clock.GetUtcNow().UtcDateTime, Skipped = analysis.Skips,
+        };
+        db.ImportBatches.Add(batch);
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            var pending = 0;
+            foreach (var row in analysis.Rows.Where(r => r.Draft is not null))
+            {
+                RecordResult result;
+                try { result = await writer.ApplyAsync(row.Draft!, ct); }
+                catch (Exception e) when (e is RecordStaleException or RecordConflictException)
+                {
+                    return new ImportResult(false, 0, 0, 0, [new ImportError(row.Row, RowKey, t["Import.ChangedMeanwhile"])], []);
+                }
+                if (!result.Succeeded) return new ImportResult(false, 0, 0, 0, result.Errors.ByField.SelectMany(e => e.Value.Select(m => new ImportError(row.Row, e.Key, m))).ToList(), []);
+                if (row.Outcome == RowOutcome.Create) created.Add(result.Record!.Id); else updated++;
+                // The before-image of an update (null for a created record): what undo restores.
+                db.ImportBatchItems.Add(new ImportBatchItem { BatchId = batch.Id, RecordId = result.Record!.Id, Before = row.Outcome == RowOutcome.Create ? null : row.Draft!.Before.ToJsonString() });
+                if (++pending >= options.Value.WriteBatch)
+                {
+                    await db.SaveChangesAsync(ct);
+                    pending = 0;
+                }
+            }
+            batch.Created = created.Count;
+            batch.Updated = updated;
+            var details = new JsonObject { ["batch"] = batch.Id.ToString(), ["entity"] = analysis.Entity.Key, ["created"] = created.Count, ["updated"] = updated, ["skipped"] = analysis.Skips, ["rows"] = analysis.Rows.Count };
+            audit.Stage(db, actor, new AuditEvent(AuditActions.RecordsImported, AuditActions.Targets.EntityType, analysis.Entity.Entity.Id.ToString(), analysis.Entity.Entity.PluralLabel.Get(), details));
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException e) when (UniqueValuesStep.IsViolation(e))
+            {
+                return new ImportResult(false, 0, 0, 0, [new ImportError(0, RowKey, t["Import.UniqueMeanwhile"])], []);
+            }
+            await tx.CommitAsync(ct);
+        }
+        foreach (var e in writer.Events) events.Publish(e);
+        if (analysis.Request.FireAutomation) await automation.AfterCommitAsync(actor, metadata, writer.Writes, ct);
+        return new ImportResult(true, created.Count, updated, analysis.Skips, [], created, batch.Id);
+    }
+
+    /// <summary>The person's (or, for admins, everyone's) imports into <paramref name="entityKey"/>, newest first.</summary>
+    public async Task<IReadOnlyList<ImportBatch>> BatchesAsync(Actor actor, string entityKey, int take = 20, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
+        if (entity is null) return [];
+        var query = db.ImportBatches.AsNoTracking().Where(b => b.EntityTypeId == entity.Entity.Id);
+        if (!actor.CanAdminister) query = query.Where(b => b.CreatedBy == actor.UserId);
+        return await query.OrderByDescending(b => b.CreatedAt).Take(take).ToListAsync(ct);
+    }
+
+    /// <summary>Whether <paramref name="batch"/> can still be undone by <paramref name="actor"/>.</summary>
+    public bool CanUndo(Actor actor, ImportBatch batch)
+        => batch.State == ImportBatchState.Completed && (batch.CreatedBy == actor.UserId || actor.CanAdminister)
+           && clock.GetUtcNow().UtcDateTime - batch.CreatedAt <= options.Value.UndoWindow;
+
+    /// <summary>
+    /// Undoes an import within <see cref="ImportOptions.UndoWindow"/>, by its importer or an admin: the records it
+    /// created are deleted through the record service's delete (lookups to them cleared, events, within the actor's
+    /// delete scope), then the records it updated get their values from before the import back (a system rewrite:
+    /// history and a new version), and the batch is marked undone, in one transaction with its audit entry.
+    /// </summary>
+    public async Task<UndoResult> UndoAsync(Actor actor, Guid batchId, CancellationToken ct = default)
+    {
+        await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
+        ImportBatch? batch;
+        List<Guid> createdIds;
+        await using (var read = factory.CreateForTenant(actor.TenantId))
+        {
+            batch = await read.ImportBatches.AsNoTracking().FirstOrDefaultAsync(b => b.Id == batchId, ct);
+            if (batch is null || (batch.CreatedBy != actor.UserId && !actor.CanAdminister)) return new UndoResult(false, 0, 0, t["Import.UndoNotFound"]);
+            if (batch.State == ImportBatchState.Undone) return new UndoResult(false, 0, 0, t["Import.AlreadyUndone"]);
+            if (!CanUndo(actor, batch)) return new UndoResult(false, 0, 0, t["Import.UndoExpired", options.Value.UndoWindow.Days]);
+            createdIds = await read.ImportBatchItems.AsNoTracking().Where(i => i.BatchId == batchId && i.Before == null).Select(i => i.RecordId).ToListAsync(ct);
+        }
+
+        var deleted = 0;
+        foreach (var chunk in createdIds.Chunk(Chunk)) deleted += await records.DeleteAsync(actor, chunk, ct);
+
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var metadata = await metadataStore.GetAsync(db, ct);
+        var writer = new RecordWriter(db, metadata, actor, t, clock);
+        var restored = 0;
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            var updates = await db.ImportBatchItems.AsNoTracking().Where(i => i.BatchId == batchId && i.Before != null).ToListAsync(ct);
+            foreach (var chunk in updates.Chunk(Chunk))
+            {
+                var ids = chunk.Select(i => i.RecordId).ToList();
+                var tracked = await db.Records.Where(r => ids.Contains(r.Id)).ToDictionaryAsync(r => r.Id, ct);
+                foreach (var item in chunk)
+                {
+                    if (!tracked.TryGetValue(item.RecordId, out var record)) continue;
+                    var before = RecordWriter.ParseValues(item.Before!);
+                    if (await writer.RewriteAsync(record, (_, values) =>
+                        {
+                            var changed = false;
+                            foreach (var key in values.Select(p => p.Key).Union(before.Select(p => p.Key)).ToList())
+                            {
+                                if (JsonNode.DeepEquals(values[key], before[key])) continue;
+                                values[key] = before[key]?.DeepClone();
+                                changed = true;
+                            }
+                            return changed;
+                        }, "import-undone", ct: ct)) restored++;
+                }
+                await db.SaveChangesAsync(ct);
+            }
+            var tracked2 = await db.ImportBatches.FirstAsync(b => b.Id == batchId, ct);
+            tracked2.State = ImportBatchState.Undone;
+            tracked2.UndoneAt = clock.GetUtcNow().UtcDateTime;
+            tracked2.UndoneBy = actor.UserId;
+            var entity = metadata.Entity(batch.EntityTypeId);
+            audit.Stage(db, actor, new AuditEvent(AuditActions.ImportUndone, AuditActions.Targets.EntityType, batch.EntityTypeId.ToString(), entity?.Entity.PluralLabel.Get(),
+                new JsonObject { ["batch"] = batchId.ToString(), ["deleted"] = deleted, ["restored"] = restored }));
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        foreach (var e in writer.Events) events.Publish(e);
+        return new UndoResult(true, deleted, restored, null);
+    }
+
+
+    /// <summary>The mapped columns as fields: each must be a field the actor sees and may write, of an importable type, mapped once.</summary>
+    private List<(int Column, FieldDefinition Field)> CheckMapping(ImportRequest request, EntityMeta entity, EntityFieldView fields)
+    {
+        var errors = new Accounts.ValidationErrors();
+        var result = new List<(int, FieldDefinition)>();
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (column, key) in request.Mapping.Columns.OrderBy(c => c.Key))
+        {
+            var path = $"mapping/{column}";
+            var field = fields.Field(key);
+            if (column < 0 || column >= request.Table.Header.Count) errors.Add(path, t["Import.NoSuchColumn", column + 1]);
+            else if (field is null || field.IsArchived) errors.Add(path, t["Import.UnknownField", key]);
+            else if (!fields.CanWrite(key) || !ImportValueParsers.CanImport(field.Type)) errors.Add(path, t["Import.ReadOnlyField", field.Label.Get()]);
+            else if (!used.Add(key)) errors.Add(path, t["Import.MappedTwice", field.Label.Get()]);
+            else result.Add((column, field));
+        }
+        if (result.Count == 0 && errors.IsEmpty) errors.Add("mapping", t["Import.NothingMapped"]);
+        if (!errors.IsEmpty) throw new ImportMappingException(errors);
+        return result;
+    }
+
+    /// <summary>Members by name and e-mail; for each mapped lookup, the target records whose title or unique text value appears in the file (chunks of keys, in SQL).</summary>
+    private async Task<ImportLookups> LookupsAsync(CrmDbContext db, Actor actor, TenantMetadata metadata, EntityMeta entity, ImportRequest request, List<(int Column, FieldDefinition Field)> mapping, CancellationToken ct)
+    {
+        var lookups = new ImportLookups();
+        if (mapping.Any(m => m.Field.Type == "member"))
+        {
+            await using var global = factory.CreateGlobal();
+            foreach (var m in await global.Memberships.AsNoTracking().Where(m => m.TenantId == actor.TenantId).Select(m => new { m.UserId, m.User!.DisplayName, m.User.Email }).ToListAsync(ct))
+                lookups.AddMember(m.UserId, m.DisplayName, m.Email);
+        }
+        foreach (var (column, field) in mapping.Where(m => m.Field.Type == "lookup"))
+        {
+            if (metadata.Entity(field.Settings.Target ?? "") is not { } target) continue;
+            var texts = request.Table.Rows.Select(r => column < r.Length ? r[column].Trim() : "").Where(s => s.Length > 0 && !Guid.TryParse(s, out _)).Distinct().ToList();
+            var typeId = target.Entity.Id;
+            var uniqueKeys = target.Fields.Where(f => f.Settings.Unique && f.Type is "text" or "email" or "phone" && f.Key != target.Entity.TitleFieldKey).Select(f => f.Key).ToList();
+            foreach (var chunk in texts.Chunk(Chunk))
+            {
+                var lower = chunk.Select(s => s.ToLowerInvariant()).ToList();
+                foreach (var r in await db.Records.AsNoTracking().Where(r => r.EntityTypeId == typeId && lower.Contains(r.Title.ToLower())).Select(r => new { r.Id, r.Title }).ToListAsync(ct))
+                    lookups.AddRecord(target.Key, r.Title, r.Id);
+                foreach (var key in uniqueKeys)
+                    foreach (var r in await db.Records.AsNoTracking().Where(r => r.EntityTypeId == typeId && lower.Contains(JsonSql.Text(r.Values, EF.Constant(key))!.ToLower()))
+                                 .Select(r => new { r.Id, Value = JsonSql.Text(r.Values, EF.Constant(key)) }).ToListAsync(ct))
+                        lookups.AddRecord(target.Key, r.Value, r.Id);
+            }
+        }
+        return lookups;
+    }
+}
+
+/// <summary>A mapping that cannot be used: errors keyed by <c>mapping/{column}</c>.</summary>
+public sealed class ImportMappingException(Accounts.ValidationErrors errors) : Exception("The column mapping is not valid.")
+{
+    public Accounts.ValidationErrors Errors { get; } = errors;
+}

@@ -1,0 +1,171 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Crm.Core.Fields;
+using Crm.Core.Fields.Types;
+
+namespace Crm.Core.Import;
+
+/// <summary>A cell turned into a stored value, or the reason it could not be (a CoreStrings key and arguments).</summary>
+public readonly record struct ParsedCell(JsonNode? Value, string? ErrorKey = null, object[]? Args = null)
+{
+    public bool Failed => ErrorKey is not null;
+    public static ParsedCell Error(string key, params object[] args) => new(null, key, args);
+}
+
+/// <summary>Members and records that cells may name, read once per import (see <see cref="ImportService"/>).</summary>
+public sealed class ImportLookups
+{
+    /// <summary>Lower-cased display name or e-mail → member ids (a name two members share is ambiguous).</summary>
+    public Dictionary<string, List<Guid>> Members { get; } = new(StringComparer.Ordinal);
+    /// <summary>Target entity key → lower-cased title or unique value → record ids.</summary>
+    public Dictionary<string, Dictionary<string, List<Guid>>> Records { get; } = new(StringComparer.Ordinal);
+
+    public void AddMember(Guid id, string? name, string? email)
+    {
+        foreach (var key in new[] { name, email }.Where(k => !string.IsNullOrWhiteSpace(k)).Select(k => k!.Trim().ToLowerInvariant()).Distinct())
+            Add(Members, key, id);
+    }
+
+    public void AddRecord(string entityKey, string? text, Guid id)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return;
+        if (!Records.TryGetValue(entityKey, out var byText)) Records[entityKey] = byText = new(StringComparer.Ordinal);
+        Add(byText, text.Trim().ToLowerInvariant(), id);
+    }
+
+    private static void Add(Dictionary<string, List<Guid>> map, string key, Guid id)
+    {
+        if (!map.TryGetValue(key, out var ids)) map[key] = ids = [];
+        if (!ids.Contains(id)) ids.Add(id);
+    }
+}
+
+/// <summary>
+/// How a spreadsheet cell becomes a field's value, one parser per field type (keyed by <see cref="FieldType.Name"/>):
+/// dates in ISO and common Chinese forms (2026-03-05, 2026/3/5, 2026年3月5日, Excel dates), money with ¥, commas and
+/// 万, options by key or by label in either language, members by name or e-mail, lookups by title or a unique value,
+/// yes/no as 是/否/true/1. Each parser reuses the type's own <see cref="FieldType.Normalize"/> where it exists, so
+/// this table can move into the field types later; what it adds is only the reading of human-typed text.
+/// Formulas are never evaluated: "=1+1" in a text field is stored as that text, in a number field it is an error.
+/// </summary>
+public static class ImportValueParsers
+{
+    public delegate ParsedCell Parser(string text, FieldContext ctx, ImportLookups lookups);
+
+    private static readonly FrozenDictionary<string, Parser> ByType = new Dictionary<string, Parser>
+    {
+        ["text"] = Normalized,
+        ["longtext"] = Normalized,
+        ["email"] = Normalized,
+        ["phone"] = Normalized,
+        ["url"] = Normalized,
+        ["number"] = Number,
+        ["percent"] = Number,
+        ["money"] = Money,
+        ["date"] = Date,
+        ["datetime"] = DateTimeValue,
+        ["bool"] = Bool,
+        ["select"] = Choice,
+        ["status"] = Choice,
+        ["stage"] = Choice,
+        ["multiselect"] = Choices,
+        ["member"] = Member,
+        ["lookup"] = Lookup,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>Whether a field of this type can be imported into (computed fields cannot).</summary>
+    public static bool CanImport(string type) => ByType.ContainsKey(type);
+
+    public static ParsedCell Parse(FieldContext ctx, string? text, ImportLookups lookups)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return new ParsedCell(null);
+        return ByType.TryGetValue(ctx.Field.Type, out var parser) ? parser(text.Trim(), ctx, lookups) : ParsedCell.Error("Import.NotImportable", ctx.Label());
+    }
+
+    private static ParsedCell Normalized(string text, FieldContext ctx, ImportLookups _) => new(ctx.Type.Normalize(JsonValue.Create(text), ctx));
+
+    private static ParsedCell Number(string text, FieldContext ctx, ImportLookups _)
+        => ctx.Type.Normalize(JsonValue.Create(text), ctx) is JsonValue v && JsonNumbers.TryGetDecimal(v, out var d) && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
+            ? new ParsedCell(ctx.Type.Normalize(JsonValue.Create(d), ctx))
+            : ParsedCell.Error("Import.NotANumber", text);
+
+    /// <summary>"¥1,200.50", "1.2万", "12万元", "CNY 300": 万 multiplies by 10,000; the rest is the number type's reading.</summary>
+    private static ParsedCell Money(string text, FieldContext ctx, ImportLookups lookups)
+    {
+        var t = text.Replace("元", "").Replace("人民币", "").Replace("RMB", "", StringComparison.OrdinalIgnoreCase).Replace("CNY", "", StringComparison.OrdinalIgnoreCase).Trim();
+        var factor = 1m;
+        if (t.EndsWith('万')) { factor = 10_000m; t = t[..^1]; }
+        else if (t.EndsWith('亿')) { factor = 100_000_000m; t = t[..^1]; }
+        var parsed = Number(t, ctx, lookups);
+        if (parsed.Failed) return ParsedCell.Error("Import.NotAnAmount", text);
+        return factor == 1m ? parsed : new ParsedCell(ctx.Type.Normalize(JsonValue.Create(parsed.Value!.GetValue<decimal>() * factor), ctx));
+    }
+
+    /// <summary>ISO and Chinese forms (the date type's own parser), and Excel's day numbers (45721 = 2025-03-05).</summary>
+    private static ParsedCell Date(string text, FieldContext ctx, ImportLookups _)
+    {
+        if (DateField.TryParse(text, out var d)) return new ParsedCell(JsonValue.Create(d.ToString(DateField.Format, CultureInfo.InvariantCulture)));
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var serial) && serial is > 1 and < 2958466)
+            return new ParsedCell(JsonValue.Create(DateOnly.FromDateTime(DateTime.FromOADate(serial)).ToString(DateField.Format, CultureInfo.InvariantCulture)));
+        return ParsedCell.Error("Import.NotADate", text);
+    }
+
+    private static ParsedCell DateTimeValue(string text, FieldContext ctx, ImportLookups lookups)
+    {
+        var normalized = ctx.Type.Normalize(JsonValue.Create(text), ctx);
+        if (normalized is JsonValue v && v.TryGetValue<string>(out var s) && System.DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out _) && s.Contains('T'))
+            return new ParsedCell(normalized);
+        var cleaned = text.Replace("年", "-").Replace("月", "-").Replace("日", " ").Replace('/', '-').Trim();
+        if (System.DateTime.TryParse(cleaned, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var dt))
+            return new ParsedCell(JsonValue.Create(dt.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)));
+        return ParsedCell.Error("Import.NotADate", text);
+    }
+
+    private static ParsedCell Bool(string text, FieldContext ctx, ImportLookups _)
+    {
+        var t = text.Trim().ToLowerInvariant();
+        if (t is "√" or "✓" or "对" or "真") return new ParsedCell(JsonValue.Create(true));
+        if (t is "×" or "✗" or "错" or "假") return new ParsedCell(JsonValue.Create(false));
+        return ctx.Type.Normalize(JsonValue.Create(text), ctx) is JsonValue v && v.TryGetValue<bool>(out var b)
+            ? new ParsedCell(JsonValue.Create(b))
+            : ParsedCell.Error("Import.NotYesNo", text);
+    }
+
+    private static ParsedCell Choice(string text, FieldContext ctx, ImportLookups _)
+        => ctx.Type is ChoiceFieldBase choice && choice.Match(ctx, text) is { } key
+            ? new ParsedCell(JsonValue.Create(key))
+            : ParsedCell.Error("Import.NoSuchOption", text, ctx.Label());
+
+    private static readonly char[] ListSeparators = [',', '，', ';', '；', '、', '|', '\n'];
+
+    private static ParsedCell Choices(string text, FieldContext ctx, ImportLookups _)
+    {
+        var keys = new JsonArray();
+        foreach (var part in text.Split(ListSeparators, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var option = (ctx.Settings.Options ?? []).FirstOrDefault(o => !o.IsArchived && (string.Equals(o.Key, part, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(o.Label.ZhCn, part, StringComparison.OrdinalIgnoreCase) || string.Equals(o.Label.En, part, StringComparison.OrdinalIgnoreCase)));
+            if (option is null) return ParsedCell.Error("Import.NoSuchOption", part, ctx.Label());
+            if (!keys.Any(k => k!.GetValue<string>() == option.Key)) keys.Add(option.Key);
+        }
+        return new ParsedCell(keys.Count == 0 ? null : keys);
+    }
+
+    private static ParsedCell Member(string text, FieldContext ctx, ImportLookups lookups)
+    {
+        if (Guid.TryParse(text, out var id)) return new ParsedCell(JsonValue.Create(id.ToString()));
+        return lookups.Members.TryGetValue(text.ToLowerInvariant(), out var ids)
+            ? ids.Count == 1 ? new ParsedCell(JsonValue.Create(ids[0].ToString())) : ParsedCell.Error("Import.Ambiguous", text)
+            : ParsedCell.Error("Import.NoSuchMember", text);
+    }
+
+    private static ParsedCell Lookup(string text, FieldContext ctx, ImportLookups lookups)
+    {
+        if (Guid.TryParse(text, out var id)) return new ParsedCell(JsonValue.Create(id.ToString()));
+        var target = ctx.Settings.Target ?? "";
+        return lookups.Records.TryGetValue(target, out var byText) && byText.TryGetValue(text.ToLowerInvariant(), out var ids)
+            ? ids.Count == 1 ? new ParsedCell(JsonValue.Create(ids[0].ToString())) : ParsedCell.Error("Import.Ambiguous", text)
+            : ParsedCell.Error("Import.NoSuchRecord", text, ctx.Metadata.Entity(target)?.Entity.Label.Get() ?? target);
+    }
+}
