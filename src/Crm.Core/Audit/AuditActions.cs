@@ -54,6 +54,14 @@ public static class AuditActions
     public const string ApiKeyRevoked = "apikey.revoked";
     public const string ApiKeyUsed = "apikey.used";
 
+    public const string WebhookCreated = "webhook.created";
+    public const string WebhookEdited = "webhook.edited";
+    public const string WebhookEnabled = "webhook.enabled";
+    public const string WebhookDisabled = "webhook.disabled";
+    public const string WebhookSecretRotated = "webhook.secret-rotated";
+    public const string WebhookDeleted = "webhook.deleted";
+    public const string WebhookRedelivered = "webhook.redelivered";
+
     /// <summary>Every key, for the page's action filter and the resource completeness test.</summary>
     public static readonly IReadOnlyList<string> All =
     [
@@ -67,6 +75,7 @@ public static class AuditActions
         RoleCreated, RoleEdited, RoleDeleted, RoleAssigned, RoleUnassigned, PermissionChanged, PermissionCleared,
         RecordShared, RecordUnshared,
         ApiKeyCreated, ApiKeyRevoked, ApiKeyUsed,
+        WebhookCreated, WebhookEdited, WebhookEnabled, WebhookDisabled, WebhookSecretRotated, WebhookDeleted, WebhookRedelivered,
     ];
 
     /// <summary>Target types (<see cref="AuditEntry.TargetType"/>).</summary>
@@ -85,5 +94,6 @@ public static class AuditActions
         public const string Department = "department";
         public const string Role = "role";
         public const string Record = "record";
+        public const string Webhook = "webhook";
     }
 }

@@ -45,6 +45,7 @@ public partial class CrmDbContext
         DateSql.Register(b, pg);
         Permissions.PermissionModelConfiguration.Configure(b, pg);
         ConfigurePoolsAndNotifications(b, pg);
+        ConfigureWebhooks(b, pg);
 
         b.Entity<EntityType>(e =>
         {
