@@ -62,4 +62,7 @@ SELECT create_distributed_table('pool_events', 'tenant_id', colocate_with => 'te
 SELECT create_distributed_table('notifications', 'tenant_id', colocate_with => 'tenant_settings');
 SELECT create_distributed_table('sweep_occurrences', 'tenant_id', colocate_with => 'tenant_settings');
 SELECT create_distributed_table('audit_entries', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('webhooks', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('webhook_deliveries', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('webhook_attempts', 'tenant_id', colocate_with => 'tenant_settings');
 COMMIT;

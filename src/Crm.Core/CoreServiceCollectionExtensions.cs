@@ -4,6 +4,7 @@ using Crm.Core.Cluster;
 using Crm.Core.Data;
 using Crm.Core.Lists;
 using Crm.Core.Design;
+using Crm.Core.Jobs;
 using Crm.Core.Metadata;
 using Crm.Core.Records;
 using Crm.Core.Search;
@@ -127,6 +128,15 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Automation.AutomationEngine>();
         services.AddSingleton<Automation.AutomationSweep>();
         services.AddSingleton<Automation.AutomationRuleService>();
+
+        // Webhooks: the outbox is written by the record writer; deliveries run on the job runner.
+        Microsoft.Extensions.DependencyInjection.DataProtectionServiceCollectionExtensions.AddDataProtection(services);
+        services.TryAddSingleton(new Webhooks.WebhookOptions());
+        services.TryAddSingleton<Webhooks.IWebhookDnsResolver, Webhooks.SystemDnsResolver>();
+        services.AddSingleton<Webhooks.WebhookAddressGuard>();
+        services.AddSingleton<Webhooks.WebhookHttp>();
+        services.AddSingleton<Webhooks.WebhookService>();
+        services.AddQueuedJobHandler<Webhooks.WebhookDeliverer>(Webhooks.WebhookOutbox.JobKind, (d, job, ct) => d.RunAsync(job, ct));
         return services;
     }
 }

@@ -72,6 +72,13 @@ public static class MetadataSamples
         c[typeof(MemberRoleAssignment)] = async (db, t) => new MemberRoleAssignment { TenantId = t, UserId = Guid.NewGuid(), RoleId = (await RoleAsync(db, t)).Id };
         c[typeof(EntityPermission)] = async (db, t) => new EntityPermission { TenantId = t, RoleId = (await RoleAsync(db, t)).Id, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Read = DataScope.Own };
         c[typeof(RecordShare)] = async (db, t) => new RecordShare { TenantId = t, RecordId = (await RecordAsync(db, t)).Id, UserId = Guid.NewGuid() };
+        c[typeof(Crm.Core.Webhooks.WebhookDelivery)] = async (db, t) => new Crm.Core.Webhooks.WebhookDelivery { TenantId = t, WebhookId = (await WebhookAsync(db, t)).Id, EventType = "ping", Payload = "{}" };
+        c[typeof(Crm.Core.Webhooks.WebhookAttempt)] = async (db, t) =>
+        {
+            var hook = await WebhookAsync(db, t);
+            var delivery = await SaveAsync(db, t, new Crm.Core.Webhooks.WebhookDelivery { TenantId = t, WebhookId = hook.Id, EventType = "ping", Payload = "{}" });
+            return new Crm.Core.Webhooks.WebhookAttempt { TenantId = t, WebhookId = hook.Id, DeliveryId = delivery.Id, AttemptNo = 1 };
+        };
         c[typeof(Crm.Core.Templates.TemplateInstallation)] = (_, t) => Task.FromResult<ITenantOwned>(new Crm.Core.Templates.TemplateInstallation { TenantId = t, TemplateId = Key("tpl"), Version = "1.0.0" });
     }
 
@@ -98,6 +105,9 @@ public static class MetadataSamples
         => SaveAsync(db, t, new RoleDefinition { TenantId = t, Key = Key("role") });
     private static async Task<Crm.Core.Automation.AutomationRule> RuleAsync(TestDatabase db, Guid t)
         => await SaveAsync(db, t, new Crm.Core.Automation.AutomationRule { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Key = Key("rule") });
+
+    private static Task<Crm.Core.Webhooks.Webhook> WebhookAsync(TestDatabase db, Guid t)
+        => SaveAsync(db, t, new Crm.Core.Webhooks.Webhook { TenantId = t, Url = "https://example.com/hook", Events = ["record.created"], ProtectedSecret = "x" });
 
     private static async Task<Record> RecordAsync(TestDatabase db, Guid t)
         => await SaveAsync(db, t, new Record { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Title = "sample" });

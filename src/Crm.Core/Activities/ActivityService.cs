@@ -63,6 +63,8 @@ public sealed class ActivityService(ICrmDbContextFactory factory, IStringLocaliz
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.Activities.Add(activity);
+        // Webhooks hear of it through the outbox, committed with the activity.
+        await new Webhooks.WebhookOutbox().StageActivityAsync(db, actor.Tenant.Identifier, activity, ct);
         await db.SaveChangesAsync(ct);
         if (Activity.IsInteraction(activity.Kind))
         {

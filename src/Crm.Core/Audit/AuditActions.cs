@@ -60,6 +60,13 @@ public static class AuditActions
     public const string PoolCreated = "pool.created";
     public const string PoolEdited = "pool.edited";
     public const string PoolArchived = "pool.archived";
+    public const string WebhookCreated = "webhook.created";
+    public const string WebhookEdited = "webhook.edited";
+    public const string WebhookEnabled = "webhook.enabled";
+    public const string WebhookDisabled = "webhook.disabled";
+    public const string WebhookSecretRotated = "webhook.secret-rotated";
+    public const string WebhookDeleted = "webhook.deleted";
+    public const string WebhookRedelivered = "webhook.redelivered";
 
     /// <summary>Every key, for the page's action filter and the resource completeness test.</summary>
     public static readonly IReadOnlyList<string> All =
@@ -75,6 +82,7 @@ public static class AuditActions
         RecordShared, RecordUnshared,
         ApiKeyCreated, ApiKeyRevoked, ApiKeyUsed,
         PoolCreated, PoolEdited, PoolArchived,
+        WebhookCreated, WebhookEdited, WebhookEnabled, WebhookDisabled, WebhookSecretRotated, WebhookDeleted, WebhookRedelivered,
     ];
 
     /// <summary>Target types (<see cref="AuditEntry.TargetType"/>).</summary>
@@ -94,5 +102,6 @@ public static class AuditActions
         public const string Role = "role";
         public const string Record = "record";
         public const string Pool = "pool";
+        public const string Webhook = "webhook";
     }
 }

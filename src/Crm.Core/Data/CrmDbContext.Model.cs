@@ -46,6 +46,7 @@ public partial class CrmDbContext
         Permissions.PermissionModelConfiguration.Configure(b, pg);
         ConfigurePoolsAndNotifications(b, pg);
         ConfigureImports(b, pg);
+        ConfigureWebhooks(b, pg);
 
         b.Entity<EntityType>(e =>
         {

@@ -178,13 +178,12 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
                 foreach (var field in entity.AllFields.Where(f => f.Type == "lookup" && f.Settings.Target == targetKey))
                     await ClearLookupsAsync(db, writer, entity, field.Key, doomedIds, ct);
         }
+        // Webhook "deleted" events carry the values as they were: read and staged before the delete.
+        var staged = await writer.Webhooks.Outbox.StageDeletesAsync(db, metadata, actor.Tenant.Identifier, doomedIds, clock.GetUtcNow().UtcDateTime, ct);
         // Transitions, timeline, activities and unique values go with the records (cascade).
         var deleted = await db.Records.Where(r => doomedIds.Contains(r.Id)).ExecuteDeleteAsync(ct);
-        if (describe is not null)
-        {
-            audit.Stage(db, actor, describe(doomed.Select(d => (d.Id, d.Title)).ToList()));
-            await db.SaveChangesAsync(ct);
-        }
+        if (describe is not null) audit.Stage(db, actor, describe(doomed.Select(d => (d.Id, d.Title)).ToList()));
+        if (describe is not null || staged > 0) await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         foreach (var e in writer.Events) events.Publish(e);
         foreach (var d in doomed) events.Publish(new RecordEvent(actor.TenantId, d.EntityTypeId, d.Id, RecordEventKind.Deleted, 0, actor.UserId));

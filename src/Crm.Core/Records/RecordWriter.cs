@@ -25,7 +25,7 @@ namespace Crm.Core.Records;
 /// <item><b>compute</b>: auto-numbers (new records) and formulas;</item>
 /// <item><b>project</b> the typed columns (title, owner, amount, close date, status, pipeline, stage, search text);</item>
 /// <item><b>history</b>: stage and status transitions, the version, the timeline entry (<see cref="RecordChange"/>);</item>
-/// <item>the <see cref="IRecordWriteStep"/>s, in order (unique values), all inside the caller's transaction;</item>
+/// <item>the <see cref="IRecordWriteStep"/>s, in order (unique values, the webhook outbox), all inside the caller's transaction;</item>
 /// <item>after the caller commits, <see cref="Events"/> are published on <see cref="RecordEvents"/>.</item>
 /// </list>
 /// <see cref="RecordWriteMode.System"/> rewrites (<see cref="RewriteAsync"/>) skip the validation only; the rest is the
@@ -50,7 +50,8 @@ public sealed class RecordWriter
     {
         (this.db, this.metadata, this.actor, this.t, this.clock) = (db, metadata, actor, t, clock);
         Unique = new UniqueValuesStep();
-        this.steps = [Unique, .. steps ?? []];
+        Webhooks = new Crm.Core.Webhooks.WebhookOutboxStep();
+        this.steps = [Unique, Webhooks, .. steps ?? []];
     }
 
     /// <summary>
@@ -61,6 +62,9 @@ public sealed class RecordWriter
 
     /// <summary>The unique values this writer staged (to name the field when the database refuses one).</summary>
     public UniqueValuesStep Unique { get; }
+
+    /// <summary>Writes webhook events into the outbox in the write's transaction (deletes: <see cref="Crm.Core.Webhooks.WebhookOutbox.StageDeletesAsync"/>).</summary>
+    public Crm.Core.Webhooks.WebhookOutboxStep Webhooks { get; }
 
     /// <summary>What was written, to publish on <see cref="RecordEvents"/> once the caller's transaction commits.</summary>
     public IReadOnlyList<RecordEvent> Events => events;

@@ -35,6 +35,8 @@ public static class CrmWebHostExtensions
         var connectionString = database.ResolveConnectionString(builder.Environment.ContentRootPath);
         services.AddSingleton(database);
         services.AddSingleton(config.GetSection("Jobs").Get<Crm.Core.Jobs.JobRunnerOptions>() ?? new Crm.Core.Jobs.JobRunnerOptions());
+        // Webhooks (SSRF guard, timeouts, retries): before the core, which adds the defaults only when none are given.
+        services.AddSingleton(config.GetSection("Webhooks").Get<Crm.Core.Webhooks.WebhookOptions>() ?? new Crm.Core.Webhooks.WebhookOptions());
         services.AddCrmCore(database.Provider, connectionString, database.ListenConnectionString, database.TransactionPooling);
         services.AddHostedService<Crm.Core.Jobs.JobRunnerService>();
         // Time-based work runs on the job runner: once across instances, whichever instance claims it first.
@@ -114,6 +116,7 @@ public static class CrmWebHostExtensions
         // Binding failures throw, so ErrorResponses answers them with a message naming the parameter (in every environment).
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddCrmApi();
+        services.AddCrmApiDocs();
 
         var proxy = config.GetSection("Proxy").Get<ProxyOptions>() ?? new ProxyOptions();
         services.AddSingleton(proxy);
@@ -147,6 +150,7 @@ public static class CrmWebHostExtensions
         app.MapAccountEndpoints();
         app.MapCultureEndpoints();
         app.MapCrmApi();
+        app.MapCrmApiDocs();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

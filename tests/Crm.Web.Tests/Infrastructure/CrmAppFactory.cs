@@ -24,6 +24,8 @@ public sealed class CrmAppFactory(TestDatabase database, Action<IWebHostBuilder>
         builder.UseSetting("Database:Provider", database.Provider.ToString());
         builder.UseSetting("Database:ConnectionString", database.ConnectionString);
         builder.UseSetting("Demo:Seed", "false");
+        // Webhook tests deliver to a local Kestrel receiver: internal addresses allowed here, never outside the machine.
+        builder.UseSetting("Webhooks:AllowPrivateNetworks", "true");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Error");
         configure?.Invoke(builder);
