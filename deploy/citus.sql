@@ -65,4 +65,7 @@ SELECT create_distributed_table('audit_entries', 'tenant_id', colocate_with => '
 SELECT create_distributed_table('webhooks', 'tenant_id', colocate_with => 'tenant_settings');
 SELECT create_distributed_table('webhook_deliveries', 'tenant_id', colocate_with => 'tenant_settings');
 SELECT create_distributed_table('webhook_attempts', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('import_batches', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('import_batch_items', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('import_mappings', 'tenant_id', colocate_with => 'tenant_settings');
 COMMIT;

@@ -124,7 +124,7 @@ public class ReportServiceTests
         var opportunity = (await ws.MetadataAsync()).Entity("opportunity")!.Entity.Id;
         var list = (await service.ListAsync(ws.Owner)).Where(r => r.EntityTypeId == opportunity).ToList();
         Assert.Equal("funnel", list[0].Spec.Type);
-        Assert.Equal(["funnel", "pipelineValue", "winRate", "salesCycle", "timeInStage", "forecast"], list.Select(r => r.Spec.Type).Where(t => t != ReportTypes.Custom && t != "activitiesByOwner"));
+        Assert.Equal(["funnel", "pipelineValue", "winRate", "salesCycle", "timeInStage", "forecast", "poolActivity"], list.Select(r => r.Spec.Type).Where(t => t != ReportTypes.Custom && t != "activitiesByOwner"));
         var ranks = list.Select(r => ReportTypes.ListRank(r.Spec.Type)).ToList();
         Assert.Equal(ranks.Order(), ranks);
         var custom = list.Where(r => r.Spec.Type == ReportTypes.Custom).Select(r => r.Name.Get()).ToList();
