@@ -125,6 +125,8 @@ public sealed class AutomationEngine(
         var tasks = new List<Activity>();
         var staged = new List<Notification>();
         var members = new RuleMembers(tenant.Id);
+        // One webhook outbox for all the rules' writes, staging against the enabled webhooks the save just read.
+        var webhooks = new Webhooks.WebhookOutboxStep(new Webhooks.WebhookOutbox(write.EnabledWebhooks));
         await using (var db = factory.CreateForTenant(tenant.Id))
         {
             // The record as it was just saved (not read again): a copy, so the caller's object stays as it was
@@ -141,7 +143,7 @@ public sealed class AutomationEngine(
             {
                 var run = new RunContext(tenant, metadata, rule, record.Id, trigger, write.Changes, triggeredBy, depth, Claim: null);
                 var history = new AutomationRun { RuleId = rule.Id, RecordId = record.Id, Trigger = trigger, At = now, Depth = depth, Succeeded = true };
-                var writer = new RecordWriter(db, metadata, new Actor(rule.Id, rule.Name.Get(), tenant, MemberRole.Admin), t, clock);
+                var writer = new RecordWriter(db, metadata, new Actor(rule.Id, rule.Name.Get(), tenant, MemberRole.Admin), t, clock, webhooks: webhooks);
                 writers.Add(writer);
                 history.ConditionsMet = RuleConditionEvaluator.Matches(rule.Conditions, entity, record, RecordWriter.ParseValues(record.Values), write.Changes, triggeredBy, now, zone);
                 if (history.ConditionsMet)

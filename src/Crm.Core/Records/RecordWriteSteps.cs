@@ -37,6 +37,12 @@ public sealed record RecordWrite(
 {
     /// <summary>Whether <paramref name="fieldKey"/>'s value differs from before (always for a new record with a value).</summary>
     public bool Changed(string fieldKey) => !JsonNode.DeepEquals(Before[fieldKey], After[fieldKey]);
+
+    /// <summary>
+    /// The workspace's enabled webhooks as the write's transaction read them (null when it did not): the rules this
+    /// write triggers stage their own writes' events against the same list instead of reading it again.
+    /// </summary>
+    public IReadOnlyList<Webhooks.Webhook>? EnabledWebhooks { get; init; }
 }
 
 /// <summary>

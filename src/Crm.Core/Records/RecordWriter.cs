@@ -46,11 +46,16 @@ public sealed class RecordWriter
     private readonly Dictionary<Guid, EntityFieldView> fieldViews = [];
     private readonly Dictionary<Guid, Permissions.EntityAccess> rightsByEntity = [];
 
-    public RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor actor, IStringLocalizer<CoreStrings> t, TimeProvider clock, IEnumerable<IRecordWriteStep>? steps = null)
+    /// <param name="webhooks">
+    /// The webhook outbox step, when several writers share one unit of work (the rules of one save share one read of
+    /// the enabled webhooks); else a new one.
+    /// </param>
+    public RecordWriter(CrmDbContext db, TenantMetadata metadata, Actor actor, IStringLocalizer<CoreStrings> t, TimeProvider clock, IEnumerable<IRecordWriteStep>? steps = null,
+        Crm.Core.Webhooks.WebhookOutboxStep? webhooks = null)
     {
         (this.db, this.metadata, this.actor, this.t, this.clock) = (db, metadata, actor, t, clock);
         Unique = new UniqueValuesStep();
-        Webhooks = new Crm.Core.Webhooks.WebhookOutboxStep();
+        Webhooks = webhooks ?? new Crm.Core.Webhooks.WebhookOutboxStep();
         this.steps = [Unique, Webhooks, .. steps ?? []];
     }
 
@@ -322,7 +327,7 @@ public sealed class RecordWriter
 
         var write = new RecordWrite(db, metadata, actor, entity, record, before, values, changes, isNew, mode, now);
         foreach (var step in steps) await step.OnWriteAsync(write, ct);
-        writes.Add(write);
+        writes.Add(write with { EnabledWebhooks = Webhooks.Outbox.Known });
         events.Add(new RecordEvent(metadata.TenantId, record.EntityTypeId, record.Id, isNew ? RecordEventKind.Created : RecordEventKind.Updated, record.Version, actor.UserId));
     }
 

@@ -16,10 +16,18 @@ public sealed class WebhookOutbox
 {
     public const string JobKind = "webhook.deliver";
 
-    private List<Webhook>? hooks;
+    private IReadOnlyList<Webhook>? hooks;
+
+    public WebhookOutbox() { }
+
+    /// <summary>An outbox that stages against <paramref name="known"/> (enabled webhooks already read for this unit of work) when not null.</summary>
+    public WebhookOutbox(IReadOnlyList<Webhook>? known) => hooks = known;
+
+    /// <summary>The enabled webhooks read so far (null until the first event is staged).</summary>
+    public IReadOnlyList<Webhook>? Known => hooks;
 
     /// <summary>The workspace's enabled webhooks, read once per unit of work (a writer's transaction).</summary>
-    private async Task<List<Webhook>> HooksAsync(CrmDbContext db, CancellationToken ct)
+    private async Task<IReadOnlyList<Webhook>> HooksAsync(CrmDbContext db, CancellationToken ct)
         => hooks ??= await db.Webhooks.AsNoTracking().Where(w => w.IsEnabled).ToListAsync(ct);
 
     /// <summary>
@@ -104,9 +112,9 @@ public sealed class WebhookOutbox
 /// updated, and stage changed when a stage transition was staged. Payloads carry every field's value: only admins
 /// subscribe webhooks, and admins see every field (see docs/decisions.md, "Webhooks and OpenAPI").
 /// </summary>
-public sealed class WebhookOutboxStep : IRecordWriteStep
+public sealed class WebhookOutboxStep(WebhookOutbox? outbox = null) : IRecordWriteStep
 {
-    public WebhookOutbox Outbox { get; } = new();
+    public WebhookOutbox Outbox { get; } = outbox ?? new();
 
     public async Task OnWriteAsync(RecordWrite write, CancellationToken ct)
     {
