@@ -93,8 +93,10 @@ public static class ActionKinds
     public const string UpdateRelated = "updateRelated";
     public const string MoveToPool = "moveToPool";
     public const string Notify = "notify";
+    /// <summary>Stages a signed <c>rule.called</c> delivery to one webhook of the workspace (not part of templates).</summary>
+    public const string CallWebhook = "callWebhook";
 
-    public static readonly string[] All = [AssignOwner, SetFields, CreateTask, CreateRelated, UpdateRelated, MoveToPool, Notify];
+    public static readonly string[] All = [AssignOwner, SetFields, CreateTask, CreateRelated, UpdateRelated, MoveToPool, Notify, CallWebhook];
 }
 
 /// <summary>How <see cref="ActionKinds.AssignOwner"/> picks the owner.</summary>
@@ -118,7 +120,8 @@ public static class AssignModes
 /// <item>createTask: <see cref="Text"/> (with {field} placeholders), <see cref="Assignee"/> ("owner", "$me" or a member id),
 /// <see cref="DueDays"/>/<see cref="DueHours"/>;</item>
 /// <item>moveToPool: <see cref="Pool"/> (the pool's key);</item>
-/// <item>notify: <see cref="Users"/>, and the owner when <see cref="Assignee"/> is "owner"; <see cref="Text"/> the message.</item>
+/// <item>notify: <see cref="Users"/>, and the owner when <see cref="Assignee"/> is "owner"; <see cref="Text"/> the message;</item>
+/// <item>callWebhook: <see cref="Webhook"/> (the id of an enabled webhook of the workspace).</item>
 /// </list>
 /// </summary>
 public sealed record RuleAction
@@ -140,6 +143,8 @@ public sealed record RuleAction
     public string? Entity { get; init; }
     public string? Field { get; init; }
     public string? Pool { get; init; }
+    /// <summary>callWebhook: the webhook subscription's id.</summary>
+    public Guid? Webhook { get; init; }
 }
 
 /// <summary>One run of a rule on a record: what triggered it, whether the conditions held, what each action did.</summary>

@@ -44,6 +44,7 @@ public sealed class AutomationRuleService(ICrmDbContextFactory factory, Metadata
         var metadata = await metadataStore.GetAsync(db, ct);
         var errors = new ValidationErrors();
         RuleValidator.Validate(input, metadata.Entity(input.EntityTypeId), metadata, errors, t);
+        if (input.Actions.Any(a => a.Kind == ActionKinds.CallWebhook)) await RuleWebhooks.ValidateAsync(db, input, errors, t, ct);
         if (!errors.IsEmpty) return (null, errors);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -74,6 +75,15 @@ public sealed class AutomationRuleService(ICrmDbContextFactory factory, Metadata
         await MetadataStore.BumpVersionAsync(db, ct);
         await tx.CommitAsync(ct);
         return (rule, errors);
+    }
+
+    /// <summary>The webhooks a rule may call (enabled ones, by name), for the rule editor. Admins only.</summary>
+    public async Task<IReadOnlyList<(Guid Id, string Name)>> WebhookChoicesAsync(Actor actor, CancellationToken ct = default)
+    {
+        actor.Require(MemberRole.Admin);
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var hooks = await db.Webhooks.AsNoTracking().Where(w => w.IsEnabled).OrderBy(w => w.CreatedAt).ToListAsync(ct);
+        return hooks.Select(w => (w.Id, RuleWebhooks.DisplayName(w))).ToList();
     }
 
     /// <summary>Switches a rule on or off, or archives it (<paramref name="archived"/>); effective for the next write.</summary>

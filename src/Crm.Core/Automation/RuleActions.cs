@@ -39,6 +39,7 @@ internal sealed partial class RuleActions(CrmDbContext db, TenantMetadata metada
         ActionKinds.CreateTask => CreateTaskAsync(index, action, record, ct),
         ActionKinds.CreateRelated => CreateRelatedAsync(index, action, record, ct),
         ActionKinds.UpdateRelated => UpdateRelatedAsync(index, action, record, ct),
+        ActionKinds.CallWebhook => CallWebhookAsync(index, action, record, ct),
         _ => Task.FromResult(new ActionOutcome(index, action.Kind, "failed", t["Automation.UnknownAction", action.Kind])),
     };
 

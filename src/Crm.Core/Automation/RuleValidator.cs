@@ -84,6 +84,9 @@ public static class RuleValidator
                 case ActionKinds.Notify:
                     if (a.Users.Count == 0 && a.Roles.Count == 0 && a.Departments.Count == 0 && a.Assignee != "owner") errors.Add(path + ".users", t["Automation.UsersRequired"]);
                     break;
+                case ActionKinds.CallWebhook:
+                    if (a.Webhook is null || a.Webhook == Guid.Empty) errors.Add(path + ".webhook", t["Automation.WebhookRequired"]);
+                    break;
                 default:
                     errors.Add(path + ".kind", t["Automation.UnknownAction", a.Kind]);
                     break;

@@ -51,6 +51,8 @@ internal static class TemplateAutomationMapping
         var actions = new List<TemplateRuleAction>();
         foreach (var a in rule.Actions)
         {
+            // Webhooks are not template data: the call is left out and the rule exported disabled for review.
+            if (a.Kind == ActionKinds.CallWebhook) { lossy = true; continue; }
             var users = a.Users.Where(u => u == people.Installer).Select(_ => TemplateChecker.Installer).Distinct().ToList();
             lossy |= users.Count != a.Users.Distinct().Count();
             var assignee = a.Assignee;

@@ -175,8 +175,12 @@ public sealed partial class TemplateChecker
                 People(a.Users, a.Roles, a.Departments, path, required: a.Assignee != "owner");
                 if (a.Assignee is not (null or "owner")) Add(path + ".assignee", "Template.Check.Assignee", a.Assignee);
                 break;
+            case ActionKinds.CallWebhook:
+                // Webhooks (URL, secret) belong to one installation: a template cannot name one (docs/decisions.md).
+                Add(path + ".kind", "Template.Check.WebhookAction");
+                break;
             default:
-                Add(path + ".kind", "Template.Check.UnknownKind", a.Kind, string.Join(", ", ActionKinds.All));
+                Add(path + ".kind", "Template.Check.UnknownKind", a.Kind, string.Join(", ", ActionKinds.All.Where(k => k != ActionKinds.CallWebhook)));
                 break;
         }
     }

@@ -56,13 +56,15 @@ public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore
             }).ToList(),
             Departments = ExportDepartments(org),
             Pools = pools.Where(p => Active(metadata, p.EntityTypeId)).Select(p => TemplateAutomationMapping.Pool(p, metadata.Entity(p.EntityTypeId)!.Key, people)).ToList() is { Count: > 0 } ps ? ps : null,
-            Rules = rules.Where(r => Active(metadata, r.EntityTypeId)).Select(r => TemplateAutomationMapping.Rule(r, metadata.Entity(r.EntityTypeId)!.Key, people)).ToList() is { Count: > 0 } rs ? rs : null,
+            Rules = rules.Where(r => Active(metadata, r.EntityTypeId)).Select(r => TemplateAutomationMapping.Rule(r, metadata.Entity(r.EntityTypeId)!.Key, people))
+                .Where(r => r.Actions.Count > 0).ToList() is { Count: > 0 } rs ? rs : null, // a rule that only called webhooks has nothing left
         };
         // Staged on the export's context (nothing else is written), so the entry is there when the file is.
         audit.Stage(db, actor, new Audit.AuditEvent(Audit.AuditActions.TemplateExported, Audit.AuditActions.Targets.Workspace, actor.TenantId.ToString(),
             actor.Tenant.Name, new System.Text.Json.Nodes.JsonObject
             {
                 ["template"] = document.Id, ["version"] = document.Version, ["entityTypes"] = document.EntityTypes.Count, ["reports"] = document.Reports?.Count,
+                ["webhookCallsLeftOut"] = rules.Where(r => Active(metadata, r.EntityTypeId)).Sum(r => r.Actions.Count(a => a.Kind == Automation.ActionKinds.CallWebhook)),
             }));
         await db.SaveChangesAsync(ct);
         return document;
