@@ -1,4 +1,6 @@
+using Crm.Core.Permissions;
 using Crm.Core.Security;
+using Crm.Core.Webhooks;
 using Crm.Core.Tenancy;
 using Crm.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -131,5 +133,66 @@ public class ScreenshotTests(BrowserFixture browser)
             await ReportsBrowserTests.ChooseAsync(page, input, option);
         await page.Locator("[data-testid='builder-preview'][data-ready='true'] [data-chart='bar'] svg").First.WaitForAsync();
         await SaveAsync(page, "report-builder");
+    }
+
+    /// <summary>
+    /// The screens of this round's team and integration work, in Chinese: departments (data permissions), the pool
+    /// settings (公海), webhooks with their delivery log, and the list's export menu.
+    /// </summary>
+    [Fact]
+    public async Task The_team_and_integration_screens_render()
+    {
+        var app = await browser.AppAsync(Providers.Sqlite);
+        var tag = Guid.NewGuid().ToString("N")[..4];
+        var (owner, actor) = await app.WorkspaceAsync("云帆软件", samples: true, ["leads_opportunities"],
+            culture: "zh-CN", email: $"chen.jing.{tag}@yunfan.example", displayName: "陈静");
+        var services = app.Factory.Services;
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var departments = scope.ServiceProvider.GetRequiredService<DepartmentService>();
+            var sales = (await departments.CreateAsync(actor, "销售中心", null)).Id;
+            var east = (await departments.CreateAsync(actor, "华东大区", sales)).Id!.Value;
+            var south = (await departments.CreateAsync(actor, "华南大区", sales)).Id!.Value;
+            await departments.CreateAsync(actor, "客户成功部", null);
+            foreach (var (name, department, leader) in new[] { ("林晓", east, true), ("周杰", east, false), ("吴敏", south, true), ("郑磊", south, false) })
+            {
+                var user = await app.Factory.AddMemberAsync(owner.Tenant, MemberRole.Member, $"{Guid.NewGuid():N}@yunfan.example", name);
+                Assert.True((await departments.AddMemberAsync(actor, department, user.Id, leader)).Succeeded);
+            }
+            var webhooks = scope.ServiceProvider.GetRequiredService<WebhookService>();
+            var hook = await webhooks.CreateAsync(actor, new WebhookInput("http://127.0.0.1:5099/hooks/crm",
+                [WebhookEventTypes.RecordCreated, WebhookEventTypes.StageChanged], Description: "ERP 同步"));
+            Assert.True(hook.Succeeded, string.Join("; ", hook.Errors.ToDictionary().SelectMany(e => e.Value)));
+        }
+
+        await using var context = await browser.NewContextAsync(app, locale: "zh-CN");
+        var page = await context.NewPageAsync();
+        await page.SetViewportSizeAsync(1440, 900);
+        await AccountFlowTests.SignInAsync(page, owner.User.Email!);
+        await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+
+        await page.GotoAsync($"/t/{owner.Slug}/settings/departments");
+        await page.Locator("#departments-page[data-ready='true']").WaitForAsync();
+        await page.Locator("[data-testid=department-row]").Filter(new() { HasText = "华东大区" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=department-members]")).ToContainTextAsync("林晓");
+        await SaveAsync(page, "departments");
+
+        await page.GotoAsync($"/t/{owner.Slug}/settings/pools");
+        await page.Locator("#pool-settings[data-ready='true']").WaitForAsync();
+        await page.Locator("[data-testid=pool-row] [data-testid=pool-edit]").First.ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=pool-editor]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=pool-rule]").First).ToBeVisibleAsync();
+        await SaveAsync(page, "pool-settings", fullPage: true);
+
+        await page.GotoAsync($"/t/{owner.Slug}/settings/webhooks");
+        await page.Locator("#webhooks-page[data-ready='true']").WaitForAsync();
+        await Assertions.Expect(page.Locator("[data-testid=webhooks-table]")).ToContainTextAsync("127.0.0.1:5099");
+        await SaveAsync(page, "webhooks");
+
+        await page.GotoAsync($"/t/{owner.Slug}/r/lead");
+        await page.Locator("#record-list[data-ready='true']").WaitForAsync();
+        await page.Locator("[data-testid=export-button]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=export-xlsx]")).ToBeVisibleAsync();
+        await SaveAsync(page, "export-menu");
     }
 }
