@@ -129,7 +129,11 @@ public class WebhookDeliveryTests
         Assert.Equal(1, await ws.Records.DeleteAsync(ws.Owner, [deal.Record.Id]));
 
         var types = (await DeliveriesAsync(ws)).Select(d => d.EventType).ToList();
-        Assert.Equal(["record.created", "record.created", "record.updated", "record.stage_changed", "activity.logged", "record.deleted"], types);
+        Assert.Equal(6, types.Count);
+        Assert.Equal(["record.created", "record.created"], types.Take(2));
+        // The move stages "updated" and "stage changed" in one write at the same instant: their order is not defined.
+        Assert.Equal(["record.stage_changed", "record.updated"], types.Skip(2).Take(2).Order(StringComparer.Ordinal));
+        Assert.Equal(["activity.logged", "record.deleted"], types.Skip(4));
         var deliveries = await DeliveriesAsync(ws);
         var stage = JsonNode.Parse(deliveries.Single(d => d.EventType == "record.stage_changed").Payload)!;
         Assert.Equal("qualify", (string?)stage["to"]);
