@@ -39,6 +39,12 @@ public enum RowOutcome { Create, Update, Skip, Error }
 /// <summary>A problem with one row: the 1-based data row (the file's line is one more, after the header), the field key (or "_row") and the message.</summary>
 public sealed record ImportError(int Row, string Field, string Message);
 
+/// <summary>How far an analysis or a run has come: <paramref name="Done"/> of <paramref name="Total"/> rows in <paramref name="Phase"/>.</summary>
+public sealed record ImportProgress(ImportPhase Phase, int Done, int Total);
+
+/// <summary>The phases of an import a progress bar shows.</summary>
+public enum ImportPhase { Analysing, Writing, Finished }
+
 /// <summary>One data row as it will be stored: the parsed values, what happens to it and why.</summary>
 public sealed record ImportRow(int Row, RowOutcome Outcome, JsonObject Values, Guid? ExistingId, IReadOnlyList<ImportError> Errors)
 {
@@ -225,7 +231,7 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
     /// transaction (saved in batches of <see cref="ImportOptions.WriteBatch"/>), audited, then events and — unless
     /// the person chose not to — automation rules, after the commit.
     /// </summary>
-    public async Task<ImportResult> RunAsync(Actor actor, ImportAnalysis analysis, CancellationToken ct = default)
+    public async Task<ImportResult> RunAsync(Actor actor, ImportAnalysis analysis, CancellationToken ct = default, IProgress<ImportProgress>? progress = null)
     {
         if (!analysis.IsValid) return new ImportResult(false, 0, 0, 0, analysis.Errors.ToList(), []);
         await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
@@ -259,6 +265,7 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
                 {
                     await db.SaveChangesAsync(ct);
                     pending = 0;
+                    progress?.Report(new ImportProgress(ImportPhase.Writing, created.Count + updated, analysis.Rows.Count - analysis.Skips));
                 }
             }
             batch.Created = created.Count;
@@ -277,6 +284,7 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
         }
         foreach (var e in writer.Events) events.Publish(e);
         if (analysis.Request.FireAutomation) await automation.AfterCommitAsync(actor, metadata, writer.Writes, ct);
+        progress?.Report(new ImportProgress(ImportPhase.Finished, created.Count + updated, created.Count + updated));
         return new ImportResult(true, created.Count, updated, analysis.Skips, [], created, batch.Id);
     }
 
