@@ -223,8 +223,9 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
                     Add(layout.Columns.FirstOrDefault(c => c.Id == g.Key && !c.IsNoValue)?.Key ?? BoardLayout.NoValueKey, g.Count, g.Sum, g.Weighted);
                 break;
             default:
-                var key = layout.GroupField.Key;
-                foreach (var g in await query.GroupBy(r => new { Option = JsonSql.Text(r.Values, EF.Constant(key)), r.StageId })
+                // The select's typed index copy where it has one (Records.IndexSlots), else its JSON value.
+                foreach (var g in await query.Select(IndexSlots.With(IndexSlots.TextOf(layout.GroupField), (r, o) => new { Option = o, r.StageId, r.Amount }))
+                             .GroupBy(r => new { r.Option, r.StageId })
                              .Select(g => new { g.Key.Option, g.Key.StageId, Count = g.Count(), Sum = g.Sum(r => r.Amount) })
                              .LeftJoin(stages, g => g.StageId, s => (Guid?)s.Id, (g, s) => new { g.Option, g.Count, g.Sum, Probability = s == null ? 0 : s.Probability })
                              .GroupBy(x => x.Option)
@@ -288,14 +289,14 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
                 var known = layout.Columns.Where(c => !c.IsNoValue).Select(c => c.Id).ToList();
                 return r => r.StatusOptionId == null || !known.Contains(r.StatusOptionId);
             default:
-                var key = layout.GroupField.Key;
+                var value = IndexSlots.TextOf(layout.GroupField);
                 if (!column.IsNoValue)
                 {
                     var option = column.Key;
-                    return r => JsonSql.Text(r.Values, EF.Constant(key)) == option;
+                    return IndexSlots.With(value, (r, o) => o == option);
                 }
                 var keys = layout.Columns.Where(c => !c.IsNoValue).Select(c => c.Key).ToList();
-                return r => JsonSql.Text(r.Values, EF.Constant(key)) == null || !keys.Contains(JsonSql.Text(r.Values, EF.Constant(key))!);
+                return IndexSlots.With(value, (r, o) => o == null || !keys.Contains(o));
         }
     }
 

@@ -79,6 +79,7 @@ public partial class CrmDbContext
             e.Property(x => x.HelpText).AsJson(pg);
             e.Property(x => x.Settings).AsJson(pg);
             e.Property(x => x.Origin).HasMaxLength(100);
+            e.Property(x => x.IndexSlot).HasMaxLength(8);
         });
 
         b.Entity<StatusList>(e =>
@@ -169,6 +170,14 @@ public partial class CrmDbContext
             e.HasIndex(x => new { x.TenantId, x.EntityTypeId, x.CloseDate });
             // Pools: the records of a pool (pool page, pool size) from the index.
             e.HasIndex(x => new { x.TenantId, x.PoolId, x.OwnerId });
+            // Custom fields' typed copies (Crm.Core.Records.IndexSlots): one partial B-tree per slot, shared by all tenants and fields.
+            foreach (var slot in Crm.Core.Records.IndexSlots.All)
+            {
+                var property = Crm.Core.Records.IndexSlots.Property(slot);
+                if (slot[0] == 't') e.Property(property).HasMaxLength(Crm.Core.Records.IndexSlots.PrefixLength);
+                e.HasIndex(nameof(Record.TenantId), nameof(Record.EntityTypeId), property)
+                    .HasDatabaseName("ix_records_slot_" + slot).HasFilter((slot[0] == 'n' ? "num" : "text") + slot[1..] + " IS NOT NULL");
+            }
         });
 
         b.Entity<RecordTransition>(e =>

@@ -184,6 +184,7 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
         GuardTenantWrites();
+        Crm.Core.Records.IndexSlots.AssignAsync(this, CancellationToken.None).GetAwaiter().GetResult();
         if (!ChangesAccess()) return base.SaveChanges(acceptAllChangesOnSuccess);
         // Sync callers are tooling and tests; the bump is the same as below.
         using var tx = Database.CurrentTransaction is null ? Database.BeginTransaction() : null;
@@ -196,6 +197,8 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
         GuardTenantWrites();
+        // Index slots of new or re-typed fields (a metadata change, no DDL).
+        await Crm.Core.Records.IndexSlots.AssignAsync(this, cancellationToken);
         if (!ChangesAccess()) return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         // Departments, their members, custom roles, their assignments and permissions make up the cached access
         // chart (Permissions.AccessResolver): the tenant's version moves in the same transaction as the change, so

@@ -22,6 +22,11 @@ public sealed class FieldDefinition : ITenantOwned
     public bool IsArchived { get; set; }
     public FieldSettings Settings { get; set; } = new();
     public string? Origin { get; set; }
+    /// <summary>
+    /// The record column holding this field's typed copy ("n3" → <c>Num3</c>, "t5" → <c>Text5</c>), or null when it
+    /// has none (bound fields, multi-selects, long text, or every slot of its kind taken): see <see cref="Records.IndexSlots"/>.
+    /// </summary>
+    public string? IndexSlot { get; set; }
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
     public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
 }

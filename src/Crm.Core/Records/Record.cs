@@ -37,4 +37,30 @@ public sealed class Record : ITenantOwned
     public Guid? UpdatedBy { get; set; }
     /// <summary>Optimistic concurrency: incremented by every write; a write based on an older version is refused.</summary>
     public long Version { get; set; } = 1;
+
+    /// <summary>
+    /// Typed, indexed copies of custom scalar fields (<see cref="IndexSlots"/>): each entity type maps up to eight
+    /// number fields to <c>Num1..Num8</c> and twelve text-like fields (choices, references, dates, text prefixes) to
+    /// <c>Text1..Text12</c> (<see cref="Metadata.FieldDefinition.IndexSlot"/>). Kept by <see cref="IndexCopiesStep"/>.
+    /// </summary>
+    public decimal? Num1 { get; set; }
+    public decimal? Num2 { get; set; }
+    public decimal? Num3 { get; set; }
+    public decimal? Num4 { get; set; }
+    public decimal? Num5 { get; set; }
+    public decimal? Num6 { get; set; }
+    public decimal? Num7 { get; set; }
+    public decimal? Num8 { get; set; }
+    public string? Text1 { get; set; }
+    public string? Text2 { get; set; }
+    public string? Text3 { get; set; }
+    public string? Text4 { get; set; }
+    public string? Text5 { get; set; }
+    public string? Text6 { get; set; }
+    public string? Text7 { get; set; }
+    public string? Text8 { get; set; }
+    public string? Text9 { get; set; }
+    public string? Text10 { get; set; }
+    public string? Text11 { get; set; }
+    public string? Text12 { get; set; }
 }

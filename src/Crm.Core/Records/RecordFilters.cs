@@ -132,6 +132,7 @@ public static class RecordFilters
         if (field is null) return query;
         var key = field.Key;
         var type = FieldTypeRegistry.Get(field.Type);
+        if (SlotFilter(query, field, type.KindOf(field.Settings), op, values) is { } onSlot) return onSlot;
         switch (type.KindOf(field.Settings))
         {
             case FieldValueKind.Number:
@@ -179,6 +180,32 @@ public static class RecordFilters
             default:
                 return Text(query, r => JsonSql.Text(r.Values, EF.Constant(key)), op, values);
         }
+    }
+
+    /// <summary>
+    /// The filter on the field's typed index copy (<see cref="IndexSlots"/>), or null where the copy cannot answer
+    /// it exactly (no slot; "contains" or a value longer than the copied prefix on text): then the JSON is read.
+    /// </summary>
+    private static IQueryable<Record>? SlotFilter(IQueryable<Record> query, Metadata.FieldDefinition field, FieldValueKind kind, string op, List<string> values)
+    {
+        if (field.IndexSlot is not { } slot || IndexSlots.FamilyOf(field) != slot[0]) return null;
+        var property = IndexSlots.Property(slot);
+        if (slot[0] == 'n')
+        {
+            if (kind != FieldValueKind.Boolean) return Numeric(query, r => EF.Property<decimal?>(r, property), op, values);
+            var wantTrue = values.FirstOrDefault() is "true" or "1" or "yes";
+            return op switch
+            {
+                "empty" => query.Where(r => EF.Property<decimal?>(r, property) == null),
+                "notEmpty" => query.Where(r => EF.Property<decimal?>(r, property) != null),
+                // "No" also matches records without a value, as on the JSON.
+                _ when wantTrue == (op != "neq") => query.Where(r => EF.Property<decimal?>(r, property) == 1m),
+                _ => query.Where(r => EF.Property<decimal?>(r, property) == null || EF.Property<decimal?>(r, property) != 1m),
+            };
+        }
+        if (kind == FieldValueKind.Text && (op is not ("eq" or "neq" or "in" or "nin" or "empty" or "notEmpty") || values.Any(v => v.Length >= IndexSlots.PrefixLength)))
+            return null;
+        return Text(query, r => EF.Property<string?>(r, property), op, values);
     }
 
     private enum Column { None, Owner, Stage, Status, Amount, CloseDate, CreatedAt, UpdatedAt, Title }
@@ -331,7 +358,20 @@ public static class RecordFilters
         var type = FieldTypeRegistry.Get(field.Type);
         // A text title field is projected unchanged into the indexed Title column: sort there.
         if (field.Key == entity.Entity.TitleFieldKey && field.Type == FieldTypes.Text) return By(r => EF.Functions.Collate(r.Title, PinyinCollation.Name));
-        if (type.KindOf(field.Settings) == FieldValueKind.Number) return By(r => JsonSql.Number(r.Values, EF.Constant(key)));
+        var kind = type.KindOf(field.Settings);
+        if (field.IndexSlot is { } slot && IndexSlots.FamilyOf(field) == slot[0] && kind != FieldValueKind.Text)
+        {
+            // The typed index copy: a B-tree range scan for numbers, dates and references.
+            var property = IndexSlots.Property(slot);
+            if (slot[0] == 'n') return By(r => EF.Property<decimal?>(r, property));
+            if (type is ChoiceFieldBase slotChoice)
+            {
+                var optionKeys = slotChoice.Options(new FieldContext(field, entity)).Select(o => (string?)o.Key).Distinct().ToList();
+                if (optionKeys.Count > 0) return By(PositionIn(r => EF.Property<string?>(r, property), optionKeys));
+            }
+            return By(r => EF.Property<string?>(r, property));
+        }
+        if (kind == FieldValueKind.Number) return By(r => JsonSql.Number(r.Values, EF.Constant(key)));
         if (type is ChoiceFieldBase choice)
         {
             // Options sort in their designed order (high, medium, low), not alphabetically by key.

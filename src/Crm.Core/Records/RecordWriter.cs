@@ -56,7 +56,7 @@ public sealed class RecordWriter
         (this.db, this.metadata, this.actor, this.t, this.clock) = (db, metadata, actor, t, clock);
         Unique = new UniqueValuesStep();
         Webhooks = webhooks ?? new Crm.Core.Webhooks.WebhookOutboxStep();
-        this.steps = [Unique, Webhooks, .. steps ?? []];
+        this.steps = [Unique, IndexCopies, Webhooks, .. steps ?? []];
     }
 
     /// <summary>
@@ -64,6 +64,8 @@ public sealed class RecordWriter
     /// only for writers that never make user writes (system rewrites, sample data installed by an administrator).
     /// </summary>
     public Permissions.IAccessResolver? Access { get; init; }
+
+    private static readonly IndexCopiesStep IndexCopies = new();
 
     /// <summary>The unique values this writer staged (to name the field when the database refuses one).</summary>
     public UniqueValuesStep Unique { get; }

@@ -114,8 +114,10 @@ internal static class CustomReport
                 break;
             case Dimension.Kind.JsonValue:
                 var valueKey = groupField!.Key;
-                await c.GroupingByJsonAsync(valueKey, ct);
-                values = Text(await AggregateAsync(records, r => JsonSql.Text(r.Values, EF.Constant(valueKey)), source, aggregate, fieldKey, ct));
+                // The typed index copy (Records.IndexSlots) where the field has one; the JSON (with its statistics) else.
+                var groupValue = IndexSlots.TextOf(groupField);
+                if (groupField.IndexSlot is null) await c.GroupingByJsonAsync(valueKey, ct);
+                values = Text(await AggregateAsync(records, groupValue, source, aggregate, fieldKey, ct));
                 break;
             default:
                 return c.Problem(c.T("Report.Problem.GroupField", group.Field));

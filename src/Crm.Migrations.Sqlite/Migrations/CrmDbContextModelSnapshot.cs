@@ -988,6 +988,11 @@ namespace Crm.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("help_text");
 
+                    b.Property<string>("IndexSlot")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("index_slot");
+
                     b.Property<bool>("IsArchived")
                         .HasColumnType("INTEGER")
                         .HasColumnName("is_archived");
@@ -1846,6 +1851,38 @@ namespace Crm.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("last_activity_at");
 
+                    b.Property<double?>("Num1")
+                        .HasColumnType("REAL")
+                        .HasColumnName("num1");
+
+                    b.Property<double?>("Num2")
+                        .HasColumnType("REAL")
+                        .HasColumnName("num2");
+
+                    b.Property<double?>("Num3")
+                        .HasColumnType("REAL")
+                        .HasColumnName("num3");
+
+                    b.Property<double?>("Num4")
+                        .HasColumnType("REAL")
+                        .HasColumnName("num4");
+
+                    b.Property<double?>("Num5")
+                        .HasColumnType("REAL")
+                        .HasColumnName("num5");
+
+                    b.Property<double?>("Num6")
+                        .HasColumnType("REAL")
+                        .HasColumnName("num6");
+
+                    b.Property<double?>("Num7")
+                        .HasColumnType("REAL")
+                        .HasColumnName("num7");
+
+                    b.Property<double?>("Num8")
+                        .HasColumnType("REAL")
+                        .HasColumnName("num8");
+
                     b.Property<Guid?>("OwnerId")
                         .HasColumnType("TEXT")
                         .HasColumnName("owner_id");
@@ -1882,6 +1919,66 @@ namespace Crm.Migrations.Sqlite.Migrations
                     b.Property<Guid?>("StatusOptionId")
                         .HasColumnType("TEXT")
                         .HasColumnName("status_option_id");
+
+                    b.Property<string>("Text1")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text1");
+
+                    b.Property<string>("Text10")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text10");
+
+                    b.Property<string>("Text11")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text11");
+
+                    b.Property<string>("Text12")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text12");
+
+                    b.Property<string>("Text2")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text2");
+
+                    b.Property<string>("Text3")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text3");
+
+                    b.Property<string>("Text4")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text4");
+
+                    b.Property<string>("Text5")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text5");
+
+                    b.Property<string>("Text6")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text6");
+
+                    b.Property<string>("Text7")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text7");
+
+                    b.Property<string>("Text8")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text8");
+
+                    b.Property<string>("Text9")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text9");
 
                     b.Property<string>("Title")
                         .IsRequired()
@@ -1925,11 +2022,91 @@ namespace Crm.Migrations.Sqlite.Migrations
                     b.HasIndex("TenantId", "EntityTypeId", "CreatedAt")
                         .HasDatabaseName("ix_records_tenant_id_entity_type_id_created_at");
 
+                    b.HasIndex("TenantId", "EntityTypeId", "Num1")
+                        .HasDatabaseName("ix_records_slot_n1")
+                        .HasFilter("num1 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Num2")
+                        .HasDatabaseName("ix_records_slot_n2")
+                        .HasFilter("num2 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Num3")
+                        .HasDatabaseName("ix_records_slot_n3")
+                        .HasFilter("num3 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Num4")
+                        .HasDatabaseName("ix_records_slot_n4")
+                        .HasFilter("num4 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Num5")
+                        .HasDatabaseName("ix_records_slot_n5")
+                        .HasFilter("num5 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Num6")
+                        .HasDatabaseName("ix_records_slot_n6")
+                        .HasFilter("num6 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Num7")
+                        .HasDatabaseName("ix_records_slot_n7")
+                        .HasFilter("num7 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Num8")
+                        .HasDatabaseName("ix_records_slot_n8")
+                        .HasFilter("num8 IS NOT NULL");
+
                     b.HasIndex("TenantId", "EntityTypeId", "OwnerId")
                         .HasDatabaseName("ix_records_tenant_id_entity_type_id_owner_id");
 
                     b.HasIndex("TenantId", "EntityTypeId", "StatusOptionId")
                         .HasDatabaseName("ix_records_tenant_id_entity_type_id_status_option_id");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Text1")
+                        .HasDatabaseName("ix_records_slot_t1")
+                        .HasFilter("text1 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Text10")
+                        .HasDatabaseName("ix_records_slot_t10")
+                        .HasFilter("text10 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Text11")
+                        .HasDatabaseName("ix_records_slot_t11")
+                        .HasFilter("text11 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Text12")
+                        .HasDatabaseName("ix_records_slot_t12")
+                        .HasFilter("text12 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Text2")
+                        .HasDatabaseName("ix_records_slot_t2")
+                        .HasFilter("text2 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Text3")
+                        .HasDatabaseName("ix_records_slot_t3")
+                        .HasFilter("text3 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Text4")
+                        .HasDatabaseName("ix_records_slot_t4")
+                        .HasFilter("text4 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Text5")
+                        .HasDatabaseName("ix_records_slot_t5")
+                        .HasFilter("text5 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Text6")
+                        .HasDatabaseName("ix_records_slot_t6")
+                        .HasFilter("text6 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Text7")
+                        .HasDatabaseName("ix_records_slot_t7")
+                        .HasFilter("text7 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Text8")
+                        .HasDatabaseName("ix_records_slot_t8")
+                        .HasFilter("text8 IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EntityTypeId", "Text9")
+                        .HasDatabaseName("ix_records_slot_t9")
+                        .HasFilter("text9 IS NOT NULL");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Title")
                         .HasDatabaseName("ix_records_tenant_id_entity_type_id_title");
