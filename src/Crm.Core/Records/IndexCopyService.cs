@@ -1,5 +1,7 @@
 using Crm.Core.Data;
 using Crm.Core.Metadata;
+using Crm.Core.Security;
+using Crm.Core.Tenancy;
 using Microsoft.EntityFrameworkCore;
 
 namespace Crm.Core.Records;
@@ -24,6 +26,15 @@ public sealed class IndexCopyService(CrmDbContext db, TenantMetadata metadata)
     public Task<IndexCopyReport> CheckAsync(CancellationToken ct = default) => RunAsync(repair: false, ct);
 
     public Task<IndexCopyReport> RebuildAsync(CancellationToken ct = default) => RunAsync(repair: true, ct);
+
+    /// <summary>Check or rebuild the actor's workspace, for an administrator (rights re-read from the database).</summary>
+    public static async Task<IndexCopyReport> RunForAdminAsync(ICrmDbContextFactory factory, MetadataStore store, Actor actor, bool rebuild, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        await db.RequireCurrentAsync(actor, MemberRole.Admin, ct);
+        var service = new IndexCopyService(db, await store.GetAsync(db, ct));
+        return rebuild ? await service.RebuildAsync(ct) : await service.CheckAsync(ct);
+    }
 
     private async Task<IndexCopyReport> RunAsync(bool repair, CancellationToken ct)
     {

@@ -32,6 +32,11 @@ public static class WorkspaceApi
             return Results.Created($"invitations/{invitation.Id}", new { invitation.Id, invitation.Email, role = invitation.Role.ToString(), token, invitation.ExpiresAt });
         });
 
+        // Typed index copies of custom fields (Records.IndexSlots): compare with the JSON, or repair (administrators).
+        api.MapPost("/admin/index-copies/{action:regex(^(check|rebuild)$)}", async (string action, IActorAccessor actors, Crm.Core.Data.ICrmDbContextFactory factory,
+            Crm.Core.Metadata.MetadataStore store, CancellationToken ct)
+            => Results.Ok(await Crm.Core.Records.IndexCopyService.RunForAdminAsync(factory, store, actors.Required, action == "rebuild", ct)));
+
         api.MapDelete("/invitations/{id:guid}", async (Guid id, IActorAccessor actors, InvitationService invitations, CancellationToken ct) =>
         {
             await invitations.RevokeAsync(actors.Required, id, ct);
