@@ -132,4 +132,30 @@ public class IndexCopyTests
         var check = await CheckAsync(ws);
         Assert.Empty(check.Differences);
     }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Deleting_an_option_in_use_moves_the_copies_with_the_values(string provider)
+    {
+        DesignTestKit.English();
+        await using var ws = await B2bAsync(provider);
+        var highs = (await ws.RecordsAsync("company")).Where(r => r.Text("value_tier") == "high").Select(r => r.Id).ToList();
+        Assert.NotEmpty(highs);
+        var draft = await ws.DraftAsync("company");
+        var tier = draft.Field("value_tier")!;
+        tier.Settings = tier.Settings with { Options = tier.Settings.Options!.Where(o => o.Key != "high").ToList() };
+        draft.OptionMoves.Add(new OptionMove("value_tier", "high", "medium"));
+
+        var moved = await ws.Designer().SaveEntityAsync(ws.Owner, draft);
+
+        Assert.True(moved.Succeeded, moved.Errors.ToString());
+        var company = (await ws.MetadataAsync()).Entity("company")!;
+        var property = IndexSlots.Property(company.Field("value_tier")!.IndexSlot!);
+        await using (var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id))
+        {
+            var copies = await db.Records.AsNoTracking().Where(r => highs.Contains(r.Id)).Select(r => EF.Property<string?>(r, property)).ToListAsync();
+            Assert.All(copies, c => Assert.Equal("medium", c));
+        }
+        Assert.Empty((await CheckAsync(ws)).Differences);
+    }
 }
