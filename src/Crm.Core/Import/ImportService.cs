@@ -402,6 +402,8 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
             foreach (var m in await global.Memberships.AsNoTracking().Where(m => m.TenantId == actor.TenantId).Select(m => new { m.UserId, m.User!.DisplayName, m.User.Email }).ToListAsync(ct))
                 lookups.AddMember(m.UserId, m.DisplayName, m.Email);
         }
+        if (mapping.Any(m => m.Field.Type == FieldTypes.Department))
+            lookups.AddDepartments((await db.Departments.AsNoTracking().Select(d => new { d.Id, d.Name, d.ParentId }).ToListAsync(ct)).Select(d => (d.Id, d.Name, d.ParentId)));
         foreach (var (column, field) in mapping.Where(m => m.Field.Type == "lookup"))
         {
             if (metadata.Entity(field.Settings.Target ?? "") is not { } target) continue;

@@ -21,6 +21,24 @@ public sealed class ImportLookups
     /// <summary>Target entity key → lower-cased title or unique value → record ids.</summary>
     public Dictionary<string, Dictionary<string, List<Guid>>> Records { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Lower-cased department name or path ("销售部/华东区", each ancestor's name joined by "/") → department ids.</summary>
+    public Dictionary<string, List<Guid>> Departments { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Adds the workspace's departments: each by its own name and by its full path from the top.</summary>
+    public void AddDepartments(IEnumerable<(Guid Id, string Name, Guid? ParentId)> departments)
+    {
+        var all = departments.ToDictionary(d => d.Id);
+        foreach (var d in all.Values)
+        {
+            var names = new List<string> { d.Name.Trim() };
+            var seen = new HashSet<Guid> { d.Id };
+            for (var parent = d.ParentId; parent is { } p && all.TryGetValue(p, out var up) && seen.Add(p); parent = up.ParentId) names.Insert(0, up.Name.Trim());
+            if (names[^1].Length == 0) continue;
+            Add(Departments, names[^1].ToLowerInvariant(), d.Id);
+            if (names.Count > 1) Add(Departments, string.Join('/', names).ToLowerInvariant(), d.Id);
+        }
+    }
+
     public void AddMember(Guid id, string? name, string? email)
     {
         foreach (var key in new[] { name, email }.Where(k => !string.IsNullOrWhiteSpace(k)).Select(k => k!.Trim().ToLowerInvariant()).Distinct())
@@ -72,6 +90,7 @@ public static class ImportValueParsers
         ["multiselect"] = Choices,
         ["member"] = Member,
         ["lookup"] = Lookup,
+        ["department"] = Department,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Whether a field of this type can be imported into (computed fields cannot).</summary>
@@ -158,6 +177,29 @@ public static class ImportValueParsers
         return lookups.Members.TryGetValue(text.ToLowerInvariant(), out var ids)
             ? ids.Count == 1 ? new ParsedCell(JsonValue.Create(ids[0].ToString())) : ParsedCell.Error("Import.Ambiguous", text)
             : ParsedCell.Error("Import.NoSuchMember", text);
+    }
+
+    private static readonly char[] DepartmentSeparators = ['、', ',', '，', ';', '；', '\n'];
+
+    /// <summary>
+    /// A department by its name ("华东区") or its path from the top ("销售部/华东区", also with "／", "\\" or " / ");
+    /// several, separated by 、 , ; when the field takes several. A name two departments share is ambiguous: the
+    /// path tells them apart.
+    /// </summary>
+    private static ParsedCell Department(string text, FieldContext ctx, ImportLookups lookups)
+    {
+        var ids = new List<Guid>();
+        foreach (var part in text.Split(DepartmentSeparators, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (Guid.TryParse(part, out var id)) { if (!ids.Contains(id)) ids.Add(id); continue; }
+            var path = string.Join('/', part.Replace('／', '/').Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToLowerInvariant();
+            if (!lookups.Departments.TryGetValue(path, out var found)) return ParsedCell.Error("Import.NoSuchDepartment", part);
+            if (found.Count > 1) return ParsedCell.Error("Import.Ambiguous", part);
+            if (!ids.Contains(found[0])) ids.Add(found[0]);
+        }
+        if (ids.Count == 0) return new ParsedCell(null);
+        if (ctx.Settings.Multiple == true) return new ParsedCell(new JsonArray(ids.Select(i => (JsonNode)JsonValue.Create(i.ToString())).ToArray()));
+        return ids.Count == 1 ? new ParsedCell(JsonValue.Create(ids[0].ToString())) : ParsedCell.Error("Import.OneDepartment", ctx.Label());
     }
 
     private static ParsedCell Lookup(string text, FieldContext ctx, ImportLookups lookups)

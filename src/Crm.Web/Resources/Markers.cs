@@ -43,3 +43,6 @@ public sealed class MudComponents;
 public sealed class Errors;
 /// <summary>The bell, the notification centre, e-mail choices and the pool (公海) pages.</summary>
 public sealed class Notifications;
+
+/// <summary>The import wizard: upload, column mapping, duplicates, preview, run, result, history and undo.</summary>
+public sealed class Imports;

@@ -88,4 +88,36 @@ public class ImportValueParsersTests
         Assert.Equal(company.ToString(), Parse(opp, "company", "上海云帆科技有限公司", lookups).Value!.GetValue<string>());
         Assert.Equal("Import.NoSuchRecord", Parse(opp, "company", "北京", lookups).ErrorKey);
     }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Departments_are_found_by_name_or_path_and_several_by_separators(string provider)
+    {
+        var (ws, opp) = await OpportunityAsync(provider);
+        await using var _ = ws;
+        var sales = Guid.NewGuid();
+        var eastUnderSales = Guid.NewGuid();
+        var service = Guid.NewGuid();
+        var eastUnderService = Guid.NewGuid();
+        var north = Guid.NewGuid();
+        var lookups = new ImportLookups();
+        lookups.AddDepartments([(sales, "销售部", null), (eastUnderSales, "华东区", sales), (service, "客服部", null), (eastUnderService, "华东区", service), (north, "华北区", sales)]);
+        var one = new FieldSettings();
+        var many = new FieldSettings { Multiple = true };
+        ParsedCell Dept(string text, FieldSettings settings)
+            => ImportValueParsers.Parse(new FieldContext(new FieldDefinition { Key = "dept", Type = "department", Label = LocalizedText.Same("部门"), Settings = settings }, opp), text, lookups);
+
+        Assert.Equal(sales.ToString(), Dept("销售部", one).Value!.GetValue<string>());
+        Assert.Equal(eastUnderSales.ToString(), Dept("销售部/华东区", one).Value!.GetValue<string>());
+        Assert.Equal(eastUnderService.ToString(), Dept(" 客服部 ／ 华东区 ", one).Value!.GetValue<string>());
+        Assert.Equal(north.ToString(), Dept("华北区", one).Value!.GetValue<string>());
+        Assert.Equal("Import.Ambiguous", Dept("华东区", one).ErrorKey);
+        Assert.Equal("Import.NoSuchDepartment", Dept("市场部", one).ErrorKey);
+        Assert.Equal("Import.OneDepartment", Dept("销售部、客服部", one).ErrorKey);
+
+        var several = Dept("销售部/华东区、客服部; 华北区, 销售部/华东区", many).Value!.AsArray();
+        Assert.Equal([eastUnderSales.ToString(), service.ToString(), north.ToString()], several.Select(n => n!.GetValue<string>()));
+        Assert.Equal("Import.NoSuchDepartment", Dept("销售部，市场部", many).ErrorKey);
+        Assert.True(ImportValueParsers.CanImport("department"));
+    }
 }
