@@ -2,7 +2,8 @@ using Crm.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/Crm.Benchmarks -- <kanban|reports|lists> [--reseed] [--scoped]
 // --scoped: the same as a sales rep who sees one of ten departments (its own 100,000-deal workspace, see ScopedBenchmark).
-// dotnet run -c Release --project benchmarks/Crm.Benchmarks -- automation [--count N]: N creates (default 10,000) with 5 rules vs none
+// dotnet run -c Release --project benchmarks/Crm.Benchmarks -- automation [--count N] [--trace]: N creates (default 10,000) with 5 rules vs none;
+// --trace also prints the commands, opens and commits per create on each side
 // CRM_BENCH_PG holds a PostgreSQL connection string; the data is seeded once and reused on later runs.
 // dotnet run -c Release --project benchmarks/Crm.Benchmarks -- circuits [--tabs N]: memory per Blazor circuit
 // (the app on its own SQLite file, Chromium at /usr/bin/chromium; no CRM_BENCH_PG needed).
@@ -41,7 +42,7 @@ switch (mode)
     case "automation":
         var countAt = Array.IndexOf(args, "--count");
         var count = countAt > 0 && int.TryParse(args.ElementAtOrDefault(countAt + 1), out var c) && c > 0 ? c : 10_000;
-        return await AutomationBenchmark.RunAsync(connection, count);
+        return await AutomationBenchmark.RunAsync(connection, count, args.Contains("--trace"));
     default:
         Console.Error.WriteLine("usage: Crm.Benchmarks <kanban|reports|lists> [--reseed] [--scoped] | automation [--count N] | circuits [--tabs N]");
         return 2;

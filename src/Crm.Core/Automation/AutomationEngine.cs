@@ -10,6 +10,7 @@ using Crm.Core.Resources;
 using Crm.Core.Security;
 using Crm.Core.Tenancy;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Logging;
@@ -115,67 +116,162 @@ public sealed class AutomationEngine(
     private async Task<List<RecordWrite>?> RunTogetherAsync(TenantInfo tenant, TenantMetadata metadata, List<(AutomationRule Rule, string Trigger)> triggered,
         RecordWrite write, Guid triggeredBy, int depth, CancellationToken ct)
     {
-        var notifications = services.GetService<INotificationService>() as NotificationService;
-        foreach (var (rule, _) in triggered)
-            if (rule.Actions.Any(a => a.Kind == ActionKinds.MoveToPool || (a.Kind == ActionKinds.Notify && notifications is null))) return null;
-
-        var now = clock.GetUtcNow().UtcDateTime;
-        var zone = WorkspaceTimeZone.Resolve(tenant.TimeZone);
-        var writers = new List<RecordWriter>();
-        var tasks = new List<Activity>();
-        var staged = new List<Notification>();
-        var members = new RuleMembers(tenant.Id);
-        // One webhook outbox for all the rules' writes, staging against the enabled webhooks the save just read.
-        var webhooks = new Webhooks.WebhookOutboxStep(new Webhooks.WebhookOutbox(write.EnabledWebhooks));
+        if (!CanRunTogether(triggered)) return null;
+        Together? done;
         await using (var db = factory.CreateForTenant(tenant.Id))
         {
-            // The record as it was just saved (not read again): a copy, so the caller's object stays as it was
-            // committed. Its version is the concurrency token: a change by someone else in between fails the save,
-            // and the rules run again one by one on what is in the database.
-            if (metadata.Entity(write.Record.EntityTypeId) is not { } entity) return [];
-            var record = (Record)db.Entry(write.Record).CurrentValues.ToObject();
-            db.Records.Attach(record);
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            // Everyone the rules name, asked about once.
-            await members.MembersAsync(db, triggered.SelectMany(r => r.Rule.Actions).SelectMany(a => a.Users)
-                .Concat(record.OwnerId is { } o ? [o] : []), ct);
-            foreach (var (rule, trigger) in triggered)
-            {
-                var run = new RunContext(tenant, metadata, rule, record.Id, trigger, write.Changes, triggeredBy, depth, Claim: null);
-                var history = new AutomationRun { RuleId = rule.Id, RecordId = record.Id, Trigger = trigger, At = now, Depth = depth, Succeeded = true };
-                var writer = new RecordWriter(db, metadata, new Actor(rule.Id, rule.Name.Get(), tenant, MemberRole.Admin), t, clock, webhooks: webhooks);
-                writers.Add(writer);
-                history.ConditionsMet = RuleConditionEvaluator.Matches(rule.Conditions, entity, record, RecordWriter.ParseValues(record.Values), write.Changes, triggeredBy, now, zone);
-                if (history.ConditionsMet)
-                {
-                    var actions = new RuleActions(db, metadata, writer, t, clock, run, zone, members);
-                    for (var i = 0; i < rule.Actions.Count; i++)
-                    {
-                        var action = rule.Actions[i];
-                        ActionOutcome outcome;
-                        if (action.Kind == ActionKinds.Notify)
-                        {
-                            var (request, result) = await NotificationAsync(db, members, i, action, run, record, ct);
-                            if (request is not null) staged.AddRange(notifications!.Stage(db, tenant.Id, request, request.UserIds));
-                            outcome = result;
-                        }
-                        else outcome = await actions.RunAsync(i, action, record, ct);
-                        if (outcome.Status == "failed") return null; // disposing the transaction rolls it back
-                        history.Outcomes.Add(outcome);
-                    }
-                    tasks.AddRange(actions.TakeNewTasks());
-                }
-                db.AutomationRuns.Add(history);
-            }
+            done = await RunRulesAsync(db, tenant, metadata, triggered, write, triggeredBy, depth, ct);
+            if (done is null) return null; // disposing the transaction rolls it back
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
+        Publish(tenant, done);
+        return done.Writes;
+    }
 
-        foreach (var e in writers.SelectMany(w => w.Events)) recordEvents.Publish(e);
-        foreach (var task in tasks)
+    private bool CanRunTogether(List<(AutomationRule Rule, string Trigger)> triggered)
+    {
+        var notifications = services.GetService<INotificationService>() is NotificationService;
+        foreach (var (rule, _) in triggered)
+            if (rule.Actions.Any(a => a.Kind == ActionKinds.MoveToPool || (a.Kind == ActionKinds.Notify && !notifications))) return false;
+        return true;
+    }
+
+    /// <summary>What the rules of one write did in a transaction, to publish once it commits.</summary>
+    internal sealed record Together(List<RecordWriter> Writers, List<Activity> Tasks, List<Notification> Staged)
+    {
+        public List<RecordWrite> Writes => Writers.SelectMany(w => w.Writes).ToList();
+    }
+
+    private void Publish(TenantInfo tenant, Together done)
+    {
+        foreach (var e in done.Writers.SelectMany(w => w.Events)) recordEvents.Publish(e);
+        foreach (var task in done.Tasks)
             activityEvents.Publish(new ActivityEvent(tenant.Id, task.RecordId, task.Id, task.CreatedBy, task.AssigneeId is { } a ? [a] : []));
-        notifications?.Committed(tenant.Id, staged);
-        return writers.SelectMany(w => w.Writes).ToList();
+        (services.GetService<INotificationService>() as NotificationService)?.Committed(tenant.Id, done.Staged);
+    }
+
+    /// <summary>
+    /// Runs every rule triggered by one write on <paramref name="db"/> (in the caller's transaction), everything
+    /// staged on the context but not saved; null when an action failed (the caller rolls back).
+    /// </summary>
+    private async Task<Together?> RunRulesAsync(CrmDbContext db, TenantInfo tenant, TenantMetadata metadata, List<(AutomationRule Rule, string Trigger)> triggered,
+        RecordWrite write, Guid triggeredBy, int depth, CancellationToken ct)
+    {
+        var notifications = services.GetService<INotificationService>() as NotificationService;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var zone = WorkspaceTimeZone.Resolve(tenant.TimeZone);
+        var done = new Together([], [], []);
+        var members = new RuleMembers(tenant.Id);
+        // One webhook outbox for all the rules' writes, staging against the enabled webhooks the save just read.
+        var webhooks = new Webhooks.WebhookOutboxStep(new Webhooks.WebhookOutbox(write.EnabledWebhooks));
+        // The record as it was just saved (not read again): a copy, so the caller's object stays as it was
+        // committed. Its version is the concurrency token: a change by someone else in between fails the save,
+        // and the rules run again one by one on what is in the database.
+        if (metadata.Entity(write.Record.EntityTypeId) is not { } entity) return done;
+        var record = (Record)db.Entry(write.Record).CurrentValues.ToObject();
+        db.Records.Attach(record);
+        // Everyone the rules name, asked about once.
+        await members.MembersAsync(db, triggered.SelectMany(r => r.Rule.Actions).SelectMany(a => a.Users)
+            .Concat(record.OwnerId is { } o ? [o] : []), ct);
+        foreach (var (rule, trigger) in triggered)
+        {
+            var run = new RunContext(tenant, metadata, rule, record.Id, trigger, write.Changes, triggeredBy, depth, Claim: null);
+            var history = new AutomationRun { RuleId = rule.Id, RecordId = record.Id, Trigger = trigger, At = now, Depth = depth, Succeeded = true };
+            var writer = new RecordWriter(db, metadata, new Actor(rule.Id, rule.Name.Get(), tenant, MemberRole.Admin), t, clock, webhooks: webhooks);
+            done.Writers.Add(writer);
+            history.ConditionsMet = RuleConditionEvaluator.Matches(rule.Conditions, entity, record, RecordWriter.ParseValues(record.Values), write.Changes, triggeredBy, now, zone);
+            if (history.ConditionsMet)
+            {
+                var actions = new RuleActions(db, metadata, writer, t, clock, run, zone, members);
+                for (var i = 0; i < rule.Actions.Count; i++)
+                {
+                    var action = rule.Actions[i];
+                    ActionOutcome outcome;
+                    if (action.Kind == ActionKinds.Notify)
+                    {
+                        var (request, result) = await NotificationAsync(db, members, i, action, run, record, ct);
+                        if (request is not null) done.Staged.AddRange(notifications!.Stage(db, tenant.Id, request, request.UserIds));
+                        outcome = result;
+                    }
+                    else outcome = await actions.RunAsync(i, action, record, ct);
+                    if (outcome.Status == "failed") return null;
+                    history.Outcomes.Add(outcome);
+                }
+                done.Tasks.AddRange(actions.TakeNewTasks());
+            }
+            db.AutomationRuns.Add(history);
+        }
+        return done;
+    }
+
+    /// <summary>
+    /// The rules of a user's save, run INSIDE the save's transaction (one commit for the save and its rules instead
+    /// of two), behind a savepoint: on another context sharing <paramref name="db"/>'s connection and transaction,
+    /// so the caller's tracked objects are untouched. If anything fails, the transaction goes back to the savepoint
+    /// — the user's save is kept — and those writes are handed to <see cref="AfterSaveAsync"/> to run after the
+    /// commit as before (own transaction, then one by one with a failure reported per action). Never throws for a
+    /// rule's failure. Call <see cref="AfterSaveAsync"/> with the result once the caller committed.
+    /// </summary>
+    public async Task<RulesInSave> RunInSaveAsync(Actor actor, TenantMetadata metadata, CrmDbContext db, IReadOnlyList<RecordWrite> writes)
+    {
+        var result = new RulesInSave(actor, metadata);
+        if (writes.Count == 0) return result;
+        var ct = CancellationToken.None; // a closed page must not roll the user's save back halfway through its rules
+        var rules = await ActiveRulesAsync(metadata, ct);
+        if (rules.Count == 0 || db.Database.CurrentTransaction is not { } tx) { result.Later.AddRange(writes); return result; }
+        var n = 0;
+        foreach (var write in writes)
+        {
+            var triggered = new List<(AutomationRule Rule, string Trigger)>();
+            foreach (var rule in rules)
+                if (rule.EntityTypeId == write.Record.EntityTypeId && TriggeredBy(rule.Trigger, write) is { } trigger) triggered.Add((rule, trigger));
+            if (triggered.Count == 0) continue;
+            if (!CanRunTogether(triggered)) { result.Later.Add(write); continue; }
+            var savepoint = "crm_rules_" + n++;
+            try
+            {
+                await tx.CreateSavepointAsync(savepoint, ct);
+                Together? done;
+                await using (var rulesDb = factory.CreateForTenant(actor.TenantId))
+                {
+                    rulesDb.Database.SetDbConnection(db.Database.GetDbConnection(), contextOwnsConnection: false);
+                    await rulesDb.Database.UseTransactionAsync(tx.GetDbTransaction(), ct);
+                    rulesDb.Database.AutoSavepointsEnabled = false;
+                    done = await RunRulesAsync(rulesDb, actor.Tenant, metadata, triggered, write, actor.UserId, depth: 1, ct);
+                    if (done is not null) await rulesDb.SaveChangesAsync(ct);
+                }
+                if (done is null) { await tx.RollbackToSavepointAsync(savepoint, ct); result.Later.Add(write); continue; }
+                result.Done.Add(done);
+            }
+            catch (Exception e)
+            {
+                log.LogDebug(e, "Automation rules on record {Record} run after the save instead", write.Record.Id);
+                await tx.RollbackToSavepointAsync(savepoint, ct);
+                result.Later.Add(write);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>After the save of <see cref="RunInSaveAsync"/> committed: events, rules caused by the rules, and the rules that could not run inside.</summary>
+    public async Task AfterSaveAsync(RulesInSave rules, CancellationToken ct = default)
+    {
+        var tenant = rules.Actor.Tenant;
+        foreach (var done in rules.Done) Publish(tenant, done);
+        var caused = rules.Done.SelectMany(d => d.Writes).ToList();
+        if (caused.Count > 0) await DispatchAsync(tenant, rules.Metadata, caused, rules.Actor.UserId, depth: 2, ct);
+        if (rules.Later.Count > 0) await DispatchAsync(tenant, rules.Metadata, rules.Later, rules.Actor.UserId, depth: 1, ct);
+    }
+
+    /// <summary>What <see cref="RunInSaveAsync"/> did in the save's transaction and what is left for after its commit.</summary>
+    public sealed class RulesInSave(Actor actor, TenantMetadata metadata)
+    {
+        internal Actor Actor { get; } = actor;
+        internal TenantMetadata Metadata { get; } = metadata;
+        internal List<Together> Done { get; } = [];
+        internal List<RecordWrite> Later { get; } = [];
     }
 
     /// <summary>

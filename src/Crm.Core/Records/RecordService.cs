@@ -66,16 +66,20 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
 
                 // 2. Write: re-read the record with its version, compute, project, history, unique values; commit.
                 RecordResult result;
+                Automation.AutomationEngine.RulesInSave rules;
                 await using (var tx = await db.Database.BeginTransactionAsync(ct))
                 {
                     result = await writer.ApplyAsync(draft, ct);
                     await db.SaveChangesAsync(ct);
+                    // 3. The automation rules this save triggers, in its transaction behind a savepoint: a failing
+                    // rule goes back to the savepoint and runs after the commit instead, never losing this save.
+                    rules = await automation.RunInSaveAsync(actor, metadata, db, writer.Writes);
                     await tx.CommitAsync(ct);
                 }
 
-                // 3. Events and automation rules, after the commit: a failing rule never loses this save.
+                // 4. Events, then what the rules did (and the rules left for after the commit).
                 foreach (var e in writer.Events) events.Publish(e);
-                await automation.AfterCommitAsync(actor, metadata, writer.Writes, ct);
+                await automation.AfterSaveAsync(rules, ct);
                 return result;
             }
             catch (RecordStaleException) when (attempt < Attempts)

@@ -113,6 +113,20 @@ public sealed class WebhookService(
         return secret;
     }
 
+    /// <summary>
+    /// The names of the workspace's rules (enabled or not, archived ones left out) with a "call webhook" action that
+    /// names webhook <paramref name="id"/>, by sort order: the settings page warns with them before a delete. Deleting
+    /// does not touch them: their call then fails in the run history (see docs/decisions.md, auto-bench).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RulesCallingAsync(Actor actor, Guid id, CancellationToken ct = default)
+    {
+        await using var db = await AdminContextAsync(actor, ct);
+        var rules = await db.AutomationRules.AsNoTracking().Where(r => !r.IsArchived)
+            .OrderBy(r => r.SortOrder).ThenBy(r => r.CreatedAt).ToListAsync(ct);
+        return rules.Where(r => r.Actions.Any(a => a.Kind == Automation.ActionKinds.CallWebhook && a.Webhook == id))
+            .Select(r => r.Name.Get()).ToList();
+    }
+
     public async Task<bool> DeleteAsync(Actor actor, Guid id, CancellationToken ct = default)
     {
         await using var db = await AdminContextAsync(actor, ct);
