@@ -4,6 +4,7 @@ using Crm.Benchmarks;
 // --scoped: the same as a sales rep who sees one of ten departments (its own 100,000-deal workspace, see ScopedBenchmark).
 // dotnet run -c Release --project benchmarks/Crm.Benchmarks -- automation [--count N] [--trace]: N creates (default 10,000) with 5 rules vs none;
 // --trace also prints the commands, opens and commits per create on each side
+// dotnet run -c Release --project benchmarks/Crm.Benchmarks -- import [--count N]: a CSV of N leads (default 100,000, 12 columns) through ImportService vs a plain COPY
 // CRM_BENCH_PG holds a PostgreSQL connection string; the data is seeded once and reused on later runs.
 // dotnet run -c Release --project benchmarks/Crm.Benchmarks -- circuits [--tabs N]: memory per Blazor circuit
 // (the app on its own SQLite file, Chromium at /usr/bin/chromium; no CRM_BENCH_PG needed).
@@ -43,7 +44,11 @@ switch (mode)
         var countAt = Array.IndexOf(args, "--count");
         var count = countAt > 0 && int.TryParse(args.ElementAtOrDefault(countAt + 1), out var c) && c > 0 ? c : 10_000;
         return await AutomationBenchmark.RunAsync(connection, count, args.Contains("--trace"));
+    case "import":
+        var rowsAt = Array.IndexOf(args, "--count");
+        var rows = rowsAt > 0 && int.TryParse(args.ElementAtOrDefault(rowsAt + 1), out var r) && r > 0 ? r : 100_000;
+        return await ImportBenchmark.RunAsync(connection, rows);
     default:
-        Console.Error.WriteLine("usage: Crm.Benchmarks <kanban|reports|lists> [--reseed] [--scoped] | automation [--count N] | circuits [--tabs N]");
+        Console.Error.WriteLine("usage: Crm.Benchmarks <kanban|reports|lists> [--reseed] [--scoped] | automation [--count N] | import [--count N] | circuits [--tabs N]");
         return 2;
 }

@@ -195,7 +195,8 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
             }
         }
 
-        // 3. Each row validated as the form validates it (reads only).
+        // 3. Each row validated as the form validates it (reads only); unique values looked up ahead, a chunk at a time.
+        await writer.PreloadUniqueAsync(entity, parsed.Where((p, i) => p.Errors.Count == 0 && outcomes[i].Outcome != RowOutcome.Skip).Select(p => p.Values).ToList(), ct);
         var rows = new List<ImportRow>(parsed.Count);
         for (var i = 0; i < parsed.Count; i++)
         {
@@ -246,28 +247,41 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
             CreatedBy = actor.UserId, CreatedAt = clock.GetUtcNow().UtcDateTime, Skipped = analysis.Skips,
         };
         db.ImportBatches.Add(batch);
+        var todo = analysis.Rows.Where(r => r.Draft is not null).ToList();
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
-            var pending = 0;
-            foreach (var row in analysis.Rows.Where(r => r.Draft is not null))
+            // A batch at a time through the writer's batch path: every row gets the form's pipeline (history, unique
+            // values, webhook outbox, every write step), the batch's rows are saved together (COPY on PostgreSQL)
+            // and the change tracker starts empty again. One transaction for all: a failing batch leaves nothing.
+            foreach (var chunk in todo.Chunk(Math.Max(1, options.Value.WriteBatch)))
             {
-                RecordResult result;
-                try { result = await writer.ApplyAsync(row.Draft!, ct); }
+                IReadOnlyList<RecordResult> results;
+                try { results = await writer.ApplyManyAsync(chunk.Select(r => r.Draft!).ToList(), ct); }
                 catch (Exception e) when (e is RecordStaleException or RecordConflictException)
                 {
+                    var row = chunk.FirstOrDefault(r => r.ExistingId == ((e as RecordStaleException)?.Current?.Id ?? (e as RecordConflictException)?.Current?.Id)) ?? chunk[0];
                     return new ImportResult(false, 0, 0, 0, [new ImportError(row.Row, RowKey, t["Import.ChangedMeanwhile"])], []);
                 }
-                if (!result.Succeeded) return new ImportResult(false, 0, 0, 0, result.Errors.ByField.SelectMany(e => e.Value.Select(m => new ImportError(row.Row, e.Key, m))).ToList(), []);
-                if (row.Outcome == RowOutcome.Create) created.Add(result.Record!.Id); else updated++;
-                // The before-image of an update (null for a created record): what undo restores.
-                db.ImportBatchItems.Add(new ImportBatchItem { BatchId = batch.Id, RecordId = result.Record!.Id, Before = row.Outcome == RowOutcome.Create ? null : row.Draft!.Before.ToJsonString() });
-                if (++pending >= options.Value.WriteBatch)
+                for (var i = 0; i < chunk.Length; i++)
                 {
-                    await db.SaveChangesAsync(ct);
-                    pending = 0;
-                    progress?.Report(new ImportProgress(ImportPhase.Writing, created.Count + updated, analysis.Rows.Count - analysis.Skips));
+                    var (row, result) = (chunk[i], results[i]);
+                    if (!result.Succeeded) return new ImportResult(false, 0, 0, 0, result.Errors.ByField.SelectMany(e => e.Value.Select(m => new ImportError(row.Row, e.Key, m))).ToList(), []);
+                    if (row.Outcome == RowOutcome.Create) created.Add(result.Record!.Id); else updated++;
+                    // The before-image of an update (null for a created record): what undo restores.
+                    db.ImportBatchItems.Add(new ImportBatchItem { BatchId = batch.Id, RecordId = result.Record!.Id, Before = row.Outcome == RowOutcome.Create ? null : row.Draft!.Before.ToJsonString() });
                 }
+                try { await writer.SaveBatchAsync(ct); }
+                catch (DbUpdateException e) when (UniqueValuesStep.IsViolation(e))
+                {
+                    return new ImportResult(false, 0, 0, 0, [new ImportError(0, RowKey, t["Import.UniqueMeanwhile"])], []);
+                }
+                catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation && e.TableName == "record_unique_values")
+                {
+                    return new ImportResult(false, 0, 0, 0, [new ImportError(0, RowKey, t["Import.UniqueMeanwhile"])], []);
+                }
+                progress?.Report(new ImportProgress(ImportPhase.Writing, created.Count + updated, todo.Count));
             }
+            if (db.Entry(batch).State == EntityState.Detached) db.ImportBatches.Attach(batch); // saved with the first batch, then cleared
             batch.Created = created.Count;
             batch.Updated = updated;
             var details = new JsonObject { ["batch"] = batch.Id.ToString(), ["entity"] = analysis.Entity.Key, ["created"] = created.Count, ["updated"] = updated, ["skipped"] = analysis.Skips, ["rows"] = analysis.Rows.Count };

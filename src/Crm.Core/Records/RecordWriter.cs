@@ -45,6 +45,11 @@ public sealed class RecordWriter
     private readonly List<RecordWrite> writes = [];
     private readonly Dictionary<Guid, EntityFieldView> fieldViews = [];
     private readonly Dictionary<Guid, Permissions.EntityAccess> rightsByEntity = [];
+    private readonly HashSet<Guid> knownMembers = [];
+    private readonly HashSet<Guid> knownDepartments = [];
+    private readonly Dictionary<Guid, Guid> knownRecords = [];
+    /// <summary>Unique values looked up ahead for many rows (<see cref="PreloadUniqueAsync"/>): (entity type, field, hash) → the record holding it, or null when free.</summary>
+    private readonly Dictionary<(Guid, string, string), Guid?> uniqueAhead = [];
 
     /// <param name="webhooks">
     /// The webhook outbox step, when several writers share one unit of work (the rules of one save share one read of
@@ -158,6 +163,47 @@ public sealed class RecordWriter
         }
         await WriteAsync(draft.Entity, record, draft.Before, draft.Values, draft.Pipeline, draft.IsNew, RecordWriteMode.User, draft.Input.Rank, draft.At, ct);
         return new RecordResult(record, new ValidationErrors());
+    }
+
+    /// <summary>
+    /// Writes many validated drafts into the context, each through the same pipeline as <see cref="ApplyAsync"/>
+    /// (compute, project, history, every <see cref="IRecordWriteStep"/>, events): the records of the updates are
+    /// read in one query instead of one each. Save with <see cref="SaveBatchAsync"/>. Throws as
+    /// <see cref="ApplyAsync"/> does when a record changed since its draft was validated.
+    /// </summary>
+    public async Task<IReadOnlyList<RecordResult>> ApplyManyAsync(IReadOnlyList<RecordDraft> drafts, CancellationToken ct = default)
+    {
+        var ids = drafts.Where(d => !d.IsNew && d.Errors.IsEmpty).Select(d => d.Record.Id).Distinct().ToList();
+        var current = new Dictionary<Guid, Record>();
+        foreach (var chunk in ids.Chunk(500))
+            foreach (var r in await db.Records.Where(r => chunk.Contains(r.Id)).ToListAsync(ct)) current[r.Id] = r;
+        var results = new List<RecordResult>(drafts.Count);
+        foreach (var draft in drafts)
+        {
+            if (!draft.Errors.IsEmpty) { results.Add(RecordResult.Invalid(draft.Errors)); continue; }
+            var record = draft.Record;
+            if (!draft.IsNew)
+            {
+                record = current.GetValueOrDefault(draft.Record.Id) ?? throw new RecordConflictException(null);
+                if (record.Version != draft.Record.Version)
+                    throw draft.Input.ExpectedVersion is null ? new RecordStaleException(record) : new RecordConflictException(record);
+            }
+            await WriteAsync(draft.Entity, record, draft.Before, draft.Values, draft.Pipeline, draft.IsNew, RecordWriteMode.User, draft.Input.Rank, draft.At, ct);
+            results.Add(new RecordResult(record, new ValidationErrors()));
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Saves what this writer (and its caller) staged on the context, inside the caller's transaction, and clears
+    /// the change tracker so the next batch starts empty: on PostgreSQL new rows go by COPY (<see cref="BulkInsert"/>,
+    /// rows of every write step included) and the rest by SaveChanges; on SQLite all by SaveChanges.
+    /// </summary>
+    public async Task SaveBatchAsync(CancellationToken ct = default)
+    {
+        await BulkInsert.CopyAddedAsync(db, ct);
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
     }
 
     /// <summary>Validates and writes a new record in the caller's unit of work (a context and its open transaction).</summary>
@@ -380,26 +426,30 @@ public sealed class RecordWriter
                 else lookups.Add((field, id, target));
             }
         }
+        // References found once are remembered for this writer's life (one save, one bulk edit, one import's
+        // validation pass), so 100,000 imported rows naming the same two owners ask the database once, not per row.
         if (members.Count > 0)
         {
-            var ids = members.Select(m => m.Id).Distinct().ToList();
-            var found = await db.Memberships.Where(m => m.TenantId == metadata.TenantId && ids.Contains(m.UserId)).Select(m => m.UserId).ToListAsync(ct);
-            foreach (var (field, id) in members.Where(m => !found.Contains(m.Id)))
+            var ids = members.Select(m => m.Id).Where(id => !knownMembers.Contains(id)).Distinct().ToList();
+            if (ids.Count > 0)
+                knownMembers.UnionWith(await db.Memberships.Where(m => m.TenantId == metadata.TenantId && ids.Contains(m.UserId)).Select(m => m.UserId).ToListAsync(ct));
+            foreach (var (field, id) in members.Where(m => !knownMembers.Contains(m.Id)))
                 errors.Add(field.Key, t["Validation.NotAMember", field.Label.Get()]);
         }
         if (departments.Count > 0)
         {
-            var ids = departments.Select(d => d.Id).Distinct().ToList();
-            var found = await db.Departments.Where(d => ids.Contains(d.Id)).Select(d => d.Id).ToListAsync(ct);
-            foreach (var field in departments.Where(d => !found.Contains(d.Id)).Select(d => d.Field).Distinct())
+            var ids = departments.Select(d => d.Id).Where(id => !knownDepartments.Contains(id)).Distinct().ToList();
+            if (ids.Count > 0) knownDepartments.UnionWith(await db.Departments.Where(d => ids.Contains(d.Id)).Select(d => d.Id).ToListAsync(ct));
+            foreach (var field in departments.Where(d => !knownDepartments.Contains(d.Id)).Select(d => d.Field).Distinct())
                 errors.Add(field.Key, t["Validation.DepartmentMissing", field.Label.Get()]);
         }
         if (lookups.Count > 0)
         {
-            var ids = lookups.Select(l => l.Id).Distinct().ToList();
-            var found = await db.Records.Where(r => ids.Contains(r.Id)).Select(r => new { r.Id, r.EntityTypeId }).ToListAsync(ct);
+            var ids = lookups.Select(l => l.Id).Where(id => !knownRecords.ContainsKey(id)).Distinct().ToList();
+            if (ids.Count > 0)
+                foreach (var f in await db.Records.Where(r => ids.Contains(r.Id)).Select(r => new { r.Id, r.EntityTypeId }).ToListAsync(ct)) knownRecords[f.Id] = f.EntityTypeId;
             foreach (var (field, id, target) in lookups)
-                if (!found.Any(f => f.Id == id && f.EntityTypeId == target.Entity.Id))
+                if (!knownRecords.TryGetValue(id, out var typeId) || typeId != target.Entity.Id)
                     errors.Add(field.Key, t["Validation.LookupMissing", field.Label.Get(), target.Entity.Label.Get()]);
         }
         // A friendly early answer; the unique index (UniqueValuesStep) is what holds under concurrency. The JSON
@@ -409,10 +459,51 @@ public sealed class RecordWriter
         {
             if (RecordUniqueValue.KeyOf(values[field.Key]) is not { } hash) continue;
             var key = field.Key;
-            var taken = await db.UniqueValues.AnyAsync(u => u.EntityTypeId == entityId && u.FieldKey == key && u.ValueHash == hash && u.RecordId != recordId, ct);
-            if (!taken && values[key] is JsonValue v && v.TryGetValue<string>(out var text))
-                taken = await db.Records.AnyAsync(r => r.EntityTypeId == entityId && r.Id != recordId && JsonSql.Text(r.Values, EF.Constant(key)) == text, ct);
+            bool taken;
+            if (uniqueAhead.TryGetValue((entityId, key, hash), out var holder)) taken = holder is { } h && h != recordId;
+            else
+            {
+                taken = await db.UniqueValues.AnyAsync(u => u.EntityTypeId == entityId && u.FieldKey == key && u.ValueHash == hash && u.RecordId != recordId, ct);
+                if (!taken && values[key] is JsonValue v && v.TryGetValue<string>(out var text))
+                    taken = await db.Records.AnyAsync(r => r.EntityTypeId == entityId && r.Id != recordId && JsonSql.Text(r.Values, EF.Constant(key)) == text, ct);
+            }
             if (taken) errors.Add(key, UniqueError(field, values[key]));
+        }
+    }
+
+    /// <summary>
+    /// Looks up, for many rows at once, which of their unique field values records already hold — a query per chunk
+    /// of 500 values per field (the unique value index, then the JSON values of records saved before it) instead of
+    /// two per row — so that validating each row (<see cref="PrepareCreateAsync"/>, <see cref="PrepareUpdateAsync"/>)
+    /// asks the database nothing for them. Values not preloaded are checked per row as before.
+    /// </summary>
+    public async Task PreloadUniqueAsync(EntityMeta entity, IEnumerable<JsonObject> rows, CancellationToken ct = default)
+    {
+        var entityId = entity.Entity.Id;
+        var list = rows as IReadOnlyList<JsonObject> ?? rows.ToList();
+        foreach (var field in entity.Fields.Where(f => f.Settings.Unique))
+        {
+            var key = field.Key;
+            var byHash = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var row in list)
+                if (RecordUniqueValue.KeyOf(row[key]) is { } hash)
+                    byHash.TryAdd(hash, row[key] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null);
+            void Hold(string hash, Guid id)
+            {
+                var at = (entityId, key, hash);
+                uniqueAhead[at] = uniqueAhead.TryGetValue(at, out var other) && other is { } o && o != id ? Guid.Empty : id; // Guid.Empty: held by several
+            }
+            foreach (var chunk in byHash.Keys.Chunk(500))
+            {
+                foreach (var hash in chunk) uniqueAhead.TryAdd((entityId, key, hash), null);
+                foreach (var u in await db.UniqueValues.AsNoTracking().Where(u => u.EntityTypeId == entityId && u.FieldKey == key && chunk.Contains(u.ValueHash)).Select(u => new { u.ValueHash, u.RecordId }).ToListAsync(ct))
+                    Hold(u.ValueHash, u.RecordId);
+            }
+            var texts = byHash.Where(p => p.Value is not null).ToDictionary(p => p.Value!, p => p.Key, StringComparer.Ordinal);
+            foreach (var chunk in texts.Keys.Chunk(500))
+                foreach (var r in await db.Records.AsNoTracking().Where(r => r.EntityTypeId == entityId && chunk.Contains(JsonSql.Text(r.Values, EF.Constant(key))))
+                             .Select(r => new { r.Id, Value = JsonSql.Text(r.Values, EF.Constant(key)) }).ToListAsync(ct))
+                    if (r.Value is not null && texts.TryGetValue(r.Value, out var hash)) Hold(hash, r.Id);
         }
     }
 

@@ -207,6 +207,125 @@ public class ImportServiceTests
         Assert.False(applied.Columns.ContainsKey(2));
     }
 
+    /// <summary>Makes the company's phone a unique field (through the designer, as an admin would).</summary>
+    private static async Task UniquePhoneAsync(Workspace ws)
+    {
+        var draft = await Crm.Core.Tests.Design.DesignTestKit.DraftAsync(ws, "company");
+        draft.Field("phone")!.Settings = draft.Field("phone")!.Settings with { Unique = true };
+        var saved = await Crm.Core.Tests.Design.DesignTestKit.Designer(ws).SaveEntityAsync(ws.Owner, draft);
+        Assert.True(saved.Succeeded, saved.Errors.ToString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task The_batched_write_stores_the_same_records_history_unique_values_and_undo_data_as_the_form(string provider)
+    {
+        await using var ws = await WorkspaceAsync(provider);
+        await UniquePhoneAsync(ws);
+        ws.Get<IOptions<ImportOptions>>().Value.WriteBatch = 2; // three batches for five rows
+        var existing = await ws.Records.CreateAsync(ws.Owner, "company", new RecordInput(new JsonObject { ["name"] = "老客户", ["city"] = "上海", ["phone"] = "021-1000" }));
+        Assert.True(existing.Succeeded, existing.Errors.ToString());
+        var import = ws.Get<ImportService>();
+        var table = Table(["客户名称", "城市", "电话", "负责人"],
+            ["老客户", "杭州", "021-1000", ws.Owner.DisplayName],
+            ["导入甲", "北京", "010-8000 0001", ws.Owner.DisplayName], ["导入乙", "深圳", "010-8000 0002", ws.Owner.DisplayName],
+            ["导入丙", "广州", "010-8000 0003", ws.Owner.DisplayName], ["导入丁", "成都", "010-8000 0004", ws.Owner.DisplayName]);
+        var mapping = await import.SuggestAsync(ws.Owner, "company", table.Header);
+        var analysis = await import.AnalyseAsync(ws.Owner, new ImportRequest("company", table, mapping, new DuplicateRule(["name"], DuplicateAction.Update)));
+        Assert.True(analysis.IsValid, string.Join("; ", analysis.Errors));
+        var reported = new List<ImportProgress>();
+        var result = await import.RunAsync(ws.Owner, analysis, progress: new SyncProgress(reported));
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors));
+        Assert.Equal((4, 1), (result.Created, result.Updated));
+        Assert.Equal([2, 4, 5], reported.Where(p => p.Phase == ImportPhase.Writing).Select(p => p.Done));
+
+        // The same rows through the form, one by one, for comparison.
+        var form = new List<Guid>();
+        foreach (var row in table.Rows.Skip(1))
+        {
+            var values = new JsonObject { ["name"] = row[0] + "（表单）", ["city"] = row[1], ["phone"] = row[2] + "9" };
+            values["owner"] = ws.Owner.UserId.ToString();
+            var created = await ws.Records.CreateAsync(ws.Owner, "company", new RecordInput(values));
+            Assert.True(created.Succeeded, created.Errors.ToString());
+            form.Add(created.Record!.Id);
+        }
+
+        await using var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id);
+        var imported = await db.Records.AsNoTracking().Where(r => result.CreatedIds.Contains(r.Id)).OrderBy(r => r.Title).ToListAsync();
+        var byForm = await db.Records.AsNoTracking().Where(r => form.Contains(r.Id)).OrderBy(r => r.Title).ToListAsync();
+        Assert.Equal(4, imported.Count);
+        for (var i = 0; i < 4; i++)
+        {
+            var (a, b) = (imported[i], byForm[i]);
+            Assert.Equal(a.Title + "（表单）", b.Title);
+            Assert.Equal((b.OwnerId, b.Version, b.CreatedBy, b.EntityTypeId), (a.OwnerId, a.Version, a.CreatedBy, a.EntityTypeId));
+            var (va, vb) = (RecordWriter.ParseValues(a.Values), RecordWriter.ParseValues(b.Values));
+            Assert.Equal(vb.Select(p => p.Key).Order(), va.Select(p => p.Key).Order());
+            Assert.Equal(vb["city"]!.GetValue<string>(), va["city"]!.GetValue<string>());
+            Assert.NotNull(va["phone"]);
+            Assert.Contains(va["city"]!.GetValue<string>(), a.SearchText);
+            // History: one "created" timeline entry with the same fields changed; one unique value row each.
+            var (ca, cb) = (await db.RecordChanges.AsNoTracking().Where(c => c.RecordId == a.Id).ToListAsync(), await db.RecordChanges.AsNoTracking().Where(c => c.RecordId == b.Id).ToListAsync());
+            Assert.Equal(RecordChangeKind.Created, Assert.Single(ca).Kind);
+            Assert.Equal(ChangedFields(Assert.Single(cb).Changes), ChangedFields(ca[0].Changes));
+            Assert.Contains("city", ChangedFields(ca[0].Changes));
+            Assert.Equal(1, await db.UniqueValues.CountAsync(u => u.RecordId == a.Id && u.FieldKey == "phone"));
+            Assert.Equal(1, await db.UniqueValues.CountAsync(u => u.RecordId == b.Id && u.FieldKey == "phone"));
+        }
+        // The update: a new version, an "updated" entry, the unique value unchanged; undo data: ids and the before-image.
+        var updated = await db.Records.AsNoTracking().FirstAsync(r => r.Id == existing.Record!.Id);
+        Assert.Equal(2, updated.Version);
+        Assert.Equal("杭州", RecordWriter.ParseValues(updated.Values)["city"]!.GetValue<string>());
+        Assert.Equal(2, await db.RecordChanges.CountAsync(c => c.RecordId == updated.Id));
+        var items = await db.ImportBatchItems.AsNoTracking().Where(i => i.BatchId == result.BatchId).ToListAsync();
+        Assert.Equal(result.CreatedIds.Order(), items.Where(i => i.Before == null).Select(i => i.RecordId).Order());
+        Assert.Equal("上海", RecordWriter.ParseValues(Assert.Single(items, i => i.Before != null).Before!)["city"]!.GetValue<string>());
+        var batch = await db.ImportBatches.AsNoTracking().SingleAsync(b => b.Id == result.BatchId);
+        Assert.Equal((4, 1), (batch.Created, batch.Updated));
+        Assert.Equal(ws.Tenant.Id, batch.TenantId);
+
+        // And it undoes like any import.
+        var undo = await import.UndoAsync(ws.Owner, result.BatchId!.Value);
+        Assert.True(undo.Succeeded, undo.Problem);
+        Assert.Equal((4, 1), (undo.Deleted, undo.Restored));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_failure_in_a_late_batch_leaves_nothing_written(string provider)
+    {
+        await using var ws = await WorkspaceAsync(provider);
+        await UniquePhoneAsync(ws);
+        ws.Get<IOptions<ImportOptions>>().Value.WriteBatch = 2;
+        var import = ws.Get<ImportService>();
+        var table = Table(["客户名称", "电话"], ["甲", "13800000001"], ["乙", "13800000002"], ["丙", "13800000003"], ["丁", "13800000004"], ["戊", "13800000005"], ["己", "13800000006"]);
+        var mapping = await import.SuggestAsync(ws.Owner, "company", table.Header);
+        var analysis = await import.AnalyseAsync(ws.Owner, new ImportRequest("company", table, mapping));
+        Assert.True(analysis.IsValid, string.Join("; ", analysis.Errors));
+        // Meanwhile someone saves the last row's phone: the third batch meets the unique index.
+        var meanwhile = await ws.Records.CreateAsync(ws.Owner, "company", RecordInput.Of(("name", "别人"), ("phone", "13800000006")));
+        Assert.True(meanwhile.Succeeded, meanwhile.Errors.ToString());
+
+        var result = await import.RunAsync(ws.Owner, analysis);
+
+        Assert.False(result.Succeeded);
+        Assert.NotEmpty(result.Errors);
+        Assert.Equal(1, await CountAsync(ws, "company"));
+        await using var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id);
+        Assert.Equal(0, await db.ImportBatches.CountAsync());
+        Assert.Equal(0, await db.ImportBatchItems.CountAsync());
+        Assert.Equal(1, await db.RecordChanges.CountAsync());
+        Assert.All(await db.UniqueValues.ToListAsync(), u => Assert.Equal(meanwhile.Record!.Id, u.RecordId));
+    }
+
+    private static List<string> ChangedFields(string changes)
+        => JsonNode.Parse(changes)!.AsArray().Select(c => c!.AsObject().First(p => string.Equals(p.Key, "field", StringComparison.OrdinalIgnoreCase)).Value!.GetValue<string>()).Order().ToList();
+
+    private sealed class SyncProgress(List<ImportProgress> into) : IProgress<ImportProgress>
+    {
+        public void Report(ImportProgress value) => into.Add(value);
+    }
+
     [Fact]
     public async Task Bad_files_get_a_clear_message_each()
     {
