@@ -75,12 +75,13 @@ public class ImportPageTests
         var result = cut.Find("[data-testid=import-result-counts]");
         Assert.Equal(("3", "0", "1"), (result.GetAttribute("data-created"), result.GetAttribute("data-updated"), result.GetAttribute("data-skipped")));
         Assert.Equal(before.Count + 3, (await CompanyTitlesAsync(f)).Count);
-        Assert.Equal("Completed", cut.Find("[data-testid=import-batch]").GetAttribute("data-state"));
+        // The history is read again after the run: wait for it rather than assume the render has caught up.
+        cut.WaitForAssertion(() => Assert.Equal("Completed", cut.Find("[data-testid=import-batch]").GetAttribute("data-state")));
 
         await cut.InvokeAsync(() => cut.Find("[data-testid=import-undo]").Click());
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=import-undone]")));
         Assert.Equal(before.Order(), (await CompanyTitlesAsync(f)).Order());
-        Assert.Equal("Undone", cut.Find("[data-testid=import-batch]").GetAttribute("data-state"));
+        cut.WaitForAssertion(() => Assert.Equal("Undone", cut.Find("[data-testid=import-batch]").GetAttribute("data-state")));
         Assert.Empty(cut.FindAll("[data-testid=import-batch-undo]"));
     }
 
