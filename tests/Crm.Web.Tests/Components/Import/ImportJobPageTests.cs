@@ -85,6 +85,44 @@ public class ImportJobPageTests
         Assert.Empty(await TitlesAsync(ws));
     }
 
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_page_left_open_shows_the_jobs_result_when_it_finishes(string provider)
+    {
+        await using var ws = await Workspace.CreateAsync(provider);
+        await ws.InstallAsync("b2b_sales_funnel", withSampleData: false);
+        var database = ws.Database;
+        await using var context = new ComponentTestContext("en", services =>
+        {
+            services.AddLogging();
+            services.AddCrmCore(database.Provider, database.ConnectionString);
+            services.Configure<ImportOptions>(o => { o.BackgroundRows = 5; o.JobPollInterval = TimeSpan.FromMilliseconds(50); });
+        });
+        var session = new TenantSession(ws.Tenant, ws.Owner);
+        context.Bunit.Render<MudPopoverProvider>(p => p.AddCascadingValue(session));
+        context.Bunit.Render<MudSnackbarProvider>();
+        var cut = context.Bunit.Render<ImportPage>(p => p.Add(x => x.Slug, ws.Tenant.Identifier).Add(x => x.Entity, "company").AddCascadingValue(session));
+        cut.WaitForAssertion(() => Assert.Equal("true", cut.Find("#import-page").GetAttribute("data-ready")));
+        var csv = "客户名称,城市\n" + string.Concat(Enumerable.Range(1, 6).Select(i => $"留在页面公司{i},北京\n"));
+        await cut.InvokeAsync(() => cut.Instance.LoadAsync(Encoding.UTF8.GetBytes(csv), "big.csv"));
+        cut.WaitForAssertion(() => Assert.Equal(ImportPage.Step.Mapping, cut.Instance.Current));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=import-next]").Click());
+        await cut.InvokeAsync(() => cut.Find("[data-testid=import-analyse]").Click());
+        cut.WaitForAssertion(() => Assert.Equal(ImportPage.Step.Preview, cut.Instance.Current));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=import-run]").Click());
+        cut.WaitForAssertion(() => Assert.Equal(ImportPage.Step.Running, cut.Instance.Current));
+        Assert.Contains("Waiting", cut.Find("[data-testid=import-progress-text]").TextContent);
+
+        await context.Bunit.Services.GetRequiredService<JobRunner>().RunQueuedAsync(DateTime.UtcNow.AddSeconds(1));
+        cut.WaitForAssertion(() => Assert.Equal(ImportPage.Step.Result, cut.Instance.Current));
+        var result = cut.Find("[data-testid=import-result-counts]");
+        Assert.Equal(("6", "0", "0"), (result.GetAttribute("data-created"), result.GetAttribute("data-updated"), result.GetAttribute("data-skipped")));
+        Assert.Equal(6, (await TitlesAsync(ws)).Count);
+        await cut.InvokeAsync(() => cut.Find("[data-testid=import-undo]").Click());
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=import-undone]")));
+        Assert.Empty(await TitlesAsync(ws));
+    }
+
     private static async Task<List<string>> TitlesAsync(Workspace ws)
     {
         var typeId = (await ws.MetadataAsync()).Entity("company")!.Entity.Id;
