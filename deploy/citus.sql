@@ -68,4 +68,5 @@ SELECT create_distributed_table('webhook_attempts', 'tenant_id', colocate_with =
 SELECT create_distributed_table('import_batches', 'tenant_id', colocate_with => 'tenant_settings');
 SELECT create_distributed_table('import_batch_items', 'tenant_id', colocate_with => 'tenant_settings');
 SELECT create_distributed_table('import_mappings', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('import_jobs', 'tenant_id', colocate_with => 'tenant_settings');
 COMMIT;

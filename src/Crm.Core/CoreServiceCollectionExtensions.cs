@@ -137,6 +137,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Webhooks.WebhookHttp>();
         services.AddSingleton<Webhooks.WebhookService>();
         services.AddQueuedJobHandler<Webhooks.WebhookDeliverer>(Webhooks.WebhookOutbox.JobKind, (d, job, ct) => d.RunAsync(job, ct));
+        // Large imports run on the job runner too.
+        services.AddQueuedJobHandler<Import.ImportJobs>(Import.ImportJobs.RunKind, (j, job, ct) => j.RunAsync(job, ct));
+        services.AddQueuedJobHandler<Import.ImportJobs>(Import.ImportJobs.ExpireKind, (j, job, ct) => j.ExpireAsync(job, ct));
         return services;
     }
 }

@@ -63,6 +63,7 @@ public static class MetadataSamples
             return new Crm.Core.Import.ImportBatchItem { TenantId = t, BatchId = batch.Id, RecordId = Guid.CreateVersion7() };
         };
         c[typeof(Crm.Core.Import.ImportMappingPreset)] = async (db, t) => new Crm.Core.Import.ImportMappingPreset { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, Name = Key("m") };
+        c[typeof(Crm.Core.Import.ImportJob)] = async (db, t) => new Crm.Core.Import.ImportJob { TenantId = t, EntityTypeId = (await EntityTypeAsync(db, t)).Id, FileName = "x.csv", CreatedAt = DateTime.UtcNow, ExpiresAt = DateTime.UtcNow.AddDays(1) };
         c[typeof(EntityType)] = (_, t) => Task.FromResult<ITenantOwned>(new EntityType { TenantId = t, Key = Key("e"), TitleFieldKey = "name" });
         c[typeof(StatusList)] = (_, t) => Task.FromResult<ITenantOwned>(new StatusList { TenantId = t, Key = Key("l") });
         c[typeof(Dashboard)] = (_, t) => Task.FromResult<ITenantOwned>(new Dashboard { TenantId = t, Key = Key("d") });

@@ -12,4 +12,12 @@ public sealed class ImportOptions
     public int WriteBatch { get; set; } = 1000;
     /// <summary>How long an import can be undone.</summary>
     public TimeSpan UndoWindow { get; set; } = TimeSpan.FromDays(7);
+    /// <summary>Files with more data rows than this are imported as a background job (<see cref="ImportJobs"/>).</summary>
+    public int BackgroundRows { get; set; } = 2000;
+    /// <summary>How long a job's uploaded table is kept if the job has not run by then.</summary>
+    public TimeSpan JobExpiry { get; set; } = TimeSpan.FromDays(1);
+    /// <summary>How many of a failed job's errors are kept with it.</summary>
+    public int JobErrorLimit { get; set; } = 100;
+    /// <summary>How often the import page reads a running job's progress.</summary>
+    public TimeSpan JobPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
