@@ -95,7 +95,15 @@ public static class IndexSlots
     /// </summary>
     public static async Task AssignAsync(CrmDbContext db, CancellationToken ct)
     {
-        var pending = db.ChangeTracker.Entries<FieldDefinition>()
+        // Only field definitions are scanned for changes here: SaveChanges detects the rest once, after this.
+        var auto = db.ChangeTracker.AutoDetectChangesEnabled;
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        List<Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry<FieldDefinition>> fields;
+        try { fields = db.ChangeTracker.Entries<FieldDefinition>().ToList(); }
+        finally { db.ChangeTracker.AutoDetectChangesEnabled = auto; }
+        if (fields.Count == 0) return;
+        foreach (var entry in fields) entry.DetectChanges();
+        var pending = fields
             .Where(e => e.State == EntityState.Added || (e.State == EntityState.Modified && e.Property(x => x.Type).IsModified))
             .Select(e => e.Entity)
             .Where(f => FamilyOf(f) is { } family ? f.IndexSlot is null || f.IndexSlot[0] != family : f.IndexSlot is not null)
@@ -106,7 +114,7 @@ public static class IndexSlots
             var ids = group.Select(f => f.Id).ToList();
             var taken = (await db.Fields.AsNoTracking().Where(f => f.EntityTypeId == group.Key && f.IndexSlot != null && !ids.Contains(f.Id))
                 .Select(f => f.IndexSlot!).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
-            foreach (var tracked in db.ChangeTracker.Entries<FieldDefinition>())
+            foreach (var tracked in fields)
                 if (tracked.Entity.EntityTypeId == group.Key && !ids.Contains(tracked.Entity.Id) && tracked.Entity.IndexSlot is { } s) taken.Add(s);
             foreach (var field in group)
             {
