@@ -2,6 +2,7 @@ using Crm.Core.Accounts;
 using Crm.Core.Activities;
 using Crm.Core.Records;
 using Crm.Core.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Crm.Web.Api;
 
@@ -19,43 +20,47 @@ public static class ActivitiesApi
     /// </summary>
     public sealed record ActivityBody(string? Kind, string? Subject, string? Content, DateTime? OccurredAt, DateTime? DueAt, Guid? Assignee, bool? Completed);
 
+    /// <summary>An activity; <c>kind</c> as in <see cref="ActivityBody"/>, times in UTC.</summary>
+    public sealed record ActivityDto(Guid Id, Guid RecordId, string Kind, string Subject, string? Content, DateTime OccurredAt, DateTime? DueAt, Guid? Assignee, Guid? Owner,
+        DateTime? CompletedAt, DateTime CreatedAt);
+
+    /// <summary>A record's interactions at a glance: the last one, how many in the last 30 days, open and overdue tasks.</summary>
+    public sealed record SummaryDto(DateTime? LastInteractionAt, string? LastInteractionKind, int InteractionsLast30Days, int OpenTasks, int OverdueTasks);
+
+    public sealed record RecordActivities(SummaryDto Summary, IReadOnlyList<ActivityDto> Items);
+
+    public sealed record RecordRef(Guid Id, string Title);
+
+    public sealed record MyTask(ActivityDto Task, RecordRef Record, bool Overdue);
+
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/records/{id:guid}/activities", async (Guid id, int? take, IActorAccessor actors, RecordService records, ActivityService activities, CancellationToken ct) =>
+        api.MapGet("/records/{id:guid}/activities", async Task<Results<Ok<RecordActivities>, NotFoundProblem>> (Guid id, int? take, IActorAccessor actors, RecordService records, ActivityService activities, CancellationToken ct) =>
         {
             var actor = actors.Required;
             if (await records.GetAsync(actor, id, ct) is null) return NotFound(id);
             var summary = await activities.SummaryAsync(actor, id, ct);
             var list = await activities.ListForRecordAsync(actor, id, take ?? 100, ct);
-            return Results.Ok(new
-            {
-                summary = new
-                {
-                    lastInteractionAt = summary.LastAt,
-                    lastInteractionKind = summary.LastKind is { } k ? KindName(k) : null,
-                    interactionsLast30Days = summary.LastWindowCount,
-                    openTasks = summary.OpenTasks,
-                    overdueTasks = summary.OverdueTasks,
-                },
-                items = list.Select(Dto),
-            });
+            return TypedResults.Ok(new RecordActivities(
+                new SummaryDto(summary.LastAt, summary.LastKind is { } k ? KindName(k) : null, summary.LastWindowCount, summary.OpenTasks, summary.OverdueTasks),
+                list.Select(Dto).ToList()));
         });
 
-        api.MapPost("/records/{id:guid}/activities", async (Guid id, ActivityBody body, IActorAccessor actors, ActivityService activities, CancellationToken ct) =>
+        api.MapPost("/records/{id:guid}/activities", async Task<Results<Created<ActivityDto>, NotFoundProblem, ValidationProblem>> (Guid id, ActivityBody body, IActorAccessor actors, ActivityService activities, CancellationToken ct) =>
         {
             var errors = new ValidationErrors();
             var kind = ParseKind(body.Kind, errors, required: true);
-            if (!errors.IsEmpty) return Results.ValidationProblem(errors.ToDictionary());
+            if (!errors.IsEmpty) return TypedResults.ValidationProblem(errors.ToDictionary());
             var result = await activities.LogAsync(actors.Required, id, Input(kind!.Value, body, existing: null), ct);
             if (result.NotFound) return NotFound(id);
-            if (!result.Succeeded) return Results.ValidationProblem(result.Errors.ToDictionary());
-            return Results.Created($"activities/{result.Activity!.Id}", Dto(result.Activity));
+            if (!result.Succeeded) return TypedResults.ValidationProblem(result.Errors.ToDictionary());
+            return TypedResults.Created($"activities/{result.Activity!.Id}", Dto(result.Activity));
         });
 
-        api.MapGet("/activities/{id:guid}", async (Guid id, IActorAccessor actors, ActivityService activities, CancellationToken ct)
-            => await activities.GetAsync(actors.Required, id, ct) is { } a ? Results.Ok(Dto(a)) : NotFound(id));
+        api.MapGet("/activities/{id:guid}", async Task<Results<Ok<ActivityDto>, NotFoundProblem>> (Guid id, IActorAccessor actors, ActivityService activities, CancellationToken ct)
+            => await activities.GetAsync(actors.Required, id, ct) is { } a ? TypedResults.Ok(Dto(a)) : NotFound(id));
 
-        api.MapPatch("/activities/{id:guid}", async (Guid id, ActivityBody body, IActorAccessor actors, ActivityService activities, CancellationToken ct) =>
+        api.MapPatch("/activities/{id:guid}", async Task<Results<Ok<ActivityDto>, NotFoundProblem, ValidationProblem, ForbiddenProblem>> (Guid id, ActivityBody body, IActorAccessor actors, ActivityService activities, CancellationToken ct) =>
         {
             var actor = actors.Required;
             var existing = await activities.GetAsync(actor, id, ct);
@@ -64,37 +69,37 @@ public static class ActivitiesApi
             var kind = ParseKind(body.Kind, errors, required: false) ?? existing.Kind;
             // Checked before anything is written, so a PATCH either applies whole or not at all.
             if (body.Completed is not null && kind != ActivityKind.Task) errors.Add("completed", "Only a task can be completed or reopened.");
-            if (!errors.IsEmpty) return Results.ValidationProblem(errors.ToDictionary());
+            if (!errors.IsEmpty) return TypedResults.ValidationProblem(errors.ToDictionary());
 
             var activity = existing;
             if (body.Kind is not null || body.Subject is not null || body.Content is not null || body.OccurredAt is not null || body.DueAt is not null || body.Assignee is not null)
             {
                 var result = await activities.UpdateAsync(actor, id, Input(kind, body, existing), ct);
                 if (result.NotFound) return NotFound(id);
-                if (!result.Succeeded) return Refusal(result);
+                if (!result.Succeeded) return Forbidden(result) is { } refused ? refused : Invalid(result);
                 activity = result.Activity!;
             }
             if (body.Completed is { } completed)
             {
                 var result = await activities.SetCompletedAsync(actor, id, completed, ct);
                 if (result.NotFound) return NotFound(id);
-                if (!result.Succeeded) return Results.ValidationProblem(Rekey(result.Errors, "completed"));
+                if (!result.Succeeded) return TypedResults.ValidationProblem(Rekey(result.Errors, "completed"));
                 activity = result.Activity!;
             }
-            return Results.Ok(Dto(activity));
+            return TypedResults.Ok(Dto(activity));
         });
 
-        api.MapDelete("/activities/{id:guid}", async (Guid id, IActorAccessor actors, ActivityService activities, CancellationToken ct) =>
+        api.MapDelete("/activities/{id:guid}", async Task<Results<NoContent, NotFoundProblem, ValidationProblem, ForbiddenProblem>> (Guid id, IActorAccessor actors, ActivityService activities, CancellationToken ct) =>
         {
             var result = await activities.DeleteAsync(actors.Required, id, ct);
-            return result.NotFound ? NotFound(id) : result.Succeeded ? Results.NoContent() : Refusal(result);
+            if (result.NotFound) return NotFound(id);
+            if (result.Succeeded) return TypedResults.NoContent();
+            return Forbidden(result) is { } refused ? refused : Invalid(result);
         });
 
-        api.MapGet("/tasks/mine", async (bool? completed, IActorAccessor actors, ActivityService activities, CancellationToken ct) =>
-            Results.Ok((await activities.MyTasksAsync(actors.Required, includeCompleted: completed == true, ct: ct)).Select(t => new
-            {
-                task = Dto(t.Task), record = new { id = t.Task.RecordId, title = t.RecordTitle }, overdue = t.IsOverdue,
-            })));
+        api.MapGet("/tasks/mine", async Task<Ok<MyTask[]>> (bool? completed, IActorAccessor actors, ActivityService activities, CancellationToken ct) =>
+            TypedResults.Ok((await activities.MyTasksAsync(actors.Required, includeCompleted: completed == true, ct: ct))
+                .Select(t => new MyTask(Dto(t.Task), new RecordRef(t.Task.RecordId, t.RecordTitle), t.IsOverdue)).ToArray()));
     }
 
     private static ActivityInput Input(ActivityKind kind, ActivityBody body, Activity? existing) => new(kind, body.Subject ?? existing?.Subject)
@@ -120,29 +125,20 @@ public static class ActivitiesApi
 
     private static string KindName(ActivityKind kind) => kind.ToString().ToLowerInvariant();
 
-    /// <summary>"Not yours" is a 403; everything else is field-keyed input errors.</summary>
-    private static IResult Refusal(ActivityResult result)
+    /// <summary>"Not yours" is a 403 (null otherwise); everything else is field-keyed input errors (<see cref="Invalid"/>).</summary>
+    private static ForbiddenProblem? Forbidden(ActivityResult result)
         => result.Errors.ByField.Keys.All(k => k == ActivityFields.General)
-            ? Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: string.Join(" ", result.Errors.For(ActivityFields.General)))
-            : Results.ValidationProblem(result.Errors.ToDictionary());
+            ? new ForbiddenProblem(string.Join(" ", result.Errors.For(ActivityFields.General)))
+            : null;
+
+    private static ValidationProblem Invalid(ActivityResult result) => TypedResults.ValidationProblem(result.Errors.ToDictionary());
 
     private static Dictionary<string, string[]> Rekey(ValidationErrors errors, string key)
         => new() { [key] = errors.ByField.Values.SelectMany(m => m).ToArray() };
 
-    private static IResult NotFound(Guid id) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"Not found: {id}");
+    private static NotFoundProblem NotFound(Guid id) => NotFoundProblem.Of(id);
 
-    private static object Dto(Activity a) => new
-    {
-        id = a.Id,
-        recordId = a.RecordId,
-        kind = KindName(a.Kind),
-        subject = a.Subject,
-        content = a.Content,
-        occurredAt = ActivityService.Utc(a.OccurredAt),
-        dueAt = a.DueAt is { } due ? ActivityService.Utc(due) : (DateTime?)null,
-        assignee = a.AssigneeId,
-        owner = a.OwnerId,
-        completedAt = a.CompletedAt is { } done ? ActivityService.Utc(done) : (DateTime?)null,
-        createdAt = ActivityService.Utc(a.CreatedAt),
-    };
+    private static ActivityDto Dto(Activity a) => new(a.Id, a.RecordId, KindName(a.Kind), a.Subject, a.Content, ActivityService.Utc(a.OccurredAt),
+        a.DueAt is { } due ? ActivityService.Utc(due) : null, a.AssigneeId, a.OwnerId,
+        a.CompletedAt is { } done ? ActivityService.Utc(done) : null, ActivityService.Utc(a.CreatedAt));
 }

@@ -18,7 +18,12 @@ public static class ApiEndpoints
         foreach (var prefix in new[] { "/t/{slug}/api", "/api" })
         {
             var api = app.MapGroup(prefix).AddEndpointFilter<ApiErrorFilter>().AddEndpointFilter<ApiInputFilter>().DisableAntiforgery()
-                .WithMetadata(CrmApiEndpoint.Instance);
+                .WithMetadata(CrmApiEndpoint.Instance)
+                // Every operation may answer these: the filters above refuse a missing actor (401), a role or right too
+                // low (403) and input that cannot be stored or is invalid (400), each as problem details.
+                .ProducesProblem(StatusCodes.Status401Unauthorized)
+                .ProducesProblem(StatusCodes.Status403Forbidden)
+                .ProducesValidationProblem();
             WorkspaceApi.Map(api);
             RecordsApi.Map(api);
             TemplatesApi.Map(api);

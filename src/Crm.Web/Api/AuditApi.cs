@@ -6,6 +6,7 @@ using Crm.Core.Reports;
 using Crm.Core.Security;
 using Crm.Core.Tenancy;
 using Crm.Web.Components.Pages.Tenant.Settings;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Localization;
 
 namespace Crm.Web.Api;
@@ -18,41 +19,38 @@ namespace Crm.Web.Api;
 /// </summary>
 public static class AuditApi
 {
+    /// <summary>One audit entry; <c>details</c> is the action's own JSON object.</summary>
+    public sealed record AuditEntryDto(Guid Id, DateTime At, Guid? ActorUserId, string Actor, Guid? ApiKeyId, string Action, string? TargetType, string? TargetId, string? Target,
+        System.Text.Json.Nodes.JsonNode? Details, string? Ip, string? UserAgent);
+
+    public sealed record AuditPageDto(int Total, int Skip, IReadOnlyList<AuditEntryDto> Items);
+
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/audit", async (int? skip, int? take, string? actor, string? action, string? targetType, string? target, string? from, string? to,
+        api.MapGet("/audit", async Task<Ok<AuditPageDto>> (int? skip, int? take, string? actor, string? action, string? targetType, string? target, string? from, string? to,
             HttpContext http, IActorAccessor actors, AuditQuery audit, CancellationToken ct) =>
         {
             var who = actors.Required;
             var filter = Filter(http, who, actor, action, targetType, target, from, to);
             var page = await audit.PageAsync(who, filter, skip ?? 0, take ?? 50, ct);
-            return Results.Ok(new
-            {
-                total = page.Total,
-                skip = Math.Max(0, skip ?? 0),
-                items = page.Items.Select(e => new
-                {
-                    id = e.Id, at = DateTime.SpecifyKind(e.At, DateTimeKind.Utc), actorUserId = e.ActorUserId, actor = e.ActorName, apiKeyId = e.ApiKeyId,
-                    action = e.Action, targetType = e.TargetType, targetId = e.TargetId, target = e.TargetLabel,
-                    details = e.Details is { } d ? System.Text.Json.Nodes.JsonNode.Parse(d) : null,
-                    ip = e.IpAddress, userAgent = e.UserAgent,
-                }),
-            });
+            return TypedResults.Ok(new AuditPageDto(page.Total, Math.Max(0, skip ?? 0), page.Items.Select(e => new AuditEntryDto(
+                e.Id, DateTime.SpecifyKind(e.At, DateTimeKind.Utc), e.ActorUserId, e.ActorName, e.ApiKeyId, e.Action, e.TargetType, e.TargetId, e.TargetLabel,
+                e.Details is { } d ? System.Text.Json.Nodes.JsonNode.Parse(d) : null, e.IpAddress, e.UserAgent)).ToList()));
         });
 
-        api.MapGet("/audit.csv", async (string? actor, string? action, string? targetType, string? target, string? from, string? to,
+        api.MapGet("/audit.csv", async Task<PushStreamHttpResult> (string? actor, string? action, string? targetType, string? target, string? from, string? to,
             HttpContext http, IActorAccessor actors, AuditQuery audit, ICrmDbContextFactory factory, IStringLocalizer<Crm.Web.Resources.Audit> t, CancellationToken ct) =>
         {
             var who = actors.Required;
             var filter = Filter(http, who, actor, action, targetType, target, from, to);
             // Refuse before the first byte: once streaming has started the status code is sent.
             await factory.RequireCurrentAsync(who, MemberRole.Admin, ct);
-            return Results.Stream(async body =>
+            return TypedResults.Stream(async body =>
             {
                 var zone = WorkspaceTimeZone.Resolve(who.Tenant.TimeZone);
                 await AuditCsv.WriteAsync(body, audit.ExportAsync(who, filter, ct), t, zone, ct);
             }, AuditCsv.ContentType, AuditCsv.FileName(who.Tenant.Identifier, DateTime.UtcNow));
-        });
+        }).Produces<Stream>(StatusCodes.Status200OK, AuditCsv.ContentType);
     }
 
     /// <summary>The query's filters, each checked: a bad value is a 400 naming the parameter, in the caller's language.</summary>

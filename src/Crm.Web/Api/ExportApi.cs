@@ -4,6 +4,7 @@ using Crm.Core.Export;
 using Crm.Core.Lists;
 using Crm.Core.Security;
 using Crm.Core.Views;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Crm.Web.Api;
 
@@ -18,7 +19,7 @@ public static class ExportApi
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/entities/{entity}/export", async (string entity, string? format, string? view, string? def, HttpContext http, IActorAccessor actors,
+        api.MapGet("/entities/{entity}/export", async Task<Results<PushStreamHttpResult, NotFoundProblem>> (string entity, string? format, string? view, string? def, HttpContext http, IActorAccessor actors,
             SavedViewService views, Crm.Core.Metadata.MetadataStore metadata, RecordExporter exporter, CancellationToken ct) =>
         {
             var actor = actors.Required;
@@ -38,9 +39,9 @@ public static class ExportApi
             if (definition is null && (await metadata.GetAsync(actor.TenantId, ct)).Entity(entity) is { } meta) definition = SavedViewService.Fallback(meta);
 
             var plan = await exporter.PlanAsync(actor, entity, definition ?? new ViewDefinition(), kind!.Value, System.Globalization.CultureInfo.CurrentUICulture, ct);
-            if (plan is null) return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"Not found: {entity}");
-            return Results.Stream(body => SpreadsheetWriter.WriteAsync(kind.Value, body, plan.Header, exporter.RowsAsync(plan, ct), ct),
+            if (plan is null) return NotFoundProblem.Of(entity);
+            return TypedResults.Stream(body => SpreadsheetWriter.WriteAsync(kind.Value, body, plan.Header, exporter.RowsAsync(plan, ct), ct),
                 ExportFormats.ContentType(kind.Value), RecordExporter.FileName(plan, kind.Value, DateTime.UtcNow));
-        });
+        }).Produces<Stream>(StatusCodes.Status200OK, ExportFormats.CsvContentType, ExportFormats.XlsxContentType);
     }
 }

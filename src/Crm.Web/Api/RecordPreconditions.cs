@@ -9,7 +9,7 @@ namespace Crm.Web.Api;
 /// (428 without one; <c>If-Match: *</c> opts in to overwriting). PATCH changes only the fields it sends: without
 /// a version the last write wins for those fields, as README's API section says.
 /// </summary>
-public sealed record RecordPrecondition(long? ExpectedVersion, bool FromHeader, IResult? Refusal)
+public sealed record RecordPrecondition(long? ExpectedVersion, bool FromHeader, PreconditionProblem? Refusal)
 {
     public static RecordPrecondition Read(HttpRequest request, long? bodyVersion, IStringLocalizer<CoreStrings> t)
     {
@@ -41,6 +41,6 @@ public sealed record RecordPrecondition(long? ExpectedVersion, bool FromHeader, 
     }
 
     private static RecordPrecondition Refuse(int status, string message, string field)
-        => new(null, false, Results.Problem(statusCode: status, title: message,
-            extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [message] } }));
+        => new(null, false, new PreconditionProblem(status, message,
+            new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [message] } }));
 }

@@ -7,6 +7,7 @@ using Crm.Core.Reports;
 using Crm.Core.Security;
 using Crm.Core.Views;
 using Crm.Web.Components.Reports;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Crm.Web.Api;
 
@@ -18,40 +19,47 @@ namespace Crm.Web.Api;
 /// </summary>
 public static class ReportsApi
 {
+    /// <summary>A saved report; <c>shared</c> when the whole workspace sees it.</summary>
+    public sealed record ReportDto(string Key, LocalizedText Name, LocalizedText? Description, string Type, string Chart, bool Shared);
+
+    /// <summary>A report's result: its columns, and per row the cells in column order (a number, or text).</summary>
+    public sealed record ReportResultDto(string Key, string Type, string Chart, string Dimension, IReadOnlyList<ReportColumn> Columns, int? Highlight, ReportKpi? Kpi,
+        int TotalRows, string? Problem, IReadOnlyList<ReportRowDto> Rows);
+
+    public sealed record ReportRowDto(string Key, string Label, Guid? RecordId, IReadOnlyList<object?> Values);
+
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/reports", async (IActorAccessor actors, ReportService reports, CancellationToken ct)
-            => Results.Ok((await reports.ListAsync(actors.Required, ct)).Select(r => new
-            {
-                key = r.Key, name = r.Name, description = r.Description, type = r.Spec.Type, chart = r.Spec.Chart, shared = r.OwnerUserId is null,
-            })));
+        api.MapGet("/reports", async Task<Ok<ReportDto[]>> (IActorAccessor actors, ReportService reports, CancellationToken ct)
+            => TypedResults.Ok((await reports.ListAsync(actors.Required, ct))
+                .Select(r => new ReportDto(r.Key, r.Name, r.Description, r.Spec.Type, r.Spec.Chart, r.OwnerUserId is null)).ToArray()));
 
-        api.MapGet("/reports/{key}", async (string key, string? from, string? to, Guid? owner, HttpRequest request, IActorAccessor actors, ReportService reports, ReportEngine engine, MetadataStore metadata, CancellationToken ct) =>
+        api.MapGet("/reports/{key}", async Task<Results<Ok<ReportResultDto>, NotFoundProblem, ForbiddenProblem>> (string key, string? from, string? to, Guid? owner, HttpRequest request, IActorAccessor actors, ReportService reports, ReportEngine engine, MetadataStore metadata, CancellationToken ct) =>
         {
-            var (result, problem) = await RunAsync(key, from, to, owner, request, actors.Required, reports, engine, metadata, ct);
-            return problem ?? Results.Ok(new
-            {
-                key, result!.Type, result.Chart, result.Dimension, result.Columns, result.Highlight, result.Kpi, result.TotalRows, result.Problem,
-                rows = result.Rows.Select(r => new { r.Key, r.Label, r.RecordId, values = r.Cells.Select(c => (object?)c.Number ?? c.Text) }),
-            });
+            var (result, missing, refused) = await RunAsync(key, from, to, owner, request, actors.Required, reports, engine, metadata, ct);
+            if (missing is not null) return missing;
+            if (refused is not null) return refused;
+            return TypedResults.Ok(new ReportResultDto(key, result!.Type, result.Chart, result.Dimension, result.Columns, result.Highlight, result.Kpi, result.TotalRows, result.Problem,
+                result.Rows.Select(r => new ReportRowDto(r.Key, r.Label, r.RecordId, r.Cells.Select(c => (object?)c.Number ?? c.Text).ToList())).ToList()));
         });
 
-        api.MapGet("/reports/{key}.csv", async (string key, string? from, string? to, Guid? owner, HttpRequest request, IActorAccessor actors, ReportService reports, ReportEngine engine, MetadataStore metadata, Crm.Core.Audit.IAuditLog audit, CancellationToken ct) =>
+        api.MapGet("/reports/{key}.csv", async Task<Results<ContentHttpResult, NotFoundProblem, ForbiddenProblem>> (string key, string? from, string? to, Guid? owner, HttpRequest request, IActorAccessor actors, ReportService reports, ReportEngine engine, MetadataStore metadata, Crm.Core.Audit.IAuditLog audit, CancellationToken ct) =>
         {
-            var (result, problem) = await RunAsync(key, from, to, owner, request, actors.Required, reports, engine, metadata, ct);
-            if (problem is not null) return problem;
+            var (result, missing, refused) = await RunAsync(key, from, to, owner, request, actors.Required, reports, engine, metadata, ct);
+            if (missing is not null) return missing;
+            if (refused is not null) return refused;
             var csv = ReportCsv.Write(result!);
             var report = (await reports.GetAsync(actors.Required, key, ct))!;
             await audit.WriteAsync(Crm.Core.Audit.AuditEvents.ReportExported(report, from, to, owner?.ToString(), result!.Rows.Count, "api"), ct);
-            return Results.Text(csv, ReportCsv.ContentType);
-        });
+            return TypedResults.Text(csv, ReportCsv.ContentType);
+        }).Produces<string>(StatusCodes.Status200OK, ReportCsv.ContentType);
     }
 
-    private static async Task<(ReportResult?, IResult?)> RunAsync(string key, string? from, string? to, Guid? owner, HttpRequest request, Actor actor,
+    private static async Task<(ReportResult? Result, NotFoundProblem? Missing, ForbiddenProblem? Refused)> RunAsync(string key, string? from, string? to, Guid? owner, HttpRequest request, Actor actor,
         ReportService reports, ReportEngine engine, MetadataStore metadata, CancellationToken ct)
     {
         var report = await reports.GetAsync(actor, key, ct);
-        if (report is null) return (null, Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"Not found: {key}"));
+        if (report is null) return (null, NotFoundProblem.Of(key), null);
         var errors = new Crm.Core.Accounts.ValidationErrors();
         var t = ApiText.For(request.HttpContext);
         var fromDate = Date(from, "from", errors, t);
@@ -63,9 +71,9 @@ public static class ReportsApi
         var result = await engine.RunAsync(actor, report, new ReportFilters { From = fromDate, To = toDate, OwnerId = owner, Fields = fields }, ct);
         // A report on a field hidden from the caller is refused, naming the field (JSON and CSV alike).
         if (result.HiddenField is { } hidden)
-            return (null, Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: result.Problem,
-                extensions: new Dictionary<string, object?> { ["field"] = hidden.FieldKey, ["entity"] = hidden.EntityKey }));
-        return (result, null);
+            return (null, null, new ForbiddenProblem(result.Problem,
+                new Dictionary<string, object?> { ["field"] = hidden.FieldKey, ["entity"] = hidden.EntityKey }));
+        return (result, null, null);
     }
 
     public const string FieldPrefix = "field.";

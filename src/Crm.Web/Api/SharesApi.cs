@@ -1,5 +1,6 @@
 using Crm.Core.Permissions;
 using Crm.Core.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Crm.Web.Api;
 
@@ -13,32 +14,29 @@ public static class SharesApi
     /// <summary>Exactly one of <see cref="User"/> and <see cref="Department"/>; <see cref="CanEdit"/> false means read only.</summary>
     public sealed record ShareBody(Guid? User, Guid? Department, bool? CanEdit);
 
+    /// <summary>A share: with a member (<c>user</c>) or a department, by its name; <c>canEdit</c> false means read only.</summary>
+    public sealed record ShareDto(Guid Id, Guid? User, Guid? Department, string Name, bool CanEdit, DateTime CreatedAt);
+
+    public sealed record ShareList(IReadOnlyList<ShareDto> Items);
+
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/records/{id:guid}/shares", async (Guid id, IActorAccessor actors, RecordShareService shares, CancellationToken ct)
-            => await shares.ListAsync(actors.Required, id, ct) is { } list ? Results.Ok(new { items = list.Select(Dto) }) : NotFound(id));
+        api.MapGet("/records/{id:guid}/shares", async Task<Results<Ok<ShareList>, NotFoundProblem>> (Guid id, IActorAccessor actors, RecordShareService shares, CancellationToken ct)
+            => await shares.ListAsync(actors.Required, id, ct) is { } list ? TypedResults.Ok(new ShareList(list.Select(Dto).ToList())) : NotFound(id));
 
-        api.MapPost("/records/{id:guid}/shares", async (Guid id, ShareBody body, IActorAccessor actors, RecordShareService shares, CancellationToken ct) =>
+        api.MapPost("/records/{id:guid}/shares", async Task<Results<Ok<ShareDto>, NotFoundProblem, ValidationProblem>> (Guid id, ShareBody body, IActorAccessor actors, RecordShareService shares, CancellationToken ct) =>
         {
             var result = await shares.ShareAsync(actors.Required, id, new RecordShareInput(body.User, body.Department, body.CanEdit ?? false), ct);
             if (result.NotFound) return NotFound(id);
-            if (!result.Succeeded) return Results.ValidationProblem(result.Errors.ToDictionary());
-            return Results.Ok(Dto(result.Share!));
+            if (!result.Succeeded) return TypedResults.ValidationProblem(result.Errors.ToDictionary());
+            return TypedResults.Ok(Dto(result.Share!));
         });
 
-        api.MapDelete("/records/{id:guid}/shares/{shareId:guid}", async (Guid id, Guid shareId, IActorAccessor actors, RecordShareService shares, CancellationToken ct)
-            => await shares.RevokeAsync(actors.Required, id, shareId, ct) ? Results.NoContent() : NotFound(shareId));
+        api.MapDelete("/records/{id:guid}/shares/{shareId:guid}", async Task<Results<NoContent, NotFoundProblem>> (Guid id, Guid shareId, IActorAccessor actors, RecordShareService shares, CancellationToken ct)
+            => await shares.RevokeAsync(actors.Required, id, shareId, ct) ? TypedResults.NoContent() : NotFound(shareId));
     }
 
-    private static IResult NotFound(Guid id) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"Not found: {id}");
+    private static NotFoundProblem NotFound(Guid id) => NotFoundProblem.Of(id);
 
-    private static object Dto(RecordShareItem s) => new
-    {
-        id = s.Id,
-        user = s.UserId,
-        department = s.DepartmentId,
-        name = s.Name,
-        canEdit = s.CanEdit,
-        createdAt = s.CreatedAt,
-    };
+    private static ShareDto Dto(RecordShareItem s) => new(s.Id, s.UserId, s.DepartmentId, s.Name, s.CanEdit, s.CreatedAt);
 }
