@@ -53,6 +53,67 @@ public partial class OpenApiDocumentTests(AppFixture apps) : HttpTestBase(apps)
         Assert.Contains("/schema", (string?)paths["/api/entities/{entity}/records"]!["post"]!["description"]);
     }
 
+    /// <summary>
+    /// Typed results document their answers: every operation has a 2xx response, and one that carries a body (all but
+    /// 204) describes it with a schema; every operation declares the problem answers the API's filters give (400, 401,
+    /// 403), and the ones that look a thing up by id or key declare their 404.
+    /// </summary>
+    [Fact]
+    public async Task Every_operation_declares_its_success_schema_and_error_responses()
+    {
+        var app = await AppAsync(Providers.Sqlite);
+        using var client = app.CreateBrowserLikeClient();
+        var doc = JsonNode.Parse(await client.GetStringAsync(ApiDocs.DocumentPath))!;
+        var paths = doc["paths"]!.AsObject();
+
+        var problems = new List<string>();
+        var operations = 0;
+        foreach (var (path, item) in paths)
+        {
+            if (!path.StartsWith("/api/", StringComparison.Ordinal) && !path.StartsWith("/t/{slug}/api/", StringComparison.Ordinal)) continue;
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                if (operation?["responses"] is not JsonObject responses) continue;
+                operations++;
+                var name = $"{method.ToUpperInvariant()} {path}";
+                var success = responses.Where(r => r.Key.StartsWith('2')).ToList();
+                if (success.Count == 0) problems.Add($"{name}: no 2xx response");
+                foreach (var (status, response) in success)
+                {
+                    if (status == "204") continue;
+                    var content = response?["content"] as JsonObject;
+                    if (content is null || content.Count == 0 || content.Any(c => c.Value?["schema"] is null))
+                        problems.Add($"{name}: {status} has no schema");
+                }
+                foreach (var status in new[] { "400", "401", "403" })
+                    if (responses[status]?["content"]?.AsObject().FirstOrDefault().Value?["schema"] is null)
+                        problems.Add($"{name}: {status} not declared with a problem schema");
+            }
+        }
+        Assert.True(operations > 60, $"only {operations} operations found");
+        Assert.Empty(problems);
+
+        // A body schema is the DTO, not an empty object: the record's schema names its properties.
+        var record = paths["/api/records/{id}"]!["get"]!["responses"]!["200"]!["content"]!["application/json"]!["schema"]!;
+        var recordSchema = Resolve(doc, record);
+        Assert.NotNull(recordSchema["properties"]?["version"]);
+        Assert.NotNull(recordSchema["properties"]?["values"]);
+
+        foreach (var (path, method) in new[] { ("/api/records/{id}", "get"), ("/api/records/{id}", "delete"), ("/api/activities/{id}", "patch"), ("/api/reports/{key}", "get"),
+                     ("/api/records/{id}/shares", "get"), ("/api/entities/{entity}/schema", "get"), ("/api/entities/{entity}/export", "get"), ("/api/api-keys/{id}", "delete"),
+                     ("/api/webhooks/{id}", "get") })
+            Assert.True(paths[path]![method]!["responses"]!["404"] is not null, $"{method} {path} declares no 404");
+        var put = paths["/api/records/{id}"]!["put"]!["responses"]!.AsObject().Select(r => r.Key).ToList();
+        Assert.Contains("409", put);
+        Assert.Contains("412", put);
+        Assert.Contains("428", put);
+        Assert.Contains("text/csv", paths["/api/reports/{key}.csv"]!["get"]!["responses"]!["200"]!["content"]!.AsObject().Select(c => c.Key).First());
+    }
+
+    /// <summary>A schema, or the component a <c>$ref</c> points to.</summary>
+    private static JsonNode Resolve(JsonNode doc, JsonNode schema)
+        => schema["$ref"] is { } reference ? doc["components"]!["schemas"]![((string)reference!).Split('/').Last()]! : schema;
+
     [Fact]
     public async Task The_reference_page_is_served()
     {
