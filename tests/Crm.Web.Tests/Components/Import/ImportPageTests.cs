@@ -87,6 +87,39 @@ public class ImportPageTests
 
     [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task The_preview_shows_members_and_lookups_by_name_and_refused_cells_with_their_input_and_error(string provider)
+    {
+        await using var f = await ListContext.CreateAsync(provider);
+        var company = (await CompanyTitlesAsync(f)).First();
+        var owner = f.Workspace.Owner;
+        var cut = Render(f, "contact");
+        await LoadCsvAsync(cut, $"姓名,所属客户,负责人\n预览测试甲,{company},{owner.DisplayName}\n预览测试乙,没有这个客户,{owner.DisplayName}\n");
+        Assert.Equal(["name", "company", "owner"], cut.FindAll("[data-testid=import-column]").Select(c => c.GetAttribute("data-field")));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=import-next]").Click());
+        await cut.InvokeAsync(() => cut.Find("[data-testid=import-analyse]").Click());
+        cut.WaitForAssertion(() => Assert.Equal(ImportPage.Step.Preview, cut.Instance.Current));
+
+        var rows = cut.FindAll("[data-testid=import-preview-row]");
+        Assert.Equal(["Create", "Error"], rows.Select(r => r.GetAttribute("data-outcome")));
+        string Cell(int row, string field) => rows[row].QuerySelector($"[data-testid=import-preview-cell][data-field={field}]")!.TextContent.Trim();
+        // Stored as ids, shown by the target's title and the member's name.
+        Assert.Equal(company, Cell(0, "company"));
+        Assert.Equal(owner.DisplayName, Cell(0, "owner"));
+        Assert.Equal(owner.DisplayName, Cell(1, "owner"));
+        Assert.DoesNotContain(owner.UserId.ToString(), cut.Find("[data-testid=import-preview-table]").TextContent);
+
+        // The refused cell keeps what the file says, with the reason, styled as an error.
+        var refused = Assert.Single(rows[1].QuerySelectorAll("[data-testid=import-refused-cell]"));
+        Assert.Equal("company", refused.GetAttribute("data-field"));
+        Assert.Contains("mud-error-text", refused.ClassList);
+        Assert.Equal("没有这个客户", refused.QuerySelector("[data-testid=import-refused-raw]")!.TextContent.Trim());
+        var message = Assert.Single(cut.FindAll("[data-testid=import-error]")).Children[2].TextContent;
+        Assert.Equal(message, refused.QuerySelector("[data-testid=import-refused-error]")!.TextContent.Trim());
+        Assert.StartsWith("Not imported: \"没有这个客户\"", refused.GetAttribute("title"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task Errors_are_shown_per_row_and_field_and_the_rejected_rows_can_be_downloaded(string provider)
     {
         await using var f = await ListContext.CreateAsync(provider);
