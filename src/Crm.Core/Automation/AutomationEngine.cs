@@ -156,8 +156,12 @@ public sealed class AutomationEngine(
     /// Runs every rule triggered by one write on <paramref name="db"/> (in the caller's transaction), everything
     /// staged on the context but not saved; null when an action failed (the caller rolls back).
     /// </summary>
+    /// <param name="savepoint">
+    /// Made first, before anything is written (sent with the membership query on PostgreSQL), when the caller rolls
+    /// back to it on a failure.
+    /// </param>
     private async Task<Together?> RunRulesAsync(CrmDbContext db, TenantInfo tenant, TenantMetadata metadata, List<(AutomationRule Rule, string Trigger)> triggered,
-        RecordWrite write, Guid triggeredBy, int depth, CancellationToken ct)
+        RecordWrite write, Guid triggeredBy, int depth, CancellationToken ct, string? savepoint = null)
     {
         var notifications = services.GetService<INotificationService>() as NotificationService;
         var now = clock.GetUtcNow().UtcDateTime;
@@ -169,12 +173,35 @@ public sealed class AutomationEngine(
         // The record as it was just saved (not read again): a copy, so the caller's object stays as it was
         // committed. Its version is the concurrency token: a change by someone else in between fails the save,
         // and the rules run again one by one on what is in the database.
-        if (metadata.Entity(write.Record.EntityTypeId) is not { } entity) return done;
+        if (metadata.Entity(write.Record.EntityTypeId) is not { } entity)
+        {
+            if (savepoint is not null) await db.Database.CurrentTransaction!.CreateSavepointAsync(savepoint, ct);
+            return done;
+        }
         var record = (Record)db.Entry(write.Record).CurrentValues.ToObject();
         db.Records.Attach(record);
-        // Everyone the rules name, asked about once.
-        await members.MembersAsync(db, triggered.SelectMany(r => r.Rule.Actions).SelectMany(a => a.Users)
-            .Concat(record.OwnerId is { } o ? [o] : []), ct);
+        // Everyone the rules name, asked about once, and the round-robin turns of the rules whose conditions hold
+        // on the saved record, taken ahead (one round trip with the savepoint on PostgreSQL). A turn taken ahead
+        // and not used (an earlier rule's change made the conditions false) is given back before the save.
+        var counters = new List<(Guid EntityTypeId, string Key)>();
+        if (db.Database.IsNpgsql())
+        {
+            var saved = RecordWriter.ParseValues(record.Values);
+            foreach (var (rule, _) in triggered)
+            {
+                if (!rule.Actions.Any(RuleActions.TakesTurn)) continue;
+                // Nothing may fail before the savepoint exists: conditions that cannot be decided take no turn ahead
+                // (they fail again when the rule runs, behind the savepoint).
+                bool met;
+                try { met = RuleConditionEvaluator.Matches(rule.Conditions, entity, record, saved, write.Changes, triggeredBy, now, zone); }
+                catch (Exception e) when (e is not OperationCanceledException) { met = false; }
+                if (!met) continue;
+                for (var i = 0; i < rule.Actions.Count; i++)
+                    if (RuleActions.TakesTurn(rule.Actions[i])) counters.Add((entity.Entity.Id, RuleActions.TurnKey(rule.Id, i)));
+            }
+        }
+        await members.PrefetchAsync(db, savepoint, triggered.SelectMany(r => r.Rule.Actions).SelectMany(a => a.Users)
+            .Concat(record.OwnerId is { } o ? [o] : []), counters, ct);
         foreach (var (rule, trigger) in triggered)
         {
             var run = new RunContext(tenant, metadata, rule, record.Id, trigger, write.Changes, triggeredBy, depth, Claim: null);
@@ -203,6 +230,7 @@ public sealed class AutomationEngine(
             }
             db.AutomationRuns.Add(history);
         }
+        await members.ReturnUnusedTurnsAsync(db, ct);
         return done;
     }
 
@@ -232,14 +260,14 @@ public sealed class AutomationEngine(
             var savepoint = "crm_rules_" + n++;
             try
             {
-                await tx.CreateSavepointAsync(savepoint, ct);
                 Together? done;
                 await using (var rulesDb = factory.CreateForTenant(actor.TenantId))
                 {
                     rulesDb.Database.SetDbConnection(db.Database.GetDbConnection(), contextOwnsConnection: false);
                     await rulesDb.Database.UseTransactionAsync(tx.GetDbTransaction(), ct);
                     rulesDb.Database.AutoSavepointsEnabled = false;
-                    done = await RunRulesAsync(rulesDb, actor.Tenant, metadata, triggered, write, actor.UserId, depth: 1, ct);
+                    // The savepoint is the rules' first command (with their first query on PostgreSQL).
+                    done = await RunRulesAsync(rulesDb, actor.Tenant, metadata, triggered, write, actor.UserId, depth: 1, ct, savepoint);
                     if (done is not null) await rulesDb.SaveChangesAsync(ct);
                 }
                 if (done is null) { await tx.RollbackToSavepointAsync(savepoint, ct); result.Later.Add(write); continue; }

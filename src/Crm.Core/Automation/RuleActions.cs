@@ -83,7 +83,7 @@ internal sealed partial class RuleActions(CrmDbContext db, TenantMetadata metada
                     for (var w = 0; w < weight; w++) turns.Add(eligible[i]);
                 }
                 if (turns.Count == 0) throw new InvalidOperationException(t["Automation.NoEligibleMember"]);
-                var turn = await NextTurnAsync(entity.Entity.Id, "rule:" + run.Rule.Id.ToString("N") + ":" + index, ct);
+                var turn = await NextTurnAsync(entity.Entity.Id, TurnKey(run.Rule.Id, index), ct);
                 chosen = turns[(int)(turn % turns.Count)];
                 break;
         }
@@ -98,6 +98,12 @@ internal sealed partial class RuleActions(CrmDbContext db, TenantMetadata metada
         return new ActionOutcome(index, action.Kind, changed ? "done" : "skipped", t["Automation.Assigned", name]);
     }
 
+    /// <summary>The round-robin counter of a rule's action (a row of sequence_counters).</summary>
+    public static string TurnKey(Guid ruleId, int index) => "rule:" + ruleId.ToString("N") + ":" + index;
+
+    /// <summary>Whether the action takes a round-robin turn (round robin and weighted assignment).</summary>
+    public static bool TakesTurn(RuleAction action) => action.Kind == ActionKinds.AssignOwner && action.Mode is not (AssignModes.Fixed or AssignModes.LeastOpen);
+
     /// <summary>
     /// The next turn (0, 1, 2 …) of a round robin: a counter row in sequence_counters, taken under its row lock. On
     /// PostgreSQL one <c>UPDATE … RETURNING</c> (one round trip per save); SQLite (in-process, one writer) updates
@@ -105,6 +111,7 @@ internal sealed partial class RuleActions(CrmDbContext db, TenantMetadata metada
     /// </summary>
     private async Task<long> NextTurnAsync(Guid entityTypeId, string key, CancellationToken ct)
     {
+        if (members.TakeTurn(entityTypeId, key, out var taken)) return taken; // taken ahead with the membership query
         for (var attempt = 0; attempt < 3; attempt++)
         {
             if (db.Database.IsNpgsql())

@@ -132,6 +132,35 @@ public class RuleActionTests
 
     [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_round_robin_rule_whose_conditions_an_earlier_rule_made_false_takes_no_turn(string provider)
+    {
+        // On PostgreSQL the turn is taken ahead (with the membership query) while the conditions hold on the saved
+        // lead; the first rule then changes the source, the round robin does not run, and the turn is given back.
+        await using var ws = await LeadsAsync(provider);
+        var a = await ws.MemberAsync(MemberRole.Member);
+        var b = await ws.MemberAsync(MemberRole.Member);
+        await RuleAsync(ws, "lead", Created, new RuleConditions { Filters = [new FilterSpec("name", "eq", "改来源")] },
+            new RuleAction { Kind = ActionKinds.SetFields, Values = new() { ["source"] = "exhibition" } });
+        var roundRobin = await RuleAsync(ws, "lead", Created, new RuleConditions { Filters = [new FilterSpec("source", "eq", "website")] },
+            new RuleAction { Kind = ActionKinds.AssignOwner, Mode = AssignModes.RoundRobin, Users = [a.UserId, b.UserId] });
+
+        var first = await ReloadAsync(ws, (await LeadAsync(ws, ws.Owner, "一")).Id);
+        var changed = await ReloadAsync(ws, (await LeadAsync(ws, ws.Owner, "改来源")).Id);
+        var third = await ReloadAsync(ws, (await LeadAsync(ws, ws.Owner, "三")).Id);
+        var fourth = await ReloadAsync(ws, (await LeadAsync(ws, ws.Owner, "四")).Id);
+
+        Assert.Equal(a.UserId, first.OwnerId);
+        Assert.Equal("exhibition", Values(changed)["source"]!.GetValue<string>());
+        Assert.Equal(ws.Owner.UserId, changed.OwnerId);
+        Assert.Equal(b.UserId, third.OwnerId);   // the next turn, not one lost to the changed lead
+        Assert.Equal(a.UserId, fourth.OwnerId);
+        var runs = await RunsAsync(ws, roundRobin.Id);
+        Assert.Equal([true, false, true, true], runs.Select(r => r.ConditionsMet));
+        Assert.All(runs, r => Assert.True(r.Succeeded));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task Create_and_update_related_records(string provider)
     {
         await using var ws = await LeadsAsync(provider);
