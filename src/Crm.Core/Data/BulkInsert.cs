@@ -19,12 +19,17 @@ namespace Crm.Core.Data;
 /// </summary>
 public static partial class BulkInsert
 {
-    /// <summary>Copies the Added rows of the context's change tracker and marks them Unchanged; returns how many. A no-op (0) on SQLite.</summary>
-    public static async Task<int> CopyAddedAsync(CrmDbContext db, CancellationToken ct)
+    /// <summary>
+    /// Copies the Added rows of the context's change tracker and stops tracking them (they are saved: what is left
+    /// for SaveChanges is only the rest); returns how many. A no-op (0) on SQLite. <paramref name="detect"/> false:
+    /// no scan for changes first — right when new rows' keys and foreign keys were set before they were added (the
+    /// record writer's rows): the values copied are read from the objects themselves either way.
+    /// </summary>
+    public static async Task<int> CopyAddedAsync(CrmDbContext db, CancellationToken ct, bool detect = true)
     {
         if (!db.Database.IsNpgsql()) return 0;
         if (db.Database.CurrentTransaction is null) throw new InvalidOperationException("BulkInsert needs the context's transaction.");
-        db.ChangeTracker.DetectChanges();
+        if (detect) db.ChangeTracker.DetectChanges();
         var byType = new Dictionary<IEntityType, List<EntityEntry>>();
         foreach (var entry in db.ChangeTracker.Entries())
         {
@@ -68,9 +73,10 @@ public static partial class BulkInsert
                 foreach (var entry in entries)
                 {
                     await copy.StartRowAsync(ct);
+                    var current = entry.CurrentValues;
                     for (var i = 0; i < columns.Count; i++)
                     {
-                        var value = entry.Property(columns[i].Property.Name).CurrentValue;
+                        var value = current[columns[i].Property];
                         if (value is not null && converters[i] is { } converter) value = converter.ConvertToProvider(value);
                         if (value is null) await copy.WriteNullAsync(ct);
                         else await copy.WriteAsync(value, types[i], ct);
@@ -80,10 +86,11 @@ public static partial class BulkInsert
             }
             await using (var insert = new NpgsqlCommand($"INSERT INTO {target} ({names}) SELECT {names} FROM {temp}", conn, tx) { CommandTimeout = 0 })
                 count += await insert.ExecuteNonQueryAsync(ct);
+            var temporary = type.GetProperties().Where(p => p.ValueGenerated != ValueGenerated.Never || p.IsForeignKey()).ToList();
             foreach (var entry in entries)
             {
-                foreach (var property in entry.Properties) if (property.IsTemporary) throw new InvalidOperationException($"{type.ClrType.Name}.{property.Metadata.Name} has no value.");
-                entry.State = EntityState.Unchanged;
+                foreach (var property in temporary) if (entry.Property(property).IsTemporary) throw new InvalidOperationException($"{type.ClrType.Name}.{property.Name} has no value.");
+                entry.State = EntityState.Detached;
             }
         }
         return count;

@@ -225,7 +225,10 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
                 throw new TenantMismatchException($"{entry.Metadata.ClrType.Name} is tenant-owned, but this context has no tenant.");
             if (entry.State == EntityState.Added && entry.Entity.TenantId == Guid.Empty)
             {
-                entry.Entity.TenantId = tenant;
+                // Through the entry, so the save sees it without another scan for changes (a batch save scans once).
+                var property = entry.Property(nameof(ITenantOwned.TenantId));
+                property.CurrentValue = tenant;
+                property.IsTemporary = false;
                 continue;
             }
             if (entry.Entity.TenantId != tenant)

@@ -238,7 +238,7 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
         await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var metadata = await metadataStore.GetAsync(db, ct);
-        var writer = new RecordWriter(db, metadata, actor, t, clock) { Access = access };
+        var writer = new RecordWriter(db, metadata, actor, t, clock) { Access = access, KeepWrites = analysis.Request.FireAutomation };
         var created = new List<Guid>();
         var updated = 0;
         var batch = new ImportBatch

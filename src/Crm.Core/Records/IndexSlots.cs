@@ -212,9 +212,31 @@ public static class IndexSlots
 /// </summary>
 public sealed class IndexCopiesStep : IRecordWriteStep
 {
+    /// <summary>
+    /// Each entity type's slot map, built once per writer (one save, one import) instead of per record, with the
+    /// slots its fields had then: a field given another slot meanwhile (a type change saved by the same unit of
+    /// work) rebuilds it.
+    /// </summary>
+    private readonly Dictionary<EntityMeta, ((string Slot, FieldDefinition? Field)[] Map, string?[] Seen)> maps = new(ReferenceEqualityComparer.Instance);
+
     public Task OnWriteAsync(RecordWrite write, CancellationToken ct)
     {
-        IndexSlots.Project(write.Record, write.Entity, write.After);
+        var fields = write.Entity.AllFields;
+        if (!maps.TryGetValue(write.Entity, out var cached) || !Same(cached.Seen, fields))
+        {
+            var mapped = IndexSlots.Mapped(write.Entity);
+            maps[write.Entity] = cached = (IndexSlots.All.Select(s => (s, mapped.GetValueOrDefault(s))).ToArray(), fields.Select(f => f.IndexSlot).ToArray());
+        }
+        foreach (var (slot, field) in cached.Map)
+            IndexSlots.Set(write.Record, slot, field is null ? null : IndexSlots.CopyOf(write.After[field.Key], slot[0]));
         return Task.CompletedTask;
+    }
+
+    private static bool Same(string?[] seen, IReadOnlyList<FieldDefinition> fields)
+    {
+        if (seen.Length != fields.Count) return false;
+        for (var i = 0; i < seen.Length; i++)
+            if (!string.Equals(seen[i], fields[i].IndexSlot, StringComparison.Ordinal)) return false;
+        return true;
     }
 }

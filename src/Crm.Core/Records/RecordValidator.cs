@@ -23,21 +23,34 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
         ValidateChoices(entity, before, values, pipeline, errors);
     }
 
+    /// <summary>
+    /// One schema validator per thread, reused: building one (its format validators) cost about as much as
+    /// validating a record. It keeps no state between calls; per thread only to be safe.
+    /// </summary>
+    [ThreadStatic] private static JsonSchemaValidator? validator;
+
     private void ValidateSchema(EntityMeta entity, JsonObject values, ValidationErrors errors)
     {
         // Keys starting with "_" hold data the product keeps aside (e.g. values that did not convert on a field
         // type change); they are not fields and are not validated.
-        var document = new JsonObject();
-        foreach (var (key, value) in values)
-            if (!key.StartsWith('_')) document[key] = value?.DeepClone();
+        // (Copied without them only when there are any: the values are serialised as they are otherwise.)
+        var document = values;
+        foreach (var (key, _) in values)
+            if (key.StartsWith('_'))
+            {
+                document = new JsonObject();
+                foreach (var (k, value) in values)
+                    if (!k.StartsWith('_')) document[k] = value?.DeepClone();
+                break;
+            }
         var found = new List<(string Key, string Message, bool Required)>();
-        foreach (var error in entity.ValidationSchema.Validate(document.ToJsonString()))
+        foreach (var error in (validator ??= new JsonSchemaValidator(new JsonSchemaValidatorSettings())).Validate(document.ToJsonString(), entity.ValidationSchema))
             CollectSchemaError(entity, error, found);
         // Patterns are not in the validation schema (NJsonSchema backtracks); they run here, in bounded time,
         // on values the schema found nothing wrong with.
         foreach (var field in entity.Fields)
         {
-            if (document[field.Key] is not JsonValue v || !v.TryGetValue<string>(out var text) || found.Any(f => f.Key == field.Key)) continue;
+            if (field.Key.StartsWith('_') || document[field.Key] is not JsonValue v || !v.TryGetValue<string>(out var text) || found.Any(f => f.Key == field.Key)) continue;
             if (PatternError(new FieldContext(field, entity), text) is { } message) found.Add((field.Key, message, false));
         }
         // One message per field; "required" wins over the type errors an empty value also produces.

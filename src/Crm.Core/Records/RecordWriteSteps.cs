@@ -43,6 +43,9 @@ public sealed record RecordWrite(
     /// write triggers stage their own writes' events against the same list instead of reading it again.
     /// </summary>
     public IReadOnlyList<Webhooks.Webhook>? EnabledWebhooks { get; init; }
+
+    /// <summary>The stage transition this write staged (null when the stage did not move).</summary>
+    public RecordTransition? StageTransition { get; init; }
 }
 
 /// <summary>

@@ -45,6 +45,10 @@ public sealed class WebhookOutbox
         return targets.Count;
     }
 
+    /// <summary>Whether any enabled webhook of the workspace wants <paramref name="eventType"/> for <paramref name="entityKey"/> (read once per unit of work).</summary>
+    public async Task<bool> WantsAsync(CrmDbContext db, string eventType, string? entityKey, CancellationToken ct)
+        => (await HooksAsync(db, ct)).Any(w => w.Wants(eventType, entityKey));
+
     internal static WebhookDelivery Add(CrmDbContext db, Webhook hook, Guid eventId, string eventType, Guid? recordId, string payload, DateTime at)
     {
         var delivery = new WebhookDelivery
@@ -121,21 +125,24 @@ public sealed class WebhookOutboxStep(WebhookOutbox? outbox = null) : IRecordWri
         var record = write.Record;
         var key = write.Entity.Entity.Key;
         var slug = write.Actor.Tenant.Identifier;
-        var data = new JsonObject
+        var eventType = write.IsNew ? WebhookEventTypes.RecordCreated : WebhookEventTypes.RecordUpdated;
+        // The payload (a copy of every value) is built only when a webhook wants the event.
+        if (await Outbox.WantsAsync(write.Db, eventType, key, ct))
         {
-            ["title"] = record.Title,
-            ["version"] = record.Version,
-            ["values"] = write.After.DeepClone(),
-        };
-        if (!write.IsNew) data["changed"] = new JsonArray(write.Changes.Select(c => (JsonNode?)JsonValue.Create(c.Field)).ToArray());
-        await Outbox.StageAsync(write.Db, slug, write.IsNew ? WebhookEventTypes.RecordCreated : WebhookEventTypes.RecordUpdated, key, record.Id, write.At, data, ct);
+            var data = new JsonObject
+            {
+                ["title"] = record.Title,
+                ["version"] = record.Version,
+                ["values"] = write.After.DeepClone(),
+            };
+            if (!write.IsNew) data["changed"] = new JsonArray(write.Changes.Select(c => (JsonNode?)JsonValue.Create(c.Field)).ToArray());
+            await Outbox.StageAsync(write.Db, slug, eventType, key, record.Id, write.At, data, ct);
+        }
 
-        // A new record entering its first stage is "created"; "stage changed" is a move.
-        if (write.IsNew) return;
-        var stage = write.Db.ChangeTracker.Entries<RecordTransition>()
-            .Where(e => e.State == EntityState.Added && e.Entity.RecordId == record.Id && e.Entity.Kind == TransitionKind.Stage)
-            .Select(e => e.Entity).LastOrDefault();
-        if (stage is null) return;
+        // A new record entering its first stage is "created"; "stage changed" is a move (the transition this write
+        // staged, not a scan of the change tracker).
+        if (write.IsNew || write.StageTransition is not { } stage) return;
+        if (!await Outbox.WantsAsync(write.Db, WebhookEventTypes.StageChanged, key, ct)) return;
         var stageData = new JsonObject
         {
             ["title"] = record.Title,
