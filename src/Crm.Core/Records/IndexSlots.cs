@@ -25,10 +25,13 @@ public static class IndexSlots
     public static IReadOnlyList<string> All { get; } =
         [.. Enumerable.Range(1, NumberSlots).Select(i => "n" + i), .. Enumerable.Range(1, TextSlots).Select(i => "t" + i)];
 
-    /// <summary>'n' for numbers and yes/no, 't' for choices, references, dates and text, null for what has no copy (multi-selects).</summary>
+    /// <summary>'n' for numbers and yes/no, 't' for choices, references, dates and text, null for what has no copy (multi-selects, stages, long text).</summary>
     public static char? FamilyOf(FieldDefinition field)
     {
         if (FieldTypeRegistry.Find(field.Type) is not { } type) return null;
+        // A stage lives in its own indexed column (stage_id) and a long text's prefix answers no useful filter:
+        // neither spends one of the twelve text slots (the b2b template alone would otherwise fill all of them).
+        if (field.Type is FieldTypes.Stage or FieldTypes.LongText) return null;
         return type.KindOf(field.Settings) switch
         {
             FieldValueKind.Number or FieldValueKind.Boolean => 'n',

@@ -19,8 +19,8 @@ internal static class CustomReport
     private sealed record Real<TKey>(TKey Key, double? Value);
     private sealed record Counted<TKey>(TKey Key, int Value);
 
-    /// <summary>How the measure is read: the typed amount column, a JSON number, or none (count).</summary>
-    private enum Source { Count, Amount, Json }
+    /// <summary>How the measure is read: the typed amount column, the field's typed index copy (a number slot), a JSON number, or none (count).</summary>
+    private enum Source { Count, Amount, Slot, Json }
 
     public static async Task<ReportResult> RunAsync(ReportContext c, CancellationToken ct)
     {
@@ -30,8 +30,12 @@ internal static class CustomReport
         var field = aggregate == "count" ? null : entity.Field(measure.Field);
         if (aggregate != "count" && (field is null || FieldTypeRegistry.Find(field.Type)?.IsNumeric != true))
             return c.Problem(c.T("Report.Problem.MeasureField", measure.Field ?? ""));
-        var source = field is null ? Source.Count : field.Key == entity.Entity.AmountFieldKey && !FieldTypeRegistry.Get(field.Type).IsComputed ? Source.Amount : Source.Json;
-        var fieldKey = field?.Key ?? "";
+        var source = field is null ? Source.Count
+            : field.Key == entity.Entity.AmountFieldKey && !FieldTypeRegistry.Get(field.Type).IsComputed ? Source.Amount
+            : field.IndexSlot is { } slot && slot[0] == 'n' && IndexSlots.FamilyOf(field) == 'n' ? Source.Slot
+            : Source.Json;
+        // The slot's property for a slot, else the JSON key.
+        var fieldKey = source == Source.Slot ? IndexSlots.Property(field!.IndexSlot!) : field?.Key ?? "";
 
         var group = c.Spec.GroupBy;
         var zone = c.ZoneSql;
@@ -176,6 +180,15 @@ internal static class CustomReport
                     _ => groups.Select(g => new Money<TKey>(g.Key, g.Max(r => r.Amount))),
                 };
                 return (await money.ToListAsync(ct)).Select(x => (x.Key, x.Value is { } v ? Math.Round(v, 2, MidpointRounding.AwayFromZero) : (decimal?)null)).ToList();
+            case Source.Slot:
+                var copy = aggregate switch
+                {
+                    "sum" => groups.Select(g => new Money<TKey>(g.Key, g.Sum(r => EF.Property<decimal?>(r, fieldKey)))),
+                    "avg" => groups.Select(g => new Money<TKey>(g.Key, g.Average(r => EF.Property<decimal?>(r, fieldKey)))),
+                    "min" => groups.Select(g => new Money<TKey>(g.Key, g.Min(r => EF.Property<decimal?>(r, fieldKey)))),
+                    _ => groups.Select(g => new Money<TKey>(g.Key, g.Max(r => EF.Property<decimal?>(r, fieldKey)))),
+                };
+                return (await copy.ToListAsync(ct)).Select(x => (x.Key, x.Value is { } d ? Math.Round(d, 2, MidpointRounding.AwayFromZero) : (decimal?)null)).ToList();
             default:
                 var real = aggregate switch
                 {

@@ -200,7 +200,7 @@ public class TemplateInstallerTests
     }
 
     /// <summary>Version 0.9.0 of a template: without one field, one stage, one lost reason and one view.</summary>
-    private static string OlderVersion(string json)
+    internal static string OlderVersion(string json)
     {
         var doc = JsonNode.Parse(json)!.AsObject();
         doc["version"] = "0.9.0";
