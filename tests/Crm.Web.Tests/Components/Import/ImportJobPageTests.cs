@@ -115,6 +115,14 @@ public class ImportJobPageTests
 
         await context.Bunit.Services.GetRequiredService<JobRunner>().RunQueuedAsync(DateTime.UtcNow.AddSeconds(1));
         cut.WaitForAssertion(() => Assert.Equal(ImportPage.Step.Result, cut.Instance.Current));
+        // The poll sets the step before it renders: wait for the outcome's markup, not only for the step.
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=import-result-counts], [data-testid=import-failed]")));
+        if (cut.FindAll("[data-testid=import-failed]").Count > 0)
+        {
+            await using var global = ws.Database.Factory.CreateGlobal();
+            var queueErrors = await global.QueuedJobs.Where(q => q.Kind == ImportJobs.RunKind && q.LastError != null).Select(q => q.LastError).Take(5).ToListAsync();
+            Assert.Fail("the job failed: " + string.Join(" | ", cut.FindAll("[data-testid=import-failed]").Select(e => e.TextContent)) + " / queue: " + string.Join(" | ", queueErrors));
+        }
         var result = cut.Find("[data-testid=import-result-counts]");
         Assert.Equal(("6", "0", "0"), (result.GetAttribute("data-created"), result.GetAttribute("data-updated"), result.GetAttribute("data-skipped")));
         Assert.Equal(6, (await TitlesAsync(ws)).Count);

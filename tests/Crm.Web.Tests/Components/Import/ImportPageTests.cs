@@ -72,7 +72,7 @@ public class ImportPageTests
 
         await cut.InvokeAsync(() => cut.Find("[data-testid=import-run]").Click());
         cut.WaitForAssertion(() => Assert.Equal(ImportPage.Step.Result, cut.Instance.Current));
-        var result = cut.Find("[data-testid=import-result-counts]");
+        var result = cut.WaitForElement("[data-testid=import-result-counts]");
         Assert.Equal(("3", "0", "1"), (result.GetAttribute("data-created"), result.GetAttribute("data-updated"), result.GetAttribute("data-skipped")));
         Assert.Equal(before.Count + 3, (await CompanyTitlesAsync(f)).Count);
         // The history is read again after the run: wait for it rather than assume the render has caught up.
