@@ -22,7 +22,7 @@ public class AccountFlowTests(BrowserFixture browser)
 
         // Sign up: wait until the form is interactive, then type like a person.
         await page.GotoAsync("/account/signup");
-        await page.Locator("#signup-form[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#signup-form");
         await page.Locator("#displayName").FillAsync("Browser Person");
         await page.Locator("#email").FillAsync(email);
         await page.Locator("#password").FillAsync(password);
@@ -32,7 +32,7 @@ public class AccountFlowTests(BrowserFixture browser)
         await page.Locator("#signup-submit").ClickAsync();
 
         await page.WaitForURLAsync(new Regex($"/t/{slug}$"));
-        await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#tenant-home");
         await Assertions.Expect(page.Locator("#tenant-home")).ToContainTextAsync("Browser Person");
         await Assertions.Expect(page.Locator("#tenant-home")).ToContainTextAsync(workspace);
 
@@ -45,13 +45,13 @@ public class AccountFlowTests(BrowserFixture browser)
 
         // Sign in again: the single workspace opens.
         await page.GotoAsync("/account/login");
-        await page.Locator("#login-form[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#login-form");
         await page.Locator("#email").FillAsync(email);
         await page.Locator("#password").FillAsync(password);
         await page.Locator("#login-submit").ClickAsync();
 
         await page.WaitForURLAsync(new Regex($"/t/{slug}$"));
-        await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#tenant-home");
         await Assertions.Expect(page.Locator("#tenant-home")).ToContainTextAsync(workspace);
     }
 
@@ -66,7 +66,7 @@ public class AccountFlowTests(BrowserFixture browser)
 
         var ownerPage = await signedIn.NewPageAsync();
         await SignInAsync(ownerPage, owner.User.Email!);
-        await ownerPage.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+        await ownerPage.ReadyAsync("#tenant-home");
 
         var page = await stranger.NewPageAsync();
         await page.GotoAsync($"/t/{owner.Slug}");
@@ -87,7 +87,7 @@ public class AccountFlowTests(BrowserFixture browser)
         var page = await context.NewPageAsync();
 
         await page.GotoAsync("/account/login");
-        await page.Locator("#login-form[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#login-form");
         await page.Locator("#email").FillAsync(owner.User.Email!);
         await page.Locator("#password").FillAsync("wrong-password-1");
         await page.Locator("#login-submit").ClickAsync();
@@ -99,7 +99,7 @@ public class AccountFlowTests(BrowserFixture browser)
     internal static async Task SignInAsync(IPage page, string email, string password = "secret-123")
     {
         await page.GotoAsync("/account/login");
-        await page.Locator("#login-form[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#login-form");
         await page.Locator("#email").FillAsync(email);
         await page.Locator("#password").FillAsync(password);
         await page.Locator("#login-submit").ClickAsync();
@@ -125,7 +125,7 @@ public class AccountFlowTests(BrowserFixture browser)
             await using var context = await browser.NewContextAsync(app, "zh-CN");
             var page = await context.NewPageAsync();
             await page.GotoAsync("/account/signup");
-            await page.Locator("#signup-form[data-ready='true']").WaitForAsync();
+            await page.ReadyAsync("#signup-form");
             await page.Locator("#email").FillAsync(TestData.NewEmail("pinyin"));
             await page.Locator("#password").FillAsync("browser-123");
             await page.Locator("#workspaceName").FillAsync(name);
@@ -133,7 +133,7 @@ public class AccountFlowTests(BrowserFixture browser)
             await page.GetByText("空白工作区").ClickAsync();
             await page.Locator("#signup-submit").ClickAsync();
             await page.WaitForURLAsync(new Regex($"/t/{expected}$"));
-            await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+            await page.ReadyAsync("#tenant-home");
 
             await page.GoBackAsync();
             await page.WaitForURLAsync(new Regex($"/t/{expected}$"));

@@ -33,7 +33,7 @@ public class AuditLogBrowserTests(BrowserFixture browser)
         await using var context = await browser.NewContextAsync(app, locale: "zh-CN");
         var page = await context.NewPageAsync();
         await page.GotoAsync($"/account/login?returnUrl={Uri.EscapeDataString($"/t/{owner.Slug}")}");
-        await page.Locator("#login-form[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#login-form");
         await page.Locator("#email").FillAsync(owner.User.Email!);
         await page.Locator("#password").FillAsync("wrong-password-1");
         await page.Locator("#login-submit").ClickAsync();
@@ -43,7 +43,7 @@ public class AuditLogBrowserTests(BrowserFixture browser)
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == $"/t/{owner.Slug}");
 
         await page.GotoAsync($"/t/{owner.Slug}/settings/audit");
-        await page.Locator("#audit-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#audit-page");
         var table = page.Locator("[data-testid=audit-table]");
         await Assertions.Expect(table).ToContainTextAsync("登录失败");
         await Assertions.Expect(table).ToContainTextAsync("登录成功");

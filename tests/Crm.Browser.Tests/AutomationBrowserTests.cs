@@ -60,11 +60,11 @@ public class AutomationBrowserTests(BrowserFixture browser)
         var page = await context.NewPageAsync();
         await page.SetViewportSizeAsync(1400, 1000);
         await AccountFlowTests.SignInAsync(page, admin.Email!);
-        await page.Locator("#tenant-home[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+        await page.ReadyAsync("#tenant-home");
 
         // The rule, in plain words: 新建记录时 / 线索来源 是 官网 / 轮流分配给 A、B + 跟进任务 (明天到期).
         await page.GotoAsync($"/t/{owner.Slug}/settings/automation");
-        await page.Locator("#automation-page[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+        await page.ReadyAsync("#automation-page");
         await ChooseAsync(page, "[data-testid=automation-entity]", "线索");
         await page.Locator("#automation-new").ClickAsync();
         await page.Locator("#rule-editor").WaitForAsync();
@@ -97,13 +97,13 @@ public class AutomationBrowserTests(BrowserFixture browser)
         for (var i = 0; i < names.Length; i++)
         {
             await page.GotoAsync($"/t/{owner.Slug}/r/lead/new");
-            await page.Locator("#new-record-page[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+            await page.ReadyAsync("#new-record-page");
             await page.Locator("#f-name").FillAsync(names[i]);
             await ChooseAsync(page, "#new-record-form .crm-field[data-field='source'] .mud-input-control", "官网");
             await page.Locator("#new-record-save").ClickAsync();
             await page.WaitForURLAsync(new Regex($"/t/{owner.Slug}/r/lead/[0-9a-f-]{{36}}$"), new() { Timeout = 30_000 });
             ids.Add(Guid.Parse(page.Url.Split('/')[^1]));
-            await page.Locator("#record-page[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+            await page.ReadyAsync("#record-page");
             await Assertions.Expect(page.Locator("[data-testid=record-facts]")).ToContainTextAsync(expected[i], new() { Timeout = 30_000 });
             await Assertions.Expect(page.Locator("[data-testid=record-tasks]")).ToContainTextAsync("电话回访 " + names[i], new() { Timeout = 30_000 });
             await Assertions.Expect(page.Locator("[data-testid=record-tasks]")).ToContainTextAsync(expected[i]);
@@ -121,7 +121,7 @@ public class AutomationBrowserTests(BrowserFixture browser)
 
         // The rule's run history: three runs, each assigned and with its task.
         await page.GotoAsync($"/t/{owner.Slug}/settings/automation");
-        await page.Locator("#automation-page[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+        await page.ReadyAsync("#automation-page");
         await ChooseAsync(page, "[data-testid=automation-entity]", "线索");
         await page.Locator("[data-testid=automation-rule] [data-testid=automation-runs]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=automation-run]")).ToHaveCountAsync(3, new() { Timeout = 30_000 });

@@ -35,8 +35,8 @@ public class BoardTests(BrowserFixture browser)
         var page = await context.NewPageAsync();
         await AccountFlowTests.SignInAsync(page, email);
         await page.GotoAsync($"/t/{slug}/board/opportunity");
-        await page.Locator("#board-page[data-ready='true']").WaitForAsync();
-        await page.Locator("#kanban-board[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#board-page");
+        await page.ReadyAsync("#kanban-board");
         return page;
     }
 

@@ -20,6 +20,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = default!;
 
+    /// <summary>Every app the browser tests started (one per provider), for the server errors in a timeout's message.</summary>
+    internal static ConcurrentBag<CrmAppFactory> Factories { get; } = [];
+
     public async Task InitializeAsync()
     {
         if (!File.Exists(ChromiumPath))
@@ -39,6 +42,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             var factory = new CrmAppFactory(await TestDatabase.GetAsync(p));
             factory.UseKestrel(0);
             factory.StartServer();
+            Factories.Add(factory);
             var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             return new RunningApp(factory, new Uri(address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1")));
         })).Value;
@@ -62,6 +66,32 @@ public sealed class BrowserFixture : IAsyncLifetime
         _playwright?.Dispose();
         foreach (var app in _apps.Values.Where(a => a.IsValueCreated && a.Value.IsCompletedSuccessfully))
             await app.Value.Result.Factory.DisposeAsync();
+    }
+}
+
+public static class PageReady
+{
+    /// <summary>
+    /// Waits until the page's root element <paramref name="selector"/> says <c>data-ready="true"</c> (loaded and
+    /// interactive). Under CI's load (three test assemblies at once on two CPUs) a first render can take well over
+    /// the default 20 s, so this waits up to 60 s; when it still times out, the message says where the page was,
+    /// whether Blazor showed its error or reconnect UI, and what the server logged at Error.
+    /// </summary>
+    public static async Task ReadyAsync(this IPage page, string selector, float timeout = 60_000)
+    {
+        try
+        {
+            await page.Locator($"{selector}[data-ready='true']").WaitForAsync(new() { Timeout = timeout });
+        }
+        catch (TimeoutException e)
+        {
+            var ready = await page.Locator(selector).GetAttributeAsync("data-ready", new() { Timeout = 1_000 }).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result ?? "(no attribute)" : "(element missing)");
+            var reconnect = await page.Locator("#components-reconnect-modal[open]").CountAsync() > 0;
+            var errors = BrowserFixture.Factories.SelectMany(f => f.Errors).ToList();
+            throw new TimeoutException(
+                $"{selector} was not ready after {timeout} ms at {page.Url} (data-ready: {ready}; reconnect dialog open: {reconnect}); "
+                + (errors.Count == 0 ? "the server logged no errors." : "server errors:\n" + string.Join("\n", errors)), e);
+        }
     }
 }
 

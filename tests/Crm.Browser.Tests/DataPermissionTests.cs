@@ -52,11 +52,11 @@ public class DataPermissionTests(BrowserFixture browser)
             var admin = await adminContext.NewPageAsync();
             await AccountFlowTests.SignInAsync(admin, owner.User.Email!);
             await admin.GotoAsync($"/t/{owner.Slug}/settings/roles");
-            await admin.Locator("#roles-page[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+            await admin.ReadyAsync("#roles-page");
             await admin.Locator("#role-new-name").FillAsync("销售");
             await admin.Locator("#role-create").ClickAsync();
             await admin.Locator("[data-testid=permission-matrix]").WaitForAsync(new() { Timeout = 60_000 });
-            await admin.Locator("#roles-page[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+            await admin.ReadyAsync("#roles-page");
             await admin.Locator("#perm-limit-opportunity").CheckAsync();
             await admin.Locator("#perm-read-opportunity").WaitForAsync();
             await admin.Locator("#perm-read-opportunity").SelectOptionAsync(nameof(DataScope.OwnAndDepartment));
@@ -73,7 +73,7 @@ public class DataPermissionTests(BrowserFixture browser)
             await admin.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, $"role-permissions-{provider}.png"), FullPage = true });
 
             await admin.GotoAsync($"/t/{owner.Slug}/settings/departments");
-            await admin.Locator("#departments-page[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+            await admin.ReadyAsync("#departments-page");
             await admin.Locator($"#department-{east}").ClickAsync();
             await Assertions.Expect(admin.Locator("[data-testid=department-members]")).ToContainTextAsync("王华东");
             await admin.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, $"departments-{provider}.png"), FullPage = true });
@@ -96,7 +96,7 @@ public class DataPermissionTests(BrowserFixture browser)
         var page = await repContext.NewPageAsync();
         await AccountFlowTests.SignInAsync(page, eastRep.Email!);
         await page.GotoAsync($"/t/{owner.Slug}/board/opportunity");
-        await page.Locator("#kanban-board[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+        await page.ReadyAsync("#kanban-board");
         var proposal = page.Locator("section.crm-board-column[data-column='proposal']");
         await Assertions.Expect(proposal).ToContainTextAsync("华东大单");
         await Assertions.Expect(proposal).ToContainTextAsync("华东小单");
@@ -107,15 +107,15 @@ public class DataPermissionTests(BrowserFixture browser)
 
         // The search page (what Enter in the search box opens) finds 华东's deal but not 华南's.
         await page.GotoAsync($"/t/{owner.Slug}/search?q={Uri.EscapeDataString("大单")}");
-        await page.Locator("#search-page[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+        await page.ReadyAsync("#search-page");
         await Assertions.Expect(page.Locator("#search-page")).ToContainTextAsync("华东大单");
         await Assertions.Expect(page.Locator("#search-page")).Not.ToContainTextAsync("华南大单");
         await page.GotoAsync($"/t/{owner.Slug}/search?q={Uri.EscapeDataString("华南大单")}");
-        await page.Locator("#search-page[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+        await page.ReadyAsync("#search-page");
         await Assertions.Expect(page.Locator("#search-page")).ToHaveAttributeAsync("data-total", "0");
 
         await page.GotoAsync($"/t/{owner.Slug}/r/opportunity");
-        await page.Locator("#record-list[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+        await page.ReadyAsync("#record-list");
         await Assertions.Expect(page.Locator("#record-list")).Not.ToContainTextAsync("成本价");
         await page.Locator("[data-testid=columns-button]").ClickAsync();
         // The chooser lists the amount (so it is open and filled) but not the cost price.
@@ -125,7 +125,7 @@ public class DataPermissionTests(BrowserFixture browser)
 
         // The report builder: a sum's field list offers 商机金额 but not 成本价.
         await page.GotoAsync($"/t/{owner.Slug}/reports/new");
-        await page.Locator("#report-builder[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+        await page.ReadyAsync("#report-builder");
         await ReportsBrowserTests.ChooseAsync(page, "report-entity", "商机");
         await ReportsBrowserTests.ChooseAsync(page, "report-measure", "求和");
         await page.Locator("#report-measure-field").ClickAsync();
@@ -140,7 +140,7 @@ public class DataPermissionTests(BrowserFixture browser)
             }));
         Assert.True(margin.Succeeded, margin.Errors.ToString());
         await page.GotoAsync($"/t/{owner.Slug}/reports/{margin.Report!.Key}");
-        await page.Locator("#report-page[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+        await page.ReadyAsync("#report-page");
         await Assertions.Expect(page.Locator("[data-testid=report-hidden-field]")).ToHaveTextAsync("无权访问字段 成本价");
         await Assertions.Expect(page.Locator("#export-csv")).ToBeDisabledAsync();
     }

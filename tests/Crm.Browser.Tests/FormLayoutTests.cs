@@ -34,9 +34,9 @@ public class FormLayoutTests(BrowserFixture browser)
         var page = await context.NewPageAsync();
         await page.SetViewportSizeAsync(1280, 800);
         await AccountFlowTests.SignInAsync(page, owner.User.Email!);
-        await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#tenant-home");
         await page.GotoAsync($"/t/{owner.Slug}/r/company/new");
-        await page.Locator("#new-record-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#new-record-page");
 
         // industry is in the right column, value_tier in the left one; owner is an autocomplete.
         var industry = await OpenAsync(page, "industry");
@@ -60,7 +60,7 @@ public class FormLayoutTests(BrowserFixture browser)
 
         await page.Locator("#f-name").FillAsync("Layout Trading Co");
         await page.Locator("#new-record-save").ClickAsync();
-        await page.Locator("#record-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#record-page");
         var toast = page.Locator(".mud-snackbar").First;
         await toast.WaitForAsync();
         await Task.Delay(400);

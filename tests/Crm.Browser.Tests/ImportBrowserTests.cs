@@ -32,10 +32,10 @@ public class ImportBrowserTests(BrowserFixture browser)
         var page = await context.NewPageAsync();
         await AccountFlowTests.SignInAsync(page, owner.User.Email!);
         await page.GotoAsync($"/t/{owner.Slug}/r/company");
-        await page.Locator("#record-list[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#record-list");
         await page.Locator("[data-testid=import-button]").ClickAsync();
         await page.WaitForURLAsync(new Regex($"/t/{owner.Slug}/r/company/import$"));
-        await page.Locator("#import-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#import-page");
 
         await page.Locator("[data-testid=import-upload] input[type=file]").SetInputFilesAsync(new FilePayload
         {
@@ -74,7 +74,7 @@ public class ImportBrowserTests(BrowserFixture browser)
         await Assertions.Expect(page.Locator("[data-testid=import-batch]").First).ToHaveAttributeAsync("data-state", "Undone");
         Assert.Equal(existing.Count, await db.Records.CountAsync(r => r.EntityTypeId == companyType));
         await page.Locator("[data-testid=import-open-list]").ClickAsync();
-        await page.Locator("#record-list[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#record-list");
         await Assertions.Expect(page.Locator("#record-list")).ToHaveAttributeAsync("data-total", existing.Count.ToString());
     }
 }

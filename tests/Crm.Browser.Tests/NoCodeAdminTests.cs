@@ -29,7 +29,7 @@ public class NoCodeAdminTests(BrowserFixture browser)
         await using var context = await browser.NewContextAsync(app, "zh-CN");
         var page = await context.NewPageAsync();
         await AccountFlowTests.SignInAsync(page, owner.User.Email!);
-        await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#tenant-home");
 
         // Designer: 客户 → add a field, name it, make it a single select with A/B/C, move it to the top, save.
         await page.Locator("[data-testid=nav-designer]").ClickAsync();
@@ -62,10 +62,10 @@ public class NoCodeAdminTests(BrowserFixture browser)
 
         // A new customer: the level is the first field of the form.
         await page.Locator("[data-testid=nav-entity-company]").ClickAsync();
-        await page.Locator("#record-list[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#record-list");
         var before = int.Parse((await page.Locator("#record-list").GetAttributeAsync("data-total"))!);
         await page.Locator("[data-testid=new-record]").ClickAsync();
-        await page.Locator("#new-record-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#new-record-page");
         await Assertions.Expect(page.Locator("#new-record-form .crm-field[data-field]").First).ToHaveAttributeAsync("data-field", key);
         await page.Locator("#f-name").FillAsync("星河贸易有限公司");
         await page.Locator($"#new-record-form .crm-field[data-field='{key}'] .mud-input-control").ClickAsync();
@@ -74,12 +74,12 @@ public class NoCodeAdminTests(BrowserFixture browser)
         await page.Locator("#new-record-save").ClickAsync();
         await page.WaitForURLAsync(new Regex($"/t/{owner.Slug}/r/company/[0-9a-f-]{{36}}$"));
         var id = Guid.Parse(page.Url.Split('/')[^1]);
-        await page.Locator("#record-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#record-page");
         await Assertions.Expect(page.Locator($"[data-testid=timeline] [data-change='{key}']")).ToContainTextAsync("A");
 
         // The list: show the column, filter by A.
         await page.Locator("[data-testid=nav-entity-company]").ClickAsync();
-        await page.Locator("#record-list[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#record-list");
         await Assertions.Expect(page.Locator("#record-list")).ToHaveAttributeAsync("data-total", (before + 1).ToString());
         await page.Locator("[data-testid=columns-button]").ClickAsync();
         await page.Locator($"[data-testid=column-{key}]").ClickAsync();
@@ -96,7 +96,7 @@ public class NoCodeAdminTests(BrowserFixture browser)
         // Change the level on the record page: the timeline says who changed what, A → B.
         await page.Locator(".crm-record-grid [data-testid=record-link]").First.ClickAsync();
         await page.WaitForURLAsync(new Regex($"/t/{owner.Slug}/r/company/{id}$"));
-        await page.Locator("#record-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#record-page");
         await page.Locator("#record-edit").ClickAsync();
         await page.Locator($".crm-field[data-field='{key}'] .mud-input-control").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "B" }).First.ClickAsync();

@@ -37,7 +37,7 @@ public class RecordListTests(BrowserFixture browser)
         // The nav lists the workspace's entity types; the list opens with the default view.
         await page.Locator("[data-testid=nav-entity-opportunity]").ClickAsync();
         await page.WaitForURLAsync(new Regex($"/t/{ws.Slug}/r/opportunity$"));
-        await page.Locator("#record-list[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#record-list");
         await Assertions.Expect(page.Locator("#record-list")).ToHaveAttributeAsync("data-total", "35");
         await Assertions.Expect(Rows(page)).ToHaveCountAsync(25);
 
@@ -101,7 +101,7 @@ public class RecordListTests(BrowserFixture browser)
         await using var context = await browser.NewContextAsync(app);
         var page = await context.NewPageAsync();
         await AccountFlowTests.SignInAsync(page, ws.Email);
-        await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#tenant-home");
 
         await page.Locator("#global-search-input").FillAsync("华瑞");
         await Assertions.Expect(page.Locator("[data-testid=search-hit]")).ToHaveCountAsync(4);
@@ -110,14 +110,14 @@ public class RecordListTests(BrowserFixture browser)
 
         // The circuit navigates (history push), which under CI's load can take longer than the default 20 s.
         await page.WaitForURLAsync(new Regex($"/t/{ws.Slug}/search\\?q="), new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
-        await page.Locator("#search-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#search-page");
         await Assertions.Expect(page.Locator("[data-testid=search-group-company] [data-testid=search-result]")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("[data-testid=search-group-opportunity] [data-testid=search-result]")).ToHaveCountAsync(3);
 
         // From the results, "show all in the list" opens the list with the same search.
         await page.Locator("[data-testid=search-group-opportunity] a", new() { HasText = "Show all 3" }).ClickAsync();
         await page.WaitForURLAsync(new Regex($"/t/{ws.Slug}/r/opportunity\\?q="));
-        await page.Locator("#record-list[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#record-list");
         await Assertions.Expect(page.Locator("#record-list")).ToHaveAttributeAsync("data-total", "3");
     }
 }

@@ -35,11 +35,11 @@ public class RecordPageTests(BrowserFixture browser)
         await using var context = await browser.NewContextAsync(app);
         var page = await context.NewPageAsync();
         await AccountFlowTests.SignInAsync(page, owner.User.Email!);
-        await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#tenant-home");
         await Assertions.Expect(page.Locator("[data-testid='nav-overdue']")).ToHaveTextAsync("1");
 
         await page.GotoAsync($"/t/{owner.Slug}/r/company/{company.Id}");
-        await page.Locator("#record-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#record-page");
         await Assertions.Expect(page.Locator("[data-testid='record-title']")).ToHaveTextAsync("Browser Trading Co");
 
         await page.Locator("#record-edit").ClickAsync();
@@ -58,7 +58,7 @@ public class RecordPageTests(BrowserFixture browser)
         await Screenshot(page, "record-page");
 
         await page.GotoAsync($"/t/{owner.Slug}/tasks");
-        await page.Locator("#my-tasks[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#my-tasks");
         await Assertions.Expect(page.Locator("[data-group='Overdue']")).ToContainTextAsync("Send the price list");
         await Screenshot(page, "my-tasks");
         await page.Locator("[data-task] input[type='checkbox']").First.CheckAsync();

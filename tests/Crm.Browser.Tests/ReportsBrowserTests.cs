@@ -39,14 +39,14 @@ public class ReportsBrowserTests(BrowserFixture browser)
         await using var context = await browser.NewContextAsync(app, locale: "zh-CN");
         var page = await context.NewPageAsync();
         await AccountFlowTests.SignInAsync(page, owner.User.Email!);
-        await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#tenant-home");
         var widgetsBefore = await page.Locator(".crm-widget").CountAsync();
         Assert.True(widgetsBefore > 5, $"the template's dashboard shows {widgetsBefore} widgets");
 
         await page.GotoAsync($"/t/{owner.Slug}/reports");
-        await page.Locator("#reports-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#reports-page");
         await page.Locator("#new-report").ClickAsync();
-        await page.Locator("#report-builder[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#report-builder");
 
         await page.Locator("#report-name").FillAsync("商机金额 by 阶段");
         await ChooseAsync(page, "report-entity", "商机");
@@ -60,7 +60,7 @@ public class ReportsBrowserTests(BrowserFixture browser)
 
         // Saved onto the default dashboard, which is the workspace home.
         await page.WaitForURLAsync(new Regex($"/t/{owner.Slug}$"));
-        await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#tenant-home");
         var widget = page.Locator(".crm-widget").Filter(new() { Has = page.Locator(".crm-widget-title", new() { HasText = "商机金额 by 阶段" }) });
         await Assertions.Expect(widget).ToHaveCountAsync(1);
         await Assertions.Expect(widget).ToHaveAttributeAsync("data-kind", "chart");
@@ -72,7 +72,7 @@ public class ReportsBrowserTests(BrowserFixture browser)
 
         // It is a saved report too: its page shows the same stages in the table.
         await widget.Locator(".crm-widget-title").ClickAsync();
-        await page.Locator("#report-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#report-page");
         await Assertions.Expect(page.Locator("[data-testid='report-name']")).ToHaveTextAsync("商机金额 by 阶段");
         await Assertions.Expect(page.Locator("[data-testid='report-table'] tr[data-row='proposal']")).ToContainTextAsync("提案");
     }
@@ -86,7 +86,7 @@ public class ReportsBrowserTests(BrowserFixture browser)
         var page = await context.NewPageAsync();
         await page.SetViewportSizeAsync(1400, 900);
         await AccountFlowTests.SignInAsync(page, owner.User.Email!);
-        await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#tenant-home");
         await Assertions.Expect(page.Locator(".crm-widget-body[data-ready='true']")).ToHaveCountAsync(await page.Locator(".crm-widget").CountAsync());
         await Assertions.Expect(page.Locator("[data-widget='funnel'] .crm-funnel-bottleneck")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("[data-widget='pipeline_value'] [data-testid='kpi-value']")).ToContainTextAsync("¥");
@@ -101,7 +101,7 @@ public class ReportsBrowserTests(BrowserFixture browser)
         await ScreenshotTests.SaveAsync(page, "dashboard", fullPage: true);
 
         await page.GotoAsync($"/t/{owner.Slug}/reports/opportunity_funnel");
-        await page.Locator("#report-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#report-page");
         await Assertions.Expect(page.Locator("[data-testid='funnel'] g.crm-funnel-step")).ToHaveCountAsync(6);
         await Assertions.Expect(page.Locator("[data-testid='funnel-bottleneck']")).ToBeVisibleAsync();
         await ScreenshotTests.SaveAsync(page, "funnel", fullPage: true);

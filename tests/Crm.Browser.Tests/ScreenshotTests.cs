@@ -51,7 +51,7 @@ public class ScreenshotTests(BrowserFixture browser)
             await SaveAsync(page, "landing");
 
             await page.GotoAsync("/account/signup");
-            await page.Locator("#signup-form[data-ready='true']").WaitForAsync();
+            await page.ReadyAsync("#signup-form");
             await page.Locator("#displayName").FillAsync("Li Wei");
             await page.Locator("#email").FillAsync("li.wei@example.com");
             await page.Locator("#workspaceName").FillAsync("Acme Trading 贸易");
@@ -71,12 +71,12 @@ public class ScreenshotTests(BrowserFixture browser)
         {
             var page = await signedIn.NewPageAsync();
             await AccountFlowTests.SignInAsync(page, owner.User.Email!);
-            await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+            await page.ReadyAsync("#tenant-home");
             await Assertions.Expect(page.Locator("#tenant-home")).ToContainTextAsync("Northwind 贸易");
             await SaveAsync(page, "workspace-home");
 
             await page.GotoAsync($"/t/{owner.Slug}/settings/members");
-            await page.Locator("#members-page[data-ready='true']").WaitForAsync();
+            await page.ReadyAsync("#members-page");
             await Assertions.Expect(page.Locator("#members-page")).ToContainTextAsync(admin.Email!);
             await Assertions.Expect(page.Locator("#members-page")).ToContainTextAsync("new.colleague@example.com");
             await SaveAsync(page, "members");
@@ -96,23 +96,23 @@ public class ScreenshotTests(BrowserFixture browser)
         var page = await context.NewPageAsync();
         await page.SetViewportSizeAsync(1440, 900);
         await AccountFlowTests.SignInAsync(page, owner.User.Email!);
-        await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#tenant-home");
         await Assertions.Expect(page.Locator("#tenant-home .crm-widget-body[data-ready='true']").First).ToBeVisibleAsync();
         // (The dashboard's own picture comes from ReportsBrowserTests, with every starter template installed.)
 
         await page.GotoAsync($"/t/{owner.Slug}/board/opportunity");
-        await page.Locator("#kanban-board[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#kanban-board");
         await Assertions.Expect(page.Locator("#kanban-board")).ToContainTextAsync("初步接触");
         await SaveAsync(page, "board");
 
         await page.GotoAsync($"/t/{owner.Slug}/r/opportunity");
-        await page.Locator("#record-list[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#record-list");
         await Assertions.Expect(page.Locator("#record-list")).ToHaveAttributeAsync("data-total", "35");
         await SaveAsync(page, "list");
 
         var first = page.Locator(".crm-record-grid [data-testid=record-link]").First;
         await first.ClickAsync();
-        await page.Locator("#record-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#record-page");
         await Assertions.Expect(page.Locator("[data-testid=timeline][data-loaded='true']")).ToBeVisibleAsync();
         await SaveAsync(page, "record", fullPage: true);
 
@@ -122,12 +122,12 @@ public class ScreenshotTests(BrowserFixture browser)
         await SaveAsync(page, "designer");
 
         await page.GotoAsync($"/t/{owner.Slug}/templates");
-        await page.Locator("#template-center[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#template-center");
         await Assertions.Expect(page.Locator("#template-center")).ToContainTextAsync("工单");
         await SaveAsync(page, "templates");
 
         await page.GotoAsync($"/t/{owner.Slug}/reports/new");
-        await page.Locator("#report-builder[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#report-builder");
         await page.Locator("#report-name").FillAsync("商机金额 · 按阶段");
         foreach (var (input, option) in new[] { ("report-entity", "商机"), ("report-groupby", "销售阶段"), ("report-measure", "求和"), ("report-measure-field", "商机金额"), ("report-chart", "柱状图") })
             await ReportsBrowserTests.ChooseAsync(page, input, option);
@@ -169,28 +169,28 @@ public class ScreenshotTests(BrowserFixture browser)
         var page = await context.NewPageAsync();
         await page.SetViewportSizeAsync(1440, 900);
         await AccountFlowTests.SignInAsync(page, owner.User.Email!);
-        await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#tenant-home");
 
         await page.GotoAsync($"/t/{owner.Slug}/settings/departments");
-        await page.Locator("#departments-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#departments-page");
         await page.Locator("[data-testid=department-row]").Filter(new() { HasText = "华东大区" }).ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=department-members]")).ToContainTextAsync("林晓");
         await SaveAsync(page, "departments");
 
         await page.GotoAsync($"/t/{owner.Slug}/settings/pools");
-        await page.Locator("#pool-settings[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#pool-settings");
         await page.Locator("[data-testid=pool-row] [data-testid=pool-edit]").First.ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=pool-editor]")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=pool-rule]").First).ToBeVisibleAsync();
         await SaveAsync(page, "pool-settings", fullPage: true);
 
         await page.GotoAsync($"/t/{owner.Slug}/settings/webhooks");
-        await page.Locator("#webhooks-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#webhooks-page");
         await Assertions.Expect(page.Locator("[data-testid=webhooks-table]")).ToContainTextAsync("127.0.0.1:5099");
         await SaveAsync(page, "webhooks");
 
         await page.GotoAsync($"/t/{owner.Slug}/r/lead");
-        await page.Locator("#record-list[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#record-list");
         await page.Locator("[data-testid=export-button]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=export-xlsx]")).ToBeVisibleAsync();
         await SaveAsync(page, "export-menu");

@@ -19,10 +19,10 @@ public class TemplateCenterTests(BrowserFixture browser)
         await using var context = await browser.NewContextAsync(app);
         var page = await context.NewPageAsync();
         await AccountFlowTests.SignInAsync(page, owner.User.Email!);
-        await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#tenant-home");
 
         await page.GotoAsync($"/t/{owner.Slug}/templates");
-        await page.Locator("#template-center[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#template-center");
         var card = page.Locator("[data-template='support_tickets']");
         await Assertions.Expect(card).ToContainTextAsync("Support tickets");
         await card.Locator("[data-testid='install']").ClickAsync();

@@ -30,25 +30,25 @@ public class TenantIsolationPageTests(BrowserFixture browser)
         await using var context = await browser.NewContextAsync(app);
         var page = await context.NewPageAsync();
         await AccountFlowTests.SignInAsync(page, a.User.Email!);
-        await page.Locator("#tenant-home[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#tenant-home");
 
         // A's own record opens.
         await page.GotoAsync($"/t/{a.Slug}/r/company/{mine.Id}");
-        await page.Locator("#record-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#record-page");
         await Assertions.Expect(page.Locator("[data-testid=record-title]")).ToHaveTextAsync("Alpha Own Customer");
 
         // B's record id inside A's workspace: not found, and nothing of B on the page.
         await page.GotoAsync($"/t/{a.Slug}/r/company/{secret.Id}");
-        await page.Locator("#record-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#record-page");
         await Assertions.Expect(page.Locator("#record-page [data-status='404']")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("body")).Not.ToContainTextAsync("Beta Secret Customer");
 
         // A's list and search show only A's customers.
         await page.GotoAsync($"/t/{a.Slug}/r/company");
-        await page.Locator("#record-list[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#record-list");
         await Assertions.Expect(page.Locator("#record-list")).ToHaveAttributeAsync("data-total", "1");
         await page.GotoAsync($"/t/{a.Slug}/search?q=Secret");
-        await page.Locator("#search-page[data-ready='true']").WaitForAsync();
+        await page.ReadyAsync("#search-page");
         await Assertions.Expect(page.Locator("[data-testid=search-result]")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("body")).Not.ToContainTextAsync("Beta Secret Customer");
 

@@ -20,7 +20,7 @@ public class WorkspaceSettingsTests(BrowserFixture browser)
         await AccountFlowTests.SignInAsync(page, owner.User.Email!);
         await Assertions.Expect(page.Locator("[data-testid=nav-workspace-settings]")).ToHaveAttributeAsync("href", $"/t/{owner.Slug}/settings/workspace");
         await page.GotoAsync($"/t/{owner.Slug}/settings/workspace");
-        await page.Locator("#workspace-settings[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+        await page.ReadyAsync("#workspace-settings");
         await Assertions.Expect(page.Locator("#workspace-timezone")).ToHaveValueAsync("(UTC+00:00) UTC");
 
         await page.Locator("#workspace-timezone").FillAsync("");
@@ -31,7 +31,7 @@ public class WorkspaceSettingsTests(BrowserFixture browser)
 
         // Saving reloads the page (a new circuit): allow for a busy machine.
         await page.Locator("[data-testid=workspace-saved]").WaitForAsync(new() { Timeout = 60_000 });
-        await page.Locator("#workspace-settings[data-ready='true']").WaitForAsync(new() { Timeout = 60_000 });
+        await page.ReadyAsync("#workspace-settings");
         await Assertions.Expect(page.Locator("#workspace-timezone")).ToHaveValueAsync("(UTC+08:00) Asia/Shanghai");
         var stored = await app.Factory.Services.GetRequiredService<ITenantStore>().GetByIdAsync(owner.Tenant.Id);
         Assert.Equal("Asia/Shanghai", stored!.TimeZone);

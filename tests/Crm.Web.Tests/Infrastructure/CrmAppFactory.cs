@@ -5,7 +5,9 @@ using Crm.Testing;
 using Crm.Web.Accounts;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Crm.Web.Tests.Infrastructure;
 
@@ -18,6 +20,9 @@ public sealed class CrmAppFactory(TestDatabase database, Action<IWebHostBuilder>
 {
     public TestDatabase Database => database;
 
+    /// <summary>What the app logged at Error or above (category, message, exception), so a test that times out can say why.</summary>
+    public ConcurrentQueue<string> Errors { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -28,6 +33,7 @@ public sealed class CrmAppFactory(TestDatabase database, Action<IWebHostBuilder>
         builder.UseSetting("Webhooks:AllowPrivateNetworks", "true");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Error");
+        builder.ConfigureLogging(l => l.AddProvider(new ErrorCollector(Errors)));
         configure?.Invoke(builder);
     }
 
@@ -79,4 +85,23 @@ public sealed record SignedUp(ApplicationUser User, TenantInfo Tenant)
 {
     public const string Password = "secret-123";
     public string Slug => Tenant.Identifier;
+}
+
+/// <summary>Keeps the app's Error and Critical log entries (the 200 latest) for test failure messages.</summary>
+public sealed class ErrorCollector(ConcurrentQueue<string> errors) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, errors);
+    public void Dispose() { }
+
+    private sealed class Logger(string category, ConcurrentQueue<string> errors) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel)) return;
+            errors.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : "\n" + exception)}");
+            while (errors.Count > 200) errors.TryDequeue(out _);
+        }
+    }
 }
