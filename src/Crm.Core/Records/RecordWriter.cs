@@ -436,8 +436,9 @@ public sealed class RecordWriter
         foreach (var field in entity.Fields)
         {
             if (values[field.Key] is not JsonValue v || !v.TryGetValue<string>(out var s) || !Guid.TryParse(s, out var id)) continue;
-            if (field.Type == FieldTypes.Member) members.Add((field, id));
-            else if (field.Type == FieldTypes.Lookup)
+            var type = FieldTypeRegistry.Get(field.Type);
+            if (type.NamesMembers) members.Add((field, id));
+            else if (type.LinksRecords)
             {
                 var target = metadata.Entity(field.Settings.Target ?? "");
                 if (target is null) errors.Add(field.Key, t["Validation.Reference", field.Label.Get()]);
@@ -549,7 +550,7 @@ public sealed class RecordWriter
     /// <summary>Evaluates formula fields in dependency order (a formula may use another formula).</summary>
     public static void ComputeFormulas(EntityMeta entity, JsonObject values, PipelineMeta? pipeline)
     {
-        var formulas = entity.AllFields.Where(f => f.Type == "formula" && !string.IsNullOrWhiteSpace(f.Settings.Expression)).ToList();
+        var formulas = entity.AllFields.Where(f => FieldTypeRegistry.Get(f.Type).ReadsOtherFields && !string.IsNullOrWhiteSpace(f.Settings.Expression)).ToList();
         if (formulas.Count == 0) return;
         var stageKey = entity.StageField is { } sf && values[sf.Key] is JsonValue sv && sv.TryGetValue<string>(out var sk) ? sk : null;
         var probability = pipeline?.Stage(stageKey)?.Probability;

@@ -44,6 +44,7 @@ public sealed class FormulaField : NumberField
         _ => Fields.NumberFormat.Number,
     };
     public override bool IsComputed => true;
+    public override bool ReadsOtherFields => true;
     public override IReadOnlyList<string> SettingNames => ["Expression", "Format", "Decimals"];
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.Number };
 
