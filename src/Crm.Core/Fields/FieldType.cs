@@ -92,6 +92,9 @@ public abstract class FieldType
     /// <summary>Offered as a column of a new entity type's default list (long text is not).</summary>
     public virtual bool InDefaultList => true;
 
+    /// <summary>Values are taken from a sequence counter when a record is created (<see cref="Types.AutoNumberField.Format"/>).</summary>
+    public virtual bool NumbersRecords => false;
+
     /// <summary>Values are days or moments: a date automation trigger may watch the field.</summary>
     public virtual bool IsDate => ValueKind is FieldValueKind.Date or FieldValueKind.DateTime;
 

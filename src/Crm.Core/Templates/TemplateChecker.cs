@@ -188,6 +188,15 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
                 case "formula":
                     CheckFormula(e, f, fp + ".expression");
                     break;
+                case "autonumber":
+                    if (f.SerialPattern is { } serial)
+                    {
+                        var problem = SerialPattern.Check(serial, f.SerialReset);
+                        if (problem == SerialPatternProblem.UnknownReset) Add(fp + ".serialReset", "Settings.SerialReset");
+                        else if (problem != SerialPatternProblem.None) Add(fp + ".serialPattern", Fields.Types.AutoNumberField.SerialProblemKey(problem), SerialPattern.MaxLength);
+                    }
+                    else if (f.SerialReset is { } reset && reset != SerialReset.Never) Add(fp + ".serialReset", "Settings.SerialResetWithoutPattern");
+                    break;
             }
             if (f.Min is { } min && f.Max is { } max && min > max) Add(fp + ".max", "Template.Check.MinAboveMax");
             if (f.MaxLength is > 10_000) Add(fp + ".maxLength", "Design.MaxLengthTooBig", f.Key, 10_000);
