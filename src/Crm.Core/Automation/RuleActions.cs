@@ -202,7 +202,7 @@ internal sealed partial class RuleActions(CrmDbContext db, TenantMetadata metada
         foreach (var (key, expression) in action.Values) input[key] = Evaluate(expression, values, record);
         if (!string.IsNullOrEmpty(action.Field))
         {
-            if (target.Field(action.Field) is not { Type: "lookup" }) throw new InvalidOperationException(t["Automation.UnknownField", action.Field]);
+            if (target.Field(action.Field) is not { } back || !FieldTypeRegistry.Get(back.Type).LinksRecords) throw new InvalidOperationException(t["Automation.UnknownField", action.Field]);
             input[action.Field] = record.Id.ToString();
         }
         // The new record belongs to the triggering record's owner unless the rule says otherwise (the rule is no member).

@@ -1,4 +1,5 @@
 using Crm.Core.Accounts;
+using Crm.Core.Fields;
 using Crm.Core.Metadata;
 using Crm.Core.Resources;
 using Microsoft.Extensions.Localization;
@@ -19,7 +20,7 @@ public static class RuleValidator
         var trigger = rule.Trigger;
         if (!TriggerKinds.All.Contains(trigger.Kind)) errors.Add(prefix + "trigger.kind", t["Automation.BadTrigger", trigger.Kind]);
         foreach (var f in trigger.Fields.Where(f => entity.Field(f) is null)) errors.Add(prefix + "trigger.fields", t["Automation.UnknownField", f]);
-        if (trigger.Kind == TriggerKinds.AfterDate && entity.Field(trigger.Field ?? "") is not { Type: "date" or "datetime" })
+        if (trigger.Kind == TriggerKinds.AfterDate && !(entity.Field(trigger.Field ?? "") is { } dateField && FieldTypeRegistry.Get(dateField.Type).IsDate))
             errors.Add(prefix + "trigger.field", t["Automation.DateFieldRequired"]);
         if (trigger.Kind is TriggerKinds.AfterDate or TriggerKinds.NoActivity or TriggerKinds.InStage && trigger.Days is not (>= 0 and <= 3650))
             errors.Add(prefix + "trigger.days", t["Automation.DaysRange"]);
@@ -68,8 +69,8 @@ public static class RuleValidator
                         _ => entity,
                     };
                     if (a.Kind == ActionKinds.CreateRelated && target is null) errors.Add(path + ".entity", t["Automation.UnknownEntity", a.Entity ?? ""]);
-                    if (a.Kind == ActionKinds.UpdateRelated && entity.Field(a.Field ?? "") is not { Type: "lookup" }) errors.Add(path + ".field", t["Automation.LookupRequired"]);
-                    if (a.Kind == ActionKinds.CreateRelated && a.Field is { } back && target?.Field(back) is not { Type: "lookup" }) errors.Add(path + ".field", t["Automation.LookupRequired"]);
+                    if (a.Kind == ActionKinds.UpdateRelated && !LinksRecords(entity.Field(a.Field ?? ""))) errors.Add(path + ".field", t["Automation.LookupRequired"]);
+                    if (a.Kind == ActionKinds.CreateRelated && a.Field is { } back && !LinksRecords(target?.Field(back))) errors.Add(path + ".field", t["Automation.LookupRequired"]);
                     if (a.Kind == ActionKinds.SetFields && a.Values.Count == 0) errors.Add(path + ".values", t["Automation.ValuesRequired"]);
                     if (target is not null)
                         foreach (var key in a.Values.Keys.Where(k => target.Field(k) is null)) errors.Add($"{path}.values.{key}", t["Automation.UnknownField", key]);
@@ -93,6 +94,8 @@ public static class RuleValidator
             }
         }
     }
+
+    private static bool LinksRecords(FieldDefinition? field) => field is not null && FieldTypeRegistry.Get(field.Type).LinksRecords;
 
     public static readonly string[] Ops = ["eq", "neq", "in", "nin", "contains", "gt", "gte", "lt", "lte", "between", "empty", "notEmpty"];
 }

@@ -61,6 +61,8 @@ public static partial class DesignRules
             StatusList = Has("StatusList") ? s.StatusList : null,
             Prefix = Has("Prefix") ? s.Prefix : null,
             Digits = Has("Digits") ? s.Digits : null,
+            SerialPattern = Has("SerialPattern") && !string.IsNullOrWhiteSpace(s.SerialPattern) ? s.SerialPattern.Trim() : null,
+            SerialReset = Has("SerialPattern") && !string.IsNullOrWhiteSpace(s.SerialPattern) && s.SerialReset is { } reset && reset != Fields.SerialReset.Never ? reset : null,
             Expression = Has("Expression") ? s.Expression?.Trim() : null,
             Format = Has("Format") ? s.Format : null,
             ShowInList = s.ShowInList,

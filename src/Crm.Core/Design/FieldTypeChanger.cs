@@ -161,7 +161,7 @@ public sealed class FieldTypeChanger(ICrmDbContextFactory factory, MetadataStore
             if (!EntityDraft.BindingTypes(binding).Contains(request.NewType))
                 errors.Add("type", T("Design.TypeChange.Bound", name, T("Design.Binding." + binding), T("Design.TypeName." + request.NewType)));
         if (!FieldTypeRegistry.Get(request.NewType).IsNumeric)
-            foreach (var formula in entity.AllFields.Where(f => f.Type == "formula" && !f.IsArchived && ReferencesField(f, field.Key)))
+            foreach (var formula in entity.AllFields.Where(f => FieldTypeRegistry.Get(f.Type).ReadsOtherFields && !f.IsArchived && ReferencesField(f, field.Key)))
                 errors.Add("type", T("Design.TypeChange.UsedByFormula", name, formula.Label.Get()));
         if (!errors.IsEmpty) return new Plan(errors, from, to);
 

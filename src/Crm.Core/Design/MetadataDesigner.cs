@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Crm.Core.Accounts;
 using Crm.Core.Audit;
 using Crm.Core.Data;
+using Crm.Core.Fields;
 using Crm.Core.Metadata;
 using Crm.Core.Records;
 using Crm.Core.Resources;
@@ -51,7 +52,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
         var moves = new List<(FieldDefinition Field, string From, string? To)>();
         if (stored is not null)
         {
-            foreach (var field in stored.AllFields.Where(f => f.Type is "select" or "multiselect"))
+            foreach (var field in stored.AllFields.Where(f => FieldTypeRegistry.Get(f.Type).OwnsOptions))
             {
                 var drafted = draft.Field(field.Key);
                 if (drafted is null || drafted.Type != field.Type) continue;
@@ -201,7 +202,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
     {
         var key = field.Key;
         var records = db.Records.Where(r => r.EntityTypeId == entityTypeId);
-        if (field.Type == "multiselect")
+        if (FieldTypeRegistry.Get(field.Type).KindOf(field.Settings) == FieldValueKind.Choices)
         {
             // The value is a JSON array of keys: look for the quoted key in its text (exact, keys cannot contain quotes).
             var quoted = "\"" + option + "\"";
@@ -235,7 +236,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
         await factory.RequireCurrentAsync(actor, MemberRole.Admin, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
-        if (entity?.Field(fieldKey) is not { Type: "select" or "multiselect" } field) return 0;
+        if (entity?.Field(fieldKey) is not { } field || !FieldTypeRegistry.Get(field.Type).OwnsOptions) return 0;
         return await CountOptionUsageAsync(db, entity, field, optionKey, ct);
     }
 

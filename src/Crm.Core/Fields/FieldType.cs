@@ -92,6 +92,52 @@ public abstract class FieldType
     /// <summary>Offered as a column of a new entity type's default list (long text is not).</summary>
     public virtual bool InDefaultList => true;
 
+    /// <summary>Values are taken from a sequence counter when a record is created (<see cref="Types.AutoNumberField.Format"/>).</summary>
+    public virtual bool NumbersRecords => false;
+
+    /// <summary>Values are days or moments: a date automation trigger may watch the field.</summary>
+    public virtual bool IsDate => ValueKind is FieldValueKind.Date or FieldValueKind.DateTime;
+
+    /// <summary>Values point at a record of the entity type named by <see cref="FieldSettings.Target"/> (a lookup):
+    /// the writer checks the record exists, automation follows it to related records, sample data and a new
+    /// record's query string may name one.</summary>
+    public virtual bool LinksRecords => false;
+
+    /// <summary>Values are workspace members: the writer checks membership, permissions may let such a field make a
+    /// record "own" (<c>ownerFields</c>), automation offers members as values, a new record's query string may name one.</summary>
+    public virtual bool NamesMembers => false;
+
+    /// <summary>Options are kept in the field's own settings (<see cref="FieldSettings.Options"/>), so the designer
+    /// edits and deletes them with the field (a status list or a pipeline is edited on its own).</summary>
+    public virtual bool OwnsOptions => false;
+
+    /// <summary>Can make the columns of a board (one column per option).</summary>
+    public virtual bool MakesBoardColumns => ValueKind is FieldValueKind.Choice;
+
+    /// <summary>Values are computed from other fields of the record on every write (a formula), so a field hidden
+    /// from someone hides such fields that read it too.</summary>
+    public virtual bool ReadsOtherFields => false;
+
+    /// <summary>The options a value may name, archived ones left out, for pickers (automation conditions, report
+    /// filters); empty for a type without options.</summary>
+    public virtual IReadOnlyList<(string Key, Metadata.LocalizedText Label)> Choices(FieldContext ctx) => [];
+
+    /// <summary>
+    /// A dynamic default in sample data, which may carry a day offset ("$today+3", "$today-2.5"): the value of the
+    /// default this type resolves, taken that many days later; null when the token is not one of this type's.
+    /// </summary>
+    public JsonNode? ResolveSample(string token, Guid userId, DateTime utcNow)
+    {
+        var days = 0d;
+        var sign = token.IndexOfAny(['+', '-'], 1);
+        if (sign > 0 && double.TryParse(token[sign..], NumberStyles.Float, CultureInfo.InvariantCulture, out var offset))
+        {
+            days = offset;
+            token = token[..sign];
+        }
+        return DynamicDefaults.Contains(token) ? ResolveDefault(token, userId, utcNow.AddDays(days)) : null;
+    }
+
     /// <summary>Checks the settings; errors are keyed by <paramref name="path"/> + "/" + setting name.</summary>
     public virtual void ValidateSettings(FieldContext ctx, ValidationErrors errors, string path, Func<string, string> t)
     {

@@ -25,6 +25,10 @@ public sealed record FieldSettings
     public string? StatusList { get; init; }
     public string? Prefix { get; init; }
     public int? Digits { get; init; }
+    /// <summary>autonumber: a serial pattern with date parts, "HT-{yyyyMMdd}-{0000}" (replaces prefix and digits).</summary>
+    public string? SerialPattern { get; init; }
+    /// <summary>autonumber with a pattern: when the counter starts again (<see cref="Fields.SerialReset"/>; null: never).</summary>
+    public string? SerialReset { get; init; }
     public string? Expression { get; init; }
     /// <summary>formula: number, money or percent.</summary>
     public string? Format { get; init; }

@@ -1,4 +1,5 @@
 using Crm.Core.Data;
+using Crm.Core.Fields;
 using Crm.Core.Metadata;
 using Crm.Core.Security;
 using Crm.Core.Tenancy;
@@ -88,11 +89,13 @@ public sealed class AccessResolver(ICrmDbContextFactory factory, IMemoryCache ca
     /// Formulas computed from a hidden field are hidden too (<see cref="FormulaAccess"/>), so every surface that asks
     /// the field view follows. Read only for entity types where something is hidden (the common case reads nothing).
     /// </summary>
+    private static readonly string[] ReadingTypes = FieldTypeRegistry.All.Where(t => t.ReadsOtherFields).Select(t => t.Name).ToArray();
+
     private static async Task HideDependentFormulasAsync(CrmDbContext db, Dictionary<Guid, EntityAccess> result, CancellationToken ct)
     {
         var restricted = result.Values.Where(a => a.HiddenFields.Any()).Select(a => a.EntityTypeId).ToList();
         if (restricted.Count == 0) return;
-        var formulas = await db.Fields.AsNoTracking().Where(f => restricted.Contains(f.EntityTypeId) && f.Type == "formula")
+        var formulas = await db.Fields.AsNoTracking().Where(f => restricted.Contains(f.EntityTypeId) && ReadingTypes.Contains(f.Type))
             .Select(f => new { f.EntityTypeId, f.Key, f.Settings }).ToListAsync(ct);
         if (formulas.Count == 0) return;
         var withFormulas = formulas.Select(f => f.EntityTypeId).Distinct().ToList();

@@ -340,7 +340,7 @@ public sealed class RecordWriter
     /// <summary>Compute → project → history → steps, for every kind of write.</summary>
     private async Task WriteAsync(EntityMeta entity, Record record, JsonObject before, JsonObject values, PipelineMeta? pipeline, bool isNew, RecordWriteMode mode, double? rank, DateTime now, CancellationToken ct, string? reason = null)
     {
-        if (isNew) await AssignAutoNumbersAsync(entity, values, ct);
+        if (isNew) await AssignAutoNumbersAsync(entity, values, now, ct);
         ComputeFormulas(entity, values, pipeline);
 
         var previousStage = record.StageId;
@@ -436,8 +436,9 @@ public sealed class RecordWriter
         foreach (var field in entity.Fields)
         {
             if (values[field.Key] is not JsonValue v || !v.TryGetValue<string>(out var s) || !Guid.TryParse(s, out var id)) continue;
-            if (field.Type == FieldTypes.Member) members.Add((field, id));
-            else if (field.Type == FieldTypes.Lookup)
+            var type = FieldTypeRegistry.Get(field.Type);
+            if (type.NamesMembers) members.Add((field, id));
+            else if (type.LinksRecords)
             {
                 var target = metadata.Entity(field.Settings.Target ?? "");
                 if (target is null) errors.Add(field.Key, t["Validation.Reference", field.Label.Get()]);
@@ -528,28 +529,53 @@ public sealed class RecordWriter
     /// <summary>The field's "already exists" message.</summary>
     public string UniqueError(FieldDefinition field, JsonNode? value) => t["Validation.Unique", field.Label.Get(), RecordUniqueValue.Display(value)];
 
-    private async Task AssignAutoNumbersAsync(EntityMeta entity, JsonObject values, CancellationToken ct)
+    /// <summary>
+    /// Numbers the auto-number fields of a new record from their sequence counters (one per field, or per field and
+    /// period when the numbers reset daily, monthly or yearly; the period is the creation day in the workspace's time
+    /// zone). Concurrent creates wait for each other rather than take the same number or fail: on PostgreSQL the
+    /// counter row is locked (<c>FOR UPDATE</c>) until this transaction commits, a missing counter being made by an
+    /// insert that yields to a racing one (<c>ON CONFLICT DO NOTHING</c>); SQLite transactions hold the database's
+    /// write lock from their start. A counter already taken in this unit of work (an import batch) is locked already.
+    /// </summary>
+    private async Task AssignAutoNumbersAsync(EntityMeta entity, JsonObject values, DateTime now, CancellationToken ct)
     {
-        foreach (var field in entity.Fields.Where(f => f.Type == "autonumber"))
+        DateTime? localDay = null;
+        foreach (var field in entity.Fields.Where(f => FieldTypeRegistry.Get(f.Type).NumbersRecords))
         {
-            var key = field.Key;
-            var counter = await db.Sequences.FirstOrDefaultAsync(s => s.EntityTypeId == entity.Entity.Id && s.FieldKey == key, ct);
+            var ctx = new FieldContext(field, entity);
+            localDay ??= Tenancy.WorkspaceTimeZone.ToLocal(now, Tenancy.WorkspaceTimeZone.Resolve(actor.Tenant.TimeZone));
+            var key = AutoNumberField.CounterKey(ctx, localDay.Value);
+            var entityId = entity.Entity.Id;
+            var counter = db.Sequences.Local.FirstOrDefault(s => s.EntityTypeId == entityId && s.FieldKey == key);
             if (counter is null)
             {
-                counter = new SequenceCounter { EntityTypeId = entity.Entity.Id, FieldKey = key, NextValue = 1 };
-                db.Sequences.Add(counter);
+                if (db.Database.IsNpgsql())
+                {
+                    await db.Database.ExecuteSqlRawAsync(
+                        "INSERT INTO sequence_counters (tenant_id, id, entity_type_id, field_key, next_value, version) VALUES ({0}, {1}, {2}, {3}, 1, 0) ON CONFLICT (tenant_id, entity_type_id, field_key) DO NOTHING",
+                        [metadata.TenantId, Guid.CreateVersion7(), entityId, key], ct);
+                    await db.Database.ExecuteSqlRawAsync(
+                        "SELECT 1 FROM sequence_counters WHERE tenant_id = {0} AND entity_type_id = {1} AND field_key = {2} FOR UPDATE",
+                        [metadata.TenantId, entityId, key], ct);
+                }
+                counter = await db.Sequences.FirstOrDefaultAsync(s => s.EntityTypeId == entityId && s.FieldKey == key, ct);
+                if (counter is null)
+                {
+                    counter = new SequenceCounter { EntityTypeId = entityId, FieldKey = key, NextValue = 1 };
+                    db.Sequences.Add(counter);
+                }
             }
             var number = counter.NextValue;
             counter.NextValue++;
-            counter.Version++; // concurrency token: two writers taking the same number fail, not duplicate
-            values[key] = AutoNumberField.Format(new FieldContext(field, entity), number);
+            counter.Version++; // concurrency token: a writer outside a transaction fails rather than duplicate
+            values[field.Key] = AutoNumberField.Format(ctx, number, localDay.Value);
         }
     }
 
     /// <summary>Evaluates formula fields in dependency order (a formula may use another formula).</summary>
     public static void ComputeFormulas(EntityMeta entity, JsonObject values, PipelineMeta? pipeline)
     {
-        var formulas = entity.AllFields.Where(f => f.Type == "formula" && !string.IsNullOrWhiteSpace(f.Settings.Expression)).ToList();
+        var formulas = entity.AllFields.Where(f => FieldTypeRegistry.Get(f.Type).ReadsOtherFields && !string.IsNullOrWhiteSpace(f.Settings.Expression)).ToList();
         if (formulas.Count == 0) return;
         var stageKey = entity.StageField is { } sf && values[sf.Key] is JsonValue sv && sv.TryGetValue<string>(out var sk) ? sk : null;
         var probability = pipeline?.Stage(stageKey)?.Probability;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Crm.Core.Accounts;
 using Crm.Core.Activities;
 using Crm.Core.Data;
+using Crm.Core.Fields;
 using Crm.Core.Fields.Types;
 using Crm.Core.Metadata;
 using Crm.Core.Records;
@@ -121,7 +122,7 @@ internal sealed class SampleDataInstaller(CrmDbContext db, TenantMetadata metada
     {
         var keys = doc.SampleData!.Keys.ToList();
         var dependsOn = keys.ToDictionary(k => k, k => (doc.EntityTypes.FirstOrDefault(e => e.Key == k)?.Fields ?? [])
-            .Where(f => f.Type == "lookup" && f.Target is not null && f.Target != k && keys.Contains(f.Target)).Select(f => f.Target!).ToHashSet());
+            .Where(f => FieldTypeRegistry.Find(f.Type)?.LinksRecords == true && f.Target is not null && f.Target != k && keys.Contains(f.Target)).Select(f => f.Target!).ToHashSet());
         var done = new List<string>();
         while (done.Count < keys.Count)
         {
@@ -139,23 +140,15 @@ internal sealed class SampleDataInstaller(CrmDbContext db, TenantMetadata metada
         {
             var field = entity.Field(key);
             var text = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-            resolved[key] = (field?.Type, text) switch
+            var type = FieldTypeRegistry.Find(field?.Type);
+            resolved[key] = (type, text) switch
             {
-                ("member", "$me") => JsonValue.Create(actor.UserId.ToString()),
-                ("date", { } d) when d.StartsWith("$today", StringComparison.Ordinal) => JsonValue.Create(DateOnly.FromDateTime(now.AddDays(Offset(d))).ToString(DateField.Format, CultureInfo.InvariantCulture)),
-                ("datetime", { } d) when d.StartsWith("$today", StringComparison.Ordinal) => JsonValue.Create(now.AddDays(Offset(d)).ToString(DateTimeField.Format, CultureInfo.InvariantCulture)),
-                ("lookup", { } k) when field!.Settings.Target is { } target && _ids.TryGetValue((target, k), out var id) => JsonValue.Create(id.ToString()),
+                ({ } t, ['$', ..]) when t.ResolveSample(text, actor.UserId, now) is { } dynamic => dynamic,
+                ({ LinksRecords: true }, { } k) when field!.Settings.Target is { } target && _ids.TryGetValue((target, k), out var id) => JsonValue.Create(id.ToString()),
                 _ => value?.DeepClone(),
             };
         }
         return resolved;
-    }
-
-    /// <summary>"$today" → 0, "$today+30" → 30, "$today-7" → -7, "$today-2.5" → -2.5 (days).</summary>
-    private static double Offset(string token)
-    {
-        var rest = token["$today".Length..];
-        return rest.Length == 0 ? 0 : double.TryParse(rest, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0;
     }
 
     /// <summary>

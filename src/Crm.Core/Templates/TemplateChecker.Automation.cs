@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Crm.Core.Fields;
 using Crm.Core.Automation;
 using Crm.Core.Views;
 
@@ -78,7 +79,7 @@ public sealed partial class TemplateChecker
         {
             var type = trigger.Field is null ? null : FieldType(e, trigger.Field);
             if (type is null) Add(tp + ".field", "Template.Check.UnknownField", trigger.Field ?? "");
-            else if (type is not ("date" or "datetime")) Add(tp + ".field", "Template.Check.FieldTypeNotAllowed", trigger.Field!, type);
+            else if (FieldTypeRegistry.Find(type)?.IsDate != true) Add(tp + ".field", "Template.Check.FieldTypeNotAllowed", trigger.Field!, type);
         }
         if (trigger.Kind is TriggerKinds.AfterDate or TriggerKinds.NoActivity or TriggerKinds.InStage && trigger.Days is not (>= 0 and <= MaxDays))
             Add(tp + ".days", "Template.Check.Range", 0, MaxDays);
@@ -147,13 +148,13 @@ public sealed partial class TemplateChecker
                 {
                     if (a.Entity is null || !EntityExists(a.Entity)) { Add(path + ".entity", "Template.Check.UnknownEntity", a.Entity ?? ""); break; }
                     target = a.Entity;
-                    if (a.Field is { } back && FieldType(target, back) is var bt && bt != "lookup")
+                    if (a.Field is { } back && FieldType(target, back) is var bt && FieldTypeRegistry.Find(bt)?.LinksRecords != true)
                         Add(path + ".field", bt is null ? "Template.Check.UnknownField" : "Template.Check.FieldTypeNotAllowed", back, bt ?? "");
                 }
                 if (a.Kind == ActionKinds.UpdateRelated)
                 {
                     var type = a.Field is null ? null : FieldType(e, a.Field);
-                    if (type != "lookup") { Add(path + ".field", type is null ? "Template.Check.UnknownField" : "Template.Check.FieldTypeNotAllowed", a.Field ?? "", type ?? ""); break; }
+                    if (FieldTypeRegistry.Find(type)?.LinksRecords != true) { Add(path + ".field", type is null ? "Template.Check.UnknownField" : "Template.Check.FieldTypeNotAllowed", a.Field ?? "", type ?? ""); break; }
                     target = TemplateEntity(e)?.Fields.FirstOrDefault(f => f.Key == a.Field)?.Target ?? existing.Entity(e)?.Field(a.Field!)?.Settings.Target ?? e;
                 }
                 if (a.Kind == ActionKinds.SetFields && a.Values is not { Count: > 0 }) Add(path + ".values", "Template.Check.Empty");
@@ -217,8 +218,8 @@ public sealed partial class TemplateChecker
             if (r.Kind == "noNewRelated")
             {
                 var lookup = r.RelatedEntity is null ? (bool?)null
-                    : (TemplateEntity(r.RelatedEntity)?.Fields.Where(f => f.Type == "lookup").Select(f => f.Target)
-                        ?? existing.Entity(r.RelatedEntity)?.AllFields.Where(f => f.Type == "lookup").Select(f => f.Settings.Target) ?? []).Any(t => t == p.Entity);
+                    : (TemplateEntity(r.RelatedEntity)?.Fields.Where(f => FieldTypeRegistry.Find(f.Type)?.LinksRecords == true).Select(f => f.Target)
+                        ?? existing.Entity(r.RelatedEntity)?.AllFields.Where(f => FieldTypeRegistry.Get(f.Type).LinksRecords).Select(f => f.Settings.Target) ?? []).Any(t => t == p.Entity);
                 if (lookup != true) Add(rp + ".relatedEntity", "Template.Check.RelatedLookup", r.RelatedEntity ?? "", p.Entity);
             }
             for (var k = 0; k < (r.KeepStatuses?.Count ?? 0); k++)

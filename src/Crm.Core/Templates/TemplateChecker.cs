@@ -168,15 +168,17 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
             if (FieldTypeRegistry.Find(f.Type) is null) { Add(fp + ".type", "Template.Check.UnknownFieldType", f.Type); continue; }
             if (f.Section is { } s && e.Sections.All(x => x.Key != s) && existing.Entity(e.Key)?.Entity.Sections.Any(x => x.Key == s) != true)
                 Add(fp + ".section", "Template.Check.UnknownSection", s);
+            var fieldType = FieldTypeRegistry.Get(f.Type);
+            if (fieldType.OwnsOptions)
+            {
+                if (f.Options is not { Count: > 0 }) Add(fp + ".options", "Template.Check.Empty");
+                else Unique(f.Options.Select(o => o.Key), fp + ".options", "key");
+            }
+            if (fieldType.LinksRecords && (f.Target is null || !EntityExists(f.Target)))
+                Add(fp + ".target", "Template.Check.UnknownEntity", f.Target ?? "");
+            // Rules about one type each (the status list, the pipeline, the expression it names).
             switch (f.Type)
             {
-                case "select" or "multiselect":
-                    if (f.Options is not { Count: > 0 }) Add(fp + ".options", "Template.Check.Empty");
-                    else Unique(f.Options.Select(o => o.Key), fp + ".options", "key");
-                    break;
-                case "lookup":
-                    if (f.Target is null || !EntityExists(f.Target)) Add(fp + ".target", "Template.Check.UnknownEntity", f.Target ?? "");
-                    break;
                 case "status":
                     if (!StatusListExists(f.StatusList)) Add(fp + ".statusList", "Template.Check.UnknownStatusList", f.StatusList ?? "");
                     break;
@@ -185,6 +187,15 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
                     break;
                 case "formula":
                     CheckFormula(e, f, fp + ".expression");
+                    break;
+                case "autonumber":
+                    if (f.SerialPattern is { } serial)
+                    {
+                        var problem = SerialPattern.Check(serial, f.SerialReset);
+                        if (problem == SerialPatternProblem.UnknownReset) Add(fp + ".serialReset", "Settings.SerialReset");
+                        else if (problem != SerialPatternProblem.None) Add(fp + ".serialPattern", Fields.Types.AutoNumberField.SerialProblemKey(problem), SerialPattern.MaxLength);
+                    }
+                    else if (f.SerialReset is { } reset && reset != SerialReset.Never) Add(fp + ".serialReset", "Settings.SerialResetWithoutPattern");
                     break;
             }
             if (f.Min is { } min && f.Max is { } max && min > max) Add(fp + ".max", "Template.Check.MinAboveMax");
@@ -289,7 +300,7 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
                 var key = p.OwnerFields![i];
                 var type = FieldType(entityKey, key);
                 if (type is null) Add($"{pp}.ownerFields[{i}]", "Template.Check.UnknownField", key);
-                else if (type != "member") Add($"{pp}.ownerFields[{i}]", "Template.Check.FieldTypeNotAllowed", key, type);
+                else if (FieldTypeRegistry.Find(type)?.NamesMembers != true) Add($"{pp}.ownerFields[{i}]", "Template.Check.FieldTypeNotAllowed", key, type);
             }
             foreach (var (fieldKey, level) in p.Fields ?? [])
             {
@@ -372,7 +383,7 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
         {
             var type = v.GroupBy is null ? null : FieldType(v.Entity, v.GroupBy);
             if (v.GroupBy is null || type is null) Add(path + ".groupBy", "Template.Check.UnknownField", v.GroupBy ?? "");
-            else if (type is not ("stage" or "status" or "select")) Add(path + ".groupBy", "Template.Check.FieldTypeNotAllowed", v.GroupBy, type);
+            else if (FieldTypeRegistry.Find(type)?.MakesBoardColumns != true) Add(path + ".groupBy", "Template.Check.FieldTypeNotAllowed", v.GroupBy, type);
         }
         if (v.Pipeline is { } p && !PipelineKeys(v.Entity).Contains(p)) Add(path + ".pipeline", "Template.Check.UnknownPipeline", p);
     }
@@ -435,7 +446,7 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
                 {
                     var type = FieldType(entityKey, field);
                     if (type is null) { Add($"{rp}.values.{field}", "Template.Check.UnknownField", field); continue; }
-                    if (type == "lookup" && value is not null)
+                    if (FieldTypeRegistry.Find(type)?.LinksRecords == true && value is not null)
                     {
                         var target = TemplateEntity(entityKey)?.Fields.FirstOrDefault(f => f.Key == field)?.Target ?? existing.Entity(entityKey)?.Field(field)?.Settings.Target;
                         var refKey = value.ToString();

@@ -122,6 +122,10 @@ public sealed class TemplateField
     /// <summary>autonumber: prefix and zero-padded digits, e.g. "OPP-" and 5 → OPP-00001.</summary>
     public string? Prefix { get; set; }
     public int? Digits { get; set; }
+    /// <summary>autonumber: a serial pattern, "HT-{yyyyMMdd}-{0000}".</summary>
+    public string? SerialPattern { get; set; }
+    /// <summary>autonumber with a serial pattern: never (default), daily, monthly or yearly.</summary>
+    public string? SerialReset { get; set; }
     /// <summary>formula: arithmetic over number/money/percent field keys and <c>stage.probability</c>,
     /// e.g. <c>amount * stage.probability / 100</c>.</summary>
     public string? Expression { get; set; }

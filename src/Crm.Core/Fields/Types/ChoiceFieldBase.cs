@@ -13,6 +13,8 @@ public abstract class ChoiceFieldBase : FieldType
     /// <summary>All options, archived ones included (existing values stay valid), as key → label.</summary>
     public abstract IReadOnlyList<(string Key, LocalizedText Label, string? Color, bool Archived)> Options(FieldContext ctx);
 
+    public override IReadOnlyList<(string Key, LocalizedText Label)> Choices(FieldContext ctx) => Options(ctx).Where(o => !o.Archived).Select(o => (o.Key, o.Label)).ToList();
+
     public override JsonSchema BuildSchema(FieldContext ctx)
     {
         var schema = new JsonSchema { Type = JsonObjectType.String };
@@ -76,6 +78,7 @@ public sealed class SelectField : ChoiceFieldBase
     public override string Name => FieldTypes.Select;
     public override IReadOnlyList<string> Bindings => [FieldBindings.Title, FieldBindings.LostReason];
     public override IReadOnlyList<string> ConversionTargets => [FieldTypes.MultiSelect, FieldTypes.Status, FieldTypes.Text, FieldTypes.LongText];
+    public override bool OwnsOptions => true;
     public override FieldSettings NewSettings() => new() { Options = [] };
     public override ReportGrouping Grouping => ReportGrouping.Value;
     public override IReadOnlyList<string> SettingNames => ["Required", "Default", "Options"];
@@ -106,6 +109,8 @@ public sealed class MultiSelectField : FieldType
 {
     public override string Name => FieldTypes.MultiSelect;
     public override IReadOnlyList<string> ConversionTargets => [FieldTypes.Select];
+    public override bool OwnsOptions => true;
+    public override IReadOnlyList<(string Key, LocalizedText Label)> Choices(FieldContext ctx) => (ctx.Settings.Options ?? []).Where(o => !o.IsArchived).Select(o => (o.Key, o.Label)).ToList();
     public override FieldSettings NewSettings() => new() { Options = [] };
     public override FieldValueKind ValueKind => FieldValueKind.Choices;
     public override IReadOnlyList<string> SettingNames => ["Required", "Default", "Options"];

@@ -5,7 +5,10 @@ using NJsonSchema;
 
 namespace Crm.Core.Fields.Types;
 
-/// <summary>A number the server assigns on create: prefix + zero-padded sequence (OPP-00042). Read-only.</summary>
+/// <summary>
+/// A number the server assigns on create: prefix + zero-padded sequence (OPP-00042), or a serial pattern with date
+/// parts and a reset period (HT-20261203-0001, counting from 1 again each day). Read-only.
+/// </summary>
 public sealed class AutoNumberField : FieldType
 {
     public override string Name => FieldTypes.AutoNumber;
@@ -14,18 +17,47 @@ public sealed class AutoNumberField : FieldType
     public override Metadata.FieldSettings NewSettings() => new() { Digits = 5 };
     public override FieldValueKind ValueKind => FieldValueKind.Text;
     public override bool IsComputed => true;
+    public override bool NumbersRecords => true;
     public override bool IsSearchable => true;
-    public override IReadOnlyList<string> SettingNames => ["Prefix", "Digits"];
+    public override IReadOnlyList<string> SettingNames => ["Prefix", "Digits", "SerialPattern"];
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String };
 
     public override void ValidateSettings(FieldContext ctx, Accounts.ValidationErrors errors, string path, Func<string, string> t)
     {
         if ((ctx.Settings.Prefix ?? "").Length > 20) errors.Add(path + "/prefix", t("Settings.Prefix"));
         if (ctx.Settings.Digits is < 1 or > 12) errors.Add(path + "/digits", t("Settings.Digits"));
+        if (ctx.Settings.SerialPattern is { } pattern)
+        {
+            var problem = SerialPattern.Check(pattern, ctx.Settings.SerialReset);
+            if (problem == SerialPatternProblem.UnknownReset) errors.Add(path + "/serialReset", t("Settings.SerialReset"));
+            else if (problem != SerialPatternProblem.None) errors.Add(path + "/serialPattern", SerialProblemText(problem, t));
+        }
+        else if (ctx.Settings.SerialReset is { } reset && reset != SerialReset.Never) errors.Add(path + "/serialReset", t("Settings.SerialResetWithoutPattern"));
     }
 
-    public static string Format(FieldContext ctx, long number)
-        => (ctx.Settings.Prefix ?? "") + number.ToString(CultureInfo.InvariantCulture).PadLeft(ctx.Settings.Digits ?? 5, '0');
+    /// <summary>The resource key of the message for a pattern's problem (shared with the template checker; the
+    /// too-long message takes <see cref="SerialPattern.MaxLength"/>).</summary>
+    public static string SerialProblemKey(SerialPatternProblem problem) => problem switch
+    {
+        SerialPatternProblem.TooLong => "Settings.SerialPatternTooLong",
+        SerialPatternProblem.NumberPart => "Settings.SerialPatternNumber",
+        SerialPatternProblem.ResetWithoutDate => "Settings.SerialPatternResetDate",
+        SerialPatternProblem.UnknownReset => "Settings.SerialReset",
+        _ => "Settings.SerialPatternPart",
+    };
+
+    private static string SerialProblemText(SerialPatternProblem problem, Func<string, string> t)
+        => string.Format(CultureInfo.CurrentCulture, t(SerialProblemKey(problem)), SerialPattern.MaxLength);
+
+    /// <summary>The key of the sequence counter a record created on <paramref name="localDay"/> takes its number from.</summary>
+    public static string CounterKey(FieldContext ctx, DateTime localDay)
+        => ctx.Settings.SerialPattern is null ? ctx.Field.Key : SerialPattern.CounterKey(ctx.Field.Key, ctx.Settings.SerialReset, localDay);
+
+    /// <summary>The number as the field writes it; <paramref name="localDay"/> is the creation day in the workspace's time zone.</summary>
+    public static string Format(FieldContext ctx, long number, DateTime localDay)
+        => ctx.Settings.SerialPattern is { } pattern && SerialPattern.TryParse(pattern, out var parsed) == SerialPatternProblem.None
+            ? parsed!.Format(number, localDay)
+            : (ctx.Settings.Prefix ?? "") + number.ToString(CultureInfo.InvariantCulture).PadLeft(ctx.Settings.Digits ?? 5, '0');
 }
 
 /// <summary>
@@ -44,6 +76,7 @@ public sealed class FormulaField : NumberField
         _ => Fields.NumberFormat.Number,
     };
     public override bool IsComputed => true;
+    public override bool ReadsOtherFields => true;
     public override IReadOnlyList<string> SettingNames => ["Expression", "Format", "Decimals"];
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.Number };
 

@@ -33,6 +33,7 @@ public abstract class ReferenceFieldBase : FieldType
 public sealed class MemberField : ReferenceFieldBase
 {
     public override string Name => FieldTypes.Member;
+    public override bool NamesMembers => true;
     public override bool IsGroupable => true;
     public override IReadOnlyList<string> SettingNames => ["Required", "Default"];
     public override IReadOnlyList<string> Bindings => [FieldBindings.Owner];
@@ -45,6 +46,7 @@ public sealed class MemberField : ReferenceFieldBase
 public sealed class LookupField : ReferenceFieldBase
 {
     public override string Name => FieldTypes.Lookup;
+    public override bool LinksRecords => true;
     public override bool IsGroupable => true;
     public override IReadOnlyList<string> SettingNames => ["Required", "Target"];
     public override ReportGrouping Grouping => ReportGrouping.Value;

@@ -1,4 +1,5 @@
 using Crm.Core.Fields;
+using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Rendering;
 
 namespace Crm.Web.Components.Fields.Types;
@@ -63,4 +64,12 @@ public sealed class UrlUi : TextUi
 public sealed class AutoNumberUi : TextUi
 {
     public override string Name => FieldTypes.AutoNumber;
+
+    /// <summary>The serial pattern and its reset period.</summary>
+    public override RenderFragment? Settings(SettingsView view) => b =>
+    {
+        b.OpenComponent<AutoNumberSettings>(0);
+        b.AddComponentParameter(1, nameof(AutoNumberSettings.View), view);
+        b.CloseComponent();
+    };
 }
