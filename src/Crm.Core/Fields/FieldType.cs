@@ -164,6 +164,14 @@ public abstract class FieldType
     /// <summary>The JSON Schema of one value (without null; the compiler adds null for optional fields).</summary>
     public abstract JsonSchema BuildSchema(FieldContext ctx);
 
+    /// <summary>
+    /// The check of one value that every write runs (<see cref="Records.RecordValidator"/>), built once per field
+    /// and entity-type version: the rules of <see cref="BuildSchema"/> (without patterns, which run through
+    /// <see cref="Patterns"/>), checked on the value itself. <paramref name="required"/>: the field must have a
+    /// value (null and, for text without options and lists, empty are refused).
+    /// </summary>
+    public abstract ValueChecker CompileCheck(FieldContext ctx, bool required);
+
     /// <summary>Tidies an input value before validation (trims, drops empty strings, canonical dates). Never throws.</summary>
     public virtual JsonNode? Normalize(JsonNode? value, FieldContext ctx) => value is JsonValue v && v.TryGetValue<string>(out var s)
         ? (string.IsNullOrWhiteSpace(s) ? null : JsonValue.Create(Text.StorableText.Clean(s)))

@@ -1,16 +1,17 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Crm.Core.Accounts;
 using Crm.Core.Fields;
 using Crm.Core.Metadata;
 using Crm.Core.Resources;
 using Microsoft.Extensions.Localization;
-using NJsonSchema.Validation;
 
 namespace Crm.Core.Records;
 
 /// <summary>
-/// The validation a value set can have without the database: the entity type's JSON Schema and the choice rules
+/// The validation a value set can have without the database: the field types' value checks (the entity type's
+/// JSON Schema, compiled from the same types) and the choice rules
 /// (stage of the record's pipeline, no newly chosen archived option). The record writer runs it on every write,
 /// and forms run the very same code while the user types, so both show the same messages.
 /// </summary>
@@ -23,89 +24,85 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
         ValidateChoices(entity, before, values, pipeline, errors);
     }
 
-    /// <summary>
-    /// One schema validator per thread, reused: building one (its format validators) cost about as much as
-    /// validating a record. It keeps no state between calls; per thread only to be safe.
-    /// </summary>
-    [ThreadStatic] private static JsonSchemaValidator? validator;
+    /// <summary>Each entity type's value checks, compiled once per metadata version (the <see cref="EntityMeta"/>
+    /// is cached with its version, so the checks go with it).</summary>
+    private static readonly ConditionalWeakTable<EntityMeta, RecordChecks> Compiled = new();
 
-    private void ValidateSchema(EntityMeta entity, JsonObject values, ValidationErrors errors)
+    /// <summary>The value checks of every field in the schema's order: all fields, archived ones included (their
+    /// values are still accepted), required when the field is required, active and not computed.</summary>
+    private sealed class RecordChecks
     {
-        // Keys starting with "_" hold data the product keeps aside (e.g. values that did not convert on a field
-        // type change); they are not fields and are not validated.
-        // (Copied without them only when there are any: the values are serialised as they are otherwise.)
-        var document = values;
-        foreach (var (key, _) in values)
-            if (key.StartsWith('_'))
+        public RecordChecks(EntityMeta entity)
+        {
+            foreach (var field in entity.AllFields)
             {
-                document = new JsonObject();
-                foreach (var (k, value) in values)
-                    if (!k.StartsWith('_')) document[k] = value?.DeepClone();
-                break;
+                if (FieldTypeRegistry.Find(field.Type) is not { } type) continue;
+                var required = field.Settings.Required && !field.IsArchived && !type.IsComputed;
+                var entry = (field, type.CompileCheck(new FieldContext(field, entity), required), required);
+                // A key twice (should not happen): the later field counts, as in the schema's property map.
+                if (Index.TryGetValue(field.Key, out var at)) Fields[at] = entry;
+                else { Index[field.Key] = Fields.Count; Fields.Add(entry); }
             }
-        var found = new List<(string Key, string Message, bool Required)>();
-        foreach (var error in (validator ??= new JsonSchemaValidator(new JsonSchemaValidatorSettings())).Validate(document.ToJsonString(), entity.ValidationSchema))
-            CollectSchemaError(entity, error, found);
-        // Patterns are not in the validation schema (NJsonSchema backtracks); they run here, in bounded time,
-        // on values the schema found nothing wrong with.
+        }
+
+        public List<(FieldDefinition Field, ValueChecker Check, bool Required)> Fields { get; } = [];
+        public Dictionary<string, int> Index { get; } = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Each field's value against its type's compiled check (<see cref="FieldType.CompileCheck"/>), then the
+    /// patterns. The same verdicts and messages as the entity's JSON Schema (<see cref="EntityMeta.ValidationSchema"/>,
+    /// still what the API publishes), without serialising each record for a schema validator.
+    /// </summary>
+    internal void ValidateSchema(EntityMeta entity, JsonObject values, ValidationErrors errors)
+    {
+        var checks = Compiled.GetValue(entity, e => new RecordChecks(e));
+        List<(string Key, string Message, bool Required)>? found = null;
+        foreach (var (field, check, required) in checks.Fields)
+        {
+            ValueProblem problem;
+            if (values.TryGetPropertyValue(field.Key, out var value)) problem = check(value);
+            else problem = required ? ValueProblem.Required : ValueProblem.None;
+            if (problem != ValueProblem.None) (found ??= []).Add((field.Key, Message(field, problem), problem == ValueProblem.Required));
+        }
+        // Keys starting with "_" hold data the product keeps aside (e.g. values that did not convert on a field
+        // type change); they are not fields and are not validated. Any other key must be a field.
+        foreach (var (key, _) in values)
+            if (!key.StartsWith('_') && !checks.Index.ContainsKey(key)) (found ??= []).Add((key, t["Record.UnknownField", key], false));
+        // Patterns run here, in bounded time, on values the checks found nothing wrong with.
         foreach (var field in entity.Fields)
         {
-            if (field.Key.StartsWith('_') || document[field.Key] is not JsonValue v || !v.TryGetValue<string>(out var text) || found.Any(f => f.Key == field.Key)) continue;
-            if (PatternError(new FieldContext(field, entity), text) is { } message) found.Add((field.Key, message, false));
+            if (field.Key.StartsWith('_') || values[field.Key] is not JsonValue v || !v.TryGetValue<string>(out var text) || (found?.Any(f => f.Key == field.Key) ?? false)) continue;
+            if (PatternError(new FieldContext(field, entity), text) is { } message) (found ??= []).Add((field.Key, message, false));
         }
+        if (found is null) return;
         // One message per field; "required" wins over the type errors an empty value also produces.
         foreach (var group in found.GroupBy(f => f.Key))
             errors.Add(group.Key, (group.FirstOrDefault(g => g.Required).Message ?? group.First().Message));
     }
 
-    private void CollectSchemaError(EntityMeta entity, ValidationError error, List<(string Key, string Message, bool Required)> found)
+    private string Message(FieldDefinition field, ValueProblem problem)
     {
-        if (error is ChildSchemaValidationError child)
+        var label = field.Label.Get();
+        var s = field.Settings;
+        return problem switch
         {
-            foreach (var nested in child.Errors.SelectMany(e => e.Value)) CollectSchemaError(entity, nested, found);
-            return;
-        }
-        if (error is MultiTypeValidationError multi)
-        {
-            // An optional field's schema is "its type or null": report why the value fails as its own type
-            // ("must be an e-mail address"), not the generic "matches no type".
-            var asType = multi.Errors.Where(e => e.Key != NJsonSchema.JsonObjectType.Null).SelectMany(e => e.Value).ToList();
-            if (asType.Count > 0)
-            {
-                foreach (var nested in asType) CollectSchemaError(entity, nested, found);
-                return;
-            }
-        }
-        var key = error.Kind == ValidationErrorKind.PropertyRequired || error.Kind == ValidationErrorKind.NoAdditionalPropertiesAllowed
-            ? error.Property
-            : (error.Path ?? "").TrimStart('#', '/').Split('/', '.', '[')[0];
-        if (string.IsNullOrEmpty(key)) key = error.Property ?? RecordWriter.RecordErrorKey;
-        var field = entity.Field(key);
-        var label = field?.Label.Get() ?? key;
-        var s = field?.Settings;
-        string message = error.Kind switch
-        {
-            ValidationErrorKind.PropertyRequired or ValidationErrorKind.StringTooShort or ValidationErrorKind.TooFewItems
-                or ValidationErrorKind.NullExpected => t["Validation.Required", label],
-            ValidationErrorKind.StringTooLong => t["Validation.TooLong", label, s?.MaxLength ?? 0],
-            ValidationErrorKind.NumberTooSmall => t["Validation.TooSmall", label, Number(s?.Min)],
-            ValidationErrorKind.NumberTooBig => t["Validation.TooBig", label, Number(s?.Max)],
-            ValidationErrorKind.NotInEnumeration => t["Validation.NotAnOption", label],
-            ValidationErrorKind.DateExpected => t["Validation.Date", label],
-            ValidationErrorKind.DateTimeExpected => t["Validation.DateTime", label],
-            ValidationErrorKind.EmailExpected => t["Validation.Email", label],
-            ValidationErrorKind.UriExpected => t["Validation.Url", label],
-            ValidationErrorKind.GuidExpected => t["Validation.Reference", label],
-            ValidationErrorKind.NumberExpected or ValidationErrorKind.IntegerExpected => t["Validation.Number", label],
-            ValidationErrorKind.BooleanExpected => t["Validation.Boolean", label],
-            ValidationErrorKind.ArrayExpected or ValidationErrorKind.ItemsNotUnique => t["Validation.List", label],
-            ValidationErrorKind.StringExpected => t["Validation.Text", label],
-            ValidationErrorKind.NoAdditionalPropertiesAllowed => t["Record.UnknownField", key],
-            _ when error.Kind.ToString().EndsWith("Expected", StringComparison.Ordinal) => t["Validation.Type", label],
+            ValueProblem.Required => t["Validation.Required", label],
+            ValueProblem.TooLong => t["Validation.TooLong", label, s.MaxLength ?? 0],
+            ValueProblem.TooSmall => t["Validation.TooSmall", label, Number(s.Min)],
+            ValueProblem.TooBig => t["Validation.TooBig", label, Number(s.Max)],
+            ValueProblem.NotAnOption => t["Validation.NotAnOption", label],
+            ValueProblem.Date => t["Validation.Date", label],
+            ValueProblem.DateTime => t["Validation.DateTime", label],
+            ValueProblem.Email => t["Validation.Email", label],
+            ValueProblem.Url => t["Validation.Url", label],
+            ValueProblem.Reference => t["Validation.Reference", label],
+            ValueProblem.Number => t["Validation.Number", label],
+            ValueProblem.Boolean => t["Validation.Boolean", label],
+            ValueProblem.List => t["Validation.List", label],
+            ValueProblem.Text => t["Validation.Text", label],
             _ => t["Validation.Invalid", label],
         };
-        var required = error.Kind is ValidationErrorKind.PropertyRequired or ValidationErrorKind.StringTooShort or ValidationErrorKind.TooFewItems or ValidationErrorKind.NullExpected;
-        found.Add((key, message, required));
     }
 
     /// <summary>Why <paramref name="text"/> fails the field's patterns, or null when it matches them all.</summary>

@@ -22,6 +22,14 @@ public abstract class ChoiceFieldBase : FieldType
         return schema;
     }
 
+    /// <summary>One of the options (archived ones too: stored values stay valid; newly chosen archived options are
+    /// refused by the record validator's choice rules). A list without options takes any text.</summary>
+    public override ValueChecker CompileCheck(FieldContext ctx, bool required)
+    {
+        var keys = Options(ctx).Select(o => o.Key).ToList();
+        return ValueChecks.String(!required, required && keys.Count == 0, options: keys);
+    }
+
     public override string Display(JsonNode? value, FieldContext ctx, DisplayContext dc)
         => value is JsonValue v && v.TryGetValue<string>(out var key)
             ? Options(ctx).FirstOrDefault(o => o.Key == key) is { Key: not null } o ? o.Label.Get(dc.Culture) : key
@@ -127,6 +135,9 @@ public sealed class MultiSelectField : FieldType
         foreach (var o in ctx.Settings.Options ?? []) item.Enumeration.Add(o.Key);
         return new JsonSchema { Type = JsonObjectType.Array, Item = item, UniqueItems = true };
     }
+
+    public override ValueChecker CompileCheck(FieldContext ctx, bool required)
+        => ValueChecks.List(!required, required, ValueChecks.String(nullable: false, nonEmpty: false, options: (ctx.Settings.Options ?? []).Select(o => o.Key)));
 
     public override JsonNode? Normalize(JsonNode? value, FieldContext ctx) => value switch
     {

@@ -21,6 +21,7 @@ public sealed class AutoNumberField : FieldType
     public override bool IsSearchable => true;
     public override IReadOnlyList<string> SettingNames => ["Prefix", "Digits", "SerialPattern"];
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String };
+    public override ValueChecker CompileCheck(FieldContext ctx, bool required) => ValueChecks.String(!required, required);
 
     public override void ValidateSettings(FieldContext ctx, Accounts.ValidationErrors errors, string path, Func<string, string> t)
     {
@@ -79,6 +80,7 @@ public sealed class FormulaField : NumberField
     public override bool ReadsOtherFields => true;
     public override IReadOnlyList<string> SettingNames => ["Expression", "Format", "Decimals"];
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.Number };
+    public override ValueChecker CompileCheck(FieldContext ctx, bool required) => ValueChecks.Number(!required);
 
     public override void ValidateSettings(FieldContext ctx, Accounts.ValidationErrors errors, string path, Func<string, string> t)
     {

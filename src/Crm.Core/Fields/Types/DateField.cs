@@ -19,6 +19,8 @@ public sealed class DateField : FieldType
     public override IReadOnlyList<string> SettingNames => ["Required", "Default"];
 
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String, Format = JsonFormatStrings.Date };
+    public override ValueChecker CompileCheck(FieldContext ctx, bool required)
+        => ValueChecks.String(!required, required, format: ValueChecks.IsDate, formatProblem: ValueProblem.Date);
 
     public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
     {
@@ -72,6 +74,8 @@ public sealed class DateTimeField : FieldType
     public override IReadOnlyList<string> SettingNames => ["Required", "Default"];
 
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String, Format = JsonFormatStrings.DateTime };
+    public override ValueChecker CompileCheck(FieldContext ctx, bool required)
+        => ValueChecks.String(!required, required, format: ValueChecks.IsDateTime, formatProblem: ValueProblem.DateTime);
 
     public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
     {
@@ -119,6 +123,7 @@ public sealed class BoolField : FieldType
     public override IReadOnlyList<string> SettingNames => ["Default"];
 
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.Boolean };
+    public override ValueChecker CompileCheck(FieldContext ctx, bool required) => ValueChecks.Boolean(!required);
 
     public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
     {

@@ -21,6 +21,8 @@ public class NumberField : FieldType
         Maximum = ctx.Settings.Max,
     };
 
+    public override ValueChecker CompileCheck(FieldContext ctx, bool required) => ValueChecks.Number(!required, ctx.Settings.Min, ctx.Settings.Max);
+
     public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
     {
         // Forms and imports send "12 000", "12,000.5" or "￥1,200": accept what is clearly a number.

@@ -10,6 +10,8 @@ public abstract class ReferenceFieldBase : FieldType
     public override FieldValueKind ValueKind => FieldValueKind.Reference;
     public override bool ShowsNames => true;
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String, Format = JsonFormatStrings.Guid };
+    public override ValueChecker CompileCheck(FieldContext ctx, bool required)
+        => ValueChecks.String(!required, required, format: ValueChecks.IsGuid, formatProblem: ValueProblem.Reference);
 
     public override IEnumerable<Guid> ReferencedIds(JsonNode? value) => value switch
     {
@@ -75,6 +77,10 @@ public sealed class DepartmentField : ReferenceFieldBase
         var one = new JsonSchema { Type = JsonObjectType.String, Format = JsonFormatStrings.Guid };
         return ctx.Settings.Multiple == true ? new JsonSchema { Type = JsonObjectType.Array, Item = one, UniqueItems = true } : one;
     }
+
+    public override ValueChecker CompileCheck(FieldContext ctx, bool required) => ctx.Settings.Multiple == true
+        ? ValueChecks.List(!required, required, ValueChecks.String(nullable: false, nonEmpty: false, format: ValueChecks.IsGuid, formatProblem: ValueProblem.Reference))
+        : base.CompileCheck(ctx, required);
 
     /// <summary>Ids are written in canonical form; a multiple field takes a single id as a list of one and drops
     /// repeats; a single field takes a list of one as that one.</summary>

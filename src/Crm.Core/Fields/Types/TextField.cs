@@ -29,6 +29,9 @@ public class TextField : FieldType
         Pattern = ctx.Settings.Pattern,
     };
 
+    public override ValueChecker CompileCheck(FieldContext ctx, bool required)
+        => ValueChecks.String(!required, required, ctx.Settings.MaxLength ?? DefaultMaxLength);
+
     public override IEnumerable<ValuePattern> Patterns(FieldContext ctx)
         => ctx.Settings.Pattern is { Length: > 0 } p && SettingNames.Contains("Pattern") ? [new ValuePattern(p, Custom: true)] : [];
 
@@ -73,6 +76,8 @@ public sealed class EmailField : TextField
     public override string Name => FieldTypes.Email;
     public override IReadOnlyList<string> SettingNames => ["Required", "Unique", "Default"];
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String, Format = JsonFormatStrings.Email, MaxLength = 254 };
+    public override ValueChecker CompileCheck(FieldContext ctx, bool required)
+        => ValueChecks.String(!required, required, 254, ValueChecks.IsEmail, ValueProblem.Email);
 
     public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
         => value is JsonValue v && v.TryGetValue<string>(out var s) ? (string.IsNullOrWhiteSpace(s) ? null : JsonValue.Create(StorableText.Clean(s).Trim().ToLowerInvariant())) : base.Normalize(value, ctx);
@@ -94,6 +99,7 @@ public sealed class PhoneField : TextField
     /// <summary>The served schema carries the tenant's pattern when there is one (a JSON Schema has one
     /// <c>pattern</c>); the server checks both through <see cref="Patterns"/>.</summary>
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String, Pattern = ctx.Settings.Pattern is { Length: > 0 } p ? p : PhonePattern, MaxLength = 40 };
+    public override ValueChecker CompileCheck(FieldContext ctx, bool required) => ValueChecks.String(!required, required, 40);
 
     public override IEnumerable<ValuePattern> Patterns(FieldContext ctx)
         => ctx.Settings.Pattern is { Length: > 0 } p ? [new ValuePattern(PhonePattern, Custom: false), new ValuePattern(p, Custom: true)] : [new ValuePattern(PhonePattern, Custom: false)];
@@ -112,6 +118,8 @@ public sealed class UrlField : TextField
     public override string Name => FieldTypes.Url;
     public override IReadOnlyList<string> SettingNames => ["Required", "Default"];
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String, Format = JsonFormatStrings.Uri, MaxLength = 2000, Pattern = "^https?://" };
+    public override ValueChecker CompileCheck(FieldContext ctx, bool required)
+        => ValueChecks.String(!required, required, 2000, ValueChecks.IsUri, ValueProblem.Url);
     public override IEnumerable<ValuePattern> Patterns(FieldContext ctx) => [new ValuePattern("^https?://", Custom: false)];
 
     public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
