@@ -48,7 +48,7 @@ public class AutoNumberSettingsTests
         await using var context = Context(ws, "zh-CN");
         var cut = Render(context, ws, ws.Owner);
 
-        Assert.Contains("流水号规则", cut.Find("[data-testid=field-serial-pattern]").TextContent);
+        Assert.Contains("流水号规则", cut.Find("[data-testid=field-settings]").TextContent);
         // The reset period waits for a pattern.
         Assert.True(cut.FindComponents<MudSelect<string>>().Single(s => s.Instance.InputId == "d-field-serialreset").Instance.ReadOnly);
 
@@ -59,7 +59,7 @@ public class AutoNumberSettingsTests
         await cut.ClickAsync("#designer-save");
 
         // A daily reset needs the day in the pattern: refused, named under the pattern, in Chinese.
-        cut.WaitForAssertion(() => Assert.Contains("每日重置用 yyyyMMdd", cut.Find("[data-testid=field-serial-pattern]").TextContent), TimeSpan.FromSeconds(10));
+        cut.WaitForAssertion(() => Assert.Contains("每日重置用 yyyyMMdd", cut.Find("[data-testid=field-settings]").TextContent), TimeSpan.FromSeconds(10));
         Assert.Null((await ws.MetadataAsync()).Entity("opportunity")!.Field("code")!.Settings.SerialPattern);
 
         await cut.InputAsync("#d-field-serialpattern", "HT-{yyyyMMdd}-{0000}");
