@@ -168,15 +168,20 @@ public partial class CrmDbContext
             e.HasIndex(x => new { x.TenantId, x.EntityTypeId, x.UpdatedAt });
             e.HasIndex(x => new { x.TenantId, x.EntityTypeId, x.Title });
             e.HasIndex(x => new { x.TenantId, x.EntityTypeId, x.CloseDate });
+            // Boards not grouped by stage (a custom select, a status): each column's first cards by rank come from walking
+            // this index with the column's value as a filter, instead of reading and sorting the whole column (cf-plan).
+            e.HasIndex(x => new { x.TenantId, x.EntityTypeId, x.Rank });
             // Pools: the records of a pool (pool page, pool size) from the index.
             e.HasIndex(x => new { x.TenantId, x.PoolId, x.OwnerId });
-            // Custom fields' typed copies (Crm.Core.Records.IndexSlots): one partial B-tree per slot, shared by all tenants and fields.
+            // Custom fields' typed copies (Crm.Core.Records.IndexSlots): one B-tree per slot, shared by all tenants and fields.
+            // Number slots: partial (every number filter implies NOT NULL). Text slots (dates, choices, references):
+            // full, so "sorted by a custom date" walks the index for records without a date too (decisions: cf-plan).
             foreach (var slot in Crm.Core.Records.IndexSlots.All)
             {
                 var property = Crm.Core.Records.IndexSlots.Property(slot);
                 if (slot[0] == 't') e.Property(property).HasMaxLength(Crm.Core.Records.IndexSlots.PrefixLength);
-                e.HasIndex(nameof(Record.TenantId), nameof(Record.EntityTypeId), property)
-                    .HasDatabaseName("ix_records_slot_" + slot).HasFilter((slot[0] == 'n' ? "num" : "text") + slot[1..] + " IS NOT NULL");
+                var index = e.HasIndex(nameof(Record.TenantId), nameof(Record.EntityTypeId), property).HasDatabaseName("ix_records_slot_" + slot);
+                if (slot[0] == 'n') index.HasFilter("num" + slot[1..] + " IS NOT NULL");
             }
         });
 

@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Crm.Core.Records;
 
 /// <summary>
-/// Typed, indexed copies of custom fields in a fixed set of record columns ("slots"): <c>Num1..Num8</c> (numeric)
+/// Typed, indexed copies of custom fields in a fixed set of record columns ("slots"): <c>Num1..Num8</c> (double)
 /// and <c>Text1..Text12</c> (text), each with a partial B-tree index on (tenant, entity type, slot). A field gets
 /// a slot of its family when it is created or its type changes (<see cref="AssignAsync"/>, from SaveChanges: a
 /// metadata change, no DDL); <see cref="IndexCopiesStep"/> writes the copies with every record write; lists,
@@ -49,8 +49,8 @@ public static class IndexSlots
         if (value is not JsonValue v) return null;
         if (family == 'n')
         {
-            if (v.TryGetValue<bool>(out var b)) return b ? 1m : 0m;
-            return JsonNumbers.AsDecimal(v);
+            if (v.TryGetValue<bool>(out var b)) return b ? 1d : 0d;
+            return JsonNumbers.AsDecimal(v) is { } d ? (double)d : null;
         }
         if (!v.TryGetValue<string>(out var s)) return null;
         return s.Length > PrefixLength ? s[..PrefixLength] : s;
@@ -66,7 +66,7 @@ public static class IndexSlots
 
     public static void Set(Record r, string slot, object? value)
     {
-        var n = value as decimal?;
+        var n = value as double?;
         var s = value as string;
         switch (slot)
         {
@@ -165,7 +165,7 @@ public static class IndexSlots
         var property = Property(slot);
         var records = db.Records.Where(r => r.EntityTypeId == entityTypeId);
         return slot[0] == 'n'
-            ? records.Where(r => EF.Property<decimal?>(r, property) != null).ExecuteUpdateAsync(u => u.SetProperty(r => EF.Property<decimal?>(r, property), (decimal?)null), ct)
+            ? records.Where(r => EF.Property<double?>(r, property) != null).ExecuteUpdateAsync(u => u.SetProperty(r => EF.Property<double?>(r, property), (double?)null), ct)
             : records.Where(r => EF.Property<string?>(r, property) != null).ExecuteUpdateAsync(u => u.SetProperty(r => EF.Property<string?>(r, property), (string?)null), ct);
     }
 
@@ -203,7 +203,7 @@ public static class IndexSlots
     public static string Show(object? value) => value switch
     {
         null => "∅",
-        decimal d => d.ToString(CultureInfo.InvariantCulture),
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
 }

@@ -42,15 +42,18 @@ public sealed class Record : ITenantOwned
     /// Typed, indexed copies of custom scalar fields (<see cref="IndexSlots"/>): each entity type maps up to eight
     /// number fields to <c>Num1..Num8</c> and twelve text-like fields (choices, references, dates, text prefixes) to
     /// <c>Text1..Text12</c> (<see cref="Metadata.FieldDefinition.IndexSlot"/>). Kept by <see cref="IndexCopiesStep"/>.
+    /// Number slots are <c>double precision</c>: PostgreSQL's numeric comparisons are not leakproof, so under
+    /// row-level security <c>numN &gt;= x</c> on a numeric column can only be a filter over every index entry of the
+    /// entity type, never an index condition; float8's are leakproof (decisions: cf-plan).
     /// </summary>
-    public decimal? Num1 { get; set; }
-    public decimal? Num2 { get; set; }
-    public decimal? Num3 { get; set; }
-    public decimal? Num4 { get; set; }
-    public decimal? Num5 { get; set; }
-    public decimal? Num6 { get; set; }
-    public decimal? Num7 { get; set; }
-    public decimal? Num8 { get; set; }
+    public double? Num1 { get; set; }
+    public double? Num2 { get; set; }
+    public double? Num3 { get; set; }
+    public double? Num4 { get; set; }
+    public double? Num5 { get; set; }
+    public double? Num6 { get; set; }
+    public double? Num7 { get; set; }
+    public double? Num8 { get; set; }
     public string? Text1 { get; set; }
     public string? Text2 { get; set; }
     public string? Text3 { get; set; }

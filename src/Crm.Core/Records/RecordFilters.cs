@@ -192,15 +192,15 @@ public static class RecordFilters
         var property = IndexSlots.Property(slot);
         if (slot[0] == 'n')
         {
-            if (kind != FieldValueKind.Boolean) return Numeric(query, r => EF.Property<decimal?>(r, property), op, values);
+            if (kind != FieldValueKind.Boolean) return Real(query, r => EF.Property<double?>(r, property), op, values);
             var wantTrue = values.FirstOrDefault() is "true" or "1" or "yes";
             return op switch
             {
-                "empty" => query.Where(r => EF.Property<decimal?>(r, property) == null),
-                "notEmpty" => query.Where(r => EF.Property<decimal?>(r, property) != null),
+                "empty" => query.Where(r => EF.Property<double?>(r, property) == null),
+                "notEmpty" => query.Where(r => EF.Property<double?>(r, property) != null),
                 // "No" also matches records without a value, as on the JSON.
-                _ when wantTrue == (op != "neq") => query.Where(r => EF.Property<decimal?>(r, property) == 1m),
-                _ => query.Where(r => EF.Property<decimal?>(r, property) == null || EF.Property<decimal?>(r, property) != 1m),
+                _ when wantTrue == (op != "neq") => query.Where(r => EF.Property<double?>(r, property) == 1d),
+                _ => query.Where(r => EF.Property<double?>(r, property) == null || EF.Property<double?>(r, property) != 1d),
             };
         }
         if (kind == FieldValueKind.Text && (op is not ("eq" or "neq" or "in" or "nin" or "empty" or "notEmpty") || values.Any(v => v.Length >= IndexSlots.PrefixLength)))
@@ -293,6 +293,27 @@ public static class RecordFilters
         };
     }
 
+    /// <summary>A number slot (double precision: leakproof comparisons, so PostgreSQL uses them as index conditions under row-level security).</summary>
+    private static IQueryable<Record> Real(IQueryable<Record> query, System.Linq.Expressions.Expression<Func<Record, double?>> selector, string op, List<string> values)
+    {
+        var numbers = values.Select(v => decimal.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? (double)n : (double?)null).ToList();
+        var n0 = numbers.FirstOrDefault();
+        var n1 = numbers.Skip(1).FirstOrDefault();
+        return op switch
+        {
+            "empty" => query.Where(Compose(selector, x => x == null)),
+            "notEmpty" => query.Where(Compose(selector, x => x != null)),
+            "eq" => query.Where(Compose(selector, x => x == n0)),
+            "neq" => query.Where(Compose(selector, x => x == null || x != n0)),
+            "gt" => query.Where(Compose(selector, x => x > n0)),
+            "gte" => query.Where(Compose(selector, x => x >= n0)),
+            "lt" => query.Where(Compose(selector, x => x < n0)),
+            "lte" => query.Where(Compose(selector, x => x <= n0)),
+            "between" => query.Where(Compose(selector, x => x >= n0 && x <= n1)),
+            _ => query,
+        };
+    }
+
     private static IQueryable<Record> Instant(IQueryable<Record> query, string op, List<string> values, bool created)
     {
         var instants = values.Select(v => DateTime.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var d) ? DateTime.SpecifyKind(d, DateTimeKind.Utc) : (DateTime?)null).ToList();
@@ -363,7 +384,7 @@ public static class RecordFilters
         {
             // The typed index copy: a B-tree range scan for numbers, dates and references.
             var property = IndexSlots.Property(slot);
-            if (slot[0] == 'n') return By(r => EF.Property<decimal?>(r, property));
+            if (slot[0] == 'n') return By(r => EF.Property<double?>(r, property));
             if (type is ChoiceFieldBase slotChoice)
             {
                 var optionKeys = slotChoice.Options(new FieldContext(field, entity)).Select(o => (string?)o.Key).Distinct().ToList();

@@ -181,14 +181,15 @@ internal static class CustomReport
                 };
                 return (await money.ToListAsync(ct)).Select(x => (x.Key, x.Value is { } v ? Math.Round(v, 2, MidpointRounding.AwayFromZero) : (decimal?)null)).ToList();
             case Source.Slot:
+                // Number slots are double precision (as the JSON path's numbers): rounded like them.
                 var copy = aggregate switch
                 {
-                    "sum" => groups.Select(g => new Money<TKey>(g.Key, g.Sum(r => EF.Property<decimal?>(r, fieldKey)))),
-                    "avg" => groups.Select(g => new Money<TKey>(g.Key, g.Average(r => EF.Property<decimal?>(r, fieldKey)))),
-                    "min" => groups.Select(g => new Money<TKey>(g.Key, g.Min(r => EF.Property<decimal?>(r, fieldKey)))),
-                    _ => groups.Select(g => new Money<TKey>(g.Key, g.Max(r => EF.Property<decimal?>(r, fieldKey)))),
+                    "sum" => groups.Select(g => new Real<TKey>(g.Key, g.Sum(r => EF.Property<double?>(r, fieldKey)))),
+                    "avg" => groups.Select(g => new Real<TKey>(g.Key, g.Average(r => EF.Property<double?>(r, fieldKey)))),
+                    "min" => groups.Select(g => new Real<TKey>(g.Key, g.Min(r => EF.Property<double?>(r, fieldKey)))),
+                    _ => groups.Select(g => new Real<TKey>(g.Key, g.Max(r => EF.Property<double?>(r, fieldKey)))),
                 };
-                return (await copy.ToListAsync(ct)).Select(x => (x.Key, x.Value is { } d ? Math.Round(d, 2, MidpointRounding.AwayFromZero) : (decimal?)null)).ToList();
+                return (await copy.ToListAsync(ct)).Select(x => (x.Key, ReportContext.Round(x.Value))).ToList();
             default:
                 var real = aggregate switch
                 {

@@ -1957,36 +1957,36 @@ namespace Crm.Migrations.Postgres.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_activity_at");
 
-                    b.Property<decimal?>("Num1")
-                        .HasColumnType("numeric")
+                    b.Property<double?>("Num1")
+                        .HasColumnType("double precision")
                         .HasColumnName("num1");
 
-                    b.Property<decimal?>("Num2")
-                        .HasColumnType("numeric")
+                    b.Property<double?>("Num2")
+                        .HasColumnType("double precision")
                         .HasColumnName("num2");
 
-                    b.Property<decimal?>("Num3")
-                        .HasColumnType("numeric")
+                    b.Property<double?>("Num3")
+                        .HasColumnType("double precision")
                         .HasColumnName("num3");
 
-                    b.Property<decimal?>("Num4")
-                        .HasColumnType("numeric")
+                    b.Property<double?>("Num4")
+                        .HasColumnType("double precision")
                         .HasColumnName("num4");
 
-                    b.Property<decimal?>("Num5")
-                        .HasColumnType("numeric")
+                    b.Property<double?>("Num5")
+                        .HasColumnType("double precision")
                         .HasColumnName("num5");
 
-                    b.Property<decimal?>("Num6")
-                        .HasColumnType("numeric")
+                    b.Property<double?>("Num6")
+                        .HasColumnType("double precision")
                         .HasColumnName("num6");
 
-                    b.Property<decimal?>("Num7")
-                        .HasColumnType("numeric")
+                    b.Property<double?>("Num7")
+                        .HasColumnType("double precision")
                         .HasColumnName("num7");
 
-                    b.Property<decimal?>("Num8")
-                        .HasColumnType("numeric")
+                    b.Property<double?>("Num8")
+                        .HasColumnType("double precision")
                         .HasColumnName("num8");
 
                     b.Property<Guid?>("OwnerId")
@@ -2163,56 +2163,47 @@ namespace Crm.Migrations.Postgres.Migrations
                     b.HasIndex("TenantId", "EntityTypeId", "OwnerId")
                         .HasDatabaseName("ix_records_tenant_id_entity_type_id_owner_id");
 
+                    b.HasIndex("TenantId", "EntityTypeId", "Rank")
+                        .HasDatabaseName("ix_records_tenant_id_entity_type_id_rank");
+
                     b.HasIndex("TenantId", "EntityTypeId", "StatusOptionId")
                         .HasDatabaseName("ix_records_tenant_id_entity_type_id_status_option_id");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text1")
-                        .HasDatabaseName("ix_records_slot_t1")
-                        .HasFilter("text1 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t1");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text10")
-                        .HasDatabaseName("ix_records_slot_t10")
-                        .HasFilter("text10 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t10");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text11")
-                        .HasDatabaseName("ix_records_slot_t11")
-                        .HasFilter("text11 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t11");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text12")
-                        .HasDatabaseName("ix_records_slot_t12")
-                        .HasFilter("text12 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t12");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text2")
-                        .HasDatabaseName("ix_records_slot_t2")
-                        .HasFilter("text2 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t2");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text3")
-                        .HasDatabaseName("ix_records_slot_t3")
-                        .HasFilter("text3 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t3");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text4")
-                        .HasDatabaseName("ix_records_slot_t4")
-                        .HasFilter("text4 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t4");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text5")
-                        .HasDatabaseName("ix_records_slot_t5")
-                        .HasFilter("text5 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t5");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text6")
-                        .HasDatabaseName("ix_records_slot_t6")
-                        .HasFilter("text6 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t6");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text7")
-                        .HasDatabaseName("ix_records_slot_t7")
-                        .HasFilter("text7 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t7");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text8")
-                        .HasDatabaseName("ix_records_slot_t8")
-                        .HasFilter("text8 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t8");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text9")
-                        .HasDatabaseName("ix_records_slot_t9")
-                        .HasFilter("text9 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t9");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Title")
                         .HasDatabaseName("ix_records_tenant_id_entity_type_id_title");

@@ -2158,56 +2158,47 @@ namespace Crm.Migrations.Sqlite.Migrations
                     b.HasIndex("TenantId", "EntityTypeId", "OwnerId")
                         .HasDatabaseName("ix_records_tenant_id_entity_type_id_owner_id");
 
+                    b.HasIndex("TenantId", "EntityTypeId", "Rank")
+                        .HasDatabaseName("ix_records_tenant_id_entity_type_id_rank");
+
                     b.HasIndex("TenantId", "EntityTypeId", "StatusOptionId")
                         .HasDatabaseName("ix_records_tenant_id_entity_type_id_status_option_id");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text1")
-                        .HasDatabaseName("ix_records_slot_t1")
-                        .HasFilter("text1 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t1");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text10")
-                        .HasDatabaseName("ix_records_slot_t10")
-                        .HasFilter("text10 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t10");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text11")
-                        .HasDatabaseName("ix_records_slot_t11")
-                        .HasFilter("text11 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t11");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text12")
-                        .HasDatabaseName("ix_records_slot_t12")
-                        .HasFilter("text12 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t12");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text2")
-                        .HasDatabaseName("ix_records_slot_t2")
-                        .HasFilter("text2 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t2");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text3")
-                        .HasDatabaseName("ix_records_slot_t3")
-                        .HasFilter("text3 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t3");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text4")
-                        .HasDatabaseName("ix_records_slot_t4")
-                        .HasFilter("text4 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t4");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text5")
-                        .HasDatabaseName("ix_records_slot_t5")
-                        .HasFilter("text5 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t5");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text6")
-                        .HasDatabaseName("ix_records_slot_t6")
-                        .HasFilter("text6 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t6");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text7")
-                        .HasDatabaseName("ix_records_slot_t7")
-                        .HasFilter("text7 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t7");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text8")
-                        .HasDatabaseName("ix_records_slot_t8")
-                        .HasFilter("text8 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t8");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Text9")
-                        .HasDatabaseName("ix_records_slot_t9")
-                        .HasFilter("text9 IS NOT NULL");
+                        .HasDatabaseName("ix_records_slot_t9");
 
                     b.HasIndex("TenantId", "EntityTypeId", "Title")
                         .HasDatabaseName("ix_records_tenant_id_entity_type_id_title");

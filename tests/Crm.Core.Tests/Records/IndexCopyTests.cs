@@ -50,7 +50,7 @@ public class IndexCopyTests
         await using (var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id))
         {
             var row = await db.Records.AsNoTracking().SingleAsync(r => r.Id == created.Id);
-            Assert.Equal(99m, IndexSlots.Get(row, opportunity.Field("cost_price")!.IndexSlot!));
+            Assert.Equal(99d, IndexSlots.Get(row, opportunity.Field("cost_price")!.IndexSlot!));
             Assert.Null(IndexSlots.Get(row, opportunity.Field("source")!.IndexSlot!));
         }
         Assert.Empty((await CheckAsync(ws)).Differences);
