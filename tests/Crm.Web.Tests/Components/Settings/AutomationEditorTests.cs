@@ -59,10 +59,21 @@ public class AutomationEditorTests
 
     private static async Task AddActionAsync<TC>(IRenderedComponent<TC> cut, IRenderedComponent<MudPopoverProvider> popovers, string kind) where TC : class, IComponent
     {
-        var menu = cut.FindComponents<MudMenu>().Single(m => m.Instance.UserAttributes.TryGetValue("id", out var id) && (string?)id == "rule-add-action");
-        await cut.InvokeAsync(() => menu.Instance.OpenMenuAsync(EventArgs.Empty));
-        popovers.WaitForAssertion(() => Assert.NotEmpty(popovers.FindAll($"[data-testid=add-action-{kind}]")));
-        await popovers.ClickAsync($"[data-testid=add-action-{kind}]");
+        // Under load the editor may still be rendering its first pass: wait for the menu, and open it again if a
+        // re-render closed it before the item was clicked.
+        cut.WaitForAssertion(() => Assert.Single(cut.FindComponents<MudMenu>(), m => m.Instance.UserAttributes.TryGetValue("id", out var id) && (string?)id == "rule-add-action"));
+        for (var attempt = 1; ; attempt++)
+        {
+            var menu = cut.FindComponents<MudMenu>().Single(m => m.Instance.UserAttributes.TryGetValue("id", out var id) && (string?)id == "rule-add-action");
+            await cut.InvokeAsync(() => menu.Instance.OpenMenuAsync(EventArgs.Empty));
+            popovers.WaitForAssertion(() => Assert.NotEmpty(popovers.FindAll($"[data-testid=add-action-{kind}]")));
+            try
+            {
+                await popovers.ClickAsync($"[data-testid=add-action-{kind}]");
+                return;
+            }
+            catch (Bunit.ElementNotFoundException) when (attempt < 3) { }
+        }
     }
 
     [Theory]

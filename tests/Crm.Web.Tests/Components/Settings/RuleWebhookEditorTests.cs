@@ -57,11 +57,20 @@ public class RuleWebhookEditorTests
         await page.ClickAsync("#automation-new");
         page.WaitForAssertion(() => Assert.Single(page.FindAll("#rule-editor")));
         await page.InputAsync("#rule-name", "Tell the ERP");
-        var menu = page.FindComponents<MudMenu>().Single(m => m.Instance.UserAttributes.TryGetValue("id", out var id) && (string?)id == "rule-add-action");
-        await page.InvokeAsync(() => menu.Instance.OpenMenuAsync(EventArgs.Empty));
-        popovers.WaitForAssertion(() => Assert.NotEmpty(popovers.FindAll($"[data-testid=add-action-{ActionKinds.CallWebhook}]")));
-        Assert.Equal("Call a webhook", popovers.Find($"[data-testid=add-action-{ActionKinds.CallWebhook}]").TextContent.Trim());
-        await popovers.ClickAsync($"[data-testid=add-action-{ActionKinds.CallWebhook}]");
+        // Under load a re-render of the editor can close the menu before the item is clicked: open it again then.
+        for (var attempt = 1; ; attempt++)
+        {
+            var menu = page.FindComponents<MudMenu>().Single(m => m.Instance.UserAttributes.TryGetValue("id", out var id) && (string?)id == "rule-add-action");
+            await page.InvokeAsync(() => menu.Instance.OpenMenuAsync(EventArgs.Empty));
+            popovers.WaitForAssertion(() => Assert.NotEmpty(popovers.FindAll($"[data-testid=add-action-{ActionKinds.CallWebhook}]")));
+            try
+            {
+                Assert.Equal("Call a webhook", popovers.Find($"[data-testid=add-action-{ActionKinds.CallWebhook}]").TextContent.Trim());
+                await popovers.ClickAsync($"[data-testid=add-action-{ActionKinds.CallWebhook}]");
+                break;
+            }
+            catch (Bunit.ElementNotFoundException) when (attempt < 3) { }
+        }
         page.WaitForAssertion(() => Assert.Single(page.FindAll($"[data-kind={ActionKinds.CallWebhook}]")));
         return page;
     }
