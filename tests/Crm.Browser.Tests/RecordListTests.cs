@@ -33,6 +33,10 @@ public class RecordListTests(BrowserFixture browser)
         await using var context = await browser.NewContextAsync(app);
         var page = await context.NewPageAsync();
         await AccountFlowTests.SignInAsync(page, ws.Email);
+        // Clicked while the home page was still prerendered (before its circuit was up), the nav link changed the
+        // address but the list never rendered in two CI runs on PostgreSQL (no server error, no reconnect): a person
+        // clicks an interactive page. Recorded in the closing note as a suspected start-up race to look into.
+        await page.ReadyAsync("#tenant-home");
 
         // The nav lists the workspace's entity types; the list opens with the default view.
         await page.Locator("[data-testid=nav-entity-opportunity]").ClickAsync();
