@@ -161,7 +161,7 @@ public sealed class AutomationEngine(
     /// back to it on a failure.
     /// </param>
     private async Task<Together?> RunRulesAsync(CrmDbContext db, TenantInfo tenant, TenantMetadata metadata, List<(AutomationRule Rule, string Trigger)> triggered,
-        RecordWrite write, Guid triggeredBy, int depth, CancellationToken ct, string? savepoint = null)
+        RecordWrite write, Guid triggeredBy, int depth, CancellationToken ct, string? savepoint = null, bool inPlace = false)
     {
         var notifications = services.GetService<INotificationService>() as NotificationService;
         var now = clock.GetUtcNow().UtcDateTime;
@@ -178,8 +178,10 @@ public sealed class AutomationEngine(
             if (savepoint is not null) await db.Database.CurrentTransaction!.CreateSavepointAsync(savepoint, ct);
             return done;
         }
-        var record = (Record)db.Entry(write.Record).CurrentValues.ToObject();
-        db.Records.Attach(record);
+        // In place (<see cref="RunBeforeSaveAsync"/>): the record being written itself, not saved yet, so that the
+        // rules' changes go into the same row write.
+        var record = inPlace ? write.Record : (Record)db.Entry(write.Record).CurrentValues.ToObject();
+        if (!inPlace) db.Records.Attach(record);
         // Everyone the rules name, asked about once, and the round-robin turns of the rules whose conditions hold
         // on the saved record, taken ahead (one round trip with the savepoint on PostgreSQL). A turn taken ahead
         // and not used (an earlier rule's change made the conditions false) is given back before the save.
@@ -232,6 +234,56 @@ public sealed class AutomationEngine(
         }
         await members.ReturnUnusedTurnsAsync(db, ct);
         return done;
+    }
+
+    /// <summary>
+    /// The rules of a user's save of ONE record, run on the save's own context BEFORE it is saved (like a before-save
+    /// flow): the rules change the record being written in memory, each change through <see cref="RecordWriter"/>
+    /// as the rule (its own timeline entry, version, transitions, webhook event, run history, exactly as when it ran
+    /// after the insert), and everything — the user's record with the rules' changes, their history, tasks,
+    /// notifications and runs — goes to the database in the caller's one save: one row write instead of an insert
+    /// and then an update. Only rules whose actions all act on that record or add rows (assign the owner, set
+    /// fields, create a task, notify) run here; otherwise null is returned and the caller saves and then calls
+    /// <see cref="RunInSaveAsync"/> as before. Throws when an action fails: the caller must then roll its whole
+    /// transaction back and write again without this (the rules then run behind a savepoint or after the commit,
+    /// with a failure reported per action); so must it when the save itself fails after this staged anything.
+    /// Call <see cref="AfterSaveAsync"/> with the result once the caller committed.
+    /// </summary>
+    public async Task<RulesInSave?> RunBeforeSaveAsync(Actor actor, TenantMetadata metadata, CrmDbContext db, IReadOnlyList<RecordWrite> writes)
+    {
+        if (writes.Count != 1 || writes[0].Db != db || db.Database.CurrentTransaction is null) return null;
+        var write = writes[0];
+        var ct = CancellationToken.None; // a closed page must not roll the user's save back halfway through its rules
+        var result = new RulesInSave(actor, metadata);
+        var rules = await ActiveRulesAsync(metadata, ct);
+        if (rules.Count == 0) return result;
+        var triggered = Triggered(rules, write);
+        if (triggered.Count == 0) return result;
+        if (!CanRunBeforeSave(triggered)) return null;
+        var done = await RunRulesAsync(db, actor.Tenant, metadata, triggered, write, actor.UserId, depth: 1, ct, savepoint: null, inPlace: true)
+            ?? throw new RulesNotStagedException();
+        result.Done.Add(done);
+        return result;
+    }
+
+    /// <summary>An action of a rule run by <see cref="RunBeforeSaveAsync"/> failed: the caller writes again without it.</summary>
+    public sealed class RulesNotStagedException() : Exception("An automation action failed before the save; the save is made again with the rules run after it.");
+
+    private static List<(AutomationRule Rule, string Trigger)> Triggered(IReadOnlyList<AutomationRule> rules, RecordWrite write)
+    {
+        var triggered = new List<(AutomationRule Rule, string Trigger)>();
+        foreach (var rule in rules)
+            if (rule.EntityTypeId == write.Record.EntityTypeId && TriggeredBy(rule.Trigger, write) is { } trigger) triggered.Add((rule, trigger));
+        return triggered;
+    }
+
+    /// <summary>Actions that only change the triggering record or add rows of their own (nothing that reads the record back from the database).</summary>
+    private bool CanRunBeforeSave(List<(AutomationRule Rule, string Trigger)> triggered)
+    {
+        if (!CanRunTogether(triggered)) return false;
+        foreach (var (rule, _) in triggered)
+            if (rule.Actions.Any(a => a.Kind is not (ActionKinds.AssignOwner or ActionKinds.SetFields or ActionKinds.CreateTask or ActionKinds.Notify))) return false;
+        return true;
     }
 
     /// <summary>
@@ -300,6 +352,8 @@ public sealed class AutomationEngine(
         internal TenantMetadata Metadata { get; } = metadata;
         internal List<Together> Done { get; } = [];
         internal List<RecordWrite> Later { get; } = [];
+        /// <summary>Whether rules staged anything on the caller's context (<see cref="RunBeforeSaveAsync"/>).</summary>
+        public bool Staged => Done.Count > 0;
     }
 
     /// <summary>

@@ -53,6 +53,9 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
     private async Task<RecordResult> WriteAsync(Actor actor, Func<RecordWriter, CancellationToken, Task<RecordDraft>> prepare, CancellationToken ct)
     {
         await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
+        // The rules go into the record's own write first; when one of their actions fails (or the save with them
+        // does), the write is made again without them, the rules then running behind a savepoint or after the commit.
+        var rulesBeforeSave = true;
         for (var attempt = 1; ; attempt++)
         {
             await using var db = factory.CreateForTenant(actor.TenantId);
@@ -70,10 +73,19 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
                 await using (var tx = await db.Database.BeginTransactionAsync(ct))
                 {
                     result = await writer.ApplyAsync(draft, ct);
-                    await db.SaveChangesAsync(ct);
-                    // 3. The automation rules this save triggers, in its transaction behind a savepoint: a failing
-                    // rule goes back to the savepoint and runs after the commit instead, never losing this save.
-                    rules = await automation.RunInSaveAsync(actor, metadata, db, writer.Writes);
+                    // 3. The automation rules this save triggers. First, when their actions only change this record
+                    // or add rows: applied to the record before it is saved, everything in one save (one row write).
+                    Automation.AutomationEngine.RulesInSave? staged = null;
+                    if (rulesBeforeSave)
+                    {
+                        try { staged = await automation.RunBeforeSaveAsync(actor, metadata, db, writer.Writes); }
+                        catch (Exception e) when (e is not OperationCanceledException) { rulesBeforeSave = false; attempt--; continue; }
+                    }
+                    try { await db.SaveChangesAsync(ct); }
+                    catch (Exception e) when (staged is { Staged: true } && e is not OperationCanceledException) { rulesBeforeSave = false; attempt--; continue; }
+                    // Else after the save, in its transaction behind a savepoint: a failing rule goes back to the
+                    // savepoint and runs after the commit instead, never losing this save.
+                    rules = staged ?? await automation.RunInSaveAsync(actor, metadata, db, writer.Writes);
                     await tx.CommitAsync(ct);
                 }
 

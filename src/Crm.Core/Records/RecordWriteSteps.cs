@@ -79,7 +79,16 @@ public sealed class UniqueValuesStep : IRecordWriteStep
             var entityId = write.Entity.Entity.Id;
             var recordId = write.Record.Id;
             if (!write.IsNew)
-                await write.Db.UniqueValues.Where(u => u.RecordId == recordId && u.EntityTypeId == entityId && u.FieldKey == key).ExecuteDeleteAsync(ct);
+            {
+                // A record not saved yet (rewritten by a rule before its insert, AutomationEngine.RunBeforeSaveAsync)
+                // has its rows only staged: they go, not a delete in the database.
+                if (write.Db.Entry(write.Record).State == EntityState.Added)
+                {
+                    foreach (var staged in write.Db.UniqueValues.Local.Where(u => u.RecordId == recordId && u.EntityTypeId == entityId && u.FieldKey == key).ToList())
+                        write.Db.Entry(staged).State = EntityState.Detached;
+                }
+                else await write.Db.UniqueValues.Where(u => u.RecordId == recordId && u.EntityTypeId == entityId && u.FieldKey == key).ExecuteDeleteAsync(ct);
+            }
             if (RecordUniqueValue.KeyOf(write.After[key]) is not { } hash) continue;
             if (write.Mode == RecordWriteMode.System)
             {

@@ -251,4 +251,59 @@ public class RuleActionTests
         foreach (var key in new[] { "name", "trigger.field", "trigger.days", "conditions.filters[0].field", "actions[0].users", "actions[1].values.ghost" })
             Assert.True(errors.For(key).Count > 0, key + ": " + errors);
     }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Depth_one_assignment_and_field_values_go_into_the_records_own_write_with_the_same_history_timeline_runs_and_events(string provider)
+    {
+        // Assigning the owner and setting a field change the record before it is saved (one row written, not an
+        // insert and then an update): what the save returns already carries them, and the history is as if each
+        // rule had written after the insert: created by the person, then one change per rule, by the rule.
+        await using var ws = await LeadsAsync(provider);
+        var a = await ws.MemberAsync(MemberRole.Member);
+        var assign = await RuleAsync(ws, "lead", Created, new RuleConditions { Filters = [new FilterSpec("source", "eq", "website")] },
+            new RuleAction { Kind = ActionKinds.AssignOwner, Mode = AssignModes.RoundRobin, Users = [a.UserId] });
+        var requirement = await RuleAsync(ws, "lead", Created, null,
+            new RuleAction { Kind = ActionKinds.SetFields, Values = new() { ["requirement"] = "来自官网：{company_name}" } },
+            new RuleAction { Kind = ActionKinds.CreateTask, Text = "跟进 {name}", DueDays = 1 });
+        var events = new List<RecordEvent>();
+        using var subscription = ws.Get<RecordEvents>().Subscribe(ws.Tenant.Id, e => { lock (events) events.Add(e); });
+
+        var lead = await LeadAsync(ws, ws.Owner, "孙七", "website", ("company_name", (JsonNode)"腾讯"));
+
+        Assert.Equal(a.UserId, lead.OwnerId);      // the record written is the one the rules changed
+        Assert.Equal(3, lead.Version);             // created (1), assigned (2), field set (3)
+        var stored = await ReloadAsync(ws, lead.Id);
+        Assert.Equal((a.UserId, 3L, "来自官网：腾讯"), (stored.OwnerId, stored.Version, Values(stored)["requirement"]!.GetValue<string>()));
+        Assert.Equal(requirement.Id, stored.UpdatedBy);
+        await using (var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id))
+        {
+            var changes = await db.RecordChanges.AsNoTracking().Where(c => c.RecordId == lead.Id).OrderBy(c => c.Id).ToListAsync();
+            Assert.Equal([RecordChangeKind.Created, RecordChangeKind.Updated, RecordChangeKind.Updated], changes.Select(c => c.Kind));
+            Assert.Equal([ws.Owner.UserId, assign.Id, requirement.Id], changes.Select(c => c.ByUserId!.Value));
+            var created = Json.Deserialize<List<FieldChange>>(changes[0].Changes)!;
+            Assert.Equal(ws.Owner.UserId.ToString(), created.Single(c => c.Field == "owner").New!.GetValue<string>());
+            Assert.DoesNotContain(created, c => c.Field == "requirement");
+            var assigned = Assert.Single(Json.Deserialize<List<FieldChange>>(changes[1].Changes)!);
+            Assert.Equal(("owner", ws.Owner.UserId.ToString(), a.UserId.ToString()), (assigned.Field, assigned.Old!.GetValue<string>(), assigned.New!.GetValue<string>()));
+            var set = Assert.Single(Json.Deserialize<List<FieldChange>>(changes[2].Changes)!);
+            Assert.Equal(("requirement", "来自官网：腾讯"), (set.Field, set.New!.GetValue<string>()));
+        }
+        Assert.Equal(a.UserId, Assert.Single(await TasksAsync(ws, lead.Id)).AssigneeId); // the task goes to the new owner
+        Assert.Equal(["done"], Assert.Single(await RunsAsync(ws, assign.Id)).Outcomes.Select(o => o.Status));
+        Assert.Equal(["done", "done"], Assert.Single(await RunsAsync(ws, requirement.Id)).Outcomes.Select(o => o.Status));
+
+        // The timeline shows each rule's change by the rule.
+        var previous = System.Globalization.CultureInfo.CurrentUICulture;
+        System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("zh-CN");
+        var page = await ws.Get<Crm.Core.Timeline.RecordTimeline>().GetAsync(ws.Owner, lead.Id);
+        System.Globalization.CultureInfo.CurrentUICulture = previous;
+        Assert.Contains(page.Entries, e => e.ByName == $"规则「{assign.Name.ZhCn}」" && e.Changes.Any(c => c.FieldKey == "owner"));
+        Assert.Contains(page.Entries, e => e.ByName == $"规则「{requirement.Name.ZhCn}」" && e.Changes.Any(c => c.FieldKey == "requirement"));
+
+        // Live events as before: created by the person, then each rule's update with its version.
+        List<(RecordEventKind, long, Guid?)> seen;
+        lock (events) seen = events.Where(e => e.RecordId == lead.Id).Select(e => (e.Kind, e.Version, e.ByUserId)).ToList();
+        Assert.Equal([(RecordEventKind.Created, 1L, (Guid?)ws.Owner.UserId), (RecordEventKind.Updated, 2L, assign.Id), (RecordEventKind.Updated, 3L, requirement.Id)], seen);
+    }
 }
