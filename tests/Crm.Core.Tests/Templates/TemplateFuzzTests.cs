@@ -74,7 +74,8 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         // The mutations must exercise both paths, or the test proves little.
         Assert.True(installed > 50, $"only {installed} mutants installed");
         Assert.True(refused > 300, $"only {refused} mutants refused");
-        Assert.True(formRuleCases >= CasesPerProvider / 8, $"only {formRuleCases} cases changed a form rule");
+        // Two of the five starter templates ship form rules: every fourth case on one of them is one case in ten.
+        Assert.True(formRuleCases >= CasesPerProvider / 10, $"only {formRuleCases} cases changed a form rule");
     }
 
     private static readonly JsonNode?[] Junk =

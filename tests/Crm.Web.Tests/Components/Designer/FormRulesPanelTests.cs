@@ -56,10 +56,10 @@ public class FormRulesPanelTests
 
         // Up: the new rule goes first.
         await cut.InvokeAsync(() => cut.FindAll("[data-testid=form-rule-up]")[1].Click());
-        Assert.Equal(["rule", "lost_reason_required"], draft.FormRules.Select(r => r.Key));
+        Assert.Equal([added.Key, "lost_reason_required"], draft.FormRules.Select(r => r.Key));
 
         // Errors of a rule show in its card.
-        errors.Add("formRules/0/fields", "Form rule “rule”: it applies to “Stage”, which its own condition reads.");
+        errors.Add("formRules/0/fields", $"Form rule “{added.Key}”: it applies to “Stage”, which its own condition reads.");
         cut.Render(p => p.Add(x => x.Errors, errors));
         Assert.Contains("which its own condition reads", cut.FindAll("[data-testid=form-rule]")[0].QuerySelector("[data-testid=form-rule-error]")!.TextContent);
 
