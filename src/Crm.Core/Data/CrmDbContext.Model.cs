@@ -58,6 +58,7 @@ public partial class CrmDbContext
             e.Property(x => x.PluralLabel).AsJson(pg);
             e.Property(x => x.Description).AsJson(pg);
             e.Property(x => x.Sections).AsJson(pg);
+            e.Property(x => x.FormRules).AsJson(pg);
             e.Property(x => x.Icon).HasMaxLength(64);
             foreach (var p in new[] { nameof(EntityType.TitleFieldKey), nameof(EntityType.AmountFieldKey), nameof(EntityType.CloseDateFieldKey),
                          nameof(EntityType.OwnerFieldKey), nameof(EntityType.StatusFieldKey), nameof(EntityType.StageFieldKey), nameof(EntityType.LostReasonFieldKey) })

@@ -28,6 +28,9 @@ public sealed class EntityDraft
     public string? StageFieldKey { get; set; }
     public string? LostReasonFieldKey { get; set; }
 
+    /// <summary>Form rules (显隐规则) in order; saved with the draft.</summary>
+    public List<FormRule> FormRules { get; set; } = [];
+
     /// <summary>Where records go whose select option is deleted with this save.</summary>
     public List<OptionMove> OptionMoves { get; set; } = [];
 
@@ -100,6 +103,7 @@ public sealed class EntityDraft
             StatusFieldKey = e.StatusFieldKey,
             StageFieldKey = e.StageFieldKey,
             LostReasonFieldKey = e.LostReasonFieldKey,
+            FormRules = [.. e.FormRules],
             BaseUpdatedAt = e.UpdatedAt,
         };
         if (draft.Sections.Count == 0) draft.Sections.Add(SectionDraft.Default());
@@ -173,6 +177,12 @@ public sealed class EntityDraft
     public string DeriveFieldKey(LocalizedText label, FieldDraft? except)
         => MetadataKeys.Derive(label.En.Length > 0 ? label.En : label.ZhCn, Fields.Where(f => f != except).Select(f => f.Key));
 
+    /// <summary>The form rules that read or target a field.</summary>
+    public IEnumerable<FormRule> FormRulesOf(string fieldKey) => FormRules.Where(r => r.Fields.Contains(fieldKey) || r.Reads.Contains(fieldKey));
+
+    /// <summary>A new form rule key, unique among the draft's rules.</summary>
+    public string NewFormRuleKey() => MetadataKeys.Derive("rule", FormRules.Select(r => r.Key), "rule");
+
     /// <summary>A new field's label changed: its key follows (stored fields keep theirs); bindings follow the key.</summary>
     public void Relabel(FieldDraft field, LocalizedText label)
     {
@@ -183,6 +193,12 @@ public sealed class EntityDraft
         if (key == old) return;
         field.Key = key;
         foreach (var name in BindingNames.Where(n => Binding(n) == old)) SetBinding(name, key);
+        // Form rules follow the new key too.
+        FormRules = FormRules.Select(r => r with
+        {
+            Fields = r.Fields.Select(f => f == old ? key : f).ToList(),
+            When = r.When with { Filters = r.When.Filters.Select(f => f.Field == old ? f with { Field = key } : f).ToList() },
+        }).ToList();
     }
 
     public SectionDraft AddSection(LocalizedText label, int columns = 2)
@@ -288,6 +304,7 @@ public sealed class EntityDraft
             StageFieldKey = StageFieldKey,
             LostReasonFieldKey = LostReasonFieldKey,
             Sections = Sections.Select(s => s.ToSection()).ToList(),
+            FormRules = [.. FormRules],
         };
         var fields = Fields
             .GroupBy(f => f.Key).Select(g => g.First()) // a duplicate key is reported by validation, not thrown here
@@ -307,6 +324,7 @@ public sealed class EntityDraft
         copy.Sections = Sections.Select(s => s.Clone()).ToList();
         copy.Fields = Fields.Select(f => f.Clone()).ToList();
         copy.OptionMoves = [.. OptionMoves];
+        copy.FormRules = [.. FormRules];
         return copy;
     }
 }

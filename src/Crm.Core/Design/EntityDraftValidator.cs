@@ -44,6 +44,7 @@ public sealed class EntityDraftValidator(EntityDraft draft, TenantMetadata curre
         if (!_errors.IsEmpty) return _errors;
         CheckSettings();
         CheckBindings();
+        CheckFormRules();
         return _errors;
     }
 
@@ -180,6 +181,27 @@ public sealed class EntityDraftValidator(EntityDraft draft, TenantMetadata curre
             if (field is null) Add(name, "Design.BindingUnknown", element, key);
             else if (!EntityDraft.BindingTypes(name).Contains(field.Type)) Add(name, "Design.BindingType", element, FieldName(field), t("Design.TypeName." + field.Type, []));
             else if (field.IsArchived && !_errors.For($"fields/{key}/isArchived").Any()) Add(name, "Design.BindingArchived", element, FieldName(field));
+        }
+    }
+
+    /// <summary>
+    /// Form rules: known fields and effects, no rule on a field its own condition reads, no cycle. A field a rule
+    /// reads or targets cannot be archived (the rule names it): edit or delete the rule first.
+    /// </summary>
+    private void CheckFormRules()
+    {
+        draft.FormRules = draft.FormRules.Select(r => r with
+        {
+            Key = r.Key.Trim(),
+            Name = DesignRules.IsEmpty(r.Name) ? null : DesignRules.Tidy(r.Name!),
+            Fields = r.Fields.Distinct(StringComparer.Ordinal).ToList(),
+            Effects = r.Effects.Distinct(StringComparer.Ordinal).ToList(),
+        }).ToList();
+        var entity = draft.ToMeta(current);
+        foreach (var problem in FormRuleChecks.Check(draft.FormRules, entity.Field))
+        {
+            var path = problem.Rule is null ? "formRules" : $"formRules/{problem.Index}/{problem.Part}".TrimEnd('/');
+            _errors.Add(path, FormRuleChecks.Message(problem, t, k => entity.Field(k)?.Label.Get() is { Length: > 0 } l ? l : k));
         }
     }
 

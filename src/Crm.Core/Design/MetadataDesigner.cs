@@ -99,6 +99,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
         entity.StatusFieldKey = draft.StatusFieldKey;
         entity.StageFieldKey = draft.StageFieldKey;
         entity.LostReasonFieldKey = draft.LostReasonFieldKey;
+        entity.FormRules = [.. draft.FormRules];
         entity.UpdatedAt = now;
 
         var order = 0;

@@ -29,6 +29,9 @@ public sealed class EntityType : ITenantOwned
     /// <summary>Form sections in order; fields name their section by key.</summary>
     public List<FormSection> Sections { get; set; } = [];
 
+    /// <summary>Form rules (显隐规则) in order: show, require or make read-only fields when conditions hold.</summary>
+    public List<FormRule> FormRules { get; set; } = [];
+
     /// <summary>Template that created it (null when made in the designer).</summary>
     public string? Origin { get; set; }
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;

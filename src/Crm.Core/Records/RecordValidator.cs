@@ -19,8 +19,27 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
 {
     /// <summary>Validates <paramref name="values"/>; <paramref name="before"/> are the stored values (unchanged archived options stay valid).</summary>
     public void Validate(EntityMeta entity, JsonObject before, JsonObject values, PipelineMeta? pipeline, ValidationErrors errors)
+        => Validate(entity, before, values, pipeline, errors, FormRuleState.None);
+
+    /// <summary>
+    /// As <see cref="Validate(EntityMeta, JsonObject, JsonObject, PipelineMeta?, ValidationErrors)"/> under the entity
+    /// type's form rules as they are for these values (<see cref="FormRuleState.Evaluate"/>): a field they hide and
+    /// that is empty is not required (its own "required" setting included); a field they require must be filled in.
+    /// </summary>
+    public void Validate(EntityMeta entity, JsonObject before, JsonObject values, PipelineMeta? pipeline, ValidationErrors errors, FormRuleState rules)
     {
-        ValidateSchema(entity, values, errors);
+        if (rules.Hidden.Count == 0) ValidateSchema(entity, values, errors);
+        else
+        {
+            var found = new ValidationErrors();
+            ValidateSchema(entity, values, found);
+            foreach (var (key, messages) in found.ByField)
+                if (!rules.IsHidden(key) || !FormRuleState.IsEmpty(values[key]))
+                    foreach (var message in messages) errors.Add(key, message);
+        }
+        foreach (var key in rules.Required)
+            if (FormRuleState.IsEmpty(values[key]) && errors.For(key).Count == 0 && entity.Field(key) is { } field)
+                errors.Add(key, t["Validation.Required", field.Label.Get()]);
         ValidateChoices(entity, before, values, pipeline, errors);
     }
 

@@ -301,10 +301,23 @@ public sealed class RecordWriter
         if (!isNew && entity.StageField is { } stage && !fields.CanWrite(stage.Key) && pipeline is not null && record.PipelineId is { } current && pipeline.Pipeline.Id != current)
             refusals.Add(stage.Key, fields.CanSee(stage.Key) ? t["Record.FieldReadOnly", stage.Label.Get()] : t["Record.FieldHidden", stage.Label.Get()]);
 
+        // Form rules (显隐规则) on the values after the change: a field they hide is not required, one they require
+        // must be filled in. A field they make read-only cannot be changed while the rule holds on the values both
+        // before and after the write (a value typed before the rule took hold in the form stays; see decisions.md).
+        var rules = FormRuleState.Evaluate(entity, values, actor.UserId, now, record);
+        if (entity.Entity.FormRules.Count > 0)
+        {
+            var rulesBefore = FormRuleState.Evaluate(entity, baseline, actor.UserId, now, record);
+            foreach (var (key, _) in input.Values)
+                if (rules.IsReadOnly(key) && rulesBefore.IsReadOnly(key) && fields.CanWrite(key) && entity.Field(key) is { } field
+                    && !JsonNode.DeepEquals(values[key], baseline[key]))
+                    refusals.Add(key, t["Record.FieldReadOnlyByRule", field.Label.Get()]);
+        }
+
         // Unknown fields and a wrong pipeline are reported together with the value errors, all at once. A field the
         // actor may not write holds its stored (or default) value: what is wrong with it is not theirs to fix.
         var checks = new ValidationErrors();
-        new RecordValidator(t).Validate(entity, before, values, pipeline, checks);
+        new RecordValidator(t).Validate(entity, before, values, pipeline, checks, rules);
         await ValidateReferencesAsync(entity, record.Id, values, checks, ct);
         foreach (var (key, messages) in checks.ByField)
             if (fields.CanWrite(key) || entity.Field(key) is null)

@@ -219,6 +219,7 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
         Binding(e, e.StatusField, path + ".statusField", false, FieldBindings.Status);
         Binding(e, e.StageField, path + ".stageField", false, FieldBindings.Stage);
         Binding(e, e.LostReasonField, path + ".lostReasonField", false, FieldBindings.LostReason);
+        CheckFormRules(e, path);
 
         for (var p = 0; p < e.Pipelines.Count; p++)
         {

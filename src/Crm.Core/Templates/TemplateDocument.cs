@@ -82,6 +82,33 @@ public sealed class TemplateEntityType
     public List<TemplateSection> Sections { get; set; } = [];
     public List<TemplateField> Fields { get; set; } = [];
     public List<TemplatePipeline> Pipelines { get; set; } = [];
+    /// <summary>Optional form rules (显隐规则), keyed, in order; see <see cref="TemplateFormRule"/>.</summary>
+    public List<TemplateFormRule>? FormRules { get; set; }
+}
+
+/// <summary>
+/// A form rule: when <see cref="When"/> holds (list filters joined by "all"/"any"), <see cref="Effects"/> ("show",
+/// "require", "readOnly") apply to <see cref="Fields"/> (keys of the same entity type).
+/// </summary>
+public sealed class TemplateFormRule
+{
+    public string Key { get; set; } = "";
+    public LocalizedText? Name { get; set; }
+    public FormRuleCondition When { get; set; } = new();
+    public List<string> Fields { get; set; } = [];
+    public List<string> Effects { get; set; } = [];
+
+    public FormRule ToRule(string? origin) => new()
+    {
+        Key = Key, Name = Name, When = new FormRuleCondition { Match = When?.Match ?? "all", Filters = [.. When?.Filters ?? []] },
+        Fields = [.. Fields], Effects = [.. Effects], Origin = origin,
+    };
+
+    public static TemplateFormRule From(FormRule r) => new()
+    {
+        Key = r.Key, Name = r.Name, When = new FormRuleCondition { Match = r.When.Match, Filters = [.. r.When.Filters] },
+        Fields = [.. r.Fields], Effects = [.. r.Effects],
+    };
 }
 
 public sealed class TemplateSection

@@ -128,6 +128,7 @@ public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore
         LostReasonField = Active(e, e.Entity.LostReasonFieldKey),
         Sections = e.Entity.Sections.Select(s => new TemplateSection { Key = s.Key, Label = s.Label, Columns = s.Columns }).ToList(),
         Fields = e.Fields.Select(TemplateMapping.Field).ToList(),
+        FormRules = e.Entity.FormRules.Count > 0 ? e.Entity.FormRules.Select(TemplateFormRule.From).ToList() : null,
         Pipelines = e.Pipelines.Select(p => new TemplatePipeline
         {
             Key = p.Key,

@@ -89,6 +89,8 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
                 Kept("field", $"{e.Key}.{f.Key}");
             foreach (var section in e.Sections.Where(x => next.Sections.All(n => n.Key != x.Key) && current.Sections.Any(c => c.Key == x.Key)))
                 Kept("section", $"{e.Key}.{section.Key}");
+            foreach (var rule in (e.FormRules ?? []).Where(x => (next.FormRules ?? []).All(n => n.Key != x.Key) && current.FormRules.Any(c => c.Key == x.Key)))
+                Kept("formRule", $"{e.Key}.{rule.Key}");
             foreach (var pipeline in e.Pipelines)
             {
                 var currentPipeline = current.Pipelines.FirstOrDefault(x => x.Key == pipeline.Key);
@@ -280,6 +282,7 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
         var defaultSection = current.Sections.FirstOrDefault()?.Key ?? TemplateMapping.DefaultSectionKey;
         for (var i = 0; i < e.Fields.Count; i++) MergeField(current, e, i, oldEntity, defaultSection);
         foreach (var pipeline in e.Pipelines) MergePipeline(current, pipeline, oldEntity?.Pipelines.FirstOrDefault(x => x.Key == pipeline.Key));
+        MergeFormRules(current, e, oldEntity);
     }
 
     private void Bind(string entity, string property, string? current, string? next, string? old, Action<string?> set)

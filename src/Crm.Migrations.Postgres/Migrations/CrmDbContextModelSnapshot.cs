@@ -992,6 +992,11 @@ namespace Crm.Migrations.Postgres.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("description");
 
+                    b.Property<string>("FormRules")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("form_rules");
+
                     b.Property<string>("Icon")
                         .IsRequired()
                         .HasMaxLength(64)

@@ -987,6 +987,11 @@ namespace Crm.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("description");
 
+                    b.Property<string>("FormRules")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("form_rules");
+
                     b.Property<string>("Icon")
                         .IsRequired()
                         .HasMaxLength(64)

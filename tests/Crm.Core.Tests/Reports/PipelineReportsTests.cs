@@ -65,7 +65,7 @@ public class PipelineReportsTests
         await data.CreateAsync("back", "opportunity", 0, Deal("back"), "b2b");
         await data.UpdateAsync("back", 1, ("stage", "proposal"));       // skips first contact and qualify
         await data.UpdateAsync("back", 2, ("stage", "qualify"));        // and comes back
-        await data.UpdateAsync("back", 3, ("stage", "lost"));
+        await data.UpdateAsync("back", 3, ("stage", "lost"), ("lost_reason", "no_budget")); // the template's form rule requires a reason
         await data.CreateAsync("plain", "opportunity", 0, Deal("plain"), "b2b");
         await data.UpdateAsync("plain", 1, ("stage", "first_contact"));
 
@@ -87,7 +87,7 @@ public class PipelineReportsTests
             var day = 1;
             foreach (var stage in order.Skip(1).TakeWhile(s => Array.IndexOf(order, s) <= Array.IndexOf(order, lostFrom[i])))
                 await data.UpdateAsync(name, day++, ("stage", stage));
-            if (lostFrom[i] != "won") await data.UpdateAsync(name, day, ("stage", "lost"));
+            if (lostFrom[i] != "won") await data.UpdateAsync(name, day, ("stage", "lost"), ("lost_reason", "no_budget"));
         }
         return data;
     }

@@ -25,12 +25,14 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         var metadata = (Crm.Core.Metadata.MetadataStore)services.GetService(typeof(Crm.Core.Metadata.MetadataStore))!;
         var sources = Workspace.Catalog.Entries.Select(e => JsonNode.Parse(e.Json)!).ToList();
         var random = new Random(20261123);
-        int installed = 0, refused = 0;
+        int installed = 0, refused = 0, formRuleCases = 0;
 
         for (var i = 0; i < CasesPerProvider; i++)
         {
             var doc = sources[i % sources.Count].DeepClone();
             var mutations = new List<string>();
+            // Every fourth case changes a form rule (显隐规则) first: a handful of nodes among thousands would be hit rarely.
+            if (i % 4 == 0 && Mutate(doc, random, ".formRules") is { } ruleMutation) { mutations.Add(ruleMutation); formRuleCases++; }
             for (var m = random.Next(1, 4); m > 0; m--) mutations.Add(Mutate(doc, random));
             var json = doc.ToJsonString();
             var tenant = await database.CreateTenantAsync();
@@ -72,6 +74,8 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         // The mutations must exercise both paths, or the test proves little.
         Assert.True(installed > 50, $"only {installed} mutants installed");
         Assert.True(refused > 300, $"only {refused} mutants refused");
+        // Two of the five starter templates ship form rules: every fourth case on one of them is one case in ten.
+        Assert.True(formRuleCases >= CasesPerProvider / 10, $"only {formRuleCases} cases changed a form rule");
     }
 
     private static readonly JsonNode?[] Junk =
@@ -84,10 +88,18 @@ public class TemplateFuzzTests(ITestOutputHelper output)
     ];
 
     /// <summary>One random structural change somewhere in the document; returns what it did.</summary>
-    private static string Mutate(JsonNode doc, Random random)
+    private static string? Mutate(JsonNode doc, Random random, string focus)
     {
         var nodes = new List<(JsonNode? Parent, object Slot, JsonNode? Node, string Path)>();
         Walk(null, "", doc, "$", nodes);
+        return nodes.Any(n => n.Path.Contains(focus, StringComparison.Ordinal)) ? Mutate(doc, random, n => n.Contains(focus, StringComparison.Ordinal)) : null;
+    }
+
+    private static string Mutate(JsonNode doc, Random random, Func<string, bool>? where = null)
+    {
+        var nodes = new List<(JsonNode? Parent, object Slot, JsonNode? Node, string Path)>();
+        Walk(null, "", doc, "$", nodes);
+        if (where is not null) nodes = nodes.Where(n => where(n.Path)).ToList();
         var (parent, slot, node, path) = nodes[random.Next(nodes.Count)];
         switch (random.Next(8))
         {

@@ -30,6 +30,7 @@ public class TemplateRoundTripTests
         Assert.Equal(expected, actual);
         Assert.Contains("\"opportunity\"", expected);
         Assert.Contains("\"ticket\"", expected);
+        Assert.Contains("\"lost_reason_required\"", expected); // form rules travel with the export
     }
 
     /// <summary>The tenant's metadata without ids, timestamps and origins, in a stable order, as JSON.</summary>
@@ -48,6 +49,7 @@ public class TemplateRoundTripTests
                 e.Key, e.Entity.Label, e.Entity.PluralLabel, e.Entity.Icon, e.Entity.TitleFieldKey, e.Entity.AmountFieldKey, e.Entity.CloseDateFieldKey,
                 e.Entity.OwnerFieldKey, e.Entity.StatusFieldKey, e.Entity.StageFieldKey, e.Entity.LostReasonFieldKey, e.Entity.Sections,
                 fields = e.Fields.Select(f => new { f.Key, f.Type, f.Label, f.HelpText, f.SectionKey, f.Settings }),
+                formRules = e.Entity.FormRules.Select(r => new { r.Key, r.Name, r.When, r.Fields, r.Effects }),
                 pipelines = e.Pipelines.Select(p => new
                 {
                     p.Key, p.Pipeline.Label, p.Pipeline.IsDefault,

@@ -13,11 +13,13 @@ public static class RecordLayout
 {
     public static readonly FormSection DefaultSection = new("main", new LocalizedText("基本信息", "Details"));
 
-    public static IReadOnlyList<LayoutSection> Sections(EntityMeta entity, Crm.Core.Permissions.EntityFieldView? access = null)
+    /// <param name="values">The record's values: fields a form rule hides for them are left out.</param>
+    public static IReadOnlyList<LayoutSection> Sections(EntityMeta entity, Crm.Core.Permissions.EntityFieldView? access = null, JsonObject? values = null)
     {
         var sections = entity.Entity.Sections.Count > 0 ? entity.Entity.Sections : [DefaultSection];
         var first = sections[0].Key;
-        var visible = access?.Fields ?? entity.Fields;
+        var rules = values is null ? FormRuleState.None : FormRuleState.Evaluate(entity, values);
+        var visible = (access?.Fields ?? entity.Fields).Where(f => !rules.IsHidden(f.Key)).ToList();
         return sections
             .Select(s => new LayoutSection(s, visible.Where(f => (sections.Any(x => x.Key == f.SectionKey) ? f.SectionKey : first) == s.Key).ToList()))
             .Where(s => s.Fields.Count > 0)

@@ -1,0 +1,29 @@
+using Crm.Core.Metadata;
+
+namespace Crm.Core.Templates;
+
+public sealed partial class TemplateChecker
+{
+    /// <summary>
+    /// Form rules: unique keys, known fields (of the template's entity type or the tenant's), known ops and effects,
+    /// no rule on a field its own condition reads, no cycle among the rules (the same checks as the designer).
+    /// </summary>
+    private void CheckFormRules(TemplateEntityType e, string path)
+    {
+        if (e.FormRules is not { Count: > 0 } rules) return;
+        var stored = existing.Entity(e.Key);
+        FieldDefinition? Field(string key)
+        {
+            if (e.Fields.FirstOrDefault(f => f.Key == key) is { } tf)
+                return new FieldDefinition { Key = tf.Key, Type = tf.Type, Label = tf.Label, Settings = TemplateMapping.Settings(tf) };
+            return stored?.Field(key);
+        }
+        string Name(string key) => Field(key)?.Label.Get() is { Length: > 0 } l ? l : key;
+        var asRules = rules.Select(r => r.ToRule(null)).ToList();
+        foreach (var problem in FormRuleChecks.Check(asRules, Field))
+        {
+            var at = problem.Rule is null ? $"{path}.formRules" : $"{path}.formRules[{problem.Index}]" + (problem.Part.Length > 0 ? "." + problem.Part.Replace('/', '.') : "");
+            _errors.Add(at, FormRuleChecks.Message(problem, t, Name));
+        }
+    }
+}
