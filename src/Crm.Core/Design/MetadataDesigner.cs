@@ -40,7 +40,8 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
         await using var db = factory.CreateForTenant(actor.TenantId);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
-        var current = await MetadataStore.LoadAsync(db, await MetadataStore.CurrentVersionAsync(db, ct), ct);
+        // The cached snapshot when it is current (the designer that made the draft just read it): no reload.
+        var current = await metadataStore.CommittedAsync(db, ct);
         var stored = current.Entity(draft.Key);
         if (!draft.IsNew && stored is not null && draft.BaseUpdatedAt is { } seen && !SameInstant(seen, stored.Entity.UpdatedAt))
             return ConflictResult();
@@ -156,8 +157,12 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
                 ["recordsChanged"] = changed,
             }));
         await db.SaveChangesAsync(ct);
+        // This save holds the only metadata it changed (the entity type and its fields, slots assigned): when no
+        // other save committed since `current` was read, the new snapshot is `current` with them, at our version.
+        var version = await MetadataStore.CurrentVersionAsync(db, ct);
         await tx.CommitAsync(ct);
-        await metadataStore.WarmAsync(actor.TenantId, ct);
+        if (version == current.Version + 1) metadataStore.Warm(MetadataStore.With(current, version, entity, entity.Fields));
+        else await metadataStore.WarmAsync(actor.TenantId, ct);
         return DesignResult.Ok(changed);
     }
 
@@ -271,7 +276,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
         await using var db = factory.CreateForTenant(actor.TenantId);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
-        var current = await MetadataStore.LoadAsync(db, await MetadataStore.CurrentVersionAsync(db, ct), ct);
+        var current = await metadataStore.CommittedAsync(db, ct);
         var stored = current.StatusList(draft.Key);
         if (!draft.IsNew && stored is null) return DesignResult.Fail(DesignResult.GeneralKey, T("Design.StatusListNotFound", [draft.Key]));
         if (!draft.IsNew && draft.BaseUpdatedAt is { } seen && !SameInstant(seen, stored!.List.UpdatedAt)) return ConflictResult();
@@ -391,7 +396,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
         await using var db = factory.CreateForTenant(actor.TenantId);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
-        var current = await MetadataStore.LoadAsync(db, await MetadataStore.CurrentVersionAsync(db, ct), ct);
+        var current = await metadataStore.CommittedAsync(db, ct);
         var entityMeta = current.Entity(entityKey);
         if (entityMeta is null) return DesignResult.Fail(DesignResult.GeneralKey, T("Design.EntityNotFound", [entityKey]));
         var stored = entityMeta.Pipeline(draft.Key);
