@@ -39,7 +39,7 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
         await db.Database.OpenConnectionAsync(ct); // one connection (and one tenant session setting) for every statement
         var metadata = await metadataStore.GetAsync(db, ct);
         if (metadata.Entity(request.EntityKey) is not { Entity.IsArchived: false } entity) return null;
-        var fields = await access.FieldViewAsync(actor, entity, ct);
+        var fields = await access.FieldViewAsync(db, actor, entity, ct);
         // Grouping by a hidden field would show its values as columns (and their counts and sums): refused, naming it.
         if (!fields.CanUse(request.GroupBy) && entity.Field(HiddenFieldRef.BoundKey(entity, request.GroupBy!) ?? request.GroupBy) is not null)
         {

@@ -39,17 +39,20 @@ public sealed record RecordListPage(int Total, IReadOnlyList<RecordListItem> Ite
 /// <see cref="RecordFilters"/> (count + one page, never the whole set), so a list of 100,000 records costs one
 /// page. Names of referenced members and records come from one <see cref="RecordDirectory.NamesAsync"/> call per page.
 /// </summary>
-public sealed class RecordListService(ICrmDbContextFactory factory, MetadataStore metadataStore, RecordDirectory directory, TimeProvider clock, IAccessResolver access)
+public sealed class RecordListService(ICrmDbContextFactory factory, MetadataStore metadataStore, TimeProvider clock, IAccessResolver access)
 {
     public async Task<RecordListPage> QueryAsync(Actor actor, string entityKey, RecordQuery query, CancellationToken ct = default)
     {
         await using var db = factory.CreateForTenant(actor.TenantId);
+        // One connection (one tenant setting) for every statement of the list: the metadata version, the rights,
+        // the count, the page and the names (each of them opened its own before: twice the round trips).
+        await db.Database.OpenConnectionAsync(ct);
         var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
         if (entity is null) return new RecordListPage(0, [], new Dictionary<Guid, string>());
 
         // Hidden fields: conditions and sort on them are dropped, the quick search does not match them, the rows
         // come without their values.
-        var fields = await access.FieldViewAsync(actor, entity, ct);
+        var fields = await access.FieldViewAsync(db, actor, entity, ct);
         query = Restrict(query, fields);
         var now = clock.GetUtcNow().UtcDateTime;
         var matching = Matching(db, entity, query, actor.UserId, now, Tenancy.WorkspaceTimeZone.Resolve(actor.Tenant.TimeZone), fields.Access, fields);
@@ -61,7 +64,7 @@ public sealed class RecordListService(ICrmDbContextFactory factory, MetadataStor
             fields.OwnerHidden ? null : r.OwnerId, r.PipelineId, r.CreatedAt, r.UpdatedAt)).ToList();
 
         var referenced = ReferencedIds(entity, items);
-        var names = referenced.Count == 0 ? new Dictionary<Guid, string>() : await directory.NamesAsync(actor, referenced, ct);
+        var names = referenced.Count == 0 ? new Dictionary<Guid, string>() : await RecordDirectory.NamesAsync(db, actor, referenced, ct);
         return new RecordListPage(total, items, names);
     }
 

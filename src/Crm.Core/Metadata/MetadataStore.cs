@@ -39,6 +39,47 @@ public sealed class MetadataStore(ICrmDbContextFactory factory, IMemoryCache cac
         return metadata;
     }
 
+    /// <summary>
+    /// The committed metadata as <paramref name="db"/> sees it at the start of a write transaction, before the write
+    /// changes anything: the cached snapshot when its version is the current one (one single-row read), otherwise a
+    /// fresh load (not cached: it is read inside a transaction). Call it before the transaction writes metadata.
+    /// </summary>
+    public async Task<TenantMetadata> CommittedAsync(CrmDbContext db, CancellationToken ct = default)
+    {
+        var tenantId = db.TenantId ?? throw new InvalidOperationException("Metadata needs a tenant context.");
+        var version = await CurrentVersionAsync(db, ct);
+        if (cache.TryGetValue("metadata:" + tenantId, out TenantMetadata? hit) && hit!.Version == version) return hit;
+        return await LoadAsync(db, version, ct);
+    }
+
+    /// <summary>
+    /// Caches <paramref name="metadata"/> (built by a designer save from the rows it wrote, after its commit) and
+    /// compiles every entity type's schema now, as <see cref="WarmAsync"/> does without reloading the workspace.
+    /// </summary>
+    public TenantMetadata Warm(TenantMetadata metadata)
+    {
+        foreach (var entity in metadata.EntityTypes) { _ = entity.Schema; _ = entity.ValidationSchema; }
+        var key = "metadata:" + metadata.TenantId;
+        // A newer snapshot cached meanwhile (another request loaded a later version) is kept.
+        if (!cache.TryGetValue(key, out TenantMetadata? hit) || hit!.Version < metadata.Version) cache.Set(key, metadata, TimeSpan.FromMinutes(30));
+        return metadata;
+    }
+
+    /// <summary>
+    /// <paramref name="before"/> with the entity type <paramref name="entity"/> (and <paramref name="fields"/>)
+    /// as a save just wrote it, at <paramref name="version"/>: the snapshot after a designer save that changed only
+    /// that entity type, without reading the workspace again. The other entity types, pipelines and status lists
+    /// are <paramref name="before"/>'s objects (immutable snapshots); every entity type gets a new
+    /// <see cref="EntityMeta"/> (it belongs to one snapshot, and its compiled schema may read the others).
+    /// </summary>
+    public static TenantMetadata With(TenantMetadata before, long version, EntityType entity, IEnumerable<FieldDefinition> fields)
+    {
+        var others = before.EntityTypes.Where(e => e.Entity.Id != entity.Id)
+            .Select(e => new EntityMeta(e.Entity, e.AllFields, e.AllPipelines));
+        var pipelines = before.Entity(entity.Id)?.AllPipelines ?? [];
+        return new TenantMetadata(before.TenantId, version, [.. others, new EntityMeta(entity, fields, pipelines)], before.StatusLists);
+    }
+
     /// <summary>Drops the cached metadata of <paramref name="tenantId"/> (another instance changed it).</summary>
     public void Forget(Guid tenantId) => cache.Remove("metadata:" + tenantId);
 

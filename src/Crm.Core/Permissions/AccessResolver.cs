@@ -16,6 +16,13 @@ public interface IAccessResolver
 
     /// <summary>Access to every entity type of the workspace at once (for search and other cross-type surfaces).</summary>
     Task<IReadOnlyDictionary<Guid, EntityAccess>> GetAllAsync(Actor actor, IReadOnlyCollection<Guid> entityTypeIds, CancellationToken ct = default);
+
+    /// <summary>
+    /// <see cref="GetAsync(Actor, Guid, CancellationToken)"/> read through <paramref name="db"/>, a context of the
+    /// actor's workspace the caller already holds (and has opened): no connection of its own, so a list or board
+    /// pays one statement for the rights instead of a connection, its tenant setting and the statement.
+    /// </summary>
+    Task<EntityAccess> GetAsync(CrmDbContext db, Actor actor, Guid entityTypeId, CancellationToken ct = default) => GetAsync(actor, entityTypeId, ct);
 }
 
 /// <summary>
@@ -29,6 +36,12 @@ public sealed class AccessResolver(ICrmDbContextFactory factory, IMemoryCache ca
 {
     public async Task<EntityAccess> GetAsync(Actor actor, Guid entityTypeId, CancellationToken ct = default)
         => (await GetAllAsync(actor, [entityTypeId], ct))[entityTypeId];
+
+    public async Task<EntityAccess> GetAsync(CrmDbContext db, Actor actor, Guid entityTypeId, CancellationToken ct = default)
+    {
+        if (db.TenantId != actor.TenantId) throw new InvalidOperationException("The context is not the actor's workspace.");
+        return (await ResolveAsync(db, actor, [entityTypeId], cache, ct))[entityTypeId];
+    }
 
     public async Task<IReadOnlyDictionary<Guid, EntityAccess>> GetAllAsync(Actor actor, IReadOnlyCollection<Guid> entityTypeIds, CancellationToken ct = default)
     {

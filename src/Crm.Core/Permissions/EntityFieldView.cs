@@ -119,4 +119,8 @@ public static class EntityFieldViews
     /// <summary>The fields of <paramref name="entity"/> as <paramref name="actor"/> may see and change them now.</summary>
     public static async Task<EntityFieldView> FieldViewAsync(this IAccessResolver resolver, Actor actor, EntityMeta entity, CancellationToken ct = default)
         => entity.For(await resolver.GetAsync(actor, entity.Entity.Id, ct));
+
+    /// <summary>The same, read through <paramref name="db"/> (the caller's open context of the actor's workspace).</summary>
+    public static async Task<EntityFieldView> FieldViewAsync(this IAccessResolver resolver, Data.CrmDbContext db, Actor actor, EntityMeta entity, CancellationToken ct = default)
+        => entity.For(await resolver.GetAsync(db, actor, entity.Entity.Id, ct));
 }

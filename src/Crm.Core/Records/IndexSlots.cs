@@ -102,7 +102,17 @@ public static class IndexSlots
         var auto = db.ChangeTracker.AutoDetectChangesEnabled;
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         List<Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry<FieldDefinition>> fields;
-        try { fields = db.ChangeTracker.Entries<FieldDefinition>().ToList(); }
+        // Entity types whose every field is tracked here (new, or loaded with their fields, as the designer does):
+        // the slots their fields hold are known without reading them.
+        HashSet<Guid> complete, added;
+        try
+        {
+            fields = db.ChangeTracker.Entries<FieldDefinition>().ToList();
+            var types = db.ChangeTracker.Entries<EntityType>().ToList();
+            complete = types.Where(e => e.State == EntityState.Added || e.Collection(x => x.Fields).IsLoaded).Select(e => e.Entity.Id).ToHashSet();
+            // A new entity type has no records: nothing to empty.
+            added = types.Where(e => e.State == EntityState.Added).Select(e => e.Entity.Id).ToHashSet();
+        }
         finally { db.ChangeTracker.AutoDetectChangesEnabled = auto; }
         if (fields.Count == 0) return;
         foreach (var entry in fields) entry.DetectChanges();
@@ -115,8 +125,9 @@ public static class IndexSlots
         foreach (var group in pending.GroupBy(f => f.EntityTypeId))
         {
             var ids = group.Select(f => f.Id).ToList();
-            var taken = (await db.Fields.AsNoTracking().Where(f => f.EntityTypeId == group.Key && f.IndexSlot != null && !ids.Contains(f.Id))
-                .Select(f => f.IndexSlot!).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+            var taken = complete.Contains(group.Key) ? new HashSet<string>(StringComparer.Ordinal)
+                : (await db.Fields.AsNoTracking().Where(f => f.EntityTypeId == group.Key && f.IndexSlot != null && !ids.Contains(f.Id))
+                    .Select(f => f.IndexSlot!).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
             foreach (var tracked in fields)
                 if (tracked.Entity.EntityTypeId == group.Key && !ids.Contains(tracked.Entity.Id) && tracked.Entity.IndexSlot is { } s) taken.Add(s);
             foreach (var field in group)
@@ -127,7 +138,7 @@ public static class IndexSlots
                 if (free is null) continue;
                 taken.Add(free);
                 field.IndexSlot = free;
-                await ClearAsync(db, group.Key, free, ct);
+                if (!added.Contains(group.Key)) await ClearAsync(db, group.Key, free, ct);
             }
         }
     }

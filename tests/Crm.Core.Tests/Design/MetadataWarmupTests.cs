@@ -38,4 +38,40 @@ public class MetadataWarmupTests
         Assert.Same(after, again);
         Assert.Same(schema, again.Entity("company")!.Schema);
     }
+    /// <summary>
+    /// The save builds the new snapshot from the rows it wrote instead of reloading the workspace: it must equal
+    /// what a reload reads (every entity type, field, slot, pipeline, stage and status list), and a second save
+    /// right after must start from it (the cached snapshot is the current version, so it is not read again).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task The_snapshot_a_designer_save_builds_equals_a_reload_of_the_workspace(string provider)
+    {
+        await using var ws = await Workspace.CreateAsync(provider);
+        await ws.InstallAsync("b2b_sales_funnel");
+        var designer = ws.Get<MetadataDesigner>();
+        var store = ws.Get<MetadataStore>();
+        for (var i = 0; i < 2; i++)
+        {
+            var draft = (await designer.LoadEntityAsync(ws.Owner, "opportunity"))!;
+            var added = draft.AddField(i == 0 ? "number" : "date", new LocalizedText($"字段 {i}", $"Field {i}"));
+            draft.Label = new LocalizedText($"商机 {i}", $"Deal {i}");
+            var saved = await designer.SaveEntityAsync(ws.Owner, draft);
+            Assert.True(saved.Succeeded, saved.Errors.ToString());
+
+            var built = await store.GetAsync(ws.Tenant.Id);
+            Assert.True(built.Entity("opportunity")!.Field(added.Key)!.IndexSlot is not null, "the new field has no slot in the built snapshot");
+            Assert.Contains($"Deal {i}", Json.Serialize(built.Entity("opportunity")!.Entity.Label));
+            await using var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id);
+            var reloaded = await MetadataStore.LoadAsync(db, await MetadataStore.CurrentVersionAsync(db, default), default);
+            Assert.Equal(reloaded.Version, built.Version);
+            Assert.Equal(Describe(reloaded), Describe(built));
+        }
+    }
+
+    private static string Describe(TenantMetadata m) => string.Join("\n",
+        m.EntityTypes.Select(e => $"{e.Key} {Json.Serialize(e.Entity.Label)} {e.Entity.TitleFieldKey} sections {Json.Serialize(e.Entity.Sections)}: "
+            + string.Join(", ", e.AllFields.Select(f => $"{f.Key}/{f.Type}/{f.IndexSlot}/{f.SortOrder}/{f.IsArchived}/{Json.Serialize(f.Settings)}"))
+            + " | " + string.Join(", ", e.AllPipelines.Select(p => p.Key + ":" + string.Join("+", p.AllStages.Select(s => s.Key)))))
+        .Concat(m.StatusLists.Select(l => l.Key + ":" + string.Join("+", l.AllOptions.Select(o => o.Key)))));
 }
