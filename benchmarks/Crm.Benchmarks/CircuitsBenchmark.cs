@@ -91,6 +91,13 @@ public static class CircuitsBenchmark
                 + $"{open} circuits open; after closing and {released.TotalSeconds:0} s: {(closed - before) / 1024.0:0} KB above the start, {circuits.Open} circuits"));
         }
 
+        // Screenshots of each page in English and Chinese, wide and narrow, after the measurements (CRM_CIRCUITS_SHOTS).
+        if (Environment.GetEnvironmentVariable("CRM_CIRCUITS_SHOTS") is { Length: > 0 })
+        {
+            foreach (var page in pages) await browser.SendAsync($"shots 0 {page.Path} {page.Ready}");
+            await WaitForCircuitsAsync(circuits, 0);
+        }
+
         // Tabs that vanish without closing (a crashed browser, a dropped network) leave their circuits disconnected, not
         // closed: they are kept for a reconnect until the retention period ends, then released.
         var start = await SettledHeapAsync();

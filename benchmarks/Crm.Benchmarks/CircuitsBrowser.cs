@@ -104,6 +104,33 @@ public sealed class CircuitsBrowser : IAsyncDisposable
                         times.Sort();
                         Console.WriteLine(FormattableString.Invariant($"ok {times[times.Count / 2]:0.0}"));
                         break;
+                    case "shots":
+                    {
+                        // "shots 0 <path> <ready>": the page in English and Chinese, wide and narrow (a phone), each
+                        // in a tab of its own once its content is shown; the language is chosen as a person does
+                        // (the culture cookie) and set back to English after.
+                        var folder = Environment.GetEnvironmentVariable("CRM_CIRCUITS_SHOTS")!;
+                        var name = parts[2].Trim('/').Split('/')[2];
+                        foreach (var (culture, width, height) in new[] { ("en", 1440, 900), ("en", 390, 844), ("zh-CN", 1440, 900), ("zh-CN", 390, 844) })
+                        {
+                            var shot = await context.NewPageAsync();
+                            await shot.SetViewportSizeAsync(width, height);
+                            await shot.GotoAsync($"/culture/set?culture={culture}&returnUrl={Uri.EscapeDataString(parts[2])}");
+                            await shot.WaitForFunctionAsync(parts[3], null, new PageWaitForFunctionOptions { PollingInterval = 50 });
+                            await shot.WaitForTimeoutAsync(800);
+                            await shot.ScreenshotAsync(new PageScreenshotOptions
+                            {
+                                Path = Path.Combine(folder, $"{name}-{culture}-{(width < 600 ? "narrow" : "wide")}.png"),
+                                FullPage = width < 600,
+                            });
+                            await shot.CloseAsync();
+                        }
+                        var back = await context.NewPageAsync();
+                        await back.GotoAsync($"/culture/set?culture=en&returnUrl={Uri.EscapeDataString(parts[2])}");
+                        await back.CloseAsync();
+                        Console.WriteLine("ok");
+                        break;
+                    }
                     case "close":
                         foreach (var page in pages) await page.CloseAsync();
                         pages.Clear();

@@ -34,6 +34,16 @@ public partial class KanbanBoard
 
     private static readonly System.Text.Json.Nodes.JsonObject NoValues = new();
 
+    /// <summary>
+    /// Cards a column shows first, and adds per "load more" (or scroll to its end): about two screens of cards. The
+    /// counts and totals in the headers are the database's whatever is loaded; every loaded card costs its markup in
+    /// every open tab (docs/decisions.md, "Memory per circuit, list and board (circ18)").
+    /// </summary>
+    public const int CardsPerPage = 15;
+
+    /// <summary>The request as the board loads it: its page of cards is <see cref="CardsPerPage"/>.</summary>
+    private static BoardRequest Paged(BoardRequest request) => request.PageSize == CardsPerPage ? request : request with { PageSize = CardsPerPage };
+
     private ElementReference _element;
     private DotNetObjectReference<KanbanBoard>? _self;
     private BoardData? _data;
@@ -70,8 +80,8 @@ public partial class KanbanBoard
         try
         {
             var request = Request;
-            var takes = _cards.GroupBy(c => c.Card.ColumnKey).ToDictionary(g => g.Key, g => Math.Max(request.PageSize, g.Count()));
-            var data = await Boards.LoadAsync(Session.Actor, request, columns, fresh ? null : takes);
+            var takes = _cards.GroupBy(c => c.Card.ColumnKey).ToDictionary(g => g.Key, g => Math.Max(CardsPerPage, g.Count()));
+            var data = await Boards.LoadAsync(Session.Actor, Paged(request), columns, fresh ? null : takes);
             if (!ReferenceEquals(request, Request)) return; // a newer request is on its way
             if (fresh) _cards = [];
             if (data is null) { _data = null; _missing = true; _cards = []; return; }
@@ -98,7 +108,7 @@ public partial class KanbanBoard
         try
         {
             var skip = _cards.Count(c => c.Card.ColumnKey == column);
-            var page = await Boards.LoadMoreAsync(Session.Actor, Request, column, skip);
+            var page = await Boards.LoadMoreAsync(Session.Actor, Paged(Request), column, skip);
             var ids = _cards.Select(c => c.Card.Id).ToHashSet();
             foreach (var (id, name) in page.Names) _names[id] = name;
             if (_data is not null) _cards = Ordered(_cards.Concat(page.Cards.Where(c => !ids.Contains(c.Id)).Select(c => Show(_data.Layout, c))));

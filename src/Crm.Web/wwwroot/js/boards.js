@@ -1,16 +1,21 @@
 // Kanban boards: scrolling a column to its end loads its next cards (the same as its "load more" button).
 // Scroll events do not bubble, so one capturing listener serves every column, present and future.
-document.addEventListener('scroll', function (e) {
-    var zone = e.target;
-    if (!(zone instanceof Element) || !zone.classList.contains('crm-column-cards')) return;
-    if (zone.scrollTop + zone.clientHeight < zone.scrollHeight - 48) return;
+// Pages are small (KanbanBoard.CardsPerPage), so a scroll to the end that arrives while the last page is still
+// guarded is not lost: when the guard ends, a column still scrolled to its end loads its next page.
+function crmLoadMoreAtEnd(zone) {
+    if (!zone.isConnected || zone.scrollTop + zone.clientHeight < zone.scrollHeight - 48) return;
     var column = zone.closest('.crm-board-column');
     var more = column && column.querySelector('[data-testid="load-more"]:not([disabled])');
     if (more && !more.dataset.crmLoading) {
         more.dataset.crmLoading = '1';
         more.click();
-        setTimeout(function () { delete more.dataset.crmLoading; }, 600);
+        setTimeout(function () { delete more.dataset.crmLoading; crmLoadMoreAtEnd(zone); }, 600);
     }
+}
+document.addEventListener('scroll', function (e) {
+    var zone = e.target;
+    if (!(zone instanceof Element) || !zone.classList.contains('crm-column-cards')) return;
+    crmLoadMoreAtEnd(zone);
 }, true);
 
 // Kanban boards: dragging cards between and within columns. Cards are plain markup (no component per card on the
