@@ -55,7 +55,7 @@ public static partial class BulkInsert
         foreach (var type in Ordered(byType.Keys))
         {
             var entries = byType[type];
-            count += await CopyAsync(db, type, entries, static (entry, property) => entry.CurrentValues[property], ct);
+            count += await CopyAsync(db, type, entries, EntryColumns(db, type), ct);
             var temporary = type.GetProperties().Where(p => p.ValueGenerated != ValueGenerated.Never || p.IsForeignKey()).ToList();
             foreach (var entry in entries)
             {
@@ -91,45 +91,41 @@ public static partial class BulkInsert
                 else if (owned.TenantId != tenant) throw new TenantMismatchException($"{clrType.Name} belongs to another tenant than this context.");
             }
         }
-        var getters = type.GetProperties().ToDictionary(p => p, p => p.GetGetter());
-        return await CopyAsync(db, type, rows, (row, property) => getters[property].GetClrValueUsingContainingEntity(row), ct);
+        return await CopyAsync(db, type, rows, TypedColumns.GetOrAdd(type, static t => Columns(t, Typed)), ct);
     }
 
     /// <summary>Whether rows of <paramref name="type"/> can be written by <see cref="CopyNewAsync"/>: copyable, no shadow properties (their values live only in the tracker).</summary>
     public static bool CanCopy(IEntityType type) => Copyable(type) && !type.GetProperties().Any(p => p.IsShadowProperty());
 
-    /// <summary>COPY into a temporary table shaped like the type's table, then one INSERT … SELECT; returns the rows inserted.</summary>
-    private static async Task<int> CopyAsync<T>(CrmDbContext db, IEntityType type, IReadOnlyList<T> rows, Func<T, IProperty, object?> read, CancellationToken ct)
+    /// <summary>
+    /// COPY into a temporary table shaped like the type's table, then one INSERT … SELECT; returns the rows inserted.
+    /// A column that is NULL in every row of the batch and has no database default is left out of the column list:
+    /// the INSERT leaves it NULL all the same, and the COPY stream carries fewer values (an import's records fill
+    /// a few of their 20 slot columns).
+    /// </summary>
+    private static async Task<int> CopyAsync<T>(CrmDbContext db, IEntityType type, IReadOnlyList<T> rows, Column[] all, CancellationToken ct) where T : class
     {
         var conn = (NpgsqlConnection)db.Database.GetDbConnection();
         var tx = (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
         var table = type.GetTableName()!;
         var schema = type.GetSchema();
-        var store = StoreObjectIdentifier.Table(table, schema);
-        var columns = type.GetProperties().Select(p => (Property: p, Column: p.GetColumnName(store))).Where(c => c.Column is not null).ToList();
         var target = schema is null ? Quote(table) : $"{Quote(schema)}.{Quote(table)}";
         var temp = Quote("bulk_" + table);
-        var names = string.Join(", ", columns.Select(c => Quote(c.Column!)));
         var started = WriteProfile.Start();
+        var columns = all.Where(c => !c.Omittable || !c.AllNull(rows)).ToArray();
+        var names = string.Join(", ", columns.Select(c => Quote(c.Name)));
+        WriteProfile.Stop("client: null columns " + table, started, rows.Count);
+        started = WriteProfile.Start();
         await using (var create = new NpgsqlCommand($"CREATE TEMP TABLE IF NOT EXISTS {temp} (LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP; TRUNCATE {temp}", conn, tx))
             await create.ExecuteNonQueryAsync(ct);
         WriteProfile.Stop("db: temp table " + table, started);
         started = WriteProfile.Start();
-        var types = columns.Select(c => StoreType(c.Property)).ToArray();
-        var properties = columns.Select(c => c.Property).ToArray();
-        var converters = columns.Select(c => c.Property.GetValueConverter() ?? c.Property.GetTypeMapping().Converter).ToArray();
         await using (var copy = await conn.BeginBinaryImportAsync($"COPY {temp} ({names}) FROM STDIN (FORMAT BINARY)", ct))
         {
             foreach (var row in rows)
             {
                 await copy.StartRowAsync(ct);
-                for (var i = 0; i < properties.Length; i++)
-                {
-                    var value = read(row, properties[i]);
-                    if (value is not null && converters[i] is { } converter) value = converter.ConvertToProvider(value);
-                    if (value is null) await copy.WriteNullAsync(ct);
-                    else await copy.WriteAsync(value, types[i], ct);
-                }
+                foreach (var column in columns) await column.WriteAsync(copy, row, ct);
             }
             await copy.CompleteAsync(ct);
         }
@@ -143,6 +139,110 @@ public static partial class BulkInsert
                 count = await insert.ExecuteNonQueryAsync(ct);
         WriteProfile.Stop("db: insert " + table, started, rows.Count);
         return count;
+    }
+
+    /// <summary>Typed column writers of the types copied by <see cref="CopyNewAsync"/>, built once per entity type.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<IEntityType, Column[]> TypedColumns = new();
+
+    /// <summary>The type's table columns, each with its writer made by <paramref name="make"/>.</summary>
+    private static Column[] Columns(IEntityType type, Func<IProperty, string, string, bool, Column> make)
+    {
+        var store = StoreObjectIdentifier.Table(type.GetTableName()!, type.GetSchema());
+        return type.GetProperties()
+            .Select(p => (Property: p, Column: p.GetColumnName(store)))
+            .Where(c => c.Column is not null)
+            .Select(c => make(c.Property, c.Column!, StoreType(c.Property),
+                c.Property.IsColumnNullable(store) && !c.Property.IsPrimaryKey() && c.Property.GetDefaultValue(store) is null
+                && c.Property.GetDefaultValueSql(store) is null && c.Property.GetComputedColumnSql(store) is null))
+            .ToArray();
+    }
+
+    /// <summary>Columns read from change-tracker entries (boxed, as EF holds them).</summary>
+    private static Column[] EntryColumns(CrmDbContext db, IEntityType type)
+        => Columns(type, static (p, name, dataType, omittable) => new BoxedColumn(name, dataType, omittable, row => ((EntityEntry)row).CurrentValues[p], p.GetValueConverter() ?? p.GetTypeMapping().Converter));
+
+    /// <summary>
+    /// A writer that reads the property through a compiled, typed accessor and hands the value to Npgsql's generic
+    /// <c>WriteAsync&lt;T&gt;</c>, so the column's converter is resolved once per COPY, not per value, and value
+    /// types are not boxed. Properties with a value converter keep the boxed path (the converter works on objects).
+    /// </summary>
+    private static Column Typed(IProperty property, string name, string dataType, bool omittable)
+    {
+        var converter = property.GetValueConverter() ?? property.GetTypeMapping().Converter;
+        var member = (System.Reflection.MemberInfo?)property.PropertyInfo ?? property.FieldInfo;
+        if (converter is not null || member is null)
+        {
+            var getter = property.GetGetter();
+            return new BoxedColumn(name, dataType, omittable, getter.GetClrValueUsingContainingEntity, converter);
+        }
+        var row = System.Linq.Expressions.Expression.Parameter(typeof(object), "row");
+        var access = System.Linq.Expressions.Expression.MakeMemberAccess(System.Linq.Expressions.Expression.Convert(row, member.DeclaringType!), member);
+        var getterType = typeof(Func<,>).MakeGenericType(typeof(object), property.ClrType);
+        var compiled = System.Linq.Expressions.Expression.Lambda(getterType, access, row).Compile();
+        var underlying = Nullable.GetUnderlyingType(property.ClrType);
+        var columnType = underlying is null ? typeof(ValueColumn<>).MakeGenericType(property.ClrType) : typeof(NullableColumn<>).MakeGenericType(underlying);
+        return (Column)Activator.CreateInstance(columnType, name, dataType, omittable, compiled)!;
+    }
+
+    /// <summary>One column of a COPY: its name, whether it may be left out when NULL in every row, how to write a row's value.</summary>
+    private abstract class Column(string name, string dataType, bool omittable)
+    {
+        public string Name { get; } = name;
+        public string DataType { get; } = dataType;
+        public bool Omittable { get; } = omittable;
+        public abstract bool AllNull<T>(IReadOnlyList<T> rows) where T : class;
+        public abstract Task WriteAsync(NpgsqlBinaryImporter copy, object row, CancellationToken ct);
+    }
+
+    private sealed class ValueColumn<TValue>(string name, string dataType, bool omittable, Func<object, TValue> get) : Column(name, dataType, omittable)
+    {
+        public override bool AllNull<T>(IReadOnlyList<T> rows)
+        {
+            foreach (var row in rows) if (get(row) is not null) return false;
+            return true;
+        }
+
+        public override Task WriteAsync(NpgsqlBinaryImporter copy, object row, CancellationToken ct)
+        {
+            var value = get(row);
+            return value is null ? copy.WriteNullAsync(ct) : copy.WriteAsync(value, DataType, ct);
+        }
+    }
+
+    private sealed class NullableColumn<TValue>(string name, string dataType, bool omittable, Func<object, TValue?> get) : Column(name, dataType, omittable) where TValue : struct
+    {
+        public override bool AllNull<T>(IReadOnlyList<T> rows)
+        {
+            foreach (var row in rows) if (get(row).HasValue) return false;
+            return true;
+        }
+
+        public override Task WriteAsync(NpgsqlBinaryImporter copy, object row, CancellationToken ct)
+        {
+            var value = get(row);
+            return value.HasValue ? copy.WriteAsync(value.GetValueOrDefault(), DataType, ct) : copy.WriteNullAsync(ct);
+        }
+    }
+
+    private sealed class BoxedColumn(string name, string dataType, bool omittable, Func<object, object?> get, Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter? converter) : Column(name, dataType, omittable)
+    {
+        private object? Read(object row)
+        {
+            var value = get(row);
+            return value is not null && converter is not null ? converter.ConvertToProvider(value) : value;
+        }
+
+        public override bool AllNull<T>(IReadOnlyList<T> rows)
+        {
+            foreach (var row in rows) if (Read(row) is not null) return false;
+            return true;
+        }
+
+        public override Task WriteAsync(NpgsqlBinaryImporter copy, object row, CancellationToken ct)
+        {
+            var value = Read(row);
+            return value is null ? copy.WriteNullAsync(ct) : copy.WriteAsync(value, DataType, ct);
+        }
     }
 
     /// <summary>
