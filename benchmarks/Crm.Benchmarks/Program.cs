@@ -4,7 +4,7 @@ using Crm.Benchmarks;
 // --scoped: the same as a sales rep who sees one of ten departments (its own 100,000-deal workspace, see ScopedBenchmark).
 // dotnet run -c Release --project benchmarks/Crm.Benchmarks -- automation [--count N] [--trace]: N creates (default 10,000) with 5 rules vs none;
 // --trace also prints the commands, opens and commits per create on each side
-// dotnet run -c Release --project benchmarks/Crm.Benchmarks -- import [--count N]: a CSV of N leads (default 100,000, 12 columns) through ImportService vs a plain COPY
+// dotnet run -c Release --project benchmarks/Crm.Benchmarks -- import [--count N] [--profile]: a CSV of N leads (default 100,000, 12 columns) through ImportService vs a plain COPY
 // dotnet run -c Release --project benchmarks/Crm.Benchmarks -- customfields [--count N] [--fresh]: custom fields at column speed (issue 14):
 // N opportunities (default 1,000,000) + 99 small workspaces in CRM_BENCH_PG's database + "_cf", app vs native typed columns; --fresh reloads
 // CRM_BENCH_PG holds a PostgreSQL connection string; the data is seeded once and reused on later runs.
@@ -49,12 +49,12 @@ switch (mode)
     case "import":
         var rowsAt = Array.IndexOf(args, "--count");
         var rows = rowsAt > 0 && int.TryParse(args.ElementAtOrDefault(rowsAt + 1), out var r) && r > 0 ? r : 100_000;
-        return await ImportBenchmark.RunAsync(connection, rows);
+        return await ImportBenchmark.RunAsync(connection, rows, args.Contains("--profile"));
     case "customfields":
         var cfAt = Array.IndexOf(args, "--count");
         var cfCount = cfAt > 0 && int.TryParse(args.ElementAtOrDefault(cfAt + 1), out var cf) && cf > 0 ? cf : 1_000_000;
         return await CustomFieldsBenchmark.RunAsync(connection, cfCount, args.Contains("--fresh"));
     default:
-        Console.Error.WriteLine("usage: Crm.Benchmarks <kanban|reports|lists> [--reseed] [--scoped] | automation [--count N] | import [--count N] | customfields [--count N] [--fresh] | circuits [--tabs N]");
+        Console.Error.WriteLine("usage: Crm.Benchmarks <kanban|reports|lists> [--reseed] [--scoped] | automation [--count N] | import [--count N] [--profile] | customfields [--count N] [--fresh] | circuits [--tabs N]");
         return 2;
 }

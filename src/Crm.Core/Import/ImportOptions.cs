@@ -8,8 +8,12 @@ public sealed class ImportOptions
     /// <summary>More columns than this is not a record list (a sheet of 1,000 columns is refused with a message).</summary>
     public int MaxColumns { get; set; } = 200;
     public int MaxRows { get; set; } = 200_000;
-    /// <summary>Rows written per SaveChanges inside the import's one transaction.</summary>
-    public int WriteBatch { get; set; } = 1000;
+    /// <summary>
+    /// Rows written per batch (one COPY and INSERT … SELECT per table on PostgreSQL) inside the import's one
+    /// transaction: 5,000 keeps a batch's rows a few MB while the per-batch statements (temporary tables, round
+    /// trips) stay a small share (docs/decisions.md, "Import write path").
+    /// </summary>
+    public int WriteBatch { get; set; } = 5000;
     /// <summary>How long an import can be undone.</summary>
     public TimeSpan UndoWindow { get; set; } = TimeSpan.FromDays(7);
     /// <summary>Files with more data rows than this are imported as a background job (<see cref="ImportJobs"/>).</summary>

@@ -238,7 +238,7 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
         await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var metadata = await metadataStore.GetAsync(db, ct);
-        var writer = new RecordWriter(db, metadata, actor, t, clock) { Access = access, KeepWrites = analysis.Request.FireAutomation };
+        var writer = new RecordWriter(db, metadata, actor, t, clock) { Access = access, KeepWrites = analysis.Request.FireAutomation, StageNewRows = true };
         var created = new List<Guid>();
         var updated = 0;
         var batch = new ImportBatch
@@ -256,20 +256,25 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
             foreach (var chunk in todo.Chunk(Math.Max(1, options.Value.WriteBatch)))
             {
                 IReadOnlyList<RecordResult> results;
+                var started = WriteProfile.Start();
                 try { results = await writer.ApplyManyAsync(chunk.Select(r => r.Draft!).ToList(), ct); }
                 catch (Exception e) when (e is RecordStaleException or RecordConflictException)
                 {
                     var row = chunk.FirstOrDefault(r => r.ExistingId == ((e as RecordStaleException)?.Current?.Id ?? (e as RecordConflictException)?.Current?.Id)) ?? chunk[0];
                     return new ImportResult(false, 0, 0, 0, [new ImportError(row.Row, RowKey, t["Import.ChangedMeanwhile"])], []);
                 }
+                WriteProfile.Stop("run: apply (client pipeline)", started, chunk.Length);
+                started = WriteProfile.Start();
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     var (row, result) = (chunk[i], results[i]);
                     if (!result.Succeeded) return new ImportResult(false, 0, 0, 0, result.Errors.ByField.SelectMany(e => e.Value.Select(m => new ImportError(row.Row, e.Key, m))).ToList(), []);
                     if (row.Outcome == RowOutcome.Create) created.Add(result.Record!.Id); else updated++;
                     // The before-image of an update (null for a created record): what undo restores.
-                    db.ImportBatchItems.Add(new ImportBatchItem { BatchId = batch.Id, RecordId = result.Record!.Id, Before = row.Outcome == RowOutcome.Create ? null : row.Draft!.Before.ToJsonString() });
+                    writer.StageNew(new ImportBatchItem { BatchId = batch.Id, RecordId = result.Record!.Id, Before = row.Outcome == RowOutcome.Create ? null : row.Draft!.Before.ToJsonString() });
                 }
+                WriteProfile.Stop("run: undo items", started, chunk.Length);
+                started = WriteProfile.Start();
                 try { await writer.SaveBatchAsync(ct); }
                 catch (DbUpdateException e) when (UniqueValuesStep.IsViolation(e))
                 {
@@ -279,6 +284,7 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
                 {
                     return new ImportResult(false, 0, 0, 0, [new ImportError(0, RowKey, t["Import.UniqueMeanwhile"])], []);
                 }
+                WriteProfile.Stop("run: save batch", started, chunk.Length);
                 progress?.Report(new ImportProgress(ImportPhase.Writing, created.Count + updated, todo.Count));
             }
             if (db.Entry(batch).State == EntityState.Detached) db.ImportBatches.Attach(batch); // saved with the first batch, then cleared
