@@ -278,15 +278,21 @@ public class RuleActionTests
         Assert.Equal(requirement.Id, stored.UpdatedBy);
         await using (var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id))
         {
-            var changes = await db.RecordChanges.AsNoTracking().Where(c => c.RecordId == lead.Id).OrderBy(c => c.Id).ToListAsync();
-            Assert.Equal([RecordChangeKind.Created, RecordChangeKind.Updated, RecordChangeKind.Updated], changes.Select(c => c.Kind));
-            Assert.Equal([ws.Owner.UserId, assign.Id, requirement.Id], changes.Select(c => c.ByUserId!.Value));
-            var created = Json.Deserialize<List<FieldChange>>(changes[0].Changes)!;
+            // Three history rows, one per writer. They are written in one save, within a millisecond, and version-7
+            // ids are not ordered within a millisecond (CI once saw the rules' two rows swapped by id), so each row is
+            // found by who wrote it, not by position; the live events below keep the order.
+            var changes = await db.RecordChanges.AsNoTracking().Where(c => c.RecordId == lead.Id).ToListAsync();
+            Assert.Equal(3, changes.Count);
+            RecordChange By(Guid who) => Assert.Single(changes, c => c.ByUserId == who);
+            Assert.Equal(RecordChangeKind.Created, By(ws.Owner.UserId).Kind);
+            Assert.Equal(RecordChangeKind.Updated, By(assign.Id).Kind);
+            Assert.Equal(RecordChangeKind.Updated, By(requirement.Id).Kind);
+            var created = Json.Deserialize<List<FieldChange>>(By(ws.Owner.UserId).Changes)!;
             Assert.Equal(ws.Owner.UserId.ToString(), created.Single(c => c.Field == "owner").New!.GetValue<string>());
             Assert.DoesNotContain(created, c => c.Field == "requirement");
-            var assigned = Assert.Single(Json.Deserialize<List<FieldChange>>(changes[1].Changes)!);
+            var assigned = Assert.Single(Json.Deserialize<List<FieldChange>>(By(assign.Id).Changes)!);
             Assert.Equal(("owner", ws.Owner.UserId.ToString(), a.UserId.ToString()), (assigned.Field, assigned.Old!.GetValue<string>(), assigned.New!.GetValue<string>()));
-            var set = Assert.Single(Json.Deserialize<List<FieldChange>>(changes[2].Changes)!);
+            var set = Assert.Single(Json.Deserialize<List<FieldChange>>(By(requirement.Id).Changes)!);
             Assert.Equal(("requirement", "来自官网：腾讯"), (set.Field, set.New!.GetValue<string>()));
         }
         Assert.Equal(a.UserId, Assert.Single(await TasksAsync(ws, lead.Id)).AssigneeId); // the task goes to the new owner
