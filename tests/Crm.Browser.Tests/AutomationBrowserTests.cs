@@ -18,18 +18,6 @@ namespace Crm.Browser.Tests;
 [Collection(BrowserCollection.Name)]
 public class AutomationBrowserTests(BrowserFixture browser)
 {
-    private static async Task ChooseAsync(IPage page, string control, string option)
-    {
-        // The page may still be settling (a re-render replaces the control): try the click again.
-        var item = page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new Regex($"^\\s*{Regex.Escape(option)}\\s*$") }).First;
-        for (var attempt = 0; attempt < 3 && !await item.IsVisibleAsync(); attempt++)
-        {
-            try { await page.Locator(control).ClickAsync(new() { Timeout = 10_000 }); } catch (TimeoutException) { continue; }
-            try { await item.WaitForAsync(new() { Timeout = 5_000 }); } catch (TimeoutException) { }
-        }
-        await item.ClickAsync();
-    }
-
     /// <summary>Opens "add action" (again, if a list that was still closing took the first click) and picks <paramref name="kind"/>.</summary>
     private static async Task AddActionAsync(IPage page, string kind)
     {
@@ -65,14 +53,14 @@ public class AutomationBrowserTests(BrowserFixture browser)
         // The rule, in plain words: 新建记录时 / 线索来源 是 官网 / 轮流分配给 A、B + 跟进任务 (明天到期).
         await page.GotoAsync($"/t/{owner.Slug}/settings/automation");
         await page.ReadyAsync("#automation-page");
-        await ChooseAsync(page, "[data-testid=automation-entity]", "线索");
+        await page.ChooseAsync("[data-testid=automation-entity]", "线索");
         await page.Locator("#automation-new").ClickAsync();
         await page.Locator("#rule-editor").WaitForAsync();
         await page.Locator("#rule-name").FillAsync("官网线索分配");
         await Assertions.Expect(page.Locator("[data-testid=rule-trigger]")).ToContainTextAsync("新建记录时");
         await page.Locator("#rule-add-condition").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=condition-field-0]")).ToContainTextAsync("线索来源");
-        await ChooseAsync(page, "[data-testid=condition-value-0]", "官网");
+        await page.ChooseAsync("[data-testid=condition-value-0]", "官网");
 
         await AddActionAsync(page, "assignOwner");
         await Assertions.Expect(page.Locator("[data-testid=action-mode-0]")).ToContainTextAsync("轮流");
@@ -99,7 +87,7 @@ public class AutomationBrowserTests(BrowserFixture browser)
             await page.GotoAsync($"/t/{owner.Slug}/r/lead/new");
             await page.ReadyAsync("#new-record-page");
             await page.Locator("#f-name").FillAsync(names[i]);
-            await ChooseAsync(page, "#new-record-form .crm-field[data-field='source'] .mud-input-control", "官网");
+            await page.ChooseAsync("#new-record-form .crm-field[data-field='source'] .mud-input-control", "官网");
             await page.Locator("#new-record-save").ClickAsync();
             await page.WaitForURLAsync(new Regex($"/t/{owner.Slug}/r/lead/[0-9a-f-]{{36}}$"), new() { Timeout = 30_000 });
             ids.Add(Guid.Parse(page.Url.Split('/')[^1]));
@@ -122,7 +110,7 @@ public class AutomationBrowserTests(BrowserFixture browser)
         // The rule's run history: three runs, each assigned and with its task.
         await page.GotoAsync($"/t/{owner.Slug}/settings/automation");
         await page.ReadyAsync("#automation-page");
-        await ChooseAsync(page, "[data-testid=automation-entity]", "线索");
+        await page.ChooseAsync("[data-testid=automation-entity]", "线索");
         await page.Locator("[data-testid=automation-rule] [data-testid=automation-runs]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=automation-run]")).ToHaveCountAsync(3, new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("[data-testid=automation-history]")).ToContainTextAsync("已分配给 李娜 B");

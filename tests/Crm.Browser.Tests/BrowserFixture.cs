@@ -72,6 +72,21 @@ public sealed class BrowserFixture : IAsyncLifetime
 public static class PageReady
 {
     /// <summary>
+    /// Opens the MudSelect <paramref name="control"/> and picks the item whose text is exactly <paramref name="option"/>;
+    /// the page may still be settling (a re-render replaces the control), so the click is tried again.
+    /// </summary>
+    public static async Task ChooseAsync(this IPage page, string control, string option)
+    {
+        var item = page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new System.Text.RegularExpressions.Regex($"^\\s*{System.Text.RegularExpressions.Regex.Escape(option)}\\s*$") }).First;
+        for (var attempt = 0; attempt < 3 && !await item.IsVisibleAsync(); attempt++)
+        {
+            try { await page.Locator(control).ClickAsync(new() { Timeout = 10_000 }); } catch (TimeoutException) { continue; }
+            try { await item.WaitForAsync(new() { Timeout = 5_000 }); } catch (TimeoutException) { }
+        }
+        await item.ClickAsync();
+    }
+
+    /// <summary>
     /// Waits until the page's root element <paramref name="selector"/> says <c>data-ready="true"</c> (loaded and
     /// interactive). Under CI's load (three test assemblies at once on two CPUs) a first render can take well over
     /// the default 20 s, so this waits up to 60 s; when it still times out, the message says where the page was,

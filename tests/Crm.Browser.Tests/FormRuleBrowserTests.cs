@@ -14,18 +14,6 @@ namespace Crm.Browser.Tests;
 [Collection(BrowserCollection.Name)]
 public class FormRuleBrowserTests(BrowserFixture browser)
 {
-    private static async Task ChooseAsync(IPage page, string control, string option)
-    {
-        // The page may still be settling (a re-render replaces the control): try the click again.
-        var item = page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new Regex($"^\\s*{Regex.Escape(option)}\\s*$") }).First;
-        for (var attempt = 0; attempt < 3 && !await item.IsVisibleAsync(); attempt++)
-        {
-            try { await page.Locator(control).ClickAsync(new() { Timeout = 10_000 }); } catch (TimeoutException) { continue; }
-            try { await item.WaitForAsync(new() { Timeout = 5_000 }); } catch (TimeoutException) { }
-        }
-        await item.ClickAsync();
-    }
-
     [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task An_admin_adds_the_lost_reason_rule_and_the_deal_form_follows_it(string provider)
@@ -51,8 +39,8 @@ public class FormRuleBrowserTests(BrowserFixture browser)
         await page.Locator("[data-testid=form-rules-empty]").WaitForAsync();
         await page.Locator("[data-testid=form-rule-add]").ClickAsync();
         await page.Locator("[data-testid=form-rule]").WaitForAsync();
-        await ChooseAsync(page, "[data-testid=form-rule-0-value-0]", "输单");
-        await ChooseAsync(page, "[data-testid=form-rule-0-targets]", "输单原因");
+        await page.ChooseAsync("[data-testid=form-rule-0-value-0]", "输单");
+        await page.ChooseAsync("[data-testid=form-rule-0-targets]", "输单原因");
         await page.Keyboard.PressAsync("Escape");
         await Assertions.Expect(page.Locator("[data-testid=form-rule-summary]")).ToHaveTextAsync(new Regex("销售阶段.*输单.*输单原因.*必填"));
         await ScreenshotTests.SaveAsync(page, "form-rules-designer-zh-CN-" + provider);
@@ -69,7 +57,7 @@ public class FormRuleBrowserTests(BrowserFixture browser)
         var reason = page.Locator("#new-record-form .crm-field[data-field='lost_reason']");
         await Assertions.Expect(reason).Not.ToHaveClassAsync(new Regex("crm-required"));
         await page.Locator("#f-name").FillAsync("海润贸易 ERP");
-        await ChooseAsync(page, "#new-record-form .crm-field[data-field='stage'] .mud-input-control", "输单");
+        await page.ChooseAsync("#new-record-form .crm-field[data-field='stage'] .mud-input-control", "输单");
         await Assertions.Expect(reason).ToHaveClassAsync(new Regex("crm-required"));
         await Assertions.Expect(reason).ToHaveAttributeAsync("data-rule", "required");
         await page.Locator("#new-record-save").ClickAsync();
@@ -89,7 +77,7 @@ public class FormRuleBrowserTests(BrowserFixture browser)
         await ScreenshotTests.SaveAsync(enPage, "form-rules-designer-en-" + provider);
         await enPage.GotoAsync($"/t/{owner.Slug}/r/opportunity/new");
         await enPage.ReadyAsync("#new-record-page");
-        await ChooseAsync(enPage, "#new-record-form .crm-field[data-field='stage'] .mud-input-control", "Lost");
+        await enPage.ChooseAsync("#new-record-form .crm-field[data-field='stage'] .mud-input-control", "Lost");
         await enPage.Locator("#new-record-save").ClickAsync();
         await Assertions.Expect(enPage.Locator("#new-record-form .crm-field[data-field='lost_reason']")).ToContainTextAsync("Lost reason is required.");
         await ScreenshotTests.SaveAsync(enPage, "form-rules-deal-en-" + provider);
