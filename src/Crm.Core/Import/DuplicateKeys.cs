@@ -18,7 +18,7 @@ namespace Crm.Core.Import;
 public static class DuplicateKeys
 {
     private const char Separator = '\u001f';
-    private const int Chunk = 500;
+    private const int Chunk = 2_000;
 
     /// <summary>The row's key, or null when one of the rule's fields is empty (an empty value matches nothing).</summary>
     public static string? Key(IReadOnlyList<FieldDefinition> fields, JsonObject values)
@@ -77,16 +77,28 @@ public static class DuplicateKeys
         var first = SqlValue(fields[0]);
         var parameter = first.Parameters[0];
         var wanted = keys.ToHashSet(StringComparer.Ordinal);
+        // The chunk's values go to the database as one parameter (EF.Parameter over a field of a holder, as a
+        // closure would be: "= ANY (@values)" on PostgreSQL, json_each on SQLite), so the query is translated once
+        // and reused for every chunk. A list as an expression constant made EF compile a new query with the values
+        // inlined for each chunk (200 compilations for 100,000 rows; the import profile showed it).
+        var holder = new ChunkValues();
+        var values = Expression.Call(typeof(EF), nameof(EF.Parameter), [typeof(List<string>)], Expression.Field(Expression.Constant(holder), nameof(ChunkValues.Values)));
+        var contains = Expression.Lambda<Func<Record, bool>>(
+            Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [typeof(string)], values, first.Body), parameter);
         foreach (var chunk in keys.Select(k => k.Split(Separator)[0]).Distinct().Chunk(Chunk))
         {
-            var values = chunk.ToList();
-            var contains = Expression.Lambda<Func<Record, bool>>(
-                Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [typeof(string)], Expression.Constant(values), first.Body), parameter);
+            holder.Values = chunk.ToList();
             var candidates = await db.Records.AsNoTracking().Where(r => r.EntityTypeId == typeId).Where(contains)
                 .OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Select(r => new { r.Id, r.Values }).ToListAsync(ct);
             foreach (var c in candidates)
                 if (Key(fields, RecordWriter.ParseValues(c.Values)) is { } key && wanted.Contains(key)) found.TryAdd(key, c.Id);
         }
         return found;
+    }
+
+    /// <summary>Holds one chunk's values; the query reads them through a field, so EF sends them as a parameter.</summary>
+    private sealed class ChunkValues
+    {
+        public List<string> Values = [];
     }
 }

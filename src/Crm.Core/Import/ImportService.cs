@@ -142,6 +142,7 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
 
     public async Task<ImportAnalysis> AnalyseAsync(Actor actor, ImportRequest request, CancellationToken ct = default)
     {
+        var started = WriteProfile.Start();
         await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var metadata = await metadataStore.GetAsync(db, ct);
@@ -155,30 +156,47 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
         var mapping = CheckMapping(request, entity, fields);
         var lookups = await LookupsAsync(db, actor, metadata, entity, request, mapping, ct);
         var writer = new RecordWriter(db, metadata, actor, t, clock) { Access = access };
+        WriteProfile.Stop("analyse: 0 setup (rights, mapping, members, lookups)", started);
 
         // 1. Cells → values.
+        started = WriteProfile.Start();
+        var profile = WriteProfile.Enabled;
+        var cellTicks = profile ? new long[mapping.Count] : null;
+        var parsers = mapping.Select(m => ImportValueParsers.Column(new FieldContext(m.Field, entity), lookups)).ToArray();
         var parsed = new List<(int Row, JsonObject Values, List<ImportError> Errors)>(request.Table.Rows.Count);
         for (var i = 0; i < request.Table.Rows.Count; i++)
         {
             var cells = request.Table.Rows[i];
             var values = new JsonObject();
             var errors = new List<ImportError>();
-            foreach (var (column, field) in mapping)
+            for (var m = 0; m < mapping.Count; m++)
             {
-                var cell = ImportValueParsers.Parse(new FieldContext(field, entity), column < cells.Length ? cells[column] : null, lookups);
+                var (column, field) = mapping[m];
+                var cellStarted = profile ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+                var cell = parsers[m](column < cells.Length ? cells[column] : null);
                 if (cell.Failed) errors.Add(new ImportError(i + 1, field.Key, t[cell.ErrorKey!, cell.Args ?? []]));
                 else values[field.Key] = cell.Value;
+                if (profile) cellTicks![m] += System.Diagnostics.Stopwatch.GetTimestamp() - cellStarted;
             }
             parsed.Add((i + 1, values, errors));
         }
+        if (profile)
+            for (var m = 0; m < mapping.Count; m++)
+                WriteProfile.Add($"analyse: 1 parse {mapping[m].Field.Type} ({mapping[m].Field.Key})", cellTicks![m] * 1000d / System.Diagnostics.Stopwatch.Frequency, parsed.Count);
+        WriteProfile.Stop("analyse: 1 parse cells (all)", started, parsed.Count);
 
         // 2. Duplicates within the file and against existing records.
         var outcomes = new (RowOutcome Outcome, Guid? Existing)[parsed.Count];
         if (request.Duplicates is { Fields.Count: > 0 } rule)
         {
+            started = WriteProfile.Start();
             var ruleFields = rule.Fields.Select(k => entity.Field(k)).OfType<FieldDefinition>().ToList();
             var keys = parsed.Select(p => DuplicateKeys.Key(ruleFields, p.Values)).ToList();
+            WriteProfile.Stop("analyse: 2 duplicate keys", started, parsed.Count);
+            started = WriteProfile.Start();
             var existing = await DuplicateKeys.FindExistingAsync(db, entity, fields.Access, ruleFields, keys.OfType<string>().Distinct().ToList(), ct);
+            WriteProfile.Stop("analyse: 2 duplicates in the database", started);
+            started = WriteProfile.Start();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < parsed.Count; i++)
             {
@@ -193,10 +211,14 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
                     };
                 else if (inFile && rule.Action != DuplicateAction.Create) outcomes[i] = (RowOutcome.Skip, null);
             }
+            WriteProfile.Stop("analyse: 2 duplicate outcomes", started, parsed.Count);
         }
 
         // 3. Each row validated as the form validates it (reads only); unique values looked up ahead, a chunk at a time.
+        started = WriteProfile.Start();
         await writer.PreloadUniqueAsync(entity, parsed.Where((p, i) => p.Errors.Count == 0 && outcomes[i].Outcome != RowOutcome.Skip).Select(p => p.Values).ToList(), ct);
+        WriteProfile.Stop("analyse: 3 preload unique values", started);
+        var validateStarted = WriteProfile.Start();
         var rows = new List<ImportRow>(parsed.Count);
         for (var i = 0; i < parsed.Count; i++)
         {
@@ -206,7 +228,9 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
             if (outcome == RowOutcome.Skip) { rows.Add(new ImportRow(row, outcome, values, existingId, [])); continue; }
             try
             {
-                var input = new RecordInput((JsonObject)values.DeepClone());
+                // The parsed values are the input as they are (not a copy): validation only reads an input, and
+                // they are kept only for a row that fails, whose draft is dropped.
+                var input = new RecordInput(values);
                 var draft = outcome == RowOutcome.Update ? await writer.PrepareUpdateAsync(existingId!.Value, input, ct) : await writer.PrepareCreateAsync(entity.Key, input, ct);
                 if (!draft.Succeeded)
                 {
@@ -224,6 +248,7 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
                 rows.Add(new ImportRow(row, RowOutcome.Error, values, existingId, [new ImportError(row, RowKey, t["Record.NotFound"])]));
             }
         }
+        WriteProfile.Stop("analyse: 4 validate rows (all)", validateStarted, rows.Count);
         return new ImportAnalysis(entity, request, rows);
     }
 

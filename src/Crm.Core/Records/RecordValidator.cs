@@ -62,10 +62,19 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
                 if (Index.TryGetValue(field.Key, out var at)) Fields[at] = entry;
                 else { Index[field.Key] = Fields.Count; Fields.Add(entry); }
             }
+            // Patterns depend on the type and the settings only: the active fields that have any, in field order
+            // (a field of an unknown type stays in, so it fails as before when it holds text).
+            foreach (var field in entity.Fields)
+            {
+                var ctx = new FieldContext(field, entity);
+                if (field.Key.StartsWith('_') || (FieldTypeRegistry.Find(field.Type) is { } type && !type.Patterns(ctx).Any())) continue;
+                Patterned.Add(ctx);
+            }
         }
 
         public List<(FieldDefinition Field, ValueChecker Check, bool Required)> Fields { get; } = [];
         public Dictionary<string, int> Index { get; } = new(StringComparer.Ordinal);
+        public List<FieldContext> Patterned { get; } = [];
     }
 
     /// <summary>
@@ -89,10 +98,11 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
         foreach (var (key, _) in values)
             if (!key.StartsWith('_') && !checks.Index.ContainsKey(key)) (found ??= []).Add((key, t["Record.UnknownField", key], false));
         // Patterns run here, in bounded time, on values the checks found nothing wrong with.
-        foreach (var field in entity.Fields)
+        foreach (var ctx in checks.Patterned)
         {
-            if (field.Key.StartsWith('_') || values[field.Key] is not JsonValue v || !v.TryGetValue<string>(out var text) || (found?.Any(f => f.Key == field.Key) ?? false)) continue;
-            if (PatternError(new FieldContext(field, entity), text) is { } message) (found ??= []).Add((field.Key, message, false));
+            var field = ctx.Field;
+            if (values[field.Key] is not JsonValue v || !v.TryGetValue<string>(out var text) || (found?.Any(f => f.Key == field.Key) ?? false)) continue;
+            if (PatternError(ctx, text) is { } message) (found ??= []).Add((field.Key, message, false));
         }
         if (found is null) return;
         // One message per field; "required" wins over the type errors an empty value also produces.
@@ -152,6 +162,7 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
         foreach (var field in entity.Fields)
         {
             var value = values[field.Key];
+            if (field.Type is not ("stage" or "status" or "select")) continue;
             if (value is null || JsonNode.DeepEquals(value, before[field.Key])) continue;
             var label = field.Label.Get();
             switch (field.Type)

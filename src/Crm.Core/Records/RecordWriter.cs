@@ -122,9 +122,11 @@ public sealed class RecordWriter
         if (entity is null || entity.Entity.IsArchived) return RecordDraft.Failed(Error(RecordErrorKey, t["Record.UnknownEntity", entityKey]));
         if (Access is not null && !(await RightsAsync(entity.Entity.Id, ct)).CanCreate)
             throw new ForbiddenException(t["Record.CannotCreate", entity.Entity.Label.Get()]);
+        var started = WriteProfile.Start();
         var now = input.AsOf ?? clock.GetUtcNow().UtcDateTime;
         var record = new Record { EntityTypeId = entity.Entity.Id, CreatedAt = now, CreatedBy = actor.UserId, Rank = -(now - DateTime.UnixEpoch).TotalSeconds };
         var values = RecordDefaults.For(entity, actor.UserId, now, input.Pipeline is { } pk ? entity.Pipeline(pk) : null);
+        WriteProfile.Stop("validate: new record + defaults", started);
         return await ValidateAsync(entity, record, new JsonObject(), values, input, isNew: true, now, ct);
     }
 
@@ -304,11 +306,14 @@ public sealed class RecordWriter
 
     private async Task<RecordDraft> ValidateAsync(EntityMeta entity, Record record, JsonObject before, JsonObject values, RecordInput input, bool isNew, DateTime now, CancellationToken ct)
     {
+        var started = WriteProfile.Start();
         var errors = new ValidationErrors();
         // Field rights as they are now: a read-only or hidden field keeps its stored value (its default on a new
         // record), never the input's; an input that would change it is refused, naming the field.
         var fields = await FieldsAsync(entity, ct);
         var baseline = isNew ? (JsonObject)values.DeepClone() : before;
+        WriteProfile.Stop("validate: rights + baseline clone", started);
+        started = WriteProfile.Start();
         if (input.ReplaceAll)
             foreach (var field in entity.AllFields.Where(f => !fields.CanWrite(f.Key) && before[f.Key] is not null))
                 values[field.Key] = before[field.Key]!.DeepClone(); // PUT replaces what the actor may write, nothing else
@@ -331,6 +336,8 @@ public sealed class RecordWriter
             else values[key] = normalized;
         }
 
+        WriteProfile.Stop("validate: normalise input", started);
+        started = WriteProfile.Start();
         // Pipeline: the one asked for, else the record's, else the default.
         var pipeline = input.Pipeline is { } pk ? entity.Pipeline(pk) : record.PipelineId is { } pid ? entity.Pipeline(pid) : entity.DefaultPipeline;
         if (input.Pipeline is not null && (pipeline is null || pipeline.Pipeline.IsArchived)) errors.Add(entity.Entity.StageFieldKey ?? "pipeline", t["Record.UnknownPipeline", input.Pipeline]);
@@ -355,9 +362,14 @@ public sealed class RecordWriter
 
         // Unknown fields and a wrong pipeline are reported together with the value errors, all at once. A field the
         // actor may not write holds its stored (or default) value: what is wrong with it is not theirs to fix.
+        WriteProfile.Stop("validate: pipeline + form rules", started);
+        started = WriteProfile.Start();
         var checks = new ValidationErrors();
         new RecordValidator(t).Validate(entity, before, values, pipeline, checks, rules);
+        WriteProfile.Stop("validate: value checks (RecordValidator)", started);
+        started = WriteProfile.Start();
         await ValidateReferencesAsync(entity, record.Id, values, checks, ct);
+        WriteProfile.Stop("validate: references + unique", started);
         foreach (var (key, messages) in checks.ByField)
             if (fields.CanWrite(key) || entity.Field(key) is null)
                 foreach (var message in messages) errors.Add(key, message);
@@ -518,11 +530,13 @@ public sealed class RecordWriter
         // validation pass), so 100,000 imported rows naming the same two owners ask the database once, not per row.
         if (members.Count > 0)
         {
-            var ids = members.Select(m => m.Id).Where(id => !knownMembers.Contains(id)).Distinct().ToList();
-            if (ids.Count > 0)
+            List<Guid>? unknown = null;
+            foreach (var (_, id) in members)
+                if (!knownMembers.Contains(id) && !(unknown ??= []).Contains(id)) unknown.Add(id);
+            if (unknown is { } ids)
                 knownMembers.UnionWith(await db.Memberships.Where(m => m.TenantId == metadata.TenantId && ids.Contains(m.UserId)).Select(m => m.UserId).ToListAsync(ct));
-            foreach (var (field, id) in members.Where(m => !knownMembers.Contains(m.Id)))
-                errors.Add(field.Key, t["Validation.NotAMember", field.Label.Get()]);
+            foreach (var (field, id) in members)
+                if (!knownMembers.Contains(id)) errors.Add(field.Key, t["Validation.NotAMember", field.Label.Get()]);
         }
         if (departments.Count > 0)
         {

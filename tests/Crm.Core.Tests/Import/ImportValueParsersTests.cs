@@ -120,4 +120,59 @@ public class ImportValueParsersTests
         Assert.Equal("Import.NoSuchDepartment", Dept("销售部，市场部", many).ErrorKey);
         Assert.True(ImportValueParsers.CanImport("department"));
     }
+
+    /// <summary>
+    /// The per-column parser an import makes once (<see cref="ImportValueParsers.Column"/>: a choice field's options
+    /// looked up in a map instead of listed per cell) answers exactly as <see cref="ImportValueParsers.Parse"/> for
+    /// every field of every type of the template: options by key and by either label in any case, with spaces around,
+    /// unknown and empty texts; and for a list where an archived option and a later option share names, the first
+    /// active option in the list's order wins in both.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task The_column_parser_answers_as_the_cell_parser(string provider)
+    {
+        var (ws, opp) = await OpportunityAsync(provider);
+        await using var _ = ws;
+        var metadata = await ws.MetadataAsync();
+        var lookups = new ImportLookups();
+        var compared = 0;
+        void Same(FieldContext ctx, string? text)
+        {
+            var cell = ImportValueParsers.Parse(ctx, text, lookups);
+            var column = ImportValueParsers.Column(ctx, lookups)(text);
+            Assert.Equal(cell.ErrorKey, column.ErrorKey);
+            Assert.Equal(cell.Args ?? [], column.Args ?? []);
+            Assert.Equal(cell.Value?.ToJsonString(), column.Value?.ToJsonString());
+            compared++;
+        }
+        var choices = 0;
+        foreach (var entity in metadata.EntityTypes)
+            foreach (var field in entity.AllFields.Where(f => ImportValueParsers.CanImport(f.Type)))
+            {
+                var ctx = new FieldContext(field, entity);
+                var texts = new List<string?> { null, "", "   ", "不存在的选项", "12万", "2026年3月5日", "=1+1" };
+                if (ctx.Type is Crm.Core.Fields.Types.ChoiceFieldBase choice)
+                {
+                    choices++;
+                    foreach (var o in choice.Options(ctx))
+                        texts.AddRange([o.Key, o.Label.ZhCn, o.Label.En, o.Label.En.ToUpperInvariant(), $"  {o.Label.ZhCn} ", o.Key.ToUpperInvariant()]);
+                }
+                foreach (var text in texts) Same(ctx, text);
+            }
+        Assert.True(choices >= 3, $"only {choices} choice fields in the template");
+
+        var shared = new FieldDefinition
+        {
+            Key = "x_select", Type = "select", Label = LocalizedText.Same("X"), Settings = new FieldSettings
+            {
+                Options = [new ChoiceOption("x", new LocalizedText("甲", "Alpha"), IsArchived: true), new ChoiceOption("alpha", new LocalizedText("乙", "Beta")), new ChoiceOption("y", new LocalizedText("Beta", "gamma"))],
+            },
+        };
+        var sharedCtx = new FieldContext(shared, opp);
+        foreach (var text in new[] { "alpha", "ALPHA", "beta", "Beta", "甲", "x", "乙", "gamma", "y" }) Same(sharedCtx, text);
+        Assert.Equal("alpha", ImportValueParsers.Column(sharedCtx, lookups)("beta").Value!.GetValue<string>());
+        Assert.Equal("Import.NoSuchOption", ImportValueParsers.Column(sharedCtx, lookups)("甲").ErrorKey);
+        Assert.True(compared > 100);
+    }
 }
