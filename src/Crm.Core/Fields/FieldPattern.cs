@@ -69,8 +69,18 @@ public static class FieldPattern
         }
     }
 
+    /// <summary>
+    /// The product's own patterns (the phone type's character set, the web address's scheme), not a tenant's: fixed
+    /// regular expressions without nested repetition, so the compiled backtracking engine runs them in linear time too,
+    /// several times faster than the non-backtracking one (the import profile showed the phone pattern in every row).
+    /// The same language either way: neither has backreferences or lookarounds, and both engines treat ^, $ and \s alike.
+    /// </summary>
+    private static readonly Dictionary<string, Compiled> BuiltIn = new[] { Types.PhoneField.PhonePattern, Types.UrlField.SchemePattern }
+        .ToDictionary(p => p, p => new Compiled(new Regex(p, RegexOptions.Compiled | RegexOptions.CultureInvariant, MatchTimeout), PatternProblem.None), StringComparer.Ordinal);
+
     private static Compiled Compile(string pattern)
     {
+        if (BuiltIn.TryGetValue(pattern, out var builtIn)) return builtIn;
         if (pattern.Length > MaxPatternLength) return new Compiled(null, PatternProblem.TooLong);
         if (Cache.TryGetValue(pattern, out var cached)) return cached;
         Compiled compiled;

@@ -155,6 +155,15 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
         return null;
     }
 
+    /// <summary>The first option with this key (a loop: it runs for every select value of every write).</summary>
+    private static ChoiceOption? Option(List<ChoiceOption>? options, string key)
+    {
+        if (options is null) return null;
+        foreach (var o in options)
+            if (o.Key == key) return o;
+        return null;
+    }
+
     private static string Number(decimal? d) => d?.ToString("0.##########", CultureInfo.CurrentCulture) ?? "";
 
     private void ValidateChoices(EntityMeta entity, JsonObject before, JsonObject values, PipelineMeta? pipeline, ValidationErrors errors)
@@ -175,7 +184,7 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
                     if (entity.Owner.StatusList(field.Settings.StatusList)?.Option(statusKey) is not { IsArchived: false }) errors.Add(field.Key, t["Validation.NotAnOption", label]);
                     break;
                 case "select" when value is JsonValue v && v.TryGetValue<string>(out var optionKey):
-                    if (field.Settings.Options?.FirstOrDefault(o => o.Key == optionKey) is not { IsArchived: false }) errors.Add(field.Key, t["Validation.NotAnOption", label]);
+                    if (Option(field.Settings.Options, optionKey) is not { IsArchived: false }) errors.Add(field.Key, t["Validation.NotAnOption", label]);
                     break;
             }
         }

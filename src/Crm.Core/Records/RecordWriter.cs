@@ -512,8 +512,9 @@ public sealed class RecordWriter
         var members = new List<(FieldDefinition Field, Guid Id)>();
         var lookups = new List<(FieldDefinition Field, Guid Id, EntityMeta Target)>();
         var departments = new List<(FieldDefinition Field, Guid Id)>();
-        foreach (var field in entity.Fields.Where(f => f.Type == FieldTypes.Department))
-            foreach (var id in FieldTypeRegistry.Get(field.Type).ReferencedIds(values[field.Key])) departments.Add((field, id));
+        foreach (var field in entity.Fields)
+            if (field.Type == FieldTypes.Department)
+                foreach (var id in FieldTypeRegistry.Get(field.Type).ReferencedIds(values[field.Key])) departments.Add((field, id));
         foreach (var field in entity.Fields)
         {
             if (values[field.Key] is not JsonValue v || !v.TryGetValue<string>(out var s) || !Guid.TryParse(s, out var id)) continue;
@@ -557,9 +558,9 @@ public sealed class RecordWriter
         // A friendly early answer; the unique index (UniqueValuesStep) is what holds under concurrency. The JSON
         // query also finds values of records saved before the index existed.
         var entityId = entity.Entity.Id;
-        foreach (var field in entity.Fields.Where(f => f.Settings.Unique))
+        foreach (var field in entity.Fields)
         {
-            if (RecordUniqueValue.KeyOf(values[field.Key]) is not { } hash) continue;
+            if (!field.Settings.Unique || RecordUniqueValue.KeyOf(values[field.Key]) is not { } hash) continue;
             var key = field.Key;
             bool taken;
             if (uniqueAhead.TryGetValue((entityId, key, hash), out var holder)) taken = holder is { } h && h != recordId;

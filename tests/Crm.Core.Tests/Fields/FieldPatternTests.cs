@@ -125,4 +125,37 @@ public class FieldPatternTests
         Validator().Validate(entity, new JsonObject(), new JsonObject { ["name"] = "aa" }, null, errors);
         Assert.Single(errors.For("name"));
     }
+
+    /// <summary>
+    /// The product's own patterns (phone characters, web address scheme) run on the compiled engine; they must say
+    /// the same as the non-backtracking engine every tenant pattern runs on: fixed edge cases (lengths 2/3/40/41,
+    /// a line break at the end, Unicode spaces, 转) and 5,000 seeded random strings over the phone characters and
+    /// some that are not.
+    /// </summary>
+    [Fact]
+    public void Built_in_patterns_answer_as_the_non_backtracking_engine()
+    {
+        var random = new Random(17);
+        const string alphabet = "0123456789+()-.#*xX转 \t\u00a0\u3000\nab:/htpsABé";
+        foreach (var pattern in new[] { Crm.Core.Fields.Types.PhoneField.PhonePattern, Crm.Core.Fields.Types.UrlField.SchemePattern })
+        {
+            var reference = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.NonBacktracking | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+            var values = new List<string> { "", "12", "123", new string('1', 40), new string('1', 41), new string('1', 40) + "\n", "138 0013 8000", "+86 (21) 5555-1234 转 8", "13800138000\n", "\n123", "1\u00a02\u30003", "https://x", "http://", "ftp://x", "HTTPS://x", " https://x" };
+            for (var i = 0; i < 5_000; i++)
+            {
+                var length = random.Next(0, 45);
+                var chars = new char[length];
+                for (var c = 0; c < length; c++) chars[c] = alphabet[random.Next(alphabet.Length)];
+                values.Add(random.Next(4) == 0 ? "http" + (random.Next(2) == 0 ? "s" : "") + "://" + new string(chars) : new string(chars));
+            }
+            var matches = 0;
+            foreach (var value in values)
+            {
+                var expected = reference.IsMatch(value) ? PatternOutcome.Match : PatternOutcome.NoMatch;
+                Assert.True(expected == FieldPattern.Match(pattern, value), $"{pattern} on \"{value}\"");
+                if (expected == PatternOutcome.Match) matches++;
+            }
+            Assert.InRange(matches, 10, values.Count - 10); // both answers occur
+        }
+    }
 }

@@ -37,10 +37,12 @@ public sealed class DateField : FieldType
         s = s.Trim();
         if (DateOnly.TryParseExact(s, Format, CultureInfo.InvariantCulture, DateTimeStyles.None, out date)) return true;
         if (DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var dt)) { date = DateOnly.FromDateTime(dt); return true; }
-        foreach (var f in new[] { "yyyy/M/d", "yyyy.M.d", "yyyy年M月d日", "yyyy-M-d" })
+        foreach (var f in LooseFormats)
             if (DateOnly.TryParseExact(s, f, CultureInfo.InvariantCulture, DateTimeStyles.None, out date)) return true;
         return false;
     }
+
+    private static readonly string[] LooseFormats = ["yyyy/M/d", "yyyy.M.d", "yyyy年M月d日", "yyyy-M-d"];
 
     public override string Display(JsonNode? value, FieldContext ctx, DisplayContext dc)
         => value is JsonValue v && v.TryGetValue<string>(out var s) && DateOnly.TryParseExact(s, Format, CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)

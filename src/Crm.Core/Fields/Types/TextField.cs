@@ -120,7 +120,8 @@ public sealed class UrlField : TextField
     public override JsonSchema BuildSchema(FieldContext ctx) => new() { Type = JsonObjectType.String, Format = JsonFormatStrings.Uri, MaxLength = 2000, Pattern = "^https?://" };
     public override ValueChecker CompileCheck(FieldContext ctx, bool required)
         => ValueChecks.String(!required, required, 2000, ValueChecks.IsUri, ValueProblem.Url);
-    public override IEnumerable<ValuePattern> Patterns(FieldContext ctx) => [new ValuePattern("^https?://", Custom: false)];
+    public const string SchemePattern = "^https?://";
+    public override IEnumerable<ValuePattern> Patterns(FieldContext ctx) => [new ValuePattern(SchemePattern, Custom: false)];
 
     public override JsonNode? Normalize(JsonNode? value, FieldContext ctx)
     {
