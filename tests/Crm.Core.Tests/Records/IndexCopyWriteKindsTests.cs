@@ -53,6 +53,16 @@ public class IndexCopyWriteKindsTests
         Assert.True(updated.Succeeded, updated.Errors.ToString());
         Assert.Equal("寄送合同", await SlotAsync(ws, deal.Id, nextStep));
         Assert.Empty((await CheckAsync(ws)).Differences);
+
+        // The deals were there before the field: its slot is filled in the background, then read.
+        Assert.True(IndexSlots.IsFilling(nextStep));
+        await ws.Get<IndexSlotFill>().FillAllAsync(ws.Tenant.Id);
+        nextStep = (await ws.MetadataAsync()).Entity("opportunity")!.Field("next_step")!;
+        Assert.NotNull(IndexSlots.Ready(nextStep));
+        Assert.Equal("寄送合同", await SlotAsync(ws, deal.Id, nextStep));
+        var filled = await CheckAsync(ws);
+        Assert.True(filled.RecordsRead > 0);
+        Assert.Empty(filled.Differences);
     }
 
     [Theory]
