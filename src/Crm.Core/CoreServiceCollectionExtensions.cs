@@ -140,6 +140,8 @@ public static class CoreServiceCollectionExtensions
         // Large imports run on the job runner too.
         services.AddQueuedJobHandler<Import.ImportJobs>(Import.ImportJobs.RunKind, (j, job, ct) => j.RunAsync(job, ct));
         services.AddQueuedJobHandler<Import.ImportJobs>(Import.ImportJobs.ExpireKind, (j, job, ct) => j.ExpireAsync(job, ct));
+        // Slots taken on entity types with records are filled in the background (Records.IndexSlots).
+        services.AddQueuedJobHandler<Records.IndexSlotFill>(Records.IndexSlotFill.JobKind, (f, job, ct) => f.RunAsync(job, ct));
         return services;
     }
 }

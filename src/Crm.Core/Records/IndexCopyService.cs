@@ -41,12 +41,16 @@ public sealed class IndexCopyService(CrmDbContext db, TenantMetadata metadata)
         var differences = new List<IndexCopyDifference>();
         var read = 0;
         await using var tx = repair && db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
-        if (repair && await IndexSlots.AssignMissingAsync(db, ct) > 0) await MetadataStore.BumpVersionAsync(db, ct);
-        // The slots as the database has them now (a rebuild may just have given fields theirs).
-        var fields = await db.Fields.AsNoTracking().Where(f => f.IndexSlot != null).ToListAsync(ct);
+        // A rebuild first applies the slot rule (fields waiting for a slot take the free ones), then writes every
+        // held slot's copies, filling ones included, and clears their marks: after it, queries read them.
+        if (repair) await IndexSlots.AssignMissingAsync(db, ct);
+        // The slots as the database has them now. A check compares the slots queries read (filled ones); a slot
+        // still filling is the fill job's, and a slot no field holds is never read (a former field's copies may stay).
+        var fields = (await db.Fields.AsNoTracking().Where(f => f.IndexSlot != null).ToListAsync(ct))
+            .Where(f => repair || !IndexSlots.IsFilling(f)).ToList();
         foreach (var entity in metadata.EntityTypes)
         {
-            var mapped = fields.Where(f => f.EntityTypeId == entity.Entity.Id).GroupBy(f => f.IndexSlot!).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+            var mapped = fields.Where(f => f.EntityTypeId == entity.Entity.Id).GroupBy(f => IndexSlots.Held(f)!).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             var entityId = entity.Entity.Id;
             Guid? after = null;
             while (true)
@@ -60,20 +64,31 @@ public sealed class IndexCopyService(CrmDbContext db, TenantMetadata metadata)
                 foreach (var record in batch)
                 {
                     var values = RecordWriter.ParseValues(record.Values);
-                    foreach (var slot in IndexSlots.All)
+                    foreach (var (slot, field) in mapped)
                     {
-                        var field = mapped.GetValueOrDefault(slot);
-                        var expected = field is null ? null : IndexSlots.CopyOf(values[field.Key], slot[0]);
+                        var expected = IndexSlots.CopyOf(values[field.Key], slot[0]);
                         var actual = IndexSlots.Get(record, slot);
                         if (Equals(expected, actual)) continue;
                         if (differences.Count < MaxListed)
-                            differences.Add(new IndexCopyDifference(record.Id, entity.Entity.Key, field?.Key ?? "", slot, IndexSlots.Show(expected), IndexSlots.Show(actual)));
+                            differences.Add(new IndexCopyDifference(record.Id, entity.Entity.Key, field.Key, slot, IndexSlots.Show(expected), IndexSlots.Show(actual)));
                         if (repair) IndexSlots.Set(record, slot, expected);
                     }
                 }
                 if (repair) await db.SaveChangesAsync(ct);
                 db.ChangeTracker.Clear();
             }
+        }
+        if (repair)
+        {
+            var filled = 0;
+            foreach (var field in fields.Where(IndexSlots.IsFilling))
+            {
+                var id = field.Id;
+                var mark = field.IndexSlot;
+                var ready = IndexSlots.Held(field);
+                filled += await db.Fields.Where(f => f.Id == id && f.IndexSlot == mark).ExecuteUpdateAsync(u => u.SetProperty(f => f.IndexSlot, ready), ct);
+            }
+            if (filled > 0) await MetadataStore.BumpVersionAsync(db, ct);
         }
         if (tx is not null) await tx.CommitAsync(ct);
         return new IndexCopyReport(read, differences, repair);

@@ -188,7 +188,7 @@ public static class RecordFilters
     /// </summary>
     private static IQueryable<Record>? SlotFilter(IQueryable<Record> query, Metadata.FieldDefinition field, FieldValueKind kind, string op, List<string> values)
     {
-        if (field.IndexSlot is not { } slot || IndexSlots.FamilyOf(field) != slot[0]) return null;
+        if (IndexSlots.Ready(field) is not { } slot || IndexSlots.FamilyOf(field) != slot[0]) return null;
         var property = IndexSlots.Property(slot);
         if (slot[0] == 'n')
         {
@@ -380,7 +380,7 @@ public static class RecordFilters
         // A text title field is projected unchanged into the indexed Title column: sort there.
         if (field.Key == entity.Entity.TitleFieldKey && field.Type == FieldTypes.Text) return By(r => EF.Functions.Collate(r.Title, PinyinCollation.Name));
         var kind = type.KindOf(field.Settings);
-        if (field.IndexSlot is { } slot && IndexSlots.FamilyOf(field) == slot[0] && kind != FieldValueKind.Text)
+        if (IndexSlots.Ready(field) is { } slot && IndexSlots.FamilyOf(field) == slot[0] && kind != FieldValueKind.Text)
         {
             // The typed index copy: a B-tree range scan for numbers, dates and references.
             var property = IndexSlots.Property(slot);

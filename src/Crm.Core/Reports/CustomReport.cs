@@ -32,10 +32,10 @@ internal static class CustomReport
             return c.Problem(c.T("Report.Problem.MeasureField", measure.Field ?? ""));
         var source = field is null ? Source.Count
             : field.Key == entity.Entity.AmountFieldKey && !FieldTypeRegistry.Get(field.Type).IsComputed ? Source.Amount
-            : field.IndexSlot is { } slot && slot[0] == 'n' && IndexSlots.FamilyOf(field) == 'n' ? Source.Slot
+            : IndexSlots.Ready(field) is { } slot && slot[0] == 'n' && IndexSlots.FamilyOf(field) == 'n' ? Source.Slot
             : Source.Json;
         // The slot's property for a slot, else the JSON key.
-        var fieldKey = source == Source.Slot ? IndexSlots.Property(field!.IndexSlot!) : field?.Key ?? "";
+        var fieldKey = source == Source.Slot ? IndexSlots.Property(IndexSlots.Ready(field!)!) : field?.Key ?? "";
 
         var group = c.Spec.GroupBy;
         var zone = c.ZoneSql;
@@ -120,7 +120,7 @@ internal static class CustomReport
                 var valueKey = groupField!.Key;
                 // The typed index copy (Records.IndexSlots) where the field has one; the JSON (with its statistics) else.
                 var groupValue = IndexSlots.TextOf(groupField);
-                if (groupField.IndexSlot is null) await c.GroupingByJsonAsync(valueKey, ct);
+                if (IndexSlots.Ready(groupField) is null) await c.GroupingByJsonAsync(valueKey, ct);
                 values = Text(await AggregateAsync(records, groupValue, source, aggregate, fieldKey, ct));
                 break;
             default:

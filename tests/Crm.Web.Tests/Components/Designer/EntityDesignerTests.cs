@@ -91,6 +91,32 @@ public class EntityDesignerTests
 
     [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_saved_field_says_whether_it_is_indexed_and_why_not(string provider)
+    {
+        await using var ws = await WorkspaceAsync(provider);
+        await using var context = Context(ws, "zh-CN");
+        var cut = Render(context, ws, ws.Owner, "opportunity");
+
+        string State(string key)
+        {
+            Select(cut, key);
+            return cut.Find("[data-testid=field-index]").GetAttribute("data-state")!;
+        }
+        Assert.Equal("indexed", State("source"));
+        Assert.Contains("已建索引", cut.Find("[data-testid=field-index]").TextContent);
+        // Bound to close_date: indexed by the record column, no slot.
+        Assert.Equal("native", State("expected_close"));
+        Assert.Contains("内置列", cut.Find("[data-testid=field-index]").TextContent);
+        Assert.Equal("type", State("products"));
+        Assert.Contains("未建索引", cut.Find("[data-testid=field-index]").TextContent);
+        Assert.Contains("多选", cut.Find("[data-testid=field-index]").TextContent);
+        // A field not saved yet says nothing.
+        await cut.ClickAsync("#designer-add-field");
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=field-index]")), TimeSpan.FromSeconds(5));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task The_settings_panel_offers_what_the_field_type_has(string provider)
     {
         await using var ws = await WorkspaceAsync(provider);
