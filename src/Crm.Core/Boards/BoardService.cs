@@ -52,7 +52,10 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
         var now = clock.GetUtcNow().UtcDateTime;
         var query = Filtered(db, layout, request, actor, now, fields);
 
-        var totals = await TotalsAsync(db, query, layout, ct);
+        // Maintained totals (PostgreSQL) answer only for the whole column: no filter, no search, every record readable.
+        var whole = request.AllFilters().Count == 0 && string.IsNullOrWhiteSpace(request.Search)
+                    && Permissions.RecordScope.Predicate(db, fields.Access) is null;
+        var totals = await TotalsAsync(db, query, layout, whole, ct);
         // Column totals and weighted values are sums of the amount: none for someone the amount is hidden from.
         if (fields.AmountHidden)
             foreach (var k in totals.Keys.ToList()) totals[k] = totals[k] with { Sum = null, Weighted = null };
@@ -196,7 +199,7 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
     /// grouped by (column, stage) first; only those few groups are joined to the stages for their probability and
     /// summed per column, so the join never touches the records one by one.
     /// </summary>
-    private static async Task<Dictionary<string, Totals>> TotalsAsync(CrmDbContext db, IQueryable<Record> query, BoardLayout layout, CancellationToken ct)
+    private static async Task<Dictionary<string, Totals>> TotalsAsync(CrmDbContext db, IQueryable<Record> query, BoardLayout layout, bool whole, CancellationToken ct)
     {
         var stages = db.Stages.AsNoTracking();
         var result = new Dictionary<string, Totals>();
@@ -221,6 +224,18 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
                              .Select(x => new { x.Key, Count = x.Sum(y => y.Count), Sum = x.Sum(y => y.Sum), Weighted = x.Sum(y => y.Sum * y.Probability) / 100m })
                              .ToListAsync(ct))
                     Add(layout.Columns.FirstOrDefault(c => c.Id == g.Key && !c.IsNoValue)?.Key ?? BoardLayout.NoValueKey, g.Count, g.Sum, g.Weighted);
+                break;
+            case BoardGroupKind.Choice when whole && db.Database.IsNpgsql() && MaintainedTotals.SlotOf(layout.GroupField) is { } slot:
+                // The totals PostgreSQL keeps per slot value and stage (MaintainedTotals): a few dozen rows, not a GROUP BY over every record.
+                var probabilities = layout.Entity.Owner.EntityTypes.SelectMany(e => e.AllPipelines).SelectMany(p => p.AllStages).ToDictionary(s => s.Id, s => s.Probability);
+                foreach (var g in (await MaintainedTotals.ReadAsync(db, layout.Entity.Entity.Id, slot, ct)).GroupBy(r => r.Value))
+                {
+                    // As the GROUP BY's SUM reads (EF sums a nullable column as 0 when every value is null): 0, not null, for
+                    // a column whose records have no amount; a column without records has no row at all (no totals).
+                    var sum = g.Sum(r => r.Amount);
+                    var weighted = g.Sum(r => r.Amount * (r.StageId is { } id && probabilities.TryGetValue(id, out var p) ? p : 0)) / 100m;
+                    Add(layout.Columns.FirstOrDefault(c => c.Key == g.Key && !c.IsNoValue)?.Key ?? BoardLayout.NoValueKey, (int)g.Sum(r => r.Records), sum, weighted);
+                }
                 break;
             default:
                 // The select's typed index copy where it has one (Records.IndexSlots), else its JSON value.

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Crm.Core.Data;
@@ -15,8 +16,14 @@ namespace Crm.Core.Data;
 /// server connections and a value set for the session would be seen by whoever gets that server connection next.
 /// </para>
 /// <para>
-/// With a direct connection (<see cref="Session"/>) the value is also set for the session when the connection opens,
-/// so ADO commands on the context's connection that bypass EF are covered too. Behind PgBouncer
+/// With a direct connection (<see cref="Session"/>) the value is also set for the session, so ADO commands on the
+/// context's connection that bypass EF are covered too: not by a round trip of its own when the connection opens
+/// (that was one round trip per request, cf14b), but by the first EF command sent on it outside a transaction,
+/// whose prefix sets the value for the session instead of the transaction. If that command fails (its implicit
+/// transaction, and with it the setting, is rolled back), the next one sets it again. Until then the session holds
+/// no tenant (Npgsql resets a pooled connection's settings, <c>RESET ALL</c>, when it is handed out again), so an
+/// ADO command sent before any EF command outside a transaction sees no tenant rows: the wall fails closed. Inside
+/// a transaction EF began the value is set right after <c>BEGIN</c>, as before. Behind PgBouncer
 /// (<see cref="TransactionPooling"/>) nothing is set for the session: such commands outside a transaction see no
 /// tenant and therefore no tenant rows (the wall fails closed).
 /// </para>
@@ -36,18 +43,27 @@ public sealed class PostgresTenantSessionInterceptor : IDbConnectionInterceptor,
 
     private PostgresTenantSessionInterceptor(bool transactionPooling) => _transactionPooling = transactionPooling;
 
+    /// <summary>Opened connections whose session does not hold the tenant yet (session mode only).</summary>
+    private static readonly ConditionalWeakTable<DbConnection, object> Unset = new();
+    private static readonly object Mark = new();
+
     public void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
-        if (_transactionPooling) return;
-        using var cmd = SetCommand(connection, eventData.Context, local: false);
-        cmd.ExecuteNonQuery();
+        if (!_transactionPooling) Unset.AddOrUpdate(connection, Mark);
     }
 
-    public async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    public Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        if (_transactionPooling) return;
-        await using var cmd = SetCommand(connection, eventData.Context, local: false);
-        await cmd.ExecuteNonQueryAsync(cancellationToken);
+        ConnectionOpened(connection, eventData);
+        return Task.CompletedTask;
+    }
+
+    public void ConnectionClosed(DbConnection connection, ConnectionEndEventData eventData) => Unset.Remove(connection);
+
+    public Task ConnectionClosedAsync(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        Unset.Remove(connection);
+        return Task.CompletedTask;
     }
 
     public DbCommand CommandInitialized(CommandEndEventData eventData, DbCommand result)
@@ -57,8 +73,25 @@ public sealed class PostgresTenantSessionInterceptor : IDbConnectionInterceptor,
         // because EF reads each statement's row count by position.
         if (eventData.Context?.Database.CurrentTransaction is not null) return result;
         if (NeedsPrefix(result.CommandText))
-            result.CommandText = Prefix(eventData.Context) + result.CommandText;
+        {
+            // The first command on a freshly opened connection sets the value for the session (see the summary).
+            var session = result.Connection is { } connection && Unset.Remove(connection);
+            result.CommandText = Prefix(eventData.Context, session) + result.CommandText;
+        }
         return result;
+    }
+
+    /// <summary>A failed command rolled back its implicit transaction, the session setting with it: the next command sets it again.</summary>
+    public void CommandFailed(DbCommand command, CommandErrorEventData eventData)
+    {
+        if (!_transactionPooling && command.Connection is { } connection && eventData.Context?.Database.CurrentTransaction is null)
+            Unset.AddOrUpdate(connection, Mark);
+    }
+
+    public Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        CommandFailed(command, eventData);
+        return Task.CompletedTask;
     }
 
     public DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
@@ -84,8 +117,8 @@ public sealed class PostgresTenantSessionInterceptor : IDbConnectionInterceptor,
     /// A statement that returns no rows (so readers are positioned on the real statement's result) and sets the
     /// value until the end of the transaction the batch runs in. The value is a GUID formatted here, never input.
     /// </summary>
-    public static string Prefix(Microsoft.EntityFrameworkCore.DbContext? context)
-        => $"DO $crm_tenant$BEGIN PERFORM set_config('{SettingName}', '{ValueFor(context)}', true); END$crm_tenant$;\n";
+    public static string Prefix(Microsoft.EntityFrameworkCore.DbContext? context, bool session = false)
+        => $"DO $crm_tenant$BEGIN PERFORM set_config('{SettingName}', '{ValueFor(context)}', {(session ? "false" : "true")}); END$crm_tenant$;\n";
 
     /// <summary>Statements PostgreSQL refuses inside a transaction block run without the prefix (they read no tenant data).</summary>
     private static bool NeedsPrefix(string? sql)

@@ -150,7 +150,7 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
         var rewrites = moves.Any(m => m.To is not null);
         if (!rewrites) Audit(0);
         await db.SaveChangesAsync(ct);
-        await MetadataStore.BumpVersionAsync(db, ct);
+        var bumped = await MetadataStore.BumpVersionAsync(db, ct);
         foreach (var (fieldKey, scan) in uniqueScans)
             if (scan is null) await UniqueValueIndex.DropAsync(db, entity.Id, fieldKey, ct);
             else await UniqueValueIndex.RebuildAsync(db, scan, entity.Id, fieldKey, ct);
@@ -166,7 +166,8 @@ public sealed class MetadataDesigner(ICrmDbContextFactory factory, MetadataStore
         }
         // This save holds the only metadata it changed (the entity type and its fields, slots assigned): when no
         // other save committed since `current` was read, the new snapshot is `current` with them, at our version.
-        var version = await MetadataStore.CurrentVersionAsync(db, ct);
+        // The bump returned it on PostgreSQL (its row is locked by the bump until the commit): one read less.
+        var version = bumped ?? await MetadataStore.CurrentVersionAsync(db, ct);
         await tx.CommitAsync(ct);
         if (version == current.Version + 1) metadataStore.Warm(MetadataStore.With(current, version, entity, entity.Fields));
         else await metadataStore.WarmAsync(actor.TenantId, ct);

@@ -107,14 +107,24 @@ public sealed class MetadataStore(ICrmDbContextFactory factory, IMemoryCache cac
             lists.Select(l => new StatusListMeta(l, optionsByList[l.Id])));
     }
 
-    /// <summary>Marks the tenant's metadata as changed; call inside the transaction that changes it.</summary>
-    public static async Task BumpVersionAsync(CrmDbContext db, CancellationToken ct = default)
+    /// <summary>
+    /// Marks the tenant's metadata as changed; call inside the transaction that changes it. Returns the new version
+    /// when the statement could say it (PostgreSQL: <c>UPDATE … RETURNING</c>, one round trip instead of a bump and
+    /// a read; a first version: 1), else null (SQLite: read it with <see cref="CurrentVersionAsync"/> if needed).
+    /// The row stays locked by the bump until the transaction ends, so no other save can move it meanwhile.
+    /// </summary>
+    public static async Task<long?> BumpVersionAsync(CrmDbContext db, CancellationToken ct = default)
     {
-        var updated = await db.TenantSettings.ExecuteUpdateAsync(s => s.SetProperty(x => x.MetadataVersion, x => x.MetadataVersion + 1), ct);
-        if (updated == 0)
+        if (db.Database.IsNpgsql() && db.TenantId is { } tenantId)
         {
-            db.TenantSettings.Add(new TenantSettings { MetadataVersion = 1 });
-            await db.SaveChangesAsync(ct);
+            var bumped = await db.Database.SqlQueryRaw<long>(
+                "UPDATE tenant_settings SET metadata_version = metadata_version + 1 WHERE tenant_id = {0} RETURNING metadata_version AS \"Value\"", tenantId).ToListAsync(ct);
+            if (bumped.Count > 0) return bumped[0];
         }
+        else if (await db.TenantSettings.ExecuteUpdateAsync(s => s.SetProperty(x => x.MetadataVersion, x => x.MetadataVersion + 1), ct) > 0)
+            return null;
+        db.TenantSettings.Add(new TenantSettings { MetadataVersion = 1 });
+        await db.SaveChangesAsync(ct);
+        return 1;
     }
 }

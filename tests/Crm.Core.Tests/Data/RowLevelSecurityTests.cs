@@ -57,8 +57,13 @@ public class RowLevelSecurityTests
         var tenants = await dbA.Database.SqlQueryRaw<Guid>($"SELECT DISTINCT tenant_id AS \"Value\" FROM {table}").ToListAsync();
         Assert.Equal([a.Id], tenants);
 
+        // ADO commands on the context's open connection see the tenant once EF has sent a command on it (the first
+        // command's prefix sets it for the session, no round trip of its own, cf14b); before that, nothing (closed).
         await dbA.Database.OpenConnectionAsync();
         await using var cmd = dbA.Database.GetDbConnection().CreateCommand();
+        cmd.CommandText = $"SELECT count(*) FROM {table}";
+        Assert.Equal(0L, (long)(await cmd.ExecuteScalarAsync())!);
+        Assert.Equal([a.Id], await dbA.Database.SqlQueryRaw<Guid>($"SELECT DISTINCT tenant_id AS \"Value\" FROM {table}").ToListAsync());
         cmd.CommandText = $"SELECT count(*) FROM {table} WHERE tenant_id = @b";
         cmd.Parameters.Add(new NpgsqlParameter("b", b.Id));
         Assert.Equal(0L, (long)(await cmd.ExecuteScalarAsync())!);
