@@ -146,25 +146,36 @@ public sealed class SubformField : FieldType
             var clean = new JsonObject();
             var id = row[RowId] is JsonValue iv && iv.TryGetValue<string>(out var s) && IsRowId(s) ? s : NewRowId();
             clean[RowId] = id;
-            var any = false;
-            foreach (var (key, cell) in row)
-            {
-                if (key == RowId) continue;
-                var column = columns.FirstOrDefault(c => c.Key == key);
-                if (column is null) { if (cell is not null) { clean[key] = cell.DeepClone(); any = true; } continue; }
-                var type = FieldTypeRegistry.Find(column.Type);
-                if (type is null || type.IsComputed) continue;
-                var normalized = type.Normalize(cell, new FieldContext(column.AsField(), ctx.Entity));
-                if (normalized is null) continue;
-                clean[key] = normalized;
-                any = true;
-            }
-            if (!any) continue;
+            if (!NormalizeRow(row, clean, ctx)) continue;
             ComputeRow(columns, clean);
             result.Add(clean);
         }
         return result.Count == 0 ? null : result;
     }
+
+    /// <summary>Writes <paramref name="row"/>'s cells into <paramref name="clean"/> as their columns normalise them
+    /// (computed columns left out, keys that are not columns kept for the validator); false when no cell has a value.</summary>
+    private static bool NormalizeRow(JsonObject row, JsonObject clean, FieldContext ctx)
+    {
+        var columns = ctx.Settings.Columns ?? [];
+        var any = false;
+        foreach (var (key, cell) in row)
+        {
+            if (key == RowId) continue;
+            var column = columns.FirstOrDefault(c => c.Key == key);
+            if (column is null) { if (cell is not null) { clean[key] = cell.DeepClone(); any = true; } continue; }
+            var type = FieldTypeRegistry.Find(column.Type);
+            if (type is null || type.IsComputed) continue;
+            var normalized = type.Normalize(cell, new FieldContext(column.AsField(), ctx.Entity));
+            if (normalized is null) continue;
+            clean[key] = normalized;
+            any = true;
+        }
+        return any;
+    }
+
+    /// <summary>A row without any value (the server drops it): forms number the rows they show as the server will.</summary>
+    public static bool IsBlankRow(JsonObject row, FieldContext ctx) => !NormalizeRow(row, new JsonObject(), ctx);
 
     /// <summary>A row id: 12 lower-case hex digits (short in the JSON, not a GUID so that it never reads as a reference).</summary>
     public static string NewRowId() => Guid.NewGuid().ToString("N")[..12];
