@@ -183,6 +183,11 @@ public abstract class FieldType
     public virtual string Display(JsonNode? value, FieldContext ctx, DisplayContext dc)
         => value is null ? "" : value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value.ToJsonString();
 
+    /// <summary>A change of the value as the timeline tells it: the old and the new value as text (a subform
+    /// summarises the rows added, removed and changed instead of listing them).</summary>
+    public virtual (string Old, string New) DisplayChange(JsonNode? old, JsonNode? @new, FieldContext ctx, DisplayContext dc)
+        => (Display(old, ctx, dc), Display(@new, ctx, dc));
+
     /// <summary>Converts a value of another field type into this one; false when it does not convert.</summary>
     public virtual bool TryConvertFrom(FieldContext from, JsonNode? value, FieldContext to, out JsonNode? converted)
     {

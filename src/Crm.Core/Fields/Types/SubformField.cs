@@ -242,11 +242,16 @@ public sealed class SubformField : FieldType
         return string.Join(", ", parts);
     }
 
-    /// <summary>The row count as the list shows it: "3 行" / "3 rows".</summary>
-    public static string CountText(JsonNode? value, CultureInfo culture)
+    /// <summary>The row count: "3 行" / "3 rows" (<c>Subform.RowCount</c>).</summary>
+    public static string CountText(JsonNode? value, DisplayContext dc)
+        => string.Format(dc.Culture, dc.T("Subform.RowCount"), value is JsonArray rows ? rows.Count : 0);
+
+    /// <summary>The timeline tells the row counts and what happened to rows: "2 rows" → "3 rows (1 added, 0 removed, 1 changed)".</summary>
+    public override (string Old, string New) DisplayChange(JsonNode? old, JsonNode? @new, FieldContext ctx, DisplayContext dc)
     {
-        var count = value is JsonArray rows ? rows.Count : 0;
-        return culture.Name.StartsWith("zh", StringComparison.OrdinalIgnoreCase) ? $"{count} 行" : count == 1 ? "1 row" : $"{count} rows";
+        var (added, removed, changed) = Compare(old, @new);
+        var summary = string.Format(dc.Culture, dc.T("Subform.Changes"), added, removed, changed);
+        return (old is null ? "" : CountText(old, dc), $"{CountText(@new, dc)} ({summary})");
     }
 
     /// <summary>What changed between two row lists, for the timeline: rows added, removed and changed (by row id).</summary>

@@ -21,7 +21,7 @@ public sealed class SubformUi : FieldTypeUi
 
     /// <summary>"3 行" / "3 rows", from the core strings the list displays with.</summary>
     public static string CountText(JsonNode? value, DisplayContext dc)
-        => string.Format(dc.Culture, dc.T("Subform.RowCount"), value is JsonArray rows ? rows.Count : 0);
+        => SubformField.CountText(value, dc);
 
     public override void RenderCell(RenderTreeBuilder b, CellView cell)
     {
