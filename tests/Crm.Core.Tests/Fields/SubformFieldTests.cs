@@ -23,6 +23,9 @@ namespace Crm.Core.Tests.Fields;
 /// </summary>
 public class SubformFieldTests
 {
+    // Set here, synchronously: a culture set inside an async helper does not flow back to the test.
+    public SubformFieldTests() => English();
+
     /// <summary>The B2B template with 产品明细 (items) and 明细合计 (lines_total = SUM(items.subtotal)) bound to the amount.</summary>
     public static JsonObject Template(string version = "1.0.0")
     {

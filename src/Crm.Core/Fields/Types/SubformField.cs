@@ -96,15 +96,16 @@ public sealed class SubformField : FieldType
         {
             var type = FieldTypeRegistry.Get(c.Type);
             var required = c.Settings.Required && !type.IsComputed;
-            return (Column: c, Type: type, Check: type.CompileCheck(new FieldContext(c.AsField(), ctx.Entity), required));
+            return (Column: c, Required: required, Check: type.CompileCheck(new FieldContext(c.AsField(), ctx.Entity), required));
         }).ToList();
         for (var i = 0; i < rows.Count && i < max; i++)
         {
             if (rows[i] is not JsonObject row) continue;
-            foreach (var (column, type, check) in checks)
+            foreach (var (column, required, check) in checks)
             {
                 var cell = row[column.Key];
-                var problem = check(cell);
+                // An empty cell of a required column is "required" (as a missing field is), not "must be text".
+                var problem = cell is null ? (required ? ValueProblem.Required : ValueProblem.None) : check(cell);
                 if (problem == ValueProblem.None && cell is JsonValue v && v.TryGetValue<string>(out var key)
                     && column.Type == FieldTypes.Select && column.Settings.Options?.FirstOrDefault(o => o.Key == key) is not { IsArchived: false })
                     problem = ValueProblem.NotAnOption;
