@@ -67,6 +67,15 @@ public static partial class DesignRules
             Format = Has("Format") ? s.Format : null,
             ShowInList = s.ShowInList,
             Multiple = Has("Multiple") && s.Multiple == true ? true : null,
+            // A subform's columns keep only the settings of their own types (and never columns of their own).
+            Columns = Has("Columns") ? (s.Columns ?? []).Select(c => c with
+            {
+                Key = c.Key.Trim(),
+                Label = Tidy(c.Label),
+                Settings = Clean(c.Type, c.Settings with { Columns = null }) with { Default = null, Unique = false, ShowInList = null },
+            }).ToList() : null,
+            MinRows = Has("MinRows") ? s.MinRows : null,
+            MaxRows = Has("MaxRows") ? s.MaxRows : null,
         };
     }
 

@@ -177,7 +177,7 @@ public sealed class FieldTypeChanger(ICrmDbContextFactory factory, MetadataStore
 
     private static bool ReferencesField(FieldDefinition formula, string key)
     {
-        try { return FormulaExpression.Parse(formula.Settings.Expression ?? "").References.Contains(key); }
+        try { return FormulaExpression.Parse(formula.Settings.Expression ?? "").References.Any(r => r == key || FormulaExpression.FieldOf(r) == key); }
         catch (FormatException) { return false; }
     }
 
@@ -248,7 +248,7 @@ public sealed class FieldTypeChanger(ICrmDbContextFactory factory, MetadataStore
     {
         FieldValueKind.Number => decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? JsonValue.Create(d) : JsonValue.Create(text),
         FieldValueKind.Boolean => text is "true" or "1" ? JsonValue.Create(true) : text is "false" or "0" ? JsonValue.Create(false) : JsonValue.Create(text),
-        FieldValueKind.Choices => TryParse(text) ?? JsonValue.Create(text),
+        FieldValueKind.Choices or FieldValueKind.Rows => TryParse(text) ?? JsonValue.Create(text),
         _ => JsonValue.Create(text),
     };
 

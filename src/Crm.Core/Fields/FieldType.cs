@@ -24,6 +24,8 @@ public enum FieldValueKind
     Choices,
     /// <summary>A GUID string pointing at a record or a user.</summary>
     Reference,
+    /// <summary>A JSON array of row objects (a subform): not filtered, sorted or grouped by SQL.</summary>
+    Rows,
 }
 
 /// <summary>The field and where it lives, handed to a field type.</summary>
@@ -181,6 +183,11 @@ public abstract class FieldType
     public virtual string Display(JsonNode? value, FieldContext ctx, DisplayContext dc)
         => value is null ? "" : value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value.ToJsonString();
 
+    /// <summary>A change of the value as the timeline tells it: the old and the new value as text (a subform
+    /// summarises the rows added, removed and changed instead of listing them).</summary>
+    public virtual (string Old, string New) DisplayChange(JsonNode? old, JsonNode? @new, FieldContext ctx, DisplayContext dc)
+        => (Display(old, ctx, dc), Display(@new, ctx, dc));
+
     /// <summary>Converts a value of another field type into this one; false when it does not convert.</summary>
     public virtual bool TryConvertFrom(FieldContext from, JsonNode? value, FieldContext to, out JsonNode? converted)
     {
@@ -190,8 +197,19 @@ public abstract class FieldType
         return false;
     }
 
+    /// <summary>
+    /// Problems inside a value that its <see cref="CompileCheck"/> (the shape) let through: a subform's cells, row by
+    /// row. Each names its path below the field ("1/qty": second row, column qty), the part as a field (its label
+    /// already says where: "产品明细[2].数量") and the problem, or a ready message key (row counts).
+    /// </summary>
+    public virtual IEnumerable<PartProblem> PartProblems(FieldContext ctx, JsonNode? value) => [];
+
     protected static readonly IReadOnlyList<string> Common = ["Required", "Default"];
 }
+
+/// <summary>A problem inside a value (<see cref="FieldType.PartProblems"/>): <paramref name="Path"/> below the field
+/// ("" for the value as a whole), the part as a field, and either a value problem or a message key with arguments.</summary>
+public sealed record PartProblem(string Path, FieldDefinition Part, ValueProblem Problem, string? MessageKey = null, object[]? Arguments = null);
 
 /// <summary>A pattern a value must match; <paramref name="Custom"/> when the tenant set it (its message is the field's PatternMessage).</summary>
 public sealed record ValuePattern(string Pattern, bool Custom);

@@ -26,6 +26,7 @@ public static class FieldTypes
     public const string Stage = "stage";
     public const string AutoNumber = "autonumber";
     public const string Formula = "formula";
+    public const string Subform = "subform";
 }
 
 /// <summary>The record columns a field can feed (<see cref="Metadata.EntityType"/>'s bindings).</summary>

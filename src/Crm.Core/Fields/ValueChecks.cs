@@ -24,6 +24,8 @@ public enum ValueProblem
     Email,
     Url,
     Reference,
+    /// <summary>A value of the wrong JSON kind where no other problem says which (a subform row that is not an object).</summary>
+    Type,
 }
 
 /// <summary>Checks one value of one field (null: the value is JSON null). Built once per field by

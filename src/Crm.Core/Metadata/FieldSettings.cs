@@ -37,6 +37,12 @@ public sealed record FieldSettings
     /// <summary>Any type: the admin asked for this field as a column of the default list (null: never chosen).
     /// Switching it on adds the field to the default view's columns, switching it off removes it.</summary>
     public bool? ShowInList { get; init; }
+    /// <summary>subform: the columns of its rows (each a field of a scalar type with its own settings).</summary>
+    public List<SubformColumn>? Columns { get; init; }
+    /// <summary>subform: the fewest rows a record may have (null: none).</summary>
+    public int? MinRows { get; init; }
+    /// <summary>subform: the most rows a record may have (null: <see cref="Fields.Types.SubformField.RowLimit"/>).</summary>
+    public int? MaxRows { get; init; }
 
     public bool Equals(FieldSettings? other)
         => other is not null && Json.Serialize(this) == Json.Serialize(other);
@@ -46,3 +52,22 @@ public sealed record FieldSettings
 
 /// <summary>An option of a single or multi select.</summary>
 public sealed record ChoiceOption(string Key, LocalizedText Label, string? Color = null, bool IsArchived = false);
+
+/// <summary>
+/// A column of a subform (子表单): a key within the row, a scalar field type (<see cref="Fields.Types.SubformField.ColumnTypes"/>),
+/// a label and that type's settings. <see cref="AsField"/> makes it a field so that the type's own checks, display and
+/// editors serve the cells.
+/// </summary>
+public sealed record SubformColumn
+{
+    public string Key { get; init; } = "";
+    public string Type { get; init; } = "text";
+    public LocalizedText Label { get; init; } = LocalizedText.Same("");
+    public FieldSettings Settings { get; init; } = new();
+
+    public bool Equals(SubformColumn? other) => other is not null && Json.Serialize(this) == Json.Serialize(other);
+    public override int GetHashCode() => Json.Serialize(this).GetHashCode();
+
+    /// <summary>The column as a field (not stored; its id is derived from the key so that renders stay stable).</summary>
+    public FieldDefinition AsField() => new() { Key = Key, Type = Type, Label = Label, Settings = Settings };
+}

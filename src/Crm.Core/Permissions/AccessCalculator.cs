@@ -91,7 +91,7 @@ public static class FormulaAccess
             foreach (var formula in formulas)
             {
                 if (hidden.Contains(formula.Key)) continue;
-                if (!formula.References.Any(r => hidden.Contains(r == Records.FormulaExpression.StageProbability ? stageFieldKey ?? r : r))) continue;
+                if (!formula.References.Any(r => hidden.Contains(r == Records.FormulaExpression.StageProbability ? stageFieldKey ?? r : Records.FormulaExpression.FieldOf(r)))) continue;
                 hidden.Add(formula.Key);
                 again = changed = true;
             }

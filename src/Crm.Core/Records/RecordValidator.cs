@@ -34,13 +34,20 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
             var found = new ValidationErrors();
             ValidateSchema(entity, values, found);
             foreach (var (key, messages) in found.ByField)
-                if (!rules.IsHidden(key) || !FormRuleState.IsEmpty(values[key]))
+                if (!rules.IsHidden(FieldKeyOf(key)) || !FormRuleState.IsEmpty(values[FieldKeyOf(key)]))
                     foreach (var message in messages) errors.Add(key, message);
         }
         foreach (var key in rules.Required)
             if (FormRuleState.IsEmpty(values[key]) && errors.For(key).Count == 0 && entity.Field(key) is { } field)
                 errors.Add(key, t["Validation.Required", field.Label.Get()]);
         ValidateChoices(entity, before, values, pipeline, errors);
+    }
+
+    /// <summary>The field an error key belongs to: "items" of "items/1/qty" (a subform cell), the key itself otherwise.</summary>
+    public static string FieldKeyOf(string errorKey)
+    {
+        var slash = errorKey.IndexOf('/');
+        return slash > 0 ? errorKey[..slash] : errorKey;
     }
 
     /// <summary>Each entity type's value checks, compiled once per metadata version (the <see cref="EntityMeta"/>
@@ -61,6 +68,7 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
                 // A key twice (should not happen): the later field counts, as in the schema's property map.
                 if (Index.TryGetValue(field.Key, out var at)) Fields[at] = entry;
                 else { Index[field.Key] = Fields.Count; Fields.Add(entry); }
+                if (type.ValueKind == FieldValueKind.Rows) HasParts.Add(field.Key);
             }
             // Patterns depend on the type and the settings only: the active fields that have any, in field order
             // (a field of an unknown type stays in, so it fails as before when it holds text).
@@ -71,6 +79,9 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
                 Patterned.Add(ctx);
             }
         }
+
+        /// <summary>Fields whose values have parts checked one by one (<see cref="FieldType.PartProblems"/>).</summary>
+        public HashSet<string> HasParts { get; } = new(StringComparer.Ordinal);
 
         public List<(FieldDefinition Field, ValueChecker Check, bool Required)> Fields { get; } = [];
         public Dictionary<string, int> Index { get; } = new(StringComparer.Ordinal);
@@ -92,6 +103,9 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
             if (values.TryGetPropertyValue(field.Key, out var value)) problem = check(value);
             else problem = required ? ValueProblem.Required : ValueProblem.None;
             if (problem != ValueProblem.None) (found ??= []).Add((field.Key, Message(field, problem), problem == ValueProblem.Required));
+            else if (value is not null && checks.HasParts.Contains(field.Key))
+                foreach (var part in PartMessages(new FieldContext(field, entity), value))
+                    (found ??= []).Add((part.Key, part.Message, false));
         }
         // Keys starting with "_" hold data the product keeps aside (e.g. values that did not convert on a field
         // type change); they are not fields and are not validated. Any other key must be a field.
@@ -108,6 +122,29 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
         // One message per field; "required" wins over the type errors an empty value also produces.
         foreach (var group in found.GroupBy(f => f.Key))
             errors.Add(group.Key, (group.FirstOrDefault(g => g.Required).Message ?? group.First().Message));
+    }
+
+    /// <summary>
+    /// The problems inside a value (a subform's cells and row count), each keyed by its path from the field
+    /// ("items/1/qty": the JSON path of the cell below the record's values; "items" for the row count) with a
+    /// message naming the cell ("产品明细[2].数量 is required").
+    /// </summary>
+    public IReadOnlyList<(string Key, string Message)> PartMessages(FieldContext ctx, JsonNode? value)
+    {
+        List<(string, string)>? result = null;
+        foreach (var part in ctx.Type.PartProblems(ctx, value))
+        {
+            var key = part.Path.Length == 0 ? ctx.Field.Key : ctx.Field.Key + "/" + part.Path;
+            var arguments = part.Arguments ?? [];
+            string message = part.MessageKey switch
+            {
+                null => Message(part.Part, part.Problem),
+                "Record.UnknownField" => t[part.MessageKey, arguments],
+                var mk => t[mk, new object[] { ctx.Field.Label.Get() }.Concat(arguments).ToArray()],
+            };
+            (result ??= []).Add((key, message));
+        }
+        return result ?? (IReadOnlyList<(string, string)>)[];
     }
 
     private string Message(FieldDefinition field, ValueProblem problem)
@@ -130,6 +167,7 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
             ValueProblem.Boolean => t["Validation.Boolean", label],
             ValueProblem.List => t["Validation.List", label],
             ValueProblem.Text => t["Validation.Text", label],
+            ValueProblem.Type => t["Validation.Type", label],
             _ => t["Validation.Invalid", label],
         };
     }

@@ -371,7 +371,7 @@ public sealed class RecordWriter
         await ValidateReferencesAsync(entity, record.Id, values, checks, ct);
         WriteProfile.Stop("validate: references + unique", started);
         foreach (var (key, messages) in checks.ByField)
-            if (fields.CanWrite(key) || entity.Field(key) is null)
+            if (fields.CanWrite(RecordValidator.FieldKeyOf(key)) || entity.Field(RecordValidator.FieldKeyOf(key)) is null)
                 foreach (var message in messages) errors.Add(key, message);
         foreach (var (key, messages) in refusals.ByField)
             foreach (var message in messages) errors.Add(key, message);
@@ -677,7 +677,9 @@ public sealed class RecordWriter
                 if (done.Contains(key) || expr.References.Any(r => parsed.ContainsKey(r) && !done.Contains(r) && r != key)) continue;
                 var result = expr.Evaluate(r => r == FormulaExpression.StageProbability ? probability
                     : r == key ? null
-                    : JsonNumbers.AsDecimal(values[r]));
+                    : JsonNumbers.AsDecimal(values[r]),
+                    r => FormulaExpression.FieldOf(r) is var sub && sub != r && sub != key && entity.Field(sub) is { Type: FieldTypes.Subform }
+                        ? SubformField.ColumnValues(values[sub], r[(sub.Length + 1)..]) : null!);
                 var field = entity.Field(key)!;
                 if (result is { } value)
                     values[key] = JsonValue.Create(Math.Round(value, Math.Clamp(field.Settings.Decimals ?? 2, 0, 10), MidpointRounding.AwayFromZero));

@@ -188,6 +188,9 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
                 case "formula":
                     CheckFormula(e, f, fp + ".expression");
                     break;
+                case "subform":
+                    CheckSubform(f, fp);
+                    break;
                 case "autonumber":
                     if (f.SerialPattern is { } serial)
                     {
@@ -350,6 +353,12 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
             foreach (var reference in expression.References)
             {
                 if (reference == FormulaExpression.StageProbability) continue;
+                if (FormulaExpression.FieldOf(reference) is var sub && sub != reference)
+                {
+                    if (!expression.ListReferences.Contains(reference) || !SubformColumnIsNumeric(e.Key, sub, reference[(sub.Length + 1)..]))
+                        Add(path, "Template.Check.FormulaReference", reference);
+                    continue;
+                }
                 var type = FieldType(e.Key, reference);
                 if (reference == f.Key || type is null || !FieldTypeRegistry.Get(type).IsNumeric)
                     Add(path, "Template.Check.FormulaReference", reference);
@@ -365,6 +374,53 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
                 ? (tf.Type == "formula" ? tf.Expression : null)
                 : existing.Entity(e.Key)?.Field(key) is { Type: "formula" } ef ? ef.Settings.Expression : null);
         if (cycle is not null) Add(path, "Template.Check.FormulaCycle", string.Join(" → ", cycle));
+    }
+
+    /// <summary>A numeric column of a subform of the template's entity (or of the workspace's, for an upgrade).</summary>
+    private bool SubformColumnIsNumeric(string entity, string subform, string column)
+    {
+        if (TemplateEntity(entity)?.Fields.FirstOrDefault(x => x.Key == subform) is { } tf)
+            return tf.Type == FieldTypes.Subform && tf.Columns?.FirstOrDefault(c => c.Key == column) is { } tc && FieldTypeRegistry.Find(tc.Type)?.IsNumeric == true;
+        return existing.Entity(entity)?.Field(subform) is { Type: FieldTypes.Subform } ef
+            && ef.Settings.Columns?.FirstOrDefault(c => c.Key == column) is { } ec && Fields.Types.SubformField.IsNumericColumn(ec);
+    }
+
+    /// <summary>A subform's columns: keys, types among <see cref="Fields.Types.SubformField.ColumnTypes"/>, options of a
+    /// select, the target of a lookup, row formulas over numeric columns of the row without cycles; the row limits.</summary>
+    private void CheckSubform(TemplateField f, string path)
+    {
+        var columns = f.Columns ?? [];
+        if (columns.Count == 0) { Add(path + ".columns", "Template.Check.Empty"); return; }
+        if (columns.Count > Fields.Types.SubformField.ColumnLimit) Add(path + ".columns", "Settings.ColumnsTooMany", Fields.Types.SubformField.ColumnLimit);
+        Unique(columns.Select(c => c.Key), path + ".columns", "key");
+        if (f.MinRows is < 0) Add(path + ".minRows", "Settings.MinRows");
+        if (f.MaxRows is < 1 or > Fields.Types.SubformField.RowLimit) Add(path + ".maxRows", "Settings.MaxRows", Fields.Types.SubformField.RowLimit);
+        if (f.MinRows is { } lo && f.MaxRows is { } hi && lo > hi) Add(path + ".maxRows", "Template.Check.MinAboveMax");
+        for (var i = 0; i < columns.Count; i++)
+        {
+            var c = columns[i];
+            var cp = $"{path}.columns[{i}]";
+            Key(c.Key, cp + ".key");
+            if (!Fields.Types.SubformField.ColumnTypes.Contains(c.Type)) { Add(cp + ".type", "Template.Check.FieldTypeNotAllowed", c.Key, c.Type); continue; }
+            if (c.Type == FieldTypes.Select)
+            {
+                if (c.Options is not { Count: > 0 }) Add(cp + ".options", "Template.Check.Empty");
+                else Unique(c.Options.Select(o => o.Key), cp + ".options", "key");
+            }
+            if (c.Type == FieldTypes.Lookup && (c.Target is null || !EntityExists(c.Target))) Add(cp + ".target", "Template.Check.UnknownEntity", c.Target ?? "");
+            if (c.Min is { } min && c.Max is { } max && min > max) Add(cp + ".max", "Template.Check.MinAboveMax");
+            if (c.Type != FieldTypes.Formula) continue;
+            if (string.IsNullOrWhiteSpace(c.Expression)) { Add(cp + ".expression", "Template.Check.Required"); continue; }
+            try
+            {
+                foreach (var reference in FormulaExpression.Parse(c.Expression).References)
+                    if (reference == c.Key || columns.FirstOrDefault(x => x.Key == reference) is not { } other || FieldTypeRegistry.Find(other.Type)?.IsNumeric != true)
+                        Add(cp + ".expression", "Template.Check.FormulaReference", reference);
+            }
+            catch (FormatException ex) { Add(cp + ".expression", "Template.Check.FormulaSyntax", ex.Message); continue; }
+            var cycle = Fields.Types.FormulaField.Cycle(c.Key, key => columns.FirstOrDefault(x => x.Key == key && x.Type == FieldTypes.Formula)?.Expression);
+            if (cycle is not null) Add(cp + ".expression", "Template.Check.FormulaCycle", string.Join(" → ", cycle));
+        }
     }
 
     private bool FieldOrAttribute(string entity, string field) => RecordAttributes.Contains(field) || FieldType(entity, field) is not null;

@@ -160,6 +160,12 @@ public sealed class TemplateField
     public string? Format { get; set; }
     /// <summary>department: several departments instead of one.</summary>
     public bool? Multiple { get; set; }
+    /// <summary>subform: its columns, each a field of a scalar type (key, type, label and that type's settings; no
+    /// section, help or default).</summary>
+    public List<TemplateField>? Columns { get; set; }
+    /// <summary>subform: the fewest and the most rows.</summary>
+    public int? MinRows { get; set; }
+    public int? MaxRows { get; set; }
 }
 
 public sealed class TemplateChoice

@@ -34,6 +34,9 @@ public static class TemplateMapping
         Expression = f.Expression,
         Format = f.Format,
         Multiple = f.Multiple == true ? true : null,
+        Columns = f.Columns?.Select(c => new SubformColumn { Key = c.Key, Type = c.Type, Label = c.Label, Settings = Settings(c) with { Columns = null } }).ToList(),
+        MinRows = f.MinRows,
+        MaxRows = f.MaxRows,
     };
 
     public static TemplateField Field(FieldDefinition f) => new()
@@ -66,7 +69,20 @@ public static class TemplateMapping
         Expression = f.Settings.Expression,
         Format = f.Settings.Format,
         Multiple = f.Settings.Multiple == true ? true : null,
+        Columns = f.Settings.Columns?.Select(c => Column(Field(c.AsField()))).ToList(),
+        MinRows = f.Settings.MinRows,
+        MaxRows = f.Settings.MaxRows,
     };
+
+    /// <summary>A subform column as the template writes it: what a field says, without section, help or default.</summary>
+    private static TemplateField Column(TemplateField c)
+    {
+        c.Section = null;
+        c.Help = null;
+        c.Default = null;
+        c.Unique = null;
+        return c;
+    }
 
     private static bool HasPattern(string type) => type is FieldTypes.Text or FieldTypes.Phone;
 

@@ -343,18 +343,43 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
         var next = TemplateMapping.Settings(f);
         var oldSettings = oldField is null ? null : TemplateMapping.Settings(oldField);
         var options = MergeOptions(path, current.Settings.Options, next.Options, oldSettings?.Options);
-        var currentRest = current.Settings with { Options = null };
-        var nextRest = next with { Options = null };
-        var oldRest = oldSettings is null ? null : oldSettings with { Options = null };
+        // A subform's columns merge by key too: new ones are added, each existing one is merged as one value.
+        var columns = MergeColumns(path, current.Settings.Columns, next.Columns, oldSettings?.Columns);
+        var currentRest = current.Settings with { Options = null, Columns = null };
+        var nextRest = next with { Options = null, Columns = null };
+        var oldRest = oldSettings is null ? null : oldSettings with { Options = null, Columns = null };
         var rest = currentRest;
         changed |= Merge("field", path, "settings", currentRest, nextRest, had, oldRest, v => rest = v!);
-        var merged = rest with { Options = options };
+        var merged = rest with { Options = options, Columns = columns };
         if (!Same(merged, current.Settings))
         {
             current.Settings = merged;
             changed = true;
         }
         if (changed) current.UpdatedAt = now;
+    }
+
+    private List<SubformColumn>? MergeColumns(string path, List<SubformColumn>? current, List<SubformColumn>? next, List<SubformColumn>? old)
+    {
+        if (next is null) return current;
+        var result = current?.ToList() ?? [];
+        for (var i = 0; i < next.Count; i++)
+        {
+            var column = next[i];
+            var oldColumn = old?.FirstOrDefault(c => c.Key == column.Key);
+            var index = result.FindIndex(c => c.Key == column.Key);
+            var cp = $"{path}.{column.Key}";
+            if (index < 0)
+            {
+                if (RemovedByTenant(oldColumn is not null, "column", cp)) continue;
+                var after = i == 0 ? -1 : result.FindIndex(c => c.Key == next[i - 1].Key);
+                result.Insert(after < 0 ? (i == 0 ? 0 : result.Count) : after + 1, column);
+                _changes.Add(new PlannedChange(ChangeKind.Add, "column", cp));
+            }
+            else if (result[index].Type != column.Type) _changes.Add(new PlannedChange(ChangeKind.KeepYours, "column", cp, "type"));
+            else Merge("column", cp, "settings", result[index], column, oldColumn is not null, oldColumn, v => result[index] = v!);
+        }
+        return result;
     }
 
     private List<ChoiceOption>? MergeOptions(string path, List<ChoiceOption>? current, List<ChoiceOption>? next, List<ChoiceOption>? old)

@@ -152,8 +152,8 @@ public sealed class RecordTimeline(ICrmDbContextFactory factory, MetadataStore m
             if (told) continue;
             var type = FieldTypeRegistry.Find(field.Type);
             var ctx = new FieldContext(field, entity);
-            result.Add(new TimelineFieldChange(field.Key, field.Label.Get(dc.Culture),
-                type?.Display(fc.Old, ctx, dc) ?? Raw(fc.Old), type?.Display(fc.New, ctx, dc) ?? Raw(fc.New)));
+            var (oldText, newText) = type?.DisplayChange(fc.Old, fc.New, ctx, dc) ?? (Raw(fc.Old), Raw(fc.New));
+            result.Add(new TimelineFieldChange(field.Key, field.Label.Get(dc.Culture), oldText, newText));
         }
         // A field deleted since: its key is all there is to show.
         foreach (var (key, fc) in byKey) result.Add(new TimelineFieldChange(key, key, Raw(fc.Old), Raw(fc.New)));

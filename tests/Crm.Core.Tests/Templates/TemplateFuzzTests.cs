@@ -25,7 +25,7 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         var metadata = (Crm.Core.Metadata.MetadataStore)services.GetService(typeof(Crm.Core.Metadata.MetadataStore))!;
         var sources = Workspace.Catalog.Entries.Select(e => JsonNode.Parse(e.Json)!).ToList();
         var random = new Random(20261123);
-        int installed = 0, refused = 0, formRuleCases = 0;
+        int installed = 0, refused = 0, formRuleCases = 0, subformCases = 0;
 
         for (var i = 0; i < CasesPerProvider; i++)
         {
@@ -33,6 +33,13 @@ public class TemplateFuzzTests(ITestOutputHelper output)
             var mutations = new List<string>();
             // Every fourth case changes a form rule (显隐规则) first: a handful of nodes among thousands would be hit rarely.
             if (i % 4 == 0 && Mutate(doc, random, ".formRules") is { } ruleMutation) { mutations.Add(ruleMutation); formRuleCases++; }
+            // Every fifth case carries a subform (子表单) with a row formula and a SUM over it, then changes it.
+            if (i % 5 == 2)
+            {
+                AddSubform(doc);
+                if (Mutate(doc, random, ".columns") is { } subformMutation) mutations.Add(subformMutation);
+                subformCases++;
+            }
             for (var m = random.Next(1, 4); m > 0; m--) mutations.Add(Mutate(doc, random));
             var json = doc.ToJsonString();
             var tenant = await database.CreateTenantAsync();
@@ -76,6 +83,24 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         Assert.True(refused > 300, $"only {refused} mutants refused");
         // Two of the five starter templates ship form rules: every fourth case on one of them is one case in ten.
         Assert.True(formRuleCases >= CasesPerProvider / 10, $"only {formRuleCases} cases changed a form rule");
+        Assert.True(subformCases >= CasesPerProvider / 10, $"only {subformCases} cases carried a subform");
+    }
+
+    /// <summary>Adds 产品明细 (text, number, money, select and a row formula) and a SUM over it to the first entity type.</summary>
+    private static void AddSubform(JsonNode doc)
+    {
+        if (doc["entityTypes"] is not JsonArray { Count: > 0 } entities || entities[0]?["fields"] is not JsonArray fields) return;
+        fields.Add(JsonNode.Parse("""
+            { "key": "lines", "type": "subform", "label": { "zh-CN": "产品明细", "en": "Line items" }, "minRows": 0, "maxRows": 20,
+              "columns": [
+                { "key": "product", "type": "text", "label": { "zh-CN": "产品", "en": "Product" }, "required": true },
+                { "key": "qty", "type": "number", "label": { "zh-CN": "数量", "en": "Qty" }, "min": 1 },
+                { "key": "price", "type": "money", "label": { "zh-CN": "单价", "en": "Price" }, "currency": "CNY" },
+                { "key": "kind", "type": "select", "label": { "zh-CN": "类别", "en": "Kind" }, "options": [ { "key": "a", "label": { "zh-CN": "甲", "en": "A" } } ] },
+                { "key": "subtotal", "type": "formula", "label": { "zh-CN": "小计", "en": "Subtotal" }, "expression": "qty * price" }
+              ] }
+            """));
+        fields.Add(JsonNode.Parse("""{ "key": "lines_sum", "type": "formula", "label": { "zh-CN": "明细合计", "en": "Lines sum" }, "expression": "SUM(lines.subtotal)" }"""));
     }
 
     private static readonly JsonNode?[] Junk =

@@ -92,6 +92,13 @@ public sealed class FormulaField : NumberField
             foreach (var reference in expr.References)
             {
                 if (reference == FormulaExpression.StageProbability) continue;
+                if (FormulaExpression.FieldOf(reference) != reference)
+                {
+                    // subform.column: a numeric column of a subform, read as a list by a function (SUM).
+                    if (!IsSubformColumn(ctx.Entity, reference) || !expr.ListReferences.Contains(reference))
+                        errors.Add(path + "/expression", string.Format(CultureInfo.CurrentCulture, t("Settings.ExpressionReference"), reference));
+                    continue;
+                }
                 var field = ctx.Entity.Field(reference);
                 if (field is null || field.Key == ctx.Field.Key || !FieldTypeRegistry.Get(field.Type).IsNumeric)
                     errors.Add(path + "/expression", string.Format(CultureInfo.CurrentCulture, t("Settings.ExpressionReference"), reference));
@@ -104,6 +111,14 @@ public sealed class FormulaField : NumberField
         }
         var cycle = Cycle(ctx.Field.Key, key => ctx.Entity.Field(key) is { Type: FieldTypes.Formula } f ? f.Settings.Expression : null);
         if (cycle is not null) errors.Add(path + "/expression", string.Format(CultureInfo.CurrentCulture, t("Settings.FormulaCycle"), string.Join(" → ", cycle)));
+    }
+
+    /// <summary>True when <paramref name="reference"/> is "subform.column" naming a numeric column of a subform field.</summary>
+    public static bool IsSubformColumn(Metadata.EntityMeta entity, string reference)
+    {
+        var dot = reference.IndexOf('.');
+        return dot > 0 && entity.Field(reference[..dot]) is { Type: FieldTypes.Subform } sub
+            && sub.Settings.Columns?.FirstOrDefault(c => c.Key == reference[(dot + 1)..]) is { } column && SubformField.IsNumericColumn(column);
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ public static class AllFieldTypes
         ["text"] = "name", ["longtext"] = "notes", ["number"] = "qty", ["money"] = "price", ["percent"] = "discount",
         ["date"] = "due", ["datetime"] = "meeting", ["bool"] = "active", ["select"] = "tier", ["multiselect"] = "tags",
         ["email"] = "email", ["phone"] = "phone", ["url"] = "site", ["member"] = "assignee", ["department"] = "dept", ["lookup"] = "company",
-        ["status"] = "state", ["stage"] = "stage", ["autonumber"] = "ref", ["formula"] = "total",
+        ["status"] = "state", ["stage"] = "stage", ["autonumber"] = "ref", ["formula"] = "total", ["subform"] = "lines",
     };
 
     public static EntityMeta Build(Guid tenantId)
@@ -58,6 +58,7 @@ public static class AllFieldTypes
             F("stage", "stage", "阶段", "Stage"),
             F("ref", "autonumber", "编号", "Number", new FieldSettings { Prefix = "S-", Digits = 4 }),
             F("total", "formula", "合计", "Total", new FieldSettings { Expression = "qty * price", Format = "money", Currency = "USD" }),
+            F("lines", "subform", "产品明细", "Line items", new FieldSettings { Columns = LineColumns() }, "more"),
         };
 
         var pipeline = new Pipeline { TenantId = tenantId, EntityTypeId = entity.Id, Key = "main", Label = new LocalizedText("主流程", "Main"), IsDefault = true };
@@ -76,6 +77,15 @@ public static class AllFieldTypes
         if (missing.Count > 0) throw new InvalidOperationException("AllFieldTypes lacks: " + string.Join(", ", missing));
         return sink;
     }
+
+    /// <summary>The subform's columns: 产品 (required text), 数量 (required number, at least 1), 单价 (money), 小计 = 数量 × 单价.</summary>
+    public static List<SubformColumn> LineColumns() =>
+    [
+        new() { Key = "product", Type = "text", Label = new LocalizedText("产品", "Product"), Settings = new FieldSettings { Required = true } },
+        new() { Key = "qty", Type = "number", Label = new LocalizedText("数量", "Qty"), Settings = new FieldSettings { Required = true, Min = 1 } },
+        new() { Key = "price", Type = "money", Label = new LocalizedText("单价", "Unit price"), Settings = new FieldSettings { Currency = "CNY" } },
+        new() { Key = "subtotal", Type = "formula", Label = new LocalizedText("小计", "Subtotal"), Settings = new FieldSettings { Expression = "qty * price", Format = "money" } },
+    ];
 
     public static JsonObject ValidValues() => new()
     {

@@ -37,6 +37,8 @@ public sealed record ValueView(EntityMeta Entity, FieldDefinition Field, FieldTy
 {
     public FieldContext Context => new(Field, Entity);
     public string? String => Value is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    /// <summary>How the page displays values (culture, names of referenced records and members), for values made of parts.</summary>
+    public DisplayContext? Display { get; init; }
 }
 
 /// <summary>What a type's own designer settings fragment edits.</summary>
