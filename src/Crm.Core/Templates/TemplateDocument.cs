@@ -160,6 +160,12 @@ public sealed class TemplateField
     public string? Format { get; set; }
     /// <summary>department: several departments instead of one.</summary>
     public bool? Multiple { get; set; }
+    /// <summary>lookup (数据联动): fields of the picked record copied into fields of this entity type, e.g. {"from": "industry", "to": "industry"}.</summary>
+    public List<LookupFill>? Fill { get; set; }
+    /// <summary>lookup: list filters on the target entity type limiting the records offered; a value "$form.key" is this form's field.</summary>
+    public List<Crm.Core.Views.FilterSpec>? PickFilter { get; set; }
+    /// <summary>lookup (关联数据): fields of the picked record shown read-only under the lookup.</summary>
+    public List<string>? ShowFields { get; set; }
 }
 
 public sealed class TemplateChoice

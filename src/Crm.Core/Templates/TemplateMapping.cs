@@ -34,6 +34,9 @@ public static class TemplateMapping
         Expression = f.Expression,
         Format = f.Format,
         Multiple = f.Multiple == true ? true : null,
+        Fill = f.Fill is { Count: > 0 } ? [.. f.Fill] : null,
+        PickFilter = f.PickFilter is { Count: > 0 } ? [.. f.PickFilter] : null,
+        ShowFields = f.ShowFields is { Count: > 0 } ? [.. f.ShowFields] : null,
     };
 
     public static TemplateField Field(FieldDefinition f) => new()
@@ -66,6 +69,9 @@ public static class TemplateMapping
         Expression = f.Settings.Expression,
         Format = f.Settings.Format,
         Multiple = f.Settings.Multiple == true ? true : null,
+        Fill = f.Settings.Fill is { Count: > 0 } ? [.. f.Settings.Fill] : null,
+        PickFilter = f.Settings.PickFilter is { Count: > 0 } ? [.. f.Settings.PickFilter] : null,
+        ShowFields = f.Settings.ShowFields is { Count: > 0 } ? [.. f.Settings.ShowFields] : null,
     };
 
     private static bool HasPattern(string type) => type is FieldTypes.Text or FieldTypes.Phone;
