@@ -25,7 +25,7 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         var metadata = (Crm.Core.Metadata.MetadataStore)services.GetService(typeof(Crm.Core.Metadata.MetadataStore))!;
         var sources = Workspace.Catalog.Entries.Select(e => JsonNode.Parse(e.Json)!).ToList();
         var random = new Random(20261123);
-        int installed = 0, refused = 0, formRuleCases = 0;
+        int installed = 0, refused = 0, formRuleCases = 0, linkedCases = 0;
 
         for (var i = 0; i < CasesPerProvider; i++)
         {
@@ -33,6 +33,8 @@ public class TemplateFuzzTests(ITestOutputHelper output)
             var mutations = new List<string>();
             // Every fourth case changes a form rule (显隐规则) first: a handful of nodes among thousands would be hit rarely.
             if (i % 4 == 0 && Mutate(doc, random, ".formRules") is { } ruleMutation) { mutations.Add(ruleMutation); formRuleCases++; }
+            // And every other fourth case a lookup's linked fields (fill, pick filter, shown fields): three starter templates ship them.
+            if (i % 4 == 2 && Mutate(doc, random, LinkedFoci[random.Next(LinkedFoci.Length)]) is { } linkMutation) { mutations.Add(linkMutation); linkedCases++; }
             for (var m = random.Next(1, 4); m > 0; m--) mutations.Add(Mutate(doc, random));
             var json = doc.ToJsonString();
             var tenant = await database.CreateTenantAsync();
@@ -76,7 +78,10 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         Assert.True(refused > 300, $"only {refused} mutants refused");
         // Two of the five starter templates ship form rules: every fourth case on one of them is one case in ten.
         Assert.True(formRuleCases >= CasesPerProvider / 10, $"only {formRuleCases} cases changed a form rule");
+        Assert.True(linkedCases >= CasesPerProvider / 20, $"only {linkedCases} cases changed linked fields");
     }
+
+    private static readonly string[] LinkedFoci = [".fill", ".pickFilter", ".showFields"];
 
     private static readonly JsonNode?[] Junk =
     [
