@@ -163,6 +163,9 @@ internal sealed partial class RuleActions(CrmDbContext db, TenantMetadata metada
         var pipeline = record.PipelineId is { } pid ? entity.Pipeline(pid) ?? entity.DefaultPipeline : entity.DefaultPipeline;
         var proposed = (JsonObject)current.DeepClone();
         foreach (var (key, value) in wanted) proposed[key] = value?.DeepClone();
+        // A lookup set by the rule fills its linked fields (数据联动) as any write that sets it does.
+        foreach (var key in await writer.FillLinkedAsync(entity, current, proposed, wanted.Keys.ToHashSet(StringComparer.Ordinal), ct))
+            wanted[key] = proposed[key]?.DeepClone();
         var errors = new ValidationErrors();
         new RecordValidator(t).Validate(entity, current, proposed, pipeline, errors);
         var relevant = errors.ToDictionary().Where(e => wanted.ContainsKey(e.Key)).SelectMany(e => e.Value).ToList();

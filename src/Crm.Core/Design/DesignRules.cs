@@ -66,6 +66,9 @@ public static partial class DesignRules
             Expression = Has("Expression") ? s.Expression?.Trim() : null,
             Format = Has("Format") ? s.Format : null,
             ShowInList = s.ShowInList,
+            Fill = Has("Target") && s.Fill is { Count: > 0 } ? s.Fill.Where(p => !string.IsNullOrWhiteSpace(p.From) && !string.IsNullOrWhiteSpace(p.To)).ToList() is { Count: > 0 } fill ? fill : null : null,
+            PickFilter = Has("Target") && s.PickFilter is { Count: > 0 } ? s.PickFilter.Where(f => !string.IsNullOrWhiteSpace(f.Field)).ToList() is { Count: > 0 } filter ? filter : null : null,
+            ShowFields = Has("Target") && s.ShowFields is { Count: > 0 } ? s.ShowFields.Where(k => !string.IsNullOrWhiteSpace(k)).Distinct(StringComparer.Ordinal).ToList() is { Count: > 0 } show ? show : null : null,
             Multiple = Has("Multiple") && s.Multiple == true ? true : null,
             // A subform's columns keep only the settings of their own types (and never columns of their own).
             Columns = Has("Columns") ? (s.Columns ?? []).Select(c => c with

@@ -34,6 +34,12 @@ public sealed record FieldSettings
     public string? Format { get; init; }
     /// <summary>department: several departments (an array of ids) instead of one.</summary>
     public bool? Multiple { get; init; }
+    /// <summary>lookup (数据联动): fields of the picked record copied into fields of this form when the lookup is picked or changed.</summary>
+    public List<LookupFill>? Fill { get; init; }
+    /// <summary>lookup: list filters on the target entity type limiting the records offered (values may be "$form.key").</summary>
+    public List<Views.FilterSpec>? PickFilter { get; init; }
+    /// <summary>lookup (关联数据): fields of the picked record shown read-only under the lookup.</summary>
+    public List<string>? ShowFields { get; init; }
     /// <summary>Any type: the admin asked for this field as a column of the default list (null: never chosen).
     /// Switching it on adds the field to the default view's columns, switching it off removes it.</summary>
     public bool? ShowInList { get; init; }
@@ -49,6 +55,9 @@ public sealed record FieldSettings
 
     public override int GetHashCode() => Json.Serialize(this).GetHashCode();
 }
+
+/// <summary>A pair of a lookup's <see cref="FieldSettings.Fill"/>: field <paramref name="From"/> of the target entity type into field <paramref name="To"/> of this form.</summary>
+public sealed record LookupFill(string From, string To);
 
 /// <summary>An option of a single or multi select.</summary>
 public sealed record ChoiceOption(string Key, LocalizedText Label, string? Color = null, bool IsArchived = false);

@@ -7,13 +7,23 @@ namespace Crm.Core.Records;
 
 public sealed record NamedItem(Guid Id, string Name, string? Detail = null);
 
+/// <summary>A record picked by a lookup as the actor may see it (<see cref="RecordDirectory.LinkedAsync"/>).</summary>
+public sealed record LinkedRecord(EntityMeta Entity, Record Record, System.Text.Json.Nodes.JsonObject Values, Permissions.EntityFieldView Fields, IReadOnlyDictionary<Guid, string> Names);
+
 /// <summary>
 /// Names for ids (record titles, member names) and search-as-you-type for lookup and member pickers. Always one
 /// query per batch, never one per value; only records and members of the actor's workspace are found.
 /// </summary>
 public sealed class RecordDirectory(ICrmDbContextFactory factory, MetadataStore metadataStore, Permissions.IAccessResolver access)
 {
-    public async Task<IReadOnlyList<NamedItem>> SearchRecordsAsync(Actor actor, string entityKey, string? text, int take = 20, CancellationToken ct = default)
+    public Task<IReadOnlyList<NamedItem>> SearchRecordsAsync(Actor actor, string entityKey, string? text, int take = 20, CancellationToken ct = default)
+        => SearchRecordsAsync(actor, entityKey, text, null, take, ct);
+
+    /// <summary>
+    /// Records of <paramref name="entityKey"/> for a picker, narrowed by a lookup's pick filter (list filters, "$form."
+    /// values already resolved by <see cref="LinkedFields.ResolveFilter"/>), applied in SQL as in lists.
+    /// </summary>
+    public async Task<IReadOnlyList<NamedItem>> SearchRecordsAsync(Actor actor, string entityKey, string? text, IReadOnlyList<Views.FilterSpec>? filter, int take = 20, CancellationToken ct = default)
     {
         await using var db = factory.CreateForTenant(actor.TenantId);
         var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
@@ -21,12 +31,37 @@ public sealed class RecordDirectory(ICrmDbContextFactory factory, MetadataStore 
         // A picker offers only records the actor may read.
         var rights = await access.GetAsync(actor, entity.Entity.Id, ct);
         var query = Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.EntityTypeId == entity.Entity.Id), db, rights);
+        if (filter is { Count: > 0 })
+            query = RecordFilters.Apply(query, entity, filter, actor.UserId, DateTime.UtcNow, Tenancy.WorkspaceTimeZone.Resolve(actor.Tenant.TimeZone));
         if (!string.IsNullOrWhiteSpace(text))
         {
             var needle = text.Trim().ToLowerInvariant();
             query = query.Where(r => r.SearchText.Contains(needle));
         }
         return await query.OrderBy(r => r.Title).Take(Math.Clamp(take, 1, 100)).Select(r => new NamedItem(r.Id, r.Title, null)).ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// The record a lookup picked, for filling and showing linked fields: null when it is not of
+    /// <paramref name="entityKey"/>, not in the actor's workspace or not one the actor may read; its values without
+    /// the fields the actor may not read, with the names its references show.
+    /// </summary>
+    public async Task<LinkedRecord?> LinkedAsync(Actor actor, string entityKey, Guid id, CancellationToken ct = default)
+    {
+        await using var db = factory.CreateForTenant(actor.TenantId);
+        var entity = (await metadataStore.GetAsync(db, ct)).Entity(entityKey);
+        if (entity is null) return null;
+        var rights = await access.GetAsync(actor, entity.Entity.Id, ct);
+        var entityId = entity.Entity.Id;
+        var record = await Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.Id == id && r.EntityTypeId == entityId), db, rights).FirstOrDefaultAsync(ct);
+        if (record is null) return null;
+        var view = Permissions.EntityFieldViews.For(entity, rights);
+        var values = RecordWriter.ParseValues(record.Values);
+        foreach (var key in values.Select(kv => kv.Key).ToList())
+            if (!view.CanSee(key)) values.Remove(key);
+        var ids = values.SelectMany(kv => entity.Field(kv.Key) is { } f ? Fields.FieldTypeRegistry.Get(f.Type).ReferencedIds(kv.Value) : []).ToList();
+        var names = ids.Count == 0 ? new Dictionary<Guid, string>() : await NamesAsync(db, actor, ids, ct);
+        return new LinkedRecord(entity, record, values, view, names);
     }
 
     public async Task<IReadOnlyList<NamedItem>> MembersAsync(Actor actor, string? text = null, CancellationToken ct = default)

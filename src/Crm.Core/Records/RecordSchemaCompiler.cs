@@ -56,6 +56,20 @@ public static class RecordSchemaCompiler
                 ["x-field-type"] = field.Type,
                 ["x-archived"] = field.IsArchived,
             };
+            // A lookup: the record type it names and its linked fields (数据联动): the fields a pick fills when the
+            // write does not give them, and the filter a picked record must pass ("$form.key" is this record's field).
+            if (field.Type == Fields.FieldTypes.Lookup)
+            {
+                property.ExtensionData["x-target"] = field.Settings.Target;
+                if (field.Settings.Fill is { Count: > 0 } fill)
+                    property.ExtensionData["x-fills"] = fill.Select(p => new Dictionary<string, string> { ["from"] = p.From, ["to"] = p.To }).ToList();
+                if (field.Settings.PickFilter is { Count: > 0 } filter)
+                    property.ExtensionData["x-pick-filter"] = filter.Select(f => new Dictionary<string, string?>
+                    {
+                        ["field"] = f.Field, ["op"] = f.Op,
+                        ["value"] = f.Value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var text) ? text : f.Value?.ToJsonString(),
+                    }).ToList();
+            }
             // For one actor's schema: a field they may see but not change (the server refuses a different value).
             if (!writable) property.ExtensionData["x-access"] = "readOnly";
             schema.Properties[field.Key] = property;

@@ -347,6 +347,22 @@ public sealed class RecordWriter
         if (!isNew && entity.StageField is { } stage && !fields.CanWrite(stage.Key) && pipeline is not null && record.PipelineId is { } current && pipeline.Pipeline.Id != current)
             refusals.Add(stage.Key, fields.CanSee(stage.Key) ? t["Record.FieldReadOnly", stage.Label.Get()] : t["Record.FieldHidden", stage.Label.Get()]);
 
+        var linkFilled = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        // Linked fields (数据联动): a lookup picked or changed fills the fields its settings name, unless this write
+        // gives them a value itself (what the form filled and the user may have edited); then the record picked
+        // must be one the lookup offers (its pick filter on the values after the change).
+        if (entity.Fields.Any(f => f.Type == FieldTypes.Lookup && LinkedFields.HasLinks(f.Settings)))
+        {
+            // A value the actor may not write is not theirs to give: such a target is always filled.
+            var given = input.Values.Select(v => v.Key).Where(fields.CanWrite).ToHashSet(StringComparer.Ordinal);
+            // What the fill gives each target, given or not: a form sends what it filled, and a target a form rule
+            // makes read-only may still take it.
+            var scratch = (JsonObject)values.DeepClone();
+            foreach (var key in await FillLinkedAsync(entity, baseline, scratch, new HashSet<string>(), ct)) linkFilled[key] = scratch[key]?.DeepClone();
+            await FillLinkedAsync(entity, baseline, values, given, ct);
+            await CheckPickFiltersAsync(entity, record, baseline, values, refusals, ct);
+        }
+
         // Form rules (显隐规则) on the values after the change: a field they hide is not required, one they require
         // must be filled in. A field they make read-only cannot be changed while the rule holds on the values both
         // before and after the write (a value typed before the rule took hold in the form stays; see decisions.md).
@@ -356,7 +372,8 @@ public sealed class RecordWriter
             var rulesBefore = FormRuleState.Evaluate(entity, baseline, actor.UserId, now, record);
             foreach (var (key, _) in input.Values)
                 if (rules.IsReadOnly(key) && rulesBefore.IsReadOnly(key) && fields.CanWrite(key) && entity.Field(key) is { } field
-                    && !JsonNode.DeepEquals(values[key], baseline[key]))
+                    && !JsonNode.DeepEquals(values[key], baseline[key])
+                    && !(linkFilled.TryGetValue(key, out var filled) && JsonNode.DeepEquals(filled, values[key])))
                     refusals.Add(key, t["Record.FieldReadOnlyByRule", field.Label.Get()]);
         }
 
@@ -572,6 +589,75 @@ public sealed class RecordWriter
             }
             if (taken) errors.Add(key, UniqueError(field, values[key]));
         }
+    }
+
+    /// <summary>
+    /// Linked fields on a write that sets lookups (a form, the API, an import, automation's set field, quick create):
+    /// every lookup with <see cref="FieldSettings.Fill"/> whose value differs from <paramref name="before"/> fills
+    /// its targets from the record picked (<see cref="LinkedFields.Fill"/>), except the targets in
+    /// <paramref name="given"/> (the write sets them itself) and from source fields the actor may not read. A lookup
+    /// cleared leaves its targets as they are. The picked records are read in one query (of this workspace only).
+    /// Returns the keys filled.
+    /// </summary>
+    public async Task<List<string>> FillLinkedAsync(EntityMeta entity, JsonObject before, JsonObject values, IReadOnlySet<string> given, CancellationToken ct = default)
+    {
+        var changed = new List<(FieldDefinition Lookup, EntityMeta Target, Guid Id)>();
+        foreach (var lookup in entity.Fields.Where(f => f.Type == FieldTypes.Lookup && f.Settings.Fill is { Count: > 0 }))
+        {
+            if (JsonNode.DeepEquals(values[lookup.Key], before[lookup.Key])) continue;
+            if (values[lookup.Key] is not JsonValue v || !v.TryGetValue<string>(out var s) || !Guid.TryParse(s, out var id)) continue;
+            if (metadata.Entity(lookup.Settings.Target ?? "") is not { } target) continue;
+            changed.Add((lookup, target, id));
+        }
+        var filled = new List<string>();
+        if (changed.Count == 0) return filled;
+        var picked = await PickedAsync(changed.Select(c => c.Id), ct);
+        foreach (var (lookup, target, id) in changed)
+        {
+            if (!picked.TryGetValue(id, out var record) || record.EntityTypeId != target.Entity.Id) continue;
+            var readable = await FieldsAsync(target, ct);
+            filled.AddRange(LinkedFields.Fill(entity, lookup, target, ParseValues(record.Values), values, k => !given.Contains(k), readable.CanSee));
+        }
+        return filled;
+    }
+
+    /// <summary>
+    /// Refuses, naming the field, a lookup whose picked record is outside its pick filter: checked when the lookup
+    /// or a form field the filter reads changed (a record picked before the filter, or before the course closed,
+    /// stays). On a user write the record must also be one the actor may read (the picker offers only those).
+    /// </summary>
+    private async Task CheckPickFiltersAsync(EntityMeta entity, Record record, JsonObject before, JsonObject values, ValidationErrors refusals, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        foreach (var lookup in entity.Fields.Where(f => f.Type == FieldTypes.Lookup && f.Settings.PickFilter is { Count: > 0 }))
+        {
+            var reads = LinkedFields.FormFieldsRead(lookup.Settings).Append(lookup.Key);
+            if (reads.All(k => JsonNode.DeepEquals(values[k], before[k]))) continue;
+            if (values[lookup.Key] is not JsonValue v || !v.TryGetValue<string>(out var s) || !Guid.TryParse(s, out var id)) continue;
+            if (metadata.Entity(lookup.Settings.Target ?? "") is not { } target) continue;
+            var picked = await PickedAsync([id], ct);
+            if (!picked.TryGetValue(id, out var row) || row.EntityTypeId != target.Entity.Id) continue; // the reference check says "missing"
+            var filter = LinkedFields.ResolveFilter(lookup, values);
+            var ok = LinkedFields.Offers(filter, target, row, ParseValues(row.Values), actor.UserId, now, Tenancy.WorkspaceTimeZone.Resolve(actor.Tenant.TimeZone));
+            if (ok && Access is not null)
+            {
+                var rights = await RightsAsync(target.Entity.Id, ct);
+                ok = rights.Read.IsAll || await Permissions.RecordScope.Apply(db.Records.AsNoTracking().Where(r => r.Id == id), db, rights).AnyAsync(ct);
+            }
+            if (!ok) refusals.Add(lookup.Key, t["Validation.LookupFiltered", lookup.Label.Get(), row.Title]);
+        }
+    }
+
+    private readonly Dictionary<Guid, Record> pickedRecords = [];
+
+    /// <summary>Records picked by lookups, read once per writer (this workspace's only: the context is the tenant's).</summary>
+    private async Task<IReadOnlyDictionary<Guid, Record>> PickedAsync(IEnumerable<Guid> ids, CancellationToken ct)
+    {
+        var wanted = ids.Distinct().ToList();
+        var missing = wanted.Where(id => !pickedRecords.ContainsKey(id)).ToList();
+        if (missing.Count > 0)
+            foreach (var r in await db.Records.AsNoTracking().Where(r => missing.Contains(r.Id)).ToListAsync(ct)) pickedRecords[r.Id] = r;
+        return wanted.Where(pickedRecords.ContainsKey).ToDictionary(id => id, id => pickedRecords[id]);
     }
 
     /// <summary>

@@ -166,6 +166,12 @@ public sealed class TemplateField
     /// <summary>subform: the fewest and the most rows.</summary>
     public int? MinRows { get; set; }
     public int? MaxRows { get; set; }
+    /// <summary>lookup (数据联动): fields of the picked record copied into fields of this entity type, e.g. {"from": "industry", "to": "industry"}.</summary>
+    public List<LookupFill>? Fill { get; set; }
+    /// <summary>lookup: list filters on the target entity type limiting the records offered; a value "$form.key" is this form's field.</summary>
+    public List<Crm.Core.Views.FilterSpec>? PickFilter { get; set; }
+    /// <summary>lookup (关联数据): fields of the picked record shown read-only under the lookup.</summary>
+    public List<string>? ShowFields { get; set; }
 }
 
 public sealed class TemplateChoice

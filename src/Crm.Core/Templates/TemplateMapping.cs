@@ -37,6 +37,9 @@ public static class TemplateMapping
         Columns = f.Columns?.Select(c => new SubformColumn { Key = c.Key, Type = c.Type, Label = c.Label, Settings = Settings(c) with { Columns = null } }).ToList(),
         MinRows = f.MinRows,
         MaxRows = f.MaxRows,
+        Fill = f.Fill is { Count: > 0 } ? [.. f.Fill] : null,
+        PickFilter = f.PickFilter is { Count: > 0 } ? [.. f.PickFilter] : null,
+        ShowFields = f.ShowFields is { Count: > 0 } ? [.. f.ShowFields] : null,
     };
 
     public static TemplateField Field(FieldDefinition f) => new()
@@ -72,6 +75,9 @@ public static class TemplateMapping
         Columns = f.Settings.Columns?.Select(c => Column(Field(c.AsField()))).ToList(),
         MinRows = f.Settings.MinRows,
         MaxRows = f.Settings.MaxRows,
+        Fill = f.Settings.Fill is { Count: > 0 } ? [.. f.Settings.Fill] : null,
+        PickFilter = f.Settings.PickFilter is { Count: > 0 } ? [.. f.Settings.PickFilter] : null,
+        ShowFields = f.Settings.ShowFields is { Count: > 0 } ? [.. f.Settings.ShowFields] : null,
     };
 
     /// <summary>A subform column as the template writes it: what a field says, without section, help or default.</summary>

@@ -25,7 +25,7 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         var metadata = (Crm.Core.Metadata.MetadataStore)services.GetService(typeof(Crm.Core.Metadata.MetadataStore))!;
         var sources = Workspace.Catalog.Entries.Select(e => JsonNode.Parse(e.Json)!).ToList();
         var random = new Random(20261123);
-        int installed = 0, refused = 0, formRuleCases = 0, subformCases = 0;
+        int installed = 0, refused = 0, formRuleCases = 0, subformCases = 0, linkedCases = 0;
 
         for (var i = 0; i < CasesPerProvider; i++)
         {
@@ -40,6 +40,8 @@ public class TemplateFuzzTests(ITestOutputHelper output)
                 if (Mutate(doc, random, ".columns") is { } subformMutation) mutations.Add(subformMutation);
                 subformCases++;
             }
+            // And every other fourth case a lookup's linked fields (fill, pick filter, shown fields): three starter templates ship them.
+            if (i % 4 == 2 && Mutate(doc, random, LinkedFoci[random.Next(LinkedFoci.Length)]) is { } linkMutation) { mutations.Add(linkMutation); linkedCases++; }
             for (var m = random.Next(1, 4); m > 0; m--) mutations.Add(Mutate(doc, random));
             var json = doc.ToJsonString();
             var tenant = await database.CreateTenantAsync();
@@ -83,6 +85,7 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         Assert.True(refused > 300, $"only {refused} mutants refused");
         // Two of the five starter templates ship form rules: every fourth case on one of them is one case in ten.
         Assert.True(formRuleCases >= CasesPerProvider / 10, $"only {formRuleCases} cases changed a form rule");
+        Assert.True(linkedCases >= CasesPerProvider / 20, $"only {linkedCases} cases changed linked fields");
         Assert.True(subformCases >= CasesPerProvider / 10, $"only {subformCases} cases carried a subform");
     }
 
@@ -102,6 +105,8 @@ public class TemplateFuzzTests(ITestOutputHelper output)
             """));
         fields.Add(JsonNode.Parse("""{ "key": "lines_sum", "type": "formula", "label": { "zh-CN": "明细合计", "en": "Lines sum" }, "expression": "SUM(lines.subtotal)" }"""));
     }
+
+    private static readonly string[] LinkedFoci = [".fill", ".pickFilter", ".showFields"];
 
     private static readonly JsonNode?[] Junk =
     [

@@ -31,6 +31,8 @@ public class TemplateRefusalTests
         Assert.Equal(0, await db.Reports.CountAsync());
     }
 
+    private static JsonObject Lookup(JsonObject doc, string entity, string key) => Entity(doc, entity)["fields"]!.AsArray().Single(f => (string)f!["key"]! == key)!.AsObject();
+
     private static JsonObject Formula(string key, string expression)
         => new() { ["key"] = key, ["type"] = "formula", ["label"] = new JsonObject { ["zh-CN"] = key, ["en"] = key }, ["expression"] = expression };
 
@@ -59,6 +61,11 @@ public class TemplateRefusalTests
             ("label longer than the designer allows", d => { Entity(d, "company")["fields"]![0]!["label"]!["en"] = new string('x', 101); return d; }, "$.entityTypes[0].fields[0].label"),
             ("a 0.9 MB label", d => { Entity(d, "company")["label"]!["en"] = new string('x', 900_000); return d; }, "$.entityTypes[0].label"),
             ("unsafe pattern", d => { Entity(d, "company")["fields"]!.AsArray().Single(f => (string)f!["key"]! == "city")!["pattern"] = "(?=a)a"; return d; }, ".pattern"),
+            ("linked fill of incompatible types", d => { Lookup(d, "opportunity", "company")["fill"] = JsonNode.Parse("""[{"from": "industry", "to": "amount"}]"""); return d; }, "/fill"),
+            ("linked fill from an unknown field", d => { Lookup(d, "opportunity", "company")["fill"] = JsonNode.Parse("""[{"from": "no_such", "to": "name"}]"""); return d; }, "/fill"),
+            ("pick filter on an unknown field", d => { Lookup(d, "opportunity", "contact")["pickFilter"] = JsonNode.Parse("""[{"field": "nope", "op": "eq", "value": 1}]"""); return d; }, "/pickFilter"),
+            ("pick filter naming an unknown form field", d => { Lookup(d, "opportunity", "contact")["pickFilter"] = JsonNode.Parse("""[{"field": "company", "op": "eq", "value": "$form.nope"}]"""); return d; }, "/pickFilter"),
+            ("linked fields on a text field", d => { Entity(d, "company")["fields"]![0]!["showFields"] = new JsonArray("name"); return d; }, "$.entityTypes[0].fields[0]"),
             ("pattern on an e-mail field", d => { Entity(d, "contact")["fields"]!.AsArray().First(f => (string)f!["type"]! == "email")!["pattern"] = "^a"; return d; }, "$.entityTypes[1].fields"),
         };
         foreach (var provider in new[] { Providers.Sqlite, Providers.Postgres })

@@ -31,6 +31,7 @@ public class TemplateRoundTripTests
         Assert.Contains("\"opportunity\"", expected);
         Assert.Contains("\"ticket\"", expected);
         Assert.Contains("\"lost_reason_required\"", expected); // form rules travel with the export
+        Assert.Contains("$form.company", expected); // so do linked fields: the deal's contact is filtered by its customer
     }
 
     /// <summary>The tenant's metadata without ids, timestamps and origins, in a stable order, as JSON.</summary>

@@ -56,7 +56,10 @@ public sealed class LookupField : ReferenceFieldBase
     public override void ValidateSettings(FieldContext ctx, Accounts.ValidationErrors errors, string path, Func<string, string> t)
     {
         base.ValidateSettings(ctx, errors, path, t);
-        if (ctx.Metadata.Entity(ctx.Settings.Target ?? "") is null) errors.Add(path + "/target", t("Settings.TargetMissing"));
+        if (ctx.Metadata.Entity(ctx.Settings.Target ?? "") is not { } target) { errors.Add(path + "/target", t("Settings.TargetMissing")); return; }
+        // Linked fields (fill, pick filter, fields shown): each problem names the field or pair.
+        foreach (var p in Records.LinkedFields.Check(ctx.Field, ctx.Entity, target))
+            errors.Add(path + "/" + p.Setting, string.Format(System.Globalization.CultureInfo.CurrentCulture, t("Settings.Link." + p.Kind), p.Subject, p.Other));
     }
 }
 

@@ -23,6 +23,8 @@ public abstract class FieldEditorBase : ComponentBase
     [Parameter] public string? Pipeline { get; set; }
     /// <summary>Names of referenced records and members, for showing lookups and members before any search.</summary>
     [Parameter] public IReadOnlyDictionary<Guid, string>? Names { get; set; }
+    /// <summary>The form's values (a lookup's pick filter may compare with them, "$form.key").</summary>
+    [Parameter] public JsonObject? FormValues { get; set; }
     [CascadingParameter] public TenantSession? Session { get; set; }
 
     protected FieldContext Context => new(Field, Entity);

@@ -51,6 +51,14 @@ public sealed class LookupUi : FieldTypeUi
         b.AddContent(244, view.Text);
         b.CloseElement();
     }
+
+    /// <summary>Linked fields: fill on pick, the filter on the records offered, fields of the picked record shown.</summary>
+    public override RenderFragment? Settings(SettingsView view) => b =>
+    {
+        b.OpenComponent<LookupSettings>(0);
+        b.AddComponentParameter(1, nameof(LookupSettings.View), view);
+        b.CloseComponent();
+    };
 }
 
 /// <summary>One or several departments: picked from the tree, shown by name, filtered by ticking departments.</summary>
