@@ -64,8 +64,11 @@ public static class CircuitsBenchmark
         await browser.SendAsync($"signin {email} {Password}");
         var circuits = app.Services.GetRequiredService<OpenCircuits>();
 
-        // Warm-up: one tab of each page (JIT, caches, pools), closed and expired before anything is measured.
-        foreach (var page in pages) await browser.SendAsync($"open 1 {page.Path} {page.Ready}");
+        // Warm-up: N tabs of each page (JIT, caches, and the pools that grow with the number of tabs loading at once:
+        // pooled DbContexts, Kestrel's and SignalR's buffers), closed and expired before anything is measured. With one
+        // tab the first page measured was charged for that growth: it stayed after its tabs closed (the board's
+        // "after closing" was +6 MB for 10 tabs, docs/decisions.md "toolbars (circ18b)").
+        foreach (var page in pages) await browser.SendAsync($"open {tabs} {page.Path} {page.Ready}");
         await browser.SendAsync("close");
         await WaitForCircuitsAsync(circuits, 0);
 
