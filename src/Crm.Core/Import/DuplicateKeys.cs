@@ -82,12 +82,12 @@ public static class DuplicateKeys
         // and reused for every chunk. A list as an expression constant made EF compile a new query with the values
         // inlined for each chunk (200 compilations for 100,000 rows; the import profile showed it).
         var holder = new ChunkValues();
-        var values = Expression.Call(typeof(EF), nameof(EF.Parameter), [typeof(List<string>)], Expression.Field(Expression.Constant(holder), nameof(ChunkValues.Values)));
+        var values = Expression.Call(typeof(EF), nameof(EF.Parameter), [typeof(List<string>)], Expression.Field(Expression.Constant(holder), nameof(ChunkValues.Keys)));
         var contains = Expression.Lambda<Func<Record, bool>>(
             Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [typeof(string)], values, first.Body), parameter);
         foreach (var chunk in keys.Select(k => k.Split(Separator)[0]).Distinct().Chunk(Chunk))
         {
-            holder.Values = chunk.ToList();
+            holder.Keys = chunk.ToList();
             var candidates = await db.Records.AsNoTracking().Where(r => r.EntityTypeId == typeId).Where(contains)
                 .OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Select(r => new { r.Id, r.Values }).ToListAsync(ct);
             foreach (var c in candidates)
@@ -99,6 +99,6 @@ public static class DuplicateKeys
     /// <summary>Holds one chunk's values; the query reads them through a field, so EF sends them as a parameter.</summary>
     private sealed class ChunkValues
     {
-        public List<string> Values = [];
+        public List<string> Keys = [];
     }
 }
