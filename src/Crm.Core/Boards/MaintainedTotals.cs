@@ -93,6 +93,65 @@ public static class MaintainedTotals
         });
     }
 
+    /// <summary>A kept board total that differs from what the records say (a group of one entity type's text slot).</summary>
+    public sealed class Difference
+    {
+        public Guid EntityTypeId { get; init; }
+        public short Slot { get; init; }
+        public string? Value { get; init; }
+        public Guid? StageId { get; init; }
+        public long KeptRecords { get; init; }
+        public long ActualRecords { get; init; }
+        public decimal KeptAmount { get; init; }
+        public decimal ActualAmount { get; init; }
+    }
+
+    private static readonly string Texts = string.Join(", ", Enumerable.Range(1, IndexSlots.TextSlots).Select(i => "r.text" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    /// <summary>
+    /// The consistency check's part for kept totals (PostgreSQL; nothing elsewhere): every kept (entity type, slot)
+    /// group compared with a GROUP BY over the workspace's records, in one statement. With <paramref name="repair"/>
+    /// the workspace's kept totals are written again from the records, exclusive of the triggers (the same advisory
+    /// lock the first keep takes, per kept entity type, in id order), inside the caller's transaction.
+    /// </summary>
+    public static async Task<List<Difference>> CheckAsync(CrmDbContext db, bool repair, CancellationToken ct)
+    {
+        if (!db.Database.IsNpgsql()) return [];
+        var tenantId = db.TenantId!.Value;
+        if (repair)
+            await db.Database.ExecuteSqlRawAsync("""
+                SELECT pg_advisory_xact_lock(hashtextextended('record_totals:' || {0} || ':' || k.entity_type_id, 0))
+                FROM (SELECT DISTINCT entity_type_id FROM record_totals_slots WHERE tenant_id = {1} ORDER BY entity_type_id) k
+                """, [tenantId.ToString(), tenantId], ct);
+#pragma warning disable EF1002 // the slot columns are text1..text12, never input
+        var differences = await db.Database.SqlQueryRaw<Difference>($$"""
+            SELECT entity_type_id, slot, value, stage_id, sum(kr)::bigint AS kept_records, sum(ar)::bigint AS actual_records,
+                   sum(ka) AS kept_amount, sum(aa) AS actual_amount
+            FROM (SELECT t.entity_type_id, t.slot, t.value, t.stage_id, t.records AS kr, t.amounts AS kn, t.amount AS ka,
+                         0::bigint AS ar, 0::bigint AS an, 0::numeric AS aa
+                  FROM record_totals t WHERE t.tenant_id = {0}
+                  UNION ALL
+                  SELECT r.entity_type_id, k.slot, (ARRAY[{{Texts}}])[k.slot], r.stage_id, 0, 0, 0,
+                         1, (r.amount IS NOT NULL)::int, coalesce(r.amount, 0)
+                  FROM records r JOIN record_totals_slots k ON k.tenant_id = r.tenant_id AND k.entity_type_id = r.entity_type_id
+                  WHERE r.tenant_id = {0}) x
+            GROUP BY entity_type_id, slot, value, stage_id
+            HAVING sum(kr) <> sum(ar) OR sum(kn) <> sum(an) OR sum(ka) <> sum(aa)
+            ORDER BY entity_type_id, slot, value, stage_id
+            """, tenantId).ToListAsync(ct);
+        if (repair && differences.Count > 0)
+            await db.Database.ExecuteSqlRawAsync($$"""
+                DELETE FROM record_totals WHERE tenant_id = {0};
+                INSERT INTO record_totals (tenant_id, entity_type_id, slot, value, stage_id, records, amounts, amount)
+                SELECT r.tenant_id, r.entity_type_id, k.slot, (ARRAY[{{Texts}}])[k.slot], r.stage_id, count(*), count(r.amount), coalesce(sum(r.amount), 0)
+                FROM records r JOIN record_totals_slots k ON k.tenant_id = r.tenant_id AND k.entity_type_id = r.entity_type_id
+                WHERE r.tenant_id = {0}
+                GROUP BY r.tenant_id, r.entity_type_id, k.slot, (ARRAY[{{Texts}}])[k.slot], r.stage_id;
+                """, [tenantId], ct);
+#pragma warning restore EF1002
+        return differences;
+    }
+
     /// <summary>
     /// Folds the slot's delta rows into one row per group, in one statement: rows a concurrent writer adds meanwhile
     /// are not visible to it, so they stay as they are; two folds at once each fold only the rows they deleted.

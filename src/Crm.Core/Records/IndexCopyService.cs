@@ -9,8 +9,14 @@ namespace Crm.Core.Records;
 /// <summary>One record whose typed copy differs from its JSON value.</summary>
 public sealed record IndexCopyDifference(Guid RecordId, string EntityKey, string FieldKey, string Slot, string Expected, string Actual);
 
-/// <summary>The outcome of a check or a rebuild: records read and the differences found (a rebuild repairs them).</summary>
-public sealed record IndexCopyReport(int RecordsRead, IReadOnlyList<IndexCopyDifference> Differences, bool Repaired);
+/// <summary>
+/// The outcome of a check or a rebuild: records read and the differences found (a rebuild repairs them), copies and,
+/// on PostgreSQL, the board totals it keeps (<see cref="Boards.MaintainedTotals"/>).
+/// </summary>
+public sealed record IndexCopyReport(int RecordsRead, IReadOnlyList<IndexCopyDifference> Differences, bool Repaired)
+{
+    public IReadOnlyList<Boards.MaintainedTotals.Difference> TotalsDifferences { get; init; } = [];
+}
 
 /// <summary>
 /// Compares a workspace's typed index copies (<see cref="IndexSlots"/>) with the JSON values they copy and, on a
@@ -90,7 +96,9 @@ public sealed class IndexCopyService(CrmDbContext db, TenantMetadata metadata)
             }
             if (filled > 0) await MetadataStore.BumpVersionAsync(db, ct);
         }
+        // The kept board totals last: a rebuild's copy repairs above have already moved them through the triggers.
+        var totals = await Boards.MaintainedTotals.CheckAsync(db, repair, ct);
         if (tx is not null) await tx.CommitAsync(ct);
-        return new IndexCopyReport(read, differences, repair);
+        return new IndexCopyReport(read, differences, repair) { TotalsDifferences = totals };
     }
 }
