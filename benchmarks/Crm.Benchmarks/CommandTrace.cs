@@ -15,6 +15,8 @@ public sealed class CommandTrace : IObserver<DiagnosticListener>, IObserver<KeyV
 {
     private readonly ConcurrentDictionary<string, int> counts = new();
     public volatile bool On;
+    /// <summary>Also print each command's whole text as it runs (the customfields lists' one traced call).</summary>
+    public bool Full;
 
     public static CommandTrace Start()
     {
@@ -31,6 +33,8 @@ public sealed class CommandTrace : IObserver<DiagnosticListener>, IObserver<KeyV
     public void OnNext(KeyValuePair<string, object?> e)
     {
         if (!On) return;
+        if (Full && e.Key == RelationalEventId.CommandExecuted.Name && e.Value is CommandExecutedEventData full)
+            Console.WriteLine("  sql: " + full.Command.CommandText.Replace("\n", "\n       "));
         string? key = e.Key switch
         {
             var k when k == RelationalEventId.CommandExecuted.Name && e.Value is CommandExecutedEventData c => "cmd " + Head(c.Command.CommandText),
@@ -55,8 +59,8 @@ public sealed class CommandTrace : IObserver<DiagnosticListener>, IObserver<KeyV
         return text.Length > 70 ? text[..70] : text;
     }
 
-    /// <summary>Prints the counts per create (divided by <paramref name="creates"/>) and clears them.</summary>
-    public void Print(string label, int creates)
+    /// <summary>Prints the counts per create (divided by <paramref name="creates"/>; <paramref name="unit"/> names what was counted) and clears them.</summary>
+    public void Print(string label, int creates, string unit = "create")
     {
         var total = 0.0;
         foreach (var (key, n) in counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key))
@@ -64,7 +68,7 @@ public sealed class CommandTrace : IObserver<DiagnosticListener>, IObserver<KeyV
             Console.WriteLine(FormattableString.Invariant($"  {label}: {n / (double)creates,6:0.00}  {key}"));
             total += n;
         }
-        Console.WriteLine(FormattableString.Invariant($"  {label}: {total / creates,6:0.00}  events per create in all"));
+        Console.WriteLine(FormattableString.Invariant($"  {label}: {total / creates,6:0.00}  events per {unit} in all"));
         counts.Clear();
     }
 

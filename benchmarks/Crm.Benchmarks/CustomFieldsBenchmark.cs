@@ -41,7 +41,7 @@ public static class CustomFieldsBenchmark
     private static readonly string[] Tiers = ["a", "b", "c", "d", "e", "f", "g", "h"];
     private static readonly DateTime Now = new(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc);
 
-    public static async Task<int> RunAsync(string connection, int count, bool fresh)
+    public static async Task<int> RunAsync(string connection, int count, bool fresh, bool trace = false, bool listsOnly = false)
     {
         connection = await EnsureDatabaseAsync(connection, fresh);
         // No finished load of this --count there (another count, or an interrupted load): start over.
@@ -106,6 +106,9 @@ public static class CustomFieldsBenchmark
         }
         var lines = new List<string>();
         var failed = false;
+        // --trace: the statements one app call sends (EF's commands, by their first words), printed after each line.
+        var commands = trace ? CommandTrace.Start() : null;
+        if (commands is not null) commands.Full = true;
         async Task Scenario<TA, TS>(string name, Func<Task<TA>> app, Func<NpgsqlConnection, Task<TS>> sql, Func<TA, string> appDigest, Func<TS, string> sqlDigest, double goal)
         {
             var (a, s) = (appDigest(await app()), sqlDigest(await Sql(sql)));
@@ -119,6 +122,11 @@ public static class CustomFieldsBenchmark
             var line = Measure.Line(name, appMs, sqlMs) + $" ({a})" + (appMs <= goal && appMs <= 1.5 * sqlMs ? "" : FormattableString.Invariant($" — goal NOT met (≤ {goal:0} ms, ≤ 1.5×)"));
             Console.WriteLine(line);
             lines.Add(line);
+            if (commands is null) return;
+            commands.On = true;
+            await app();
+            commands.On = false;
+            commands.Print(name[..name.IndexOf(' ')], 1, "call");
         }
 
         var lists = services.GetRequiredService<RecordListService>();
@@ -137,6 +145,7 @@ public static class CustomFieldsBenchmark
             () => lists.QueryAsync(actor, "opportunity", byTier),
             c => PageSqlAsync(c, tenant.Id, entity, "tier = 'c'", "signed_on DESC, id", 0, pageColumns),
             p => $"total {p.Total}, first {p.Items.FirstOrDefault()?.Id}", p => $"total {p.Total}, first {p.First}", 100);
+        if (listsOnly) return failed ? 1 : 0;
 
         // 3. report: group by the custom select, sum of amount.
         var engine = services.GetRequiredService<ReportEngine>();

@@ -6,7 +6,8 @@ using Crm.Benchmarks;
 // --trace also prints the commands, opens and commits per create on each side
 // dotnet run -c Release --project benchmarks/Crm.Benchmarks -- import [--count N] [--profile]: a CSV of N leads (default 100,000, 12 columns) through ImportService vs a plain COPY
 // dotnet run -c Release --project benchmarks/Crm.Benchmarks -- customfields [--count N] [--fresh]: custom fields at column speed (issue 14):
-// N opportunities (default 1,000,000) + 99 small workspaces in CRM_BENCH_PG's database + "_cf", app vs native typed columns; --fresh reloads
+// N opportunities (default 1,000,000) + 99 small workspaces in CRM_BENCH_PG's database + "_cf", app vs native typed columns; --fresh reloads;
+// --trace prints the statements one app call of each scenario sends; --lists runs only the two list scenarios
 // CRM_BENCH_PG holds a PostgreSQL connection string; the data is seeded once and reused on later runs.
 // dotnet run -c Release --project benchmarks/Crm.Benchmarks -- circuits [--tabs N]: memory per Blazor circuit
 // (the app on its own SQLite file, Chromium at /usr/bin/chromium; no CRM_BENCH_PG needed).
@@ -53,8 +54,8 @@ switch (mode)
     case "customfields":
         var cfAt = Array.IndexOf(args, "--count");
         var cfCount = cfAt > 0 && int.TryParse(args.ElementAtOrDefault(cfAt + 1), out var cf) && cf > 0 ? cf : 1_000_000;
-        return await CustomFieldsBenchmark.RunAsync(connection, cfCount, args.Contains("--fresh"));
+        return await CustomFieldsBenchmark.RunAsync(connection, cfCount, args.Contains("--fresh"), args.Contains("--trace"), args.Contains("--lists"));
     default:
-        Console.Error.WriteLine("usage: Crm.Benchmarks <kanban|reports|lists> [--reseed] [--scoped] | automation [--count N] | import [--count N] [--profile] | customfields [--count N] [--fresh] | circuits [--tabs N]");
+        Console.Error.WriteLine("usage: Crm.Benchmarks <kanban|reports|lists> [--reseed] [--scoped] | automation [--count N] | import [--count N] [--profile] | customfields [--count N] [--fresh] [--trace] [--lists] | circuits [--tabs N]");
         return 2;
 }

@@ -37,9 +37,10 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
     {
         await using var db = factory.CreateForTenant(actor.TenantId);
         await db.Database.OpenConnectionAsync(ct); // one connection (and one tenant session setting) for every statement
-        var metadata = await metadataStore.GetAsync(db, ct);
+        var stamp = await AccessResolver.StampAsync(db, actor, ct); // the metadata version and the member's role in one statement
+        var metadata = await metadataStore.GetAsync(db, stamp.MetadataVersion, ct);
         if (metadata.Entity(request.EntityKey) is not { Entity.IsArchived: false } entity) return null;
-        var fields = await access.FieldViewAsync(db, actor, entity, ct);
+        var fields = await access.FieldViewAsync(db, actor, entity, stamp, ct);
         // Grouping by a hidden field would show its values as columns (and their counts and sums): refused, naming it.
         if (!fields.CanUse(request.GroupBy) && entity.Field(HiddenFieldRef.BoundKey(entity, request.GroupBy!) ?? request.GroupBy) is not null)
         {
@@ -87,9 +88,10 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
     {
         await using var db = factory.CreateForTenant(actor.TenantId);
         await db.Database.OpenConnectionAsync(ct);
-        var metadata = await metadataStore.GetAsync(db, ct);
+        var stamp = await AccessResolver.StampAsync(db, actor, ct);
+        var metadata = await metadataStore.GetAsync(db, stamp.MetadataVersion, ct);
         if (metadata.Entity(request.EntityKey) is not { } entity) return new BoardPage([], new Dictionary<Guid, string>());
-        var fields = await access.FieldViewAsync(actor, entity, ct);
+        var fields = await access.FieldViewAsync(db, actor, entity, stamp, ct);
         request = Restrict(request, fields);
         if (BoardLayout.Resolve(entity, request.GroupBy, request.Pipeline, fields.CanSee) is not { } layout || layout.Column(columnKey) is not { } column)
             return new BoardPage([], new Dictionary<Guid, string>());

@@ -27,6 +27,15 @@ namespace Crm.Core.Data;
 /// (<see cref="TransactionPooling"/>) nothing is set for the session: such commands outside a transaction see no
 /// tenant and therefore no tenant rows (the wall fails closed).
 /// </para>
+/// <para>
+/// Once the session holds the context's tenant (the first command's prefix ran without error), later commands on
+/// that connection outside a transaction are sent without the prefix (cf14d): the <c>DO</c> block is a PL/pgSQL
+/// block compiled and run by the server for every statement, and a list sent four of them. What the session holds
+/// is tracked per connection with its value, so a connection shared by another context (of another tenant, or a
+/// global one) gets the prefix again; a failed or cancelled command (its implicit transaction, and with it the
+/// setting, may have rolled back) and every open forget it. Behind PgBouncer in transaction mode every command
+/// keeps the prefix.
+/// </para>
 /// </summary>
 public sealed class PostgresTenantSessionInterceptor : IDbConnectionInterceptor, IDbCommandInterceptor, IDbTransactionInterceptor
 {
@@ -43,14 +52,13 @@ public sealed class PostgresTenantSessionInterceptor : IDbConnectionInterceptor,
 
     private PostgresTenantSessionInterceptor(bool transactionPooling) => _transactionPooling = transactionPooling;
 
-    /// <summary>Opened connections whose session does not hold the tenant yet (session mode only).</summary>
-    private static readonly ConditionalWeakTable<DbConnection, object> Unset = new();
-    private static readonly object Mark = new();
+    /// <summary>
+    /// Open connections whose session holds a tenant setting made by a prefix, with its value (session mode only).
+    /// A connection not in it holds none (freshly opened: Npgsql resets a pooled session) or one not known for sure.
+    /// </summary>
+    private static readonly ConditionalWeakTable<DbConnection, string> Held = new();
 
-    public void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
-    {
-        if (!_transactionPooling) Unset.AddOrUpdate(connection, Mark);
-    }
+    public void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Held.Remove(connection);
 
     public Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
@@ -58,11 +66,11 @@ public sealed class PostgresTenantSessionInterceptor : IDbConnectionInterceptor,
         return Task.CompletedTask;
     }
 
-    public void ConnectionClosed(DbConnection connection, ConnectionEndEventData eventData) => Unset.Remove(connection);
+    public void ConnectionClosed(DbConnection connection, ConnectionEndEventData eventData) => Held.Remove(connection);
 
     public Task ConnectionClosedAsync(DbConnection connection, ConnectionEndEventData eventData)
     {
-        Unset.Remove(connection);
+        Held.Remove(connection);
         return Task.CompletedTask;
     }
 
@@ -74,9 +82,18 @@ public sealed class PostgresTenantSessionInterceptor : IDbConnectionInterceptor,
         if (eventData.Context?.Database.CurrentTransaction is not null) return result;
         if (NeedsPrefix(result.CommandText))
         {
-            // The first command on a freshly opened connection sets the value for the session (see the summary).
-            var session = result.Connection is { } connection && Unset.Remove(connection);
-            result.CommandText = Prefix(eventData.Context, session) + result.CommandText;
+            var value = ValueFor(eventData.Context);
+            if (_transactionPooling || result.Connection is not { } connection)
+                result.CommandText = Prefix(eventData.Context) + result.CommandText;
+            // The session already holds this context's tenant: nothing to set (see the summary).
+            else if (Held.TryGetValue(connection, out var held) && held == value) return result;
+            else
+            {
+                // The first command on a freshly opened connection sets the value for the session; it counts as
+                // held from now on, unless the command fails or is cancelled.
+                Held.AddOrUpdate(connection, value);
+                result.CommandText = Prefix(eventData.Context, session: true) + result.CommandText;
+            }
         }
         return result;
     }
@@ -85,7 +102,20 @@ public sealed class PostgresTenantSessionInterceptor : IDbConnectionInterceptor,
     public void CommandFailed(DbCommand command, CommandErrorEventData eventData)
     {
         if (!_transactionPooling && command.Connection is { } connection && eventData.Context?.Database.CurrentTransaction is null)
-            Unset.AddOrUpdate(connection, Mark);
+            Held.Remove(connection);
+    }
+
+    /// <summary>A cancelled command may have rolled its implicit transaction back too: the same as a failure.</summary>
+    public void CommandCanceled(DbCommand command, CommandEndEventData eventData)
+    {
+        if (!_transactionPooling && command.Connection is { } connection && eventData.Context?.Database.CurrentTransaction is null)
+            Held.Remove(connection);
+    }
+
+    public Task CommandCanceledAsync(DbCommand command, CommandEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        CommandCanceled(command, eventData);
+        return Task.CompletedTask;
     }
 
     public Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)

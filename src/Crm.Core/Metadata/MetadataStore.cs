@@ -19,8 +19,17 @@ public sealed class MetadataStore(ICrmDbContextFactory factory, IMemoryCache cac
     /// <summary>The metadata as seen by <paramref name="db"/> (inside its transaction, if any).</summary>
     public async Task<TenantMetadata> GetAsync(CrmDbContext db, CancellationToken ct = default)
     {
+        if (db.TenantId is null) throw new InvalidOperationException("Metadata needs a tenant context.");
+        return await GetAsync(db, await CurrentVersionAsync(db, ct), ct);
+    }
+
+    /// <summary>
+    /// The same at <paramref name="version"/>, the tenant's current version as the caller has just read it on
+    /// <paramref name="db"/> (<see cref="Permissions.AccessResolver.StampAsync"/> reads it with the member's role).
+    /// </summary>
+    public async Task<TenantMetadata> GetAsync(CrmDbContext db, long version, CancellationToken ct = default)
+    {
         var tenantId = db.TenantId ?? throw new InvalidOperationException("Metadata needs a tenant context.");
-        var version = await CurrentVersionAsync(db, ct);
         var key = "metadata:" + tenantId;
         if (cache.TryGetValue(key, out TenantMetadata? hit) && hit!.Version == version && db.Database.CurrentTransaction is null) return hit;
         var loaded = await LoadAsync(db, version, ct);

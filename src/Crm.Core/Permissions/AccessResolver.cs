@@ -23,7 +23,21 @@ public interface IAccessResolver
     /// pays one statement for the rights instead of a connection, its tenant setting and the statement.
     /// </summary>
     Task<EntityAccess> GetAsync(CrmDbContext db, Actor actor, Guid entityTypeId, CancellationToken ct = default) => GetAsync(actor, entityTypeId, ct);
+
+    /// <summary>
+    /// The same with the metadata version and the member's base role already read by <paramref name="stamp"/>
+    /// (<see cref="AccessResolver.StampAsync"/>, on <paramref name="db"/>, at the start of this request): no statement
+    /// of its own unless the access chart must be (re)loaded.
+    /// </summary>
+    Task<EntityAccess> GetAsync(CrmDbContext db, Actor actor, Guid entityTypeId, AccessStamp stamp, CancellationToken ct = default) => GetAsync(db, actor, entityTypeId, ct);
 }
+
+/// <summary>
+/// What a read request needs to know first, read in one statement (<see cref="AccessResolver.StampAsync"/>): the
+/// tenant's metadata version (the metadata and access chart caches are valid at it) and the member's current base
+/// role (null: not a member). Read anew by every request, so a role or permission change applies at once.
+/// </summary>
+public readonly record struct AccessStamp(long MetadataVersion, MemberRole? Role);
 
 /// <summary>
 /// Resolves rights from the member's current base role (one indexed read per call: a role change applies at
@@ -40,7 +54,42 @@ public sealed class AccessResolver(ICrmDbContextFactory factory, IMemoryCache ca
     public async Task<EntityAccess> GetAsync(CrmDbContext db, Actor actor, Guid entityTypeId, CancellationToken ct = default)
     {
         if (db.TenantId != actor.TenantId) throw new InvalidOperationException("The context is not the actor's workspace.");
-        return (await ResolveAsync(db, actor, [entityTypeId], cache, ct))[entityTypeId];
+        return (await ResolveAsync(db, actor, [entityTypeId], cache, null, ct))[entityTypeId];
+    }
+
+    public async Task<EntityAccess> GetAsync(CrmDbContext db, Actor actor, Guid entityTypeId, AccessStamp stamp, CancellationToken ct = default)
+    {
+        if (db.TenantId != actor.TenantId) throw new InvalidOperationException("The context is not the actor's workspace.");
+        return (await ResolveAsync(db, actor, [entityTypeId], cache, stamp, ct))[entityTypeId];
+    }
+
+    private sealed record StampRow(long? Version, MemberRole? Role);
+
+    // One statement, compiled once (no LINQ translation or cache-key work per request): the tenant's metadata version
+    // and the member's base role, as two scalar subqueries under the workspace's row (tenants is a global table,
+    // so the row is there whatever the tenant's settings hold). tenant_settings is narrowed by the context's tenant
+    // filter (and on PostgreSQL by row-level security); tenant_memberships is global and narrowed here.
+    private static readonly Func<CrmDbContext, Guid, Guid, CancellationToken, Task<StampRow?>> StampQuery = EF.CompileAsyncQuery(
+        (CrmDbContext db, Guid tenantId, Guid userId, CancellationToken ct) => db.Tenants.AsNoTracking()
+            .Where(t => t.Id == tenantId)
+            .Select(t => new StampRow(
+                db.TenantSettings.Select(s => (long?)s.MetadataVersion).FirstOrDefault(),
+                db.Memberships.Where(m => m.TenantId == tenantId && m.UserId == userId).Select(m => (MemberRole?)m.Role).FirstOrDefault()))
+            .FirstOrDefault());
+
+    /// <summary>
+    /// The metadata version and the actor's base role now, in one statement on <paramref name="db"/> (a list or a
+    /// board used to send two: <see cref="MetadataStore.CurrentVersionAsync"/> and the role). An API key's role is
+    /// its own (already current and capped by its maker's), as in <see cref="ResolveAsync(CrmDbContext, Actor, IReadOnlyCollection{Guid}, IMemoryCache?, CancellationToken)"/>.
+    /// Outside a transaction only (the caches it feeds are not used inside one).
+    /// </summary>
+    public static async Task<AccessStamp> StampAsync(CrmDbContext db, Actor actor, CancellationToken ct = default)
+    {
+        var tenantId = db.TenantId ?? throw new InvalidOperationException("Access needs a tenant context.");
+        if (tenantId != actor.TenantId) throw new InvalidOperationException("The context is not the actor's workspace.");
+        var row = await StampQuery(db, tenantId, actor.UserId, ct);
+        if (row is null) return new AccessStamp(await MetadataStore.CurrentVersionAsync(db, ct), actor.Kind == ActorKind.ApiKey ? actor.Role : null);
+        return new AccessStamp(row.Version ?? 0, actor.Kind == ActorKind.ApiKey ? actor.Role : row.Role);
     }
 
     public async Task<IReadOnlyDictionary<Guid, EntityAccess>> GetAllAsync(Actor actor, IReadOnlyCollection<Guid> entityTypeIds, CancellationToken ct = default)
@@ -54,9 +103,16 @@ public sealed class AccessResolver(ICrmDbContextFactory factory, IMemoryCache ca
     /// own context, so no write path can skip them for want of a resolver). Without <paramref name="cache"/> (or
     /// inside a transaction, which may hold uncommitted changes) the chart is read from the database.
     /// </summary>
-    public static async Task<IReadOnlyDictionary<Guid, EntityAccess>> ResolveAsync(CrmDbContext db, Actor actor, IReadOnlyCollection<Guid> entityTypeIds, IMemoryCache? cache, CancellationToken ct = default)
+    public static Task<IReadOnlyDictionary<Guid, EntityAccess>> ResolveAsync(CrmDbContext db, Actor actor, IReadOnlyCollection<Guid> entityTypeIds, IMemoryCache? cache, CancellationToken ct = default)
+        => ResolveAsync(db, actor, entityTypeIds, cache, null, ct);
+
+    /// <summary>
+    /// The same; with <paramref name="stamp"/> (read by <see cref="StampAsync"/> on <paramref name="db"/> for this
+    /// request) the base role and the chart's version are taken from it instead of being read again.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<Guid, EntityAccess>> ResolveAsync(CrmDbContext db, Actor actor, IReadOnlyCollection<Guid> entityTypeIds, IMemoryCache? cache, AccessStamp? stamp, CancellationToken ct = default)
     {
-        var baseRole = await CurrentRoleAsync(db, actor, ct);
+        var baseRole = stamp is { } known ? known.Role : await CurrentRoleAsync(db, actor, ct);
         var result = new Dictionary<Guid, EntityAccess>();
         if (baseRole is null)
         {
@@ -69,7 +125,7 @@ public sealed class AccessResolver(ICrmDbContextFactory factory, IMemoryCache ca
             return result;
         }
 
-        var chart = await ChartAsync(db, cache, ct);
+        var chart = await ChartAsync(db, cache, stamp?.MetadataVersion, ct);
         var permissions = chart.PermissionsOf(actor.UserId);
         foreach (var id in entityTypeIds)
             result[id] = AccessCalculator.Compute(id, actor.UserId, baseRole.Value, permissions[id].ToList(), chart.Org);
@@ -79,10 +135,13 @@ public sealed class AccessResolver(ICrmDbContextFactory factory, IMemoryCache ca
 
     /// <inheritdoc cref="ResolveAsync(CrmDbContext, Actor, IReadOnlyCollection{Guid}, IMemoryCache?, CancellationToken)"/>
     public static Task<IReadOnlyDictionary<Guid, EntityAccess>> ResolveAsync(CrmDbContext db, Actor actor, IReadOnlyCollection<Guid> entityTypeIds, CancellationToken ct = default)
-        => ResolveAsync(db, actor, entityTypeIds, null, ct);
+        => ResolveAsync(db, actor, entityTypeIds, null, null, ct);
 
     /// <summary>The tenant's chart: from the cache while the tenant's version is unchanged, else read and cached.</summary>
-    public static async Task<AccessChart> ChartAsync(CrmDbContext db, IMemoryCache? cache, CancellationToken ct = default)
+    public static Task<AccessChart> ChartAsync(CrmDbContext db, IMemoryCache? cache, CancellationToken ct = default) => ChartAsync(db, cache, null, ct);
+
+    /// <summary>The same, at <paramref name="knownVersion"/> when the caller has just read it on <paramref name="db"/> (<see cref="StampAsync"/>).</summary>
+    public static async Task<AccessChart> ChartAsync(CrmDbContext db, IMemoryCache? cache, long? knownVersion, CancellationToken ct = default)
     {
         var tenantId = db.TenantId ?? throw new InvalidOperationException("Access needs a tenant context.");
         var cacheable = cache is not null && db.Database.CurrentTransaction is null;
@@ -90,7 +149,7 @@ public sealed class AccessResolver(ICrmDbContextFactory factory, IMemoryCache ca
         long version = 0;
         if (cacheable)
         {
-            version = await MetadataStore.CurrentVersionAsync(db, ct);
+            version = knownVersion ?? await MetadataStore.CurrentVersionAsync(db, ct);
             if (cache!.TryGetValue(key, out AccessChart? hit) && hit!.Version == version) return hit;
         }
         var chart = await AccessChart.LoadAsync(db, version, ct);

@@ -123,4 +123,8 @@ public static class EntityFieldViews
     /// <summary>The same, read through <paramref name="db"/> (the caller's open context of the actor's workspace).</summary>
     public static async Task<EntityFieldView> FieldViewAsync(this IAccessResolver resolver, Data.CrmDbContext db, Actor actor, EntityMeta entity, CancellationToken ct = default)
         => entity.For(await resolver.GetAsync(db, actor, entity.Entity.Id, ct));
+
+    /// <summary>The same with the version and role already read by <see cref="AccessResolver.StampAsync"/> on <paramref name="db"/>.</summary>
+    public static async Task<EntityFieldView> FieldViewAsync(this IAccessResolver resolver, Data.CrmDbContext db, Actor actor, EntityMeta entity, AccessStamp stamp, CancellationToken ct = default)
+        => entity.For(await resolver.GetAsync(db, actor, entity.Entity.Id, stamp, ct));
 }

@@ -73,6 +73,37 @@ public class RowLevelSecurityTests
         Assert.True((long)(await cmd.ExecuteScalarAsync())! >= 1);
     }
 
+    [Fact]
+    public async Task Commands_after_the_first_keep_the_tenant_and_a_shared_connection_is_set_for_each_context()
+    {
+        // After the first EF command sets the tenant for the session, later ones go without the prefix (cf14d).
+        var (database, type, a, b, _, _) = await ArrangeAsync(nameof(Crm.Core.Metadata.TenantSettings));
+        var sql = $"SELECT DISTINCT tenant_id AS \"Value\" FROM {type.GetTableName()}";
+        await using var dbA = database.Factory.CreateForTenant(a.Id);
+        await dbA.Database.OpenConnectionAsync();
+        // The first command fails: its implicit transaction rolls the session setting back, so the next sets it again.
+        await Assert.ThrowsAsync<PostgresException>(() => dbA.Database.SqlQueryRaw<int>("SELECT 1 / (SELECT count(*) FROM tenants WHERE false)::int AS \"Value\"").ToListAsync());
+        for (var i = 0; i < 3; i++) Assert.Equal([a.Id], await dbA.Database.SqlQueryRaw<Guid>(sql).ToListAsync());
+        // Another workspace's context on the same connection sets its own tenant; A's sets A again after it.
+        await using (var dbB = database.Factory.CreateForTenant(b.Id))
+        {
+            dbB.Database.SetDbConnection(dbA.Database.GetDbConnection(), contextOwnsConnection: false);
+            Assert.Equal([b.Id], await dbB.Database.SqlQueryRaw<Guid>(sql).ToListAsync());
+            Assert.Equal([b.Id], await dbB.Database.SqlQueryRaw<Guid>(sql).ToListAsync());
+        }
+        Assert.Equal([a.Id], await dbA.Database.SqlQueryRaw<Guid>(sql).ToListAsync());
+        // A global context on it sees no tenant rows; A again sees its own.
+        await using (var global = database.Factory.CreateGlobal())
+        {
+            global.Database.SetDbConnection(dbA.Database.GetDbConnection(), contextOwnsConnection: false);
+            Assert.Empty(await global.Database.SqlQueryRaw<Guid>(sql).ToListAsync());
+        }
+        Assert.Equal([a.Id], await dbA.Database.SqlQueryRaw<Guid>(sql).ToListAsync());
+        // A failed command after the session was set: still A afterwards.
+        await Assert.ThrowsAsync<PostgresException>(() => dbA.Database.SqlQueryRaw<int>("SELECT 1 / (SELECT count(*) FROM tenants WHERE false)::int AS \"Value\"").ToListAsync());
+        Assert.Equal([a.Id], await dbA.Database.SqlQueryRaw<Guid>(sql).ToListAsync());
+    }
+
     [Theory]
     [MemberData(nameof(Connections))]
     public async Task FromSql_with_the_filter_off_sees_only_its_own_tenant(string connection, string entity)
