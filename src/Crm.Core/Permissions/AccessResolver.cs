@@ -69,13 +69,19 @@ public sealed class AccessResolver(ICrmDbContextFactory factory, IMemoryCache ca
     // and the member's base role, as two scalar subqueries under the workspace's row (tenants is a global table,
     // so the row is there whatever the tenant's settings hold). tenant_settings is narrowed by the context's tenant
     // filter (and on PostgreSQL by row-level security); tenant_memberships is global and narrowed here.
-    private static readonly Func<CrmDbContext, Guid, Guid, CancellationToken, Task<StampRow?>> StampQuery = EF.CompileAsyncQuery(
+    // A compiled query belongs to one model: one per provider's model (tests run SQLite and PostgreSQL side by side).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.EntityFrameworkCore.Metadata.IModel, Func<CrmDbContext, Guid, Guid, CancellationToken, Task<StampRow?>>> StampQueries = new();
+
+    private static Func<CrmDbContext, Guid, Guid, CancellationToken, Task<StampRow?>> StampQuery(CrmDbContext db)
+        => StampQueries.GetValue(db.Model, _ => EF.CompileAsyncQuery(StampExpression));
+
+    private static readonly System.Linq.Expressions.Expression<Func<CrmDbContext, Guid, Guid, CancellationToken, StampRow?>> StampExpression =
         (CrmDbContext db, Guid tenantId, Guid userId, CancellationToken ct) => db.Tenants.AsNoTracking()
             .Where(t => t.Id == tenantId)
             .Select(t => new StampRow(
                 db.TenantSettings.Select(s => (long?)s.MetadataVersion).FirstOrDefault(),
                 db.Memberships.Where(m => m.TenantId == tenantId && m.UserId == userId).Select(m => (MemberRole?)m.Role).FirstOrDefault()))
-            .FirstOrDefault());
+            .FirstOrDefault();
 
     /// <summary>
     /// The metadata version and the actor's base role now, in one statement on <paramref name="db"/> (a list or a
@@ -87,7 +93,7 @@ public sealed class AccessResolver(ICrmDbContextFactory factory, IMemoryCache ca
     {
         var tenantId = db.TenantId ?? throw new InvalidOperationException("Access needs a tenant context.");
         if (tenantId != actor.TenantId) throw new InvalidOperationException("The context is not the actor's workspace.");
-        var row = await StampQuery(db, tenantId, actor.UserId, ct);
+        var row = await StampQuery(db)(db, tenantId, actor.UserId, ct);
         if (row is null) return new AccessStamp(await MetadataStore.CurrentVersionAsync(db, ct), actor.Kind == ActorKind.ApiKey ? actor.Role : null);
         return new AccessStamp(row.Version ?? 0, actor.Kind == ActorKind.ApiKey ? actor.Role : row.Role);
     }
