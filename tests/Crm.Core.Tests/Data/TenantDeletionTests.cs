@@ -6,25 +6,33 @@ using Microsoft.EntityFrameworkCore;
 namespace Crm.Core.Tests.Data;
 
 /// <summary>
-/// Deleting a workspace's tenant row removes its rows through the cascading keys — also from the tables whose
-/// tenant is held by their parent's key instead of a key of their own (<see cref="TenantThroughParentAttribute"/>:
-/// timeline entries, stage/status transitions, import undo items) — and leaves other workspaces' rows alone.
+/// The tables whose tenant is held by their parent's key instead of a key of their own
+/// (<see cref="TenantThroughParentAttribute"/>: timeline entries, stage/status transitions, import undo items) lose
+/// their rows with their parents. A <c>tenants</c> row itself cannot be deleted: the audit trail is append-only on
+/// both databases (its trigger refuses the cascade's DELETE), and the product has no workspace deletion; so clearing a
+/// workspace means deleting its records and import batches, which must take these rows along — and nothing of
+/// another workspace.
 /// </summary>
 public class TenantDeletionTests
 {
     [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
-    public async Task Deleting_a_tenant_removes_its_timeline_transitions_and_import_undo_items(string provider)
+    public async Task Clearing_a_workspace_removes_its_timeline_transitions_and_import_undo_items(string provider)
     {
         await using var gone = await WorkspaceWithHistoryAsync(provider);
         await using var kept = await WorkspaceWithHistoryAsync(provider);
         var before = await CountsAsync(kept);
         Assert.All(await CountsAsync(gone), n => Assert.True(n > 0));
 
+        // The tenant row stays: the append-only audit trail refuses the cascade (so the rows above cannot outlive it).
         await using (var global = gone.Database.Factory.CreateGlobal())
+            await Assert.ThrowsAnyAsync<Exception>(() => global.Tenants.Where(t => t.Id == gone.Tenant.Id).ExecuteDeleteAsync());
+
+        await using (var db = gone.Database.Factory.CreateForTenant(gone.Tenant.Id))
         {
-            await using var tx = await global.Database.BeginTransactionAsync();
-            Assert.Equal(1, await global.Tenants.Where(t => t.Id == gone.Tenant.Id).ExecuteDeleteAsync());
+            await using var tx = await db.Database.BeginTransactionAsync();
+            await db.Records.ExecuteDeleteAsync();
+            await db.ImportBatches.ExecuteDeleteAsync();
             await tx.CommitAsync();
         }
 
