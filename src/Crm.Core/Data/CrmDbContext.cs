@@ -143,7 +143,7 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
 
     /// <summary>
     /// For every tenant-owned entity: key <c>(TenantId, Id)</c> when it has an <c>Id</c>, a foreign key to the
-    /// tenant, and the named tenant filter. Relationships between tenant entities are declared with composite
+    /// tenant (unless <see cref="TenantThroughParentAttribute"/>: then through its parent), and the named tenant filter. Relationships between tenant entities are declared with composite
     /// keys in the feature configurations so that a row can only point within its own tenant.
     /// </summary>
     private void ApplyTenantConventions(ModelBuilder builder)
@@ -153,7 +153,9 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
             var entity = builder.Entity(entityType.ClrType);
             if (entityType.FindProperty("Id") is not null && entityType.FindPrimaryKey() is var pk && (pk is null || pk.Properties.Count == 1))
                 entity.HasKey(nameof(ITenantOwned.TenantId), "Id");
-            entity.HasOne(typeof(TenantInfo)).WithMany().HasForeignKey(nameof(ITenantOwned.TenantId)).OnDelete(DeleteBehavior.Cascade);
+            // A type whose tenant is implied by its parent's composite key (see TenantThroughParentAttribute) skips it.
+            if (!Attribute.IsDefined(entityType.ClrType, typeof(TenantThroughParentAttribute), inherit: false))
+                entity.HasOne(typeof(TenantInfo)).WithMany().HasForeignKey(nameof(ITenantOwned.TenantId)).OnDelete(DeleteBehavior.Cascade);
             entity.HasQueryFilter(TenantFilter, BuildTenantFilter(entityType.ClrType));
         }
     }

@@ -29,6 +29,7 @@ public sealed class ImportBatch : ITenantOwned
 }
 
 /// <summary>A record an import created (<see cref="Before"/> null) or changed (its values before, as JSON).</summary>
+[Crm.Core.Data.TenantThroughParent("(TenantId, BatchId) → import_batches, which cascades; one key check per imported row fewer.")]
 public sealed class ImportBatchItem : ITenantOwned
 {
     public Guid TenantId { get; set; }

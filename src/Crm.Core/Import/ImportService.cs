@@ -48,7 +48,8 @@ public enum ImportPhase { Analysing, Writing, Finished }
 /// <summary>One data row as it will be stored: the parsed values, what happens to it and why.</summary>
 public sealed record ImportRow(int Row, RowOutcome Outcome, JsonObject Values, Guid? ExistingId, IReadOnlyList<ImportError> Errors)
 {
-    internal RecordDraft? Draft { get; init; }
+    /// <summary>The validated write; let go once its batch is saved (<see cref="ImportService.RunAsync"/>), so a run does not keep every record to the end.</summary>
+    internal RecordDraft? Draft { get; set; }
 }
 
 /// <summary>The validation pass over every row, before anything is written.</summary>
@@ -65,6 +66,9 @@ public sealed class ImportAnalysis
     public int Updates => Rows.Count(r => r.Outcome == RowOutcome.Update);
     public int Skips => Rows.Count(r => r.Outcome == RowOutcome.Skip);
     public int ErrorRows => Rows.Count(r => r.Outcome == RowOutcome.Error);
+
+    /// <summary>A run has started writing from this analysis and let its drafts go: running it again analyses again.</summary>
+    internal bool Spent { get; set; }
 }
 
 /// <summary>What an import did.</summary>
@@ -87,6 +91,9 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
 {
     public const string RowKey = "_row";
     private const int Chunk = 500;
+
+    /// <summary>The input an import's drafts keep: what applying a draft reads of it (version, rank) is what an import sets (nothing).</summary>
+    private static readonly RecordInput AppliedInput = new([]);
 
     public ImportOptions Options => options.Value;
 
@@ -237,7 +244,9 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
                     var rowErrors = draft.Errors.ByField.SelectMany(e => e.Value.Select(m => new ImportError(row, e.Key == RecordWriter.RecordErrorKey ? RowKey : e.Key, m))).ToList();
                     rows.Add(new ImportRow(row, RowOutcome.Error, values, existingId, rowErrors));
                 }
-                else rows.Add(new ImportRow(row, outcome, draft.Values, existingId, []) { Draft = draft });
+                // The draft without the parsed input: applying it reads only the input's version and rank (neither
+                // set by an import), and the parsed values need not live until the run.
+                else rows.Add(new ImportRow(row, outcome, draft.Values, existingId, []) { Draft = draft with { Input = AppliedInput } });
             }
             catch (ForbiddenException e)
             {
@@ -260,6 +269,13 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
     public async Task<ImportResult> RunAsync(Actor actor, ImportAnalysis analysis, CancellationToken ct = default, IProgress<ImportProgress>? progress = null)
     {
         if (!analysis.IsValid) return new ImportResult(false, 0, 0, 0, analysis.Errors.ToList(), []);
+        // A run lets each batch's drafts go once saved; another run of the same analysis (after a failed one)
+        // validates the file again against the records as they are now.
+        if (analysis.Spent)
+        {
+            analysis = await AnalyseAsync(actor, analysis.Request, ct);
+            if (!analysis.IsValid) return new ImportResult(false, 0, 0, 0, analysis.Errors.ToList(), []);
+        }
         await factory.RequireCurrentAsync(actor, MemberRole.Member, ct);
         await using var db = factory.CreateForTenant(actor.TenantId);
         var metadata = await metadataStore.GetAsync(db, ct);
@@ -273,6 +289,7 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
         };
         db.ImportBatches.Add(batch);
         var todo = analysis.Rows.Where(r => r.Draft is not null).ToList();
+        analysis.Spent = true;
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
             // A batch at a time through the writer's batch path: every row gets the form's pipeline (history, unique
@@ -310,6 +327,9 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
                     return new ImportResult(false, 0, 0, 0, [new ImportError(0, RowKey, t["Import.UniqueMeanwhile"])], []);
                 }
                 WriteProfile.Stop("run: save batch", started, chunk.Length);
+                // Saved: the batch's records, values and before-images need not be held while the next batches are
+                // written (each garbage collection would mark them all again).
+                foreach (var row in chunk) row.Draft = null;
                 progress?.Report(new ImportProgress(ImportPhase.Writing, created.Count + updated, todo.Count));
             }
             if (db.Entry(batch).State == EntityState.Detached) db.ImportBatches.Attach(batch); // saved with the first batch, then cleared

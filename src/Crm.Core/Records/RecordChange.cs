@@ -9,6 +9,7 @@ public enum RecordChangeKind
 }
 
 /// <summary>One save of a record, for its timeline: who changed which fields from what to what.</summary>
+[Crm.Core.Data.TenantThroughParent("(TenantId, RecordId) → records, which cascades; one key check per timeline entry fewer on every write and import.")]
 public sealed class RecordChange : ITenantOwned
 {
     public Guid TenantId { get; set; }

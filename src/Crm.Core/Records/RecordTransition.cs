@@ -12,6 +12,7 @@ public enum TransitionKind
 /// An appended row per stage or status change: the funnel, win rate, time in stage and sales cycle are
 /// computed from these in SQL. Durations are stored in seconds so every provider aggregates them the same way.
 /// </summary>
+[Crm.Core.Data.TenantThroughParent("(TenantId, RecordId) → records, which cascades; one key check per stage/status move fewer on every write and import.")]
 public sealed class RecordTransition : ITenantOwned
 {
     public Guid TenantId { get; set; }

@@ -3321,13 +3321,6 @@ namespace Crm.Migrations.Postgres.Migrations
 
             modelBuilder.Entity("Crm.Core.Import.ImportBatchItem", b =>
                 {
-                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_import_batch_items_tenants_tenant_id");
-
                     b.HasOne("Crm.Core.Import.ImportBatch", null)
                         .WithMany()
                         .HasForeignKey("TenantId", "BatchId")
@@ -3683,13 +3676,6 @@ namespace Crm.Migrations.Postgres.Migrations
 
             modelBuilder.Entity("Crm.Core.Records.RecordChange", b =>
                 {
-                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_record_changes_tenants_tenant_id");
-
                     b.HasOne("Crm.Core.Records.Record", null)
                         .WithMany()
                         .HasForeignKey("TenantId", "RecordId")
@@ -3700,13 +3686,6 @@ namespace Crm.Migrations.Postgres.Migrations
 
             modelBuilder.Entity("Crm.Core.Records.RecordTransition", b =>
                 {
-                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_record_transitions_tenants_tenant_id");
-
                     b.HasOne("Crm.Core.Records.Record", null)
                         .WithMany()
                         .HasForeignKey("TenantId", "RecordId")

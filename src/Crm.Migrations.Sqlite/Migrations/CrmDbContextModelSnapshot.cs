@@ -3306,13 +3306,6 @@ namespace Crm.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("Crm.Core.Import.ImportBatchItem", b =>
                 {
-                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_import_batch_items_tenants_tenant_id");
-
                     b.HasOne("Crm.Core.Import.ImportBatch", null)
                         .WithMany()
                         .HasForeignKey("TenantId", "BatchId")
@@ -3668,13 +3661,6 @@ namespace Crm.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("Crm.Core.Records.RecordChange", b =>
                 {
-                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_record_changes_tenants_tenant_id");
-
                     b.HasOne("Crm.Core.Records.Record", null)
                         .WithMany()
                         .HasForeignKey("TenantId", "RecordId")
@@ -3685,13 +3671,6 @@ namespace Crm.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("Crm.Core.Records.RecordTransition", b =>
                 {
-                    b.HasOne("Crm.Core.Tenancy.TenantInfo", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_record_transitions_tenants_tenant_id");
-
                     b.HasOne("Crm.Core.Records.Record", null)
                         .WithMany()
                         .HasForeignKey("TenantId", "RecordId")

@@ -88,15 +88,32 @@ public class ModelTests
                 else if (!filter.Expression!.ToString().Contains(nameof(ITenantOwned.TenantId)))
                     problems.Add($"{name}: the \"{CrmDbContext.TenantFilter}\" filter does not compare TenantId: {filter.Expression}");
             }
-            if (!entityType.GetForeignKeys().Any(fk => fk.PrincipalEntityType.ClrType == typeof(TenantInfo)
-                                                       && fk.Properties.Select(p => p.Name).SequenceEqual([nameof(ITenantOwned.TenantId)])))
-                problems.Add($"{name}: no foreign key TenantId → tenants");
+            if (!ReachesTenants(entityType, 0))
+                problems.Add(Attribute.IsDefined(entityType.ClrType, typeof(TenantThroughParentAttribute))
+                    ? $"{name}: [TenantThroughParent] but no required cascading key (TenantId, …) to a parent that reaches tenants"
+                    : $"{name}: no foreign key TenantId → tenants");
             // Rows may only point within their own tenant (and stay distributable by TenantId).
             foreach (var fk in entityType.GetForeignKeys().Where(fk => IsTenantOwned(fk.PrincipalEntityType) && !fk.IsOwnership))
                 if (!fk.Properties.Any(p => p.Name == nameof(ITenantOwned.TenantId)))
                     problems.Add($"{name}: foreign key ({string.Join(", ", fk.Properties.Select(p => p.Name))}) to {fk.PrincipalEntityType.DisplayName()} does not include TenantId");
         }
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
+
+    /// <summary>
+    /// A tenant row's deletion reaches <paramref name="entityType"/>: its own cascading key TenantId → tenants, or —
+    /// only for a type marked <see cref="TenantThroughParentAttribute"/> — a required cascading key (TenantId, …) to a
+    /// tenant-owned parent that reaches tenants the same way.
+    /// </summary>
+    private static bool ReachesTenants(IEntityType entityType, int depth)
+    {
+        var fks = entityType.GetForeignKeys().ToList();
+        if (fks.Any(fk => fk.PrincipalEntityType.ClrType == typeof(TenantInfo) && fk.DeleteBehavior == DeleteBehavior.Cascade
+                          && fk.Properties.Select(p => p.Name).SequenceEqual([nameof(ITenantOwned.TenantId)])))
+            return true;
+        return depth < 4 && Attribute.IsDefined(entityType.ClrType, typeof(TenantThroughParentAttribute))
+               && fks.Any(fk => fk.IsRequired && fk.DeleteBehavior == DeleteBehavior.Cascade && IsTenantOwned(fk.PrincipalEntityType)
+                                && fk.Properties[0].Name == nameof(ITenantOwned.TenantId) && ReachesTenants(fk.PrincipalEntityType, depth + 1));
     }
 
     [Theory]

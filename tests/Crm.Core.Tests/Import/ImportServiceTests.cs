@@ -316,6 +316,19 @@ public class ImportServiceTests
         Assert.Equal(0, await db.ImportBatchItems.CountAsync());
         Assert.Equal(1, await db.RecordChanges.CountAsync());
         Assert.All(await db.UniqueValues.ToListAsync(), u => Assert.Equal(meanwhile.Record!.Id, u.RecordId));
+
+        // The failed run let go of the drafts it had written: running the same analysis again validates the file
+        // again — the phone is still taken, named on its row — and, once it is free, writes every row.
+        var again = await import.RunAsync(ws.Owner, analysis);
+        Assert.False(again.Succeeded);
+        Assert.Contains(again.Errors, e => e.Row == 6 && e.Field == "phone");
+        Assert.Equal(1, await CountAsync(ws, "company"));
+        Assert.Equal(1, await ws.Records.DeleteAsync(ws.Owner, [meanwhile.Record!.Id]));
+        var third = await import.RunAsync(ws.Owner, analysis);
+        Assert.True(third.Succeeded, string.Join("; ", third.Errors));
+        Assert.Equal(6, third.Created);
+        Assert.Equal(6, await CountAsync(ws, "company"));
+        Assert.Equal(6, await db.ImportBatchItems.CountAsync());
     }
 
     private static List<string> ChangedFields(string changes)
