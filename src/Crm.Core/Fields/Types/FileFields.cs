@@ -56,7 +56,7 @@ public abstract class FileFieldBase : FieldType
 
     public override JsonSchema BuildSchema(FieldContext ctx)
     {
-        var item = new JsonSchema { Type = JsonObjectType.Object, AllowAdditionalProperties = false };
+        var item = new JsonSchema { Type = JsonObjectType.Object };
         item.RequiredProperties.Add("id");
         item.Properties["id"] = new JsonSchemaProperty { Type = JsonObjectType.String, Format = JsonFormatStrings.Guid, Description = "The id an upload returned (POST …/files)." };
         item.Properties["name"] = new JsonSchemaProperty { Type = JsonObjectType.String, Description = "Filled in by the server." };
@@ -65,19 +65,26 @@ public abstract class FileFieldBase : FieldType
         return new JsonSchema { Type = JsonObjectType.Array, Item = item, MaxItems = MaxFilesOf(ctx.Settings) };
     }
 
-    public override ValueChecker CompileCheck(FieldContext ctx, bool required)
+    /// <summary>The shape: a list of objects each with a file id (at least one when required); the count is checked by
+    /// <see cref="PartProblems"/>, with a message that says how many files the field takes.</summary>
+    public override ValueChecker CompileCheck(FieldContext ctx, bool required) => value =>
+    {
+        if (value is null) return required ? ValueProblem.List : ValueProblem.None;
+        if (value is not JsonArray files) return ValueProblem.List;
+        if (required && files.Count < 1) return ValueProblem.Required;
+        foreach (var f in files)
+        {
+            if (f is not JsonObject o) return ValueProblem.Type;
+            if (o["id"] is not JsonValue v || !v.TryGetValue<string>(out var s) || !Guid.TryParse(s, out _)) return ValueProblem.Reference;
+        }
+        return ValueProblem.None;
+    };
+
+    public override IEnumerable<PartProblem> PartProblems(FieldContext ctx, JsonNode? value)
     {
         var max = MaxFilesOf(ctx.Settings);
-        return value =>
-        {
-            if (value is null) return required ? ValueProblem.List : ValueProblem.None;
-            if (value is not JsonArray files) return ValueProblem.List;
-            if (required && files.Count < 1) return ValueProblem.Required;
-            if (files.Count > max) return ValueProblem.TooBig;
-            foreach (var f in files)
-                if (f is not JsonObject o || o["id"] is not JsonValue v || !v.TryGetValue<string>(out var s) || !Guid.TryParse(s, out _)) return ValueProblem.Reference;
-            return ValueProblem.None;
-        };
+        if (value is JsonArray files && files.Count > max)
+            yield return new PartProblem("", ctx.Field, ValueProblem.None, "Validation.TooManyFiles", [max]);
     }
 
     /// <summary>Takes an id, a list of ids or of file objects; keeps only the id of each (the writer fills in the
