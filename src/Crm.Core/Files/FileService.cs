@@ -19,7 +19,10 @@ namespace Crm.Core.Files;
 public sealed class FileRejectedException(string message) : Exception(message);
 
 /// <summary>A file to send: its row and its bytes (or its thumbnail's).</summary>
-public sealed record FileDownload(StoredFile File, Stream Content, string ContentType, bool Inline);
+public sealed record FileDownload(StoredFile File, Stream Content, string ContentType, bool Inline) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Content.DisposeAsync();
+}
 
 /// <summary>
 /// Uploads and downloads of file and image fields. An upload goes through the server: streamed to a temporary file

@@ -271,7 +271,7 @@ public class FileFieldTests
     }
 
     [Fact]
-    public void Keys_are_ids_only_and_the_local_store_refuses_anything_else()
+    public async Task Keys_are_ids_only_and_the_local_store_refuses_anything_else()
     {
         var root = Path.Combine(Path.GetTempPath(), "crm-files-keys-" + Guid.NewGuid().ToString("N"));
         var store = new LocalFileStore(root);
@@ -280,7 +280,7 @@ public class FileFieldTests
         foreach (var bad in new[] { "../x", "a/b", Guid.NewGuid().ToString("N") + "/../../etc/passwd", "/etc/passwd", Guid.NewGuid().ToString("N").ToUpperInvariant() + "/" + Guid.NewGuid().ToString("N") })
         {
             Assert.False(FileKeys.IsValid(bad));
-            Assert.ThrowsAsync<ArgumentException>(() => store.PutAsync(bad, new MemoryStream([1]))).GetAwaiter().GetResult();
+            await Assert.ThrowsAsync<ArgumentException>(() => store.PutAsync(bad, new MemoryStream([1])));
         }
         Assert.Equal("file", FileKinds.CleanName("../.."));
         Assert.Equal("report.pdf", FileKinds.CleanName("C:\\Users\\x\\report.pdf"));
