@@ -57,8 +57,9 @@ public abstract class FileFieldBase : FieldType
     public override JsonSchema BuildSchema(FieldContext ctx)
     {
         var item = new JsonSchema { Type = JsonObjectType.Object };
-        item.RequiredProperties.Add("id");
-        item.Properties["id"] = new JsonSchemaProperty { Type = JsonObjectType.String, Format = JsonFormatStrings.Guid, Description = "The id an upload returned (POST …/files)." };
+        // "id" is not listed as required: a schema validator then reports an item that is not an object twice (wrong
+        // type and missing id); the server's check refuses an item without an id as "not a file" (Validation.Reference).
+        item.Properties["id"] = new JsonSchemaProperty { Type = JsonObjectType.String, Format = JsonFormatStrings.Guid, Description = "Required: the id an upload returned (POST …/files)." };
         item.Properties["name"] = new JsonSchemaProperty { Type = JsonObjectType.String, Description = "Filled in by the server." };
         item.Properties["size"] = new JsonSchemaProperty { Type = JsonObjectType.Integer, Description = "Bytes; filled in by the server." };
         item.Properties["type"] = new JsonSchemaProperty { Type = JsonObjectType.String, Description = "Content type detected from the bytes; filled in by the server." };
