@@ -61,7 +61,7 @@ public class FilesApiTests(AppFixture apps) : HttpTestBase(apps)
         Assert.Contains("Contract", (await JsonAsync(refused)).GetProperty("errors").GetProperty("contract")[0].GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync($"/t/{a.Slug}/api/entities/company/fields/name/files", Form(Pdf, "a.pdf"))).StatusCode);
 
-        var uploaded = await client.PostAsync($"/t/{a.Slug}/api/entities/company/fields/contract/files", Form(Pdf, "合同 \"v2\".pdf"));
+        var uploaded = await client.PostAsync($"/t/{a.Slug}/api/entities/company/fields/contract/files", Form(Pdf, "scans/合同 v2.pdf"));
         Assert.Equal(HttpStatusCode.Created, uploaded.StatusCode);
         var file = await JsonAsync(uploaded);
         var id = file.GetProperty("id").GetGuid();
