@@ -69,4 +69,5 @@ SELECT create_distributed_table('import_batches', 'tenant_id', colocate_with => 
 SELECT create_distributed_table('import_batch_items', 'tenant_id', colocate_with => 'tenant_settings');
 SELECT create_distributed_table('import_mappings', 'tenant_id', colocate_with => 'tenant_settings');
 SELECT create_distributed_table('import_jobs', 'tenant_id', colocate_with => 'tenant_settings');
+SELECT create_distributed_table('files', 'tenant_id', colocate_with => 'tenant_settings');
 COMMIT;

@@ -109,6 +109,13 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ReportEngine>();
         services.AddSingleton<ReportService>();
         services.AddSingleton<DashboardService>();
+        // Files and images: the local disk unless a host registered another IFileStore (an S3-compatible one).
+        services.AddOptions<Files.FileStorageOptions>();
+        services.TryAddSingleton<Files.IFileStore>(sp =>
+            new Files.LocalFileStore(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Files.FileStorageOptions>>().Value.Root is { Length: > 0 } root
+                ? root : Files.FileRoots.Default(provider, connectionString)));
+        services.AddSingleton<Files.FileService>();
+        services.AddSingleton<Files.FileSweep>();
 
         // Background work, once across instances: register sweeps with services.AddPeriodicJob(...).
         services.TryAddSingleton(new Jobs.JobRunnerOptions());

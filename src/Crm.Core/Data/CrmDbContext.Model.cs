@@ -47,6 +47,7 @@ public partial class CrmDbContext
         ConfigurePoolsAndNotifications(b, pg);
         ConfigureImports(b, pg);
         ConfigureWebhooks(b, pg);
+        ConfigureFiles(b);
 
         b.Entity<EntityType>(e =>
         {

@@ -79,6 +79,9 @@ public static partial class DesignRules
             }).ToList() : null,
             MinRows = Has("MinRows") ? s.MinRows : null,
             MaxRows = Has("MaxRows") ? s.MaxRows : null,
+            MaxFiles = Has("MaxFiles") ? s.MaxFiles : null,
+            MaxFileSizeMb = Has("MaxFileSizeMb") ? s.MaxFileSizeMb : null,
+            FileKinds = Has("FileKinds") && s.FileKinds is { Count: > 0 } ? s.FileKinds.Distinct(StringComparer.Ordinal).ToList() : null,
         };
     }
 

@@ -27,6 +27,8 @@ public static class FieldTypes
     public const string AutoNumber = "autonumber";
     public const string Formula = "formula";
     public const string Subform = "subform";
+    public const string File = "file";
+    public const string Image = "image";
 }
 
 /// <summary>The record columns a field can feed (<see cref="Metadata.EntityType"/>'s bindings).</summary>

@@ -449,6 +449,7 @@ public sealed class ImportService(ICrmDbContextFactory factory, MetadataStore me
             if (column < 0 || column >= request.Table.Header.Count) errors.Add(path, t["Import.NoSuchColumn", column + 1]);
             else if (field is null || field.IsArchived) errors.Add(path, t["Import.UnknownField", key]);
             else if (field.Type == FieldTypes.Subform) errors.Add(path, t["Validation.SubformImport", field.Label.Get()]); // rows are not read from one cell in this pass
+            else if (FieldTypeRegistry.Get(field.Type) is Fields.Types.FileFieldBase) errors.Add(path, t["Validation.FileImport", field.Label.Get()]); // files are uploaded, not named in a cell
             else if (!fields.CanWrite(key) || !ImportValueParsers.CanImport(field.Type)) errors.Add(path, t["Import.ReadOnlyField", field.Label.Get()]);
             else if (!used.Add(key)) errors.Add(path, t["Import.MappedTwice", field.Label.Get()]);
             else result.Add((column, field));

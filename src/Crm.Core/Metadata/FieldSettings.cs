@@ -49,6 +49,12 @@ public sealed record FieldSettings
     public int? MinRows { get; init; }
     /// <summary>subform: the most rows a record may have (null: <see cref="Fields.Types.SubformField.RowLimit"/>).</summary>
     public int? MaxRows { get; init; }
+    /// <summary>file, image: the most files a record may hold (null: <see cref="Fields.Types.FileFieldBase.DefaultMaxFiles"/>).</summary>
+    public int? MaxFiles { get; init; }
+    /// <summary>file, image: the largest file in MB (null: the app's cap, <see cref="Files.FileStorageOptions.MaxUploadBytes"/>; never above it).</summary>
+    public int? MaxFileSizeMb { get; init; }
+    /// <summary>file: the kinds of files taken (<see cref="Files.FileKinds"/>; null: all).</summary>
+    public List<string>? FileKinds { get; init; }
 
     public bool Equals(FieldSettings? other)
         => other is not null && Json.Serialize(this) == Json.Serialize(other);

@@ -61,7 +61,7 @@ public sealed class RecordWriter
         (this.db, this.metadata, this.actor, this.t, this.clock) = (db, metadata, actor, t, clock);
         Unique = new UniqueValuesStep();
         Webhooks = webhooks ?? new Crm.Core.Webhooks.WebhookOutboxStep();
-        this.steps = [Unique, new IndexCopiesStep(), Webhooks, .. steps ?? []];
+        this.steps = [Unique, new IndexCopiesStep(), new Files.FileAttachStep(), Webhooks, .. steps ?? []];
     }
 
     /// <summary>
@@ -386,6 +386,7 @@ public sealed class RecordWriter
         WriteProfile.Stop("validate: value checks (RecordValidator)", started);
         started = WriteProfile.Start();
         await ValidateReferencesAsync(entity, record.Id, values, checks, ct);
+        await ValidateFilesAsync(entity, record.Id, before, values, checks, ct);
         WriteProfile.Stop("validate: references + unique", started);
         foreach (var (key, messages) in checks.ByField)
             if (fields.CanWrite(RecordValidator.FieldKeyOf(key)) || entity.Field(RecordValidator.FieldKeyOf(key)) is null)
@@ -588,6 +589,30 @@ public sealed class RecordWriter
                     taken = await db.Records.AnyAsync(r => r.EntityTypeId == entityId && r.Id != recordId && JsonSql.Text(r.Values, EF.Constant(key)) == text, ct);
             }
             if (taken) errors.Add(key, UniqueError(field, values[key]));
+        }
+    }
+
+    /// <summary>
+    /// Files named by file and image fields whose value changed: each must be a file uploaded for this field of this
+    /// entity type, either held by this record already or uploaded by the actor and held by no record yet (so no one
+    /// can take another record's or another person's file by its id; another workspace's is not even found). The value
+    /// is rewritten from the stored rows (name, size, content type), in the order given.
+    /// </summary>
+    private async Task ValidateFilesAsync(EntityMeta entity, Guid recordId, JsonObject before, JsonObject values, ValidationErrors errors, CancellationToken ct)
+    {
+        foreach (var field in entity.Fields)
+        {
+            if (FieldTypeRegistry.Get(field.Type) is not FileFieldBase || values[field.Key] is not JsonArray) continue;
+            if (JsonNode.DeepEquals(values[field.Key], before[field.Key])) continue;
+            var ids = FileFieldBase.FileIds(values[field.Key]);
+            if (ids.Count == 0) continue; // the shape check names the problem
+            var entityId = entity.Entity.Id;
+            var key = field.Key;
+            var rows = await db.Files.AsNoTracking().Where(f => ids.Contains(f.Id)).ToDictionaryAsync(f => f.Id, ct);
+            var ok = ids.All(id => rows.TryGetValue(id, out var f) && f.EntityTypeId == entityId && f.FieldKey == key
+                && (f.RecordId == recordId || (f.RecordId is null && f.CreatedBy == actor.UserId)));
+            if (!ok) { errors.Add(key, t["Validation.FileMissing", field.Label.Get()]); continue; }
+            values[key] = new JsonArray(ids.Select(id => (JsonNode)FileFieldBase.Entry(rows[id])).ToArray());
         }
     }
 

@@ -166,6 +166,10 @@ public sealed class TemplateField
     /// <summary>subform: the fewest and the most rows.</summary>
     public int? MinRows { get; set; }
     public int? MaxRows { get; set; }
+    /// <summary>file, image: the most files, the largest file in MB; file: the kinds taken (image, pdf, office, text, archive).</summary>
+    public int? MaxFiles { get; set; }
+    public int? MaxFileSizeMb { get; set; }
+    public List<string>? FileKinds { get; set; }
     /// <summary>lookup (数据联动): fields of the picked record copied into fields of this entity type, e.g. {"from": "industry", "to": "industry"}.</summary>
     public List<LookupFill>? Fill { get; set; }
     /// <summary>lookup: list filters on the target entity type limiting the records offered; a value "$form.key" is this form's field.</summary>

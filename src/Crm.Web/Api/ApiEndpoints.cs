@@ -34,6 +34,7 @@ public static class ApiEndpoints
             AuditApi.Map(api);
             ExportApi.Map(api);
             WebhooksApi.Map(api);
+            FilesApi.Map(api);
         }
     }
 }

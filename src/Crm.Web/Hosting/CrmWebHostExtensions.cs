@@ -46,6 +46,16 @@ public static class CrmWebHostExtensions
         var reminderSeconds = config.GetValue("Reminders:SweepSeconds", 60);
         if (reminderSeconds > 0)
             services.AddPeriodicJob<Crm.Core.Notifications.ReminderSweep>("reminders.sweep", TimeSpan.FromSeconds(reminderSeconds), (s, now, ct) => s.RunOnceAsync(now, ct));
+        // Files and images: Files:Root (relative to the content root), limits; the sweep removes what no record holds.
+        services.Configure<Crm.Core.Files.FileStorageOptions>(config.GetSection("Files"));
+        var contentRoot = builder.Environment.ContentRootPath;
+        services.PostConfigure<Crm.Core.Files.FileStorageOptions>(o =>
+        {
+            if (o.Root is { Length: > 0 } root && !Path.IsPathRooted(root)) o.Root = Path.Combine(contentRoot, root);
+        });
+        var filesEvery = config.GetValue("Files:SweepInterval", TimeSpan.FromHours(1));
+        if (filesEvery > TimeSpan.Zero)
+            services.AddPeriodicJob<Crm.Core.Files.FileSweep>("files.sweep", filesEvery, (s, now, ct) => s.RunOnceAsync(now, ct));
         services.Configure<TenancyOptions>(config.GetSection("Tenancy"));
         services.Configure<DemoOptions>(config.GetSection("Demo"));
         services.Configure<Crm.Core.Import.ImportOptions>(config.GetSection("Import"));

@@ -25,7 +25,7 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         var metadata = (Crm.Core.Metadata.MetadataStore)services.GetService(typeof(Crm.Core.Metadata.MetadataStore))!;
         var sources = Workspace.Catalog.Entries.Select(e => JsonNode.Parse(e.Json)!).ToList();
         var random = new Random(20261123);
-        int installed = 0, refused = 0, formRuleCases = 0, subformCases = 0, linkedCases = 0;
+        int installed = 0, refused = 0, formRuleCases = 0, subformCases = 0, linkedCases = 0, fileCases = 0;
 
         for (var i = 0; i < CasesPerProvider; i++)
         {
@@ -39,6 +39,13 @@ public class TemplateFuzzTests(ITestOutputHelper output)
                 AddSubform(doc);
                 if (Mutate(doc, random, ".columns") is { } subformMutation) mutations.Add(subformMutation);
                 subformCases++;
+            }
+            // Every fifth case (another one) carries an attachment and an image field, then changes one of their settings.
+            if (i % 5 == 3)
+            {
+                AddFiles(doc);
+                if (Mutate(doc, random, FileFoci[random.Next(FileFoci.Length)]) is { } fileMutation) mutations.Add(fileMutation);
+                fileCases++;
             }
             // And every other fourth case a lookup's linked fields (fill, pick filter, shown fields): three starter templates ship them.
             if (i % 4 == 2 && Mutate(doc, random, LinkedFoci[random.Next(LinkedFoci.Length)]) is { } linkMutation) { mutations.Add(linkMutation); linkedCases++; }
@@ -87,6 +94,17 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         Assert.True(formRuleCases >= CasesPerProvider / 10, $"only {formRuleCases} cases changed a form rule");
         Assert.True(linkedCases >= CasesPerProvider / 20, $"only {linkedCases} cases changed linked fields");
         Assert.True(subformCases >= CasesPerProvider / 10, $"only {subformCases} cases carried a subform");
+        Assert.True(fileCases >= CasesPerProvider / 10, $"only {fileCases} cases carried file fields");
+    }
+
+    private static readonly string[] FileFoci = [".fileKinds", ".maxFiles", ".maxFileSizeMb"];
+
+    /// <summary>Adds 合同 (an attachment field limited to PDF and Office) and 照片 (an image field) to the first entity type.</summary>
+    private static void AddFiles(JsonNode doc)
+    {
+        if (doc["entityTypes"] is not JsonArray { Count: > 0 } entities || entities[0]?["fields"] is not JsonArray fields) return;
+        fields.Add(JsonNode.Parse("""{ "key": "contract_file", "type": "file", "label": { "zh-CN": "合同附件", "en": "Contract file" }, "maxFiles": 3, "maxFileSizeMb": 5, "fileKinds": ["pdf", "office"] }"""));
+        fields.Add(JsonNode.Parse("""{ "key": "photos", "type": "image", "label": { "zh-CN": "照片", "en": "Photos" }, "maxFiles": 2 }"""));
     }
 
     /// <summary>Adds 产品明细 (text, number, money, select and a row formula) and a SUM over it to the first entity type.</summary>

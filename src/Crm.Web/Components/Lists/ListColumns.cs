@@ -10,7 +10,7 @@ using Microsoft.Extensions.Localization;
 namespace Crm.Web.Components.Lists;
 
 /// <summary>How a column is filtered, which decides the filter editor the header offers.</summary>
-public enum FilterKind { Text, Number, Date, Instant, Bool, Choice, Member, Lookup, Department }
+public enum FilterKind { Text, Number, Date, Instant, Bool, Choice, Member, Lookup, Department, Files }
 
 /// <summary>A column of a record list: a field of the entity type, or a record attribute ($createdAt, $updatedAt).</summary>
 public sealed record ListColumn(string Key, FieldDefinition? Field, FilterKind Kind, bool IsTitle)
@@ -84,8 +84,8 @@ public static class ListColumns
             var list = string.Join(", ", values.Select(Shown));
             parts.Add(f.Op switch
             {
-                "empty" => t["Filter.IsEmpty"],
-                "notEmpty" => t["Filter.IsNotEmpty"],
+                "empty" => column.Kind == FilterKind.Files ? t["Filter.NoFiles"] : t["Filter.IsEmpty"],
+                "notEmpty" => column.Kind == FilterKind.Files ? t["Filter.HasFiles"] : t["Filter.IsNotEmpty"],
                 "contains" => t["Filter.Contains", list],
                 "gte" => "≥ " + list,
                 "gt" => "> " + list,
