@@ -58,9 +58,9 @@ public static class BoardCardView
 
         html.Append("<div class=\"crm-card-footer\">");
         if (Chosen(entity.Entity.AmountFieldKey) && entity.AmountField is { } amount && card.Values[amount.Key] is not null)
-            html.Append("<span class=\"crm-card-amount\">").Append(Encode(Show(amount))).Append("</span>");
+            html.Append("<span class=\"crm-card-amount\" data-field=\"").Append(Encode(amount.Key)).Append("\">").Append(Encode(Show(amount))).Append("</span>");
         if (Chosen(entity.Entity.CloseDateFieldKey) && entity.CloseDateField is { } close && card.Values[close.Key] is not null)
-            html.Append("<span class=\"crm-card-date\">").Append(Encode(Show(close))).Append("</span>"); // its calendar icon is boards.css's
+            html.Append("<span class=\"crm-card-date\" data-field=\"").Append(Encode(close.Key)).Append("\">").Append(Encode(Show(close))).Append("</span>"); // its calendar icon is boards.css's
         // Marks and the owner sit at the right end (boards.css: the first of them takes the free space on its left).
         if (card.IsStale)
         {
