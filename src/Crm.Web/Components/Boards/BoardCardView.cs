@@ -19,9 +19,6 @@ namespace Crm.Web.Components.Boards;
 /// </summary>
 public static class BoardCardView
 {
-    /// <summary>The id of the calendar icon the board defines once (an SVG symbol) for every card's close date.</summary>
-    public const string EventIconId = "crm-icon-event";
-
     public static MarkupString Render(BoardCard card, BoardLayout layout, IReadOnlyList<string> cardFields, IReadOnlyDictionary<Guid, string>? names,
         bool draggable, string href, IStringLocalizer t)
     {
@@ -36,12 +33,16 @@ public static class BoardCardView
         bool Chosen(string? key) => key is not null && fields.Contains(key);
 
         var html = new StringBuilder(512);
+        // Short on purpose (every loaded card is this string in every open tab): the attributes tests and boards.js read,
+        // data-overdue only when there are overdue tasks, and the link's "open record" title set by boards.js on hover
+        // from the board's data-open-title (one string per board, not one per card).
         html.Append("<div class=\"crm-card").Append(card.IsStale ? " crm-card-stale" : "").Append(draggable ? "" : " crm-card-locked")
             .Append("\" data-card=\"").Append(card.Id).Append("\" data-version=\"").Append(card.Version.ToString(CultureInfo.InvariantCulture))
-            .Append("\" data-stale=\"").Append(card.IsStale ? "true" : "false").Append("\" data-overdue=\"").Append(card.OverdueTasks.ToString(CultureInfo.InvariantCulture))
-            .Append("\" draggable=\"").Append(draggable ? "true" : "false").Append("\">");
-        html.Append("<div class=\"crm-card-title\"><a href=\"").Append(Encode(href)).Append("\" draggable=\"false\" title=\"").Append(Encode(t["Board.OpenRecord"]))
-            .Append("\">").Append(Encode(string.IsNullOrEmpty(card.Title) ? "—" : card.Title)).Append("</a></div>");
+            .Append("\" data-stale=\"").Append(card.IsStale ? "true" : "false");
+        if (card.OverdueTasks > 0) html.Append("\" data-overdue=\"").Append(card.OverdueTasks.ToString(CultureInfo.InvariantCulture));
+        html.Append("\" draggable=\"").Append(draggable ? "true" : "false").Append("\">");
+        html.Append("<div class=\"crm-card-title\"><a href=\"").Append(Encode(href)).Append("\" draggable=\"false\">")
+            .Append(Encode(string.IsNullOrEmpty(card.Title) ? "—" : card.Title)).Append("</a></div>");
 
         // The chosen fields other than those with a place of their own (amount, close date, owner, title, the column's field).
         foreach (var key in fields)
@@ -59,9 +60,8 @@ public static class BoardCardView
         if (Chosen(entity.Entity.AmountFieldKey) && entity.AmountField is { } amount && card.Values[amount.Key] is not null)
             html.Append("<span class=\"crm-card-amount\" data-field=\"").Append(Encode(amount.Key)).Append("\">").Append(Encode(Show(amount))).Append("</span>");
         if (Chosen(entity.Entity.CloseDateFieldKey) && entity.CloseDateField is { } close && card.Values[close.Key] is not null)
-            html.Append("<span class=\"crm-card-date\" data-field=\"").Append(Encode(close.Key)).Append("\"><svg class=\"crm-card-icon\" viewBox=\"0 0 24 24\" aria-hidden=\"true\"><use href=\"#")
-                .Append(EventIconId).Append("\"></use></svg>").Append(Encode(Show(close))).Append("</span>");
-        html.Append("<span class=\"crm-card-spacer\"></span>");
+            html.Append("<span class=\"crm-card-date\" data-field=\"").Append(Encode(close.Key)).Append("\">").Append(Encode(Show(close))).Append("</span>"); // its calendar icon is boards.css's
+        // Marks and the owner sit at the right end (boards.css: the first of them takes the free space on its left).
         if (card.IsStale)
         {
             var limit = card.StageId is { } stage ? entity.Owner.Stage(stage)?.Stage.StaleAfterDays : null;

@@ -71,3 +71,12 @@ window.crmBoards = {
     });
     document.addEventListener('dragend', clear);
 })();
+
+// A card's title link says "open record" on hover: the text is the board's (data-open-title), set on the link the
+// first time the pointer is over it, instead of a title attribute in every card's markup.
+document.addEventListener('mouseover', function (e) {
+    var link = e.target instanceof Element ? e.target.closest('.crm-card-title a') : null;
+    if (!link || link.hasAttribute('title')) return;
+    var board = link.closest('#kanban-board');
+    if (board && board.dataset.openTitle) link.title = board.dataset.openTitle;
+});
