@@ -39,6 +39,8 @@ public interface IFormulaScope
 public sealed class FormulaException(string message, int position) : FormatException(message)
 {
     public int Position { get; } = position;
+    /// <summary>The name the formula may not read, when that is the problem.</summary>
+    public string? Name { get; init; }
 }
 
 /// <summary>
@@ -236,7 +238,7 @@ public sealed class FormulaExpression
     private sealed record Reference(string Key, int Pos) : Node(Pos)
     {
         public override object? Eval(IFormulaScope s) => s.Value(Key);
-        public override FormulaType TypeOf(FormulaSchema schema) => schema.Scalar(Key) ?? throw Problem($"'{Key}' is not a field this formula can read");
+        public override FormulaType TypeOf(FormulaSchema schema) => schema.Scalar(Key) ?? throw new FormulaException($"'{Key}' is not a field this formula can read at {Pos}", Pos) { Name = Key };
     }
 
     private sealed record Negate(Node Operand, int Pos) : Node(Pos)
@@ -520,4 +522,39 @@ public sealed class FormulaExpression
             return new Call(upper, function, arguments, at);
         }
     }
+}
+
+/// <summary>What a write gives formulas beyond the record's own values (see <c>RecordWriter.FormulaInputsAsync</c>).</summary>
+public sealed class FormulaInputs
+{
+    public DateOnly Today { get; init; } = DateOnly.FromDateTime(DateTime.UtcNow);
+    /// <summary>A looked-up record's field by its reference (<c>customer.industry</c>), null when blank or hidden.</summary>
+    public Func<string, object?>? Linked { get; init; }
+    /// <summary>The related records of a roll-up (entity type key, lookup key).</summary>
+    public Func<string, string, IReadOnlyList<IFormulaScope>>? Related { get; init; }
+}
+
+/// <summary>A record's values as formulas read them: each field by its value kind, subform columns as lists.</summary>
+public sealed class RecordFormulaScope(Metadata.EntityMeta entity, System.Text.Json.Nodes.JsonObject values, DateOnly today,
+    string? self = null, decimal? probability = null, FormulaInputs? inputs = null) : IFormulaScope
+{
+    public DateOnly Today => today;
+
+    public object? Value(string reference)
+    {
+        if (reference == FormulaExpression.StageProbability) return probability;
+        if (reference == self) return null;
+        if (reference.Contains('.')) return inputs?.Linked?.Invoke(reference);
+        return entity.Field(reference) is { } field && Fields.FieldTypeRegistry.Find(field.Type) is { } type
+            ? Fields.Types.FormulaField.Read(values[reference], type.KindOf(field.Settings)) : null;
+    }
+
+    public IReadOnlyList<object?>? List(string reference)
+    {
+        var sub = FormulaExpression.FieldOf(reference);
+        return sub != reference && sub != self && entity.Field(sub) is { Type: Fields.FieldTypes.Subform }
+            ? Fields.Types.SubformField.ColumnValues(values[sub], reference[(sub.Length + 1)..]).Select(v => (object?)v).ToList() : null;
+    }
+
+    public IReadOnlyList<IFormulaScope> Related(string entityKey, string lookup) => inputs?.Related?.Invoke(entityKey, lookup) ?? [];
 }

@@ -228,6 +228,7 @@ public sealed class FormulaField : NumberField
         catch (FormatException e) { return new Problem("Settings.ExpressionSyntax", e.Message); }
         FormulaType result;
         try { result = expr.Check(SchemaFor(entity, self, fields)); }
+        catch (FormulaException e) when (e.Name is { } name) { return new Problem("Settings.ExpressionReference", name); }
         catch (FormulaException e) { return new Problem("Settings.ExpressionType", e.Message, e.Position); }
         var wanted = ResultOf(settings);
         return result == wanted ? null : new Problem("Settings.ExpressionResult", result.ToString().ToLowerInvariant(), wanted.ToString().ToLowerInvariant());
