@@ -202,6 +202,8 @@ public sealed class FormulaField : NumberField
         if (string.IsNullOrWhiteSpace(ctx.Settings.Expression)) { errors.Add(path + "/expression", t("Settings.ExpressionRequired")); return; }
         if (ctx.Settings.Format is not (null or "number" or "money" or "percent")) errors.Add(path + "/format", t("Settings.Format"));
         if (ctx.Settings.ResultType is { } rt && !ResultTypes.Contains(rt)) errors.Add(path + "/resultType", t("Settings.ResultType"));
+        // The amount binding feeds boards and reports with a number.
+        else if (ctx.Settings.ResultType is not (null or "number") && ctx.Entity.AmountField?.Key == ctx.Field.Key) errors.Add(path + "/resultType", t("Settings.ResultTypeBound"));
         var fields = FieldsOf(ctx.Metadata, ctx.Entity);
         if (CheckExpression(ctx.Entity.Entity.Key, ctx.Field.Key, ctx.Settings, fields) is { } problem)
         {
