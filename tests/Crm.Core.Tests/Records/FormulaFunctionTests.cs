@@ -2,9 +2,11 @@ using System.Text.Json.Nodes;
 using Crm.Core.Metadata;
 using Crm.Core.Permissions;
 using Crm.Core.Records;
+using Crm.Core.Tenancy;
 using Crm.Core.Views;
 using Crm.Testing;
 using Microsoft.EntityFrameworkCore;
+using Record = Crm.Core.Records.Record;
 using static Crm.Core.Tests.Design.DesignTestKit;
 
 namespace Crm.Core.Tests.Records;
