@@ -354,8 +354,8 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
         (string Type, FieldSettings Settings)? Field(string entity, string key)
             => TemplateEntity(entity)?.Fields.FirstOrDefault(x => x.Key == key) is { } tf ? (tf.Type, TemplateMapping.Settings(tf))
                 : existing.Entity(entity)?.Field(key) is { } ef ? (ef.Type, ef.Settings) : null;
-        if (Fields.Types.FormulaField.CheckExpression(e.Key, f.Key, TemplateMapping.Settings(f), Field) is { } problem)
-        {
+        var problems = Fields.Types.FormulaField.CheckExpression(e.Key, f.Key, TemplateMapping.Settings(f), Field);
+        foreach (var problem in problems)
             Add(path, problem.Key switch
             {
                 "Settings.ExpressionSyntax" => "Template.Check.FormulaSyntax",
@@ -363,8 +363,7 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
                 "Settings.ExpressionResult" => "Template.Check.FormulaResult",
                 _ => "Template.Check.FormulaType",
             }, problem.Arguments);
-            return;
-        }
+        if (problems.Count > 0) return;
         var cycle = Fields.Types.FormulaField.CycleAcross(e.Key, f.Key, Field);
         if (cycle is not null) Add(path, "Template.Check.FormulaCycle", string.Join(" → ", cycle));
     }

@@ -205,11 +205,9 @@ public sealed class FormulaField : NumberField
         // The amount binding feeds boards and reports with a number.
         else if (ctx.Settings.ResultType is not (null or "number") && ctx.Entity.AmountField?.Key == ctx.Field.Key) errors.Add(path + "/resultType", t("Settings.ResultTypeBound"));
         var fields = FieldsOf(ctx.Metadata, ctx.Entity);
-        if (CheckExpression(ctx.Entity.Entity.Key, ctx.Field.Key, ctx.Settings, fields) is { } problem)
-        {
-            errors.Add(path + "/expression", Message(problem, t));
-            return;
-        }
+        var problems = CheckExpression(ctx.Entity.Entity.Key, ctx.Field.Key, ctx.Settings, fields);
+        foreach (var problem in problems) errors.Add(path + "/expression", Message(problem, t));
+        if (problems.Count > 0) return;
         var cycle = CycleAcross(ctx.Entity.Entity.Key, ctx.Field.Key, fields);
         if (cycle is not null) errors.Add(path + "/expression", string.Format(CultureInfo.CurrentCulture, t("Settings.FormulaCycle"), string.Join(" → ", cycle)));
     }
@@ -223,17 +221,23 @@ public sealed class FormulaField : NumberField
     /// Parses and type-checks a formula of field <paramref name="self"/> (or a row formula): null when it is fine,
     /// else the problem — a syntax or type error with its position, or a result that is not the field's result type.
     /// </summary>
-    public static Problem? CheckExpression(string entity, string self, Metadata.FieldSettings settings, Func<string, string, (string Type, Metadata.FieldSettings Settings)?> fields)
+    public static IReadOnlyList<Problem> CheckExpression(string entity, string self, Metadata.FieldSettings settings, Func<string, string, (string Type, Metadata.FieldSettings Settings)?> fields)
     {
         FormulaExpression expr;
         try { expr = FormulaExpression.Parse(settings.Expression ?? ""); }
-        catch (FormatException e) { return new Problem("Settings.ExpressionSyntax", e.Message); }
+        catch (FormatException e) { return [new Problem("Settings.ExpressionSyntax", e.Message)]; }
+        var schema = SchemaFor(entity, self, fields);
+        // Every name it cannot read, all at once (then the types, first problem only).
+        var unknown = expr.References
+            .Where(r => (expr.ListReferences.Contains(r) ? schema.List(r) ?? schema.Scalar(r) : schema.Scalar(r)) is null)
+            .Select(r => new Problem("Settings.ExpressionReference", r)).ToList();
+        if (unknown.Count > 0) return unknown;
         FormulaType result;
-        try { result = expr.Check(SchemaFor(entity, self, fields)); }
-        catch (FormulaException e) when (e.Name is { } name) { return new Problem("Settings.ExpressionReference", name); }
-        catch (FormulaException e) { return new Problem("Settings.ExpressionType", e.Message, e.Position); }
+        try { result = expr.Check(schema); }
+        catch (FormulaException e) when (e.Name is { } name) { return [new Problem("Settings.ExpressionReference", name)]; }
+        catch (FormulaException e) { return [new Problem("Settings.ExpressionType", e.Message, e.Position)]; }
         var wanted = ResultOf(settings);
-        return result == wanted ? null : new Problem("Settings.ExpressionResult", result.ToString().ToLowerInvariant(), wanted.ToString().ToLowerInvariant());
+        return result == wanted ? [] : [new Problem("Settings.ExpressionResult", result.ToString().ToLowerInvariant(), wanted.ToString().ToLowerInvariant())];
     }
 
     /// <summary>
