@@ -8,7 +8,6 @@ using Crm.Benchmarks;
 // dotnet run -c Release --project benchmarks/Crm.Benchmarks -- customfields [--count N] [--fresh]: custom fields at column speed (issue 14):
 // N opportunities (default 1,000,000) + 99 small workspaces in CRM_BENCH_PG's database + "_cf", app vs native typed columns; --fresh reloads
 // CRM_BENCH_PG holds a PostgreSQL connection string; the data is seeded once and reused on later runs.
-// dotnet run -c Release --project benchmarks/Crm.Benchmarks -- formula [--count N]: the formula language vs NCalc (formula13; no database).
 // dotnet run -c Release --project benchmarks/Crm.Benchmarks -- circuits [--tabs N]: memory per Blazor circuit
 // (the app on its own SQLite file, Chromium at /usr/bin/chromium; no CRM_BENCH_PG needed).
 var mode = args.FirstOrDefault() ?? "";
@@ -26,10 +25,6 @@ switch (mode)
         return await CircuitsBenchmark.RunAsync(tabs);
     case "circuits-browser":
         return await CircuitsBrowser.RunChildAsync(args[1]);
-    case "formula":
-        // formula13: the hand-written formula parser vs NCalc, no database (see FormulaBenchmark).
-        var formulaAt = Array.IndexOf(args, "--count");
-        return FormulaBenchmark.Run(formulaAt > 0 && int.TryParse(args.ElementAtOrDefault(formulaAt + 1), out var fc) && fc > 0 ? fc : 20_000);
 }
 var connection = Environment.GetEnvironmentVariable("CRM_BENCH_PG");
 if (string.IsNullOrWhiteSpace(connection))
