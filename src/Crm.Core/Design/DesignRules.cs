@@ -65,6 +65,7 @@ public static partial class DesignRules
             SerialReset = Has("SerialPattern") && !string.IsNullOrWhiteSpace(s.SerialPattern) && s.SerialReset is { } reset && reset != Fields.SerialReset.Never ? reset : null,
             Expression = Has("Expression") ? s.Expression?.Trim() : null,
             Format = Has("Format") ? s.Format : null,
+            ResultType = Has("ResultType") && s.ResultType is { } rt && rt != "number" ? rt : null,
             ShowInList = s.ShowInList,
             Fill = Has("Target") && s.Fill is { Count: > 0 } ? s.Fill.Where(p => !string.IsNullOrWhiteSpace(p.From) && !string.IsNullOrWhiteSpace(p.To)).ToList() is { Count: > 0 } fill ? fill : null : null,
             PickFilter = Has("Target") && s.PickFilter is { Count: > 0 } ? s.PickFilter.Where(f => !string.IsNullOrWhiteSpace(f.Field)).ToList() is { Count: > 0 } filter ? filter : null : null,

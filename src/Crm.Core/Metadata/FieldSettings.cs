@@ -32,6 +32,8 @@ public sealed record FieldSettings
     public string? Expression { get; init; }
     /// <summary>formula: number, money or percent.</summary>
     public string? Format { get; init; }
+    /// <summary>formula: what the formula gives (<see cref="Fields.Types.FormulaField.ResultTypes"/>; null: number).</summary>
+    public string? ResultType { get; init; }
     /// <summary>department: several departments (an array of ids) instead of one.</summary>
     public bool? Multiple { get; init; }
     /// <summary>lookup (数据联动): fields of the picked record copied into fields of this form when the lookup is picked or changed.</summary>

@@ -46,6 +46,11 @@ public sealed class RecordWriter
     private readonly Dictionary<Guid, EntityFieldView> fieldViews = [];
     private readonly Dictionary<Guid, Permissions.EntityAccess> rightsByEntity = [];
     private readonly HashSet<Guid> knownMembers = [];
+    /// <summary>Records written by this writer and not saved yet (values as written), so that roll-ups over them see this write.</summary>
+    private readonly Dictionary<Guid, (Guid EntityTypeId, JsonObject Values)> writtenValues = [];
+    private int rollupDepth;
+    /// <summary>Per entity type key: the roll-up formulas (of any entity type) that read its records.</summary>
+    private readonly Dictionary<string, List<(EntityMeta Parent, FormulaExpression.RollupReference Rollup)>> rollupsOver = new(StringComparer.Ordinal);
     private readonly HashSet<Guid> knownDepartments = [];
     private readonly Dictionary<Guid, Guid> knownRecords = [];
     /// <summary>Unique values looked up ahead for many rows (<see cref="PreloadUniqueAsync"/>): (entity type, field, hash) → the record holding it, or null when free.</summary>
@@ -424,7 +429,7 @@ public sealed class RecordWriter
     {
         var started = WriteProfile.Start();
         if (isNew) await AssignAutoNumbersAsync(entity, values, now, ct);
-        ComputeFormulas(entity, values, pipeline);
+        ComputeFormulas(entity, values, pipeline, await FormulaInputsAsync(entity, record.Id, values, now, isNew, ct));
         WriteProfile.Stop("client: compute", started);
         started = WriteProfile.Start();
 
@@ -494,6 +499,116 @@ public sealed class RecordWriter
         }
         if (KeepWrites) writes.Add(write with { EnabledWebhooks = Webhooks.Outbox.Known });
         events.Add(new RecordEvent(metadata.TenantId, record.EntityTypeId, record.Id, isNew ? RecordEventKind.Created : RecordEventKind.Updated, record.Version, actor.UserId));
+        writtenValues[record.Id] = (record.EntityTypeId, values);
+        await RefreshRollupsAsync(entity, before, values, isNew, now, ct);
+    }
+
+    /// <summary>
+    /// What formulas read beyond the record: today in the workspace's time zone, the looked-up records' fields
+    /// (<c>customer.industry</c>, read with the actor's field view: a field they may not see reads as blank) and the
+    /// related records of roll-ups (all of them, whoever writes: a stored total must not depend on who saved).
+    /// </summary>
+    private async Task<FormulaInputs?> FormulaInputsAsync(EntityMeta entity, Guid recordId, JsonObject values, DateTime now, bool isNew, CancellationToken ct)
+    {
+        var formulas = entity.AllFields.Where(f => f.Type == FieldTypes.Formula && !string.IsNullOrWhiteSpace(f.Settings.Expression)).ToList();
+        if (formulas.Count == 0) return null;
+        var today = DateOnly.FromDateTime(WorkspaceTimeZone.ToLocal(now, WorkspaceTimeZone.Resolve(actor.Tenant.TimeZone)));
+        var linked = new Dictionary<string, object?>(StringComparer.Ordinal);
+        var related = new Dictionary<(string, string), IReadOnlyList<IFormulaScope>>();
+        foreach (var f in formulas)
+        {
+            FormulaExpression expr;
+            try { expr = FormulaExpression.Parse(f.Settings.Expression!); }
+            catch (FormatException) { continue; }
+            foreach (var r in expr.References)
+            {
+                if (r == FormulaExpression.StageProbability || !r.Contains('.') || expr.ListReferences.Contains(r) || linked.ContainsKey(r)) continue;
+                linked[r] = null;
+                var dot = r.IndexOf('.');
+                if (entity.Field(r[..dot]) is not { Type: FieldTypes.Lookup } lookup || metadata.Entity(lookup.Settings.Target ?? "") is not { } target) continue;
+                if (values[lookup.Key] is not JsonValue v || !v.TryGetValue<string>(out var s) || !Guid.TryParse(s, out var id)) continue;
+                var picked = await PickedAsync([id], ct);
+                if (!picked.TryGetValue(id, out var row) || row.EntityTypeId != target.Entity.Id) continue;
+                var key = r[(dot + 1)..];
+                if (target.Field(key) is not { } source || !(await FieldsAsync(target, ct)).CanSee(key)) continue;
+                var sourceValues = writtenValues.TryGetValue(id, out var w) ? w.Values : ParseValues(row.Values);
+                linked[r] = FormulaField.Read(sourceValues[key], FieldTypeRegistry.Get(source.Type).KindOf(source.Settings));
+            }
+            foreach (var rollup in expr.Rollups)
+                if (!related.ContainsKey((rollup.Entity, rollup.Lookup)))
+                    related[(rollup.Entity, rollup.Lookup)] = await RelatedAsync(rollup.Entity, rollup.Lookup, recordId, isNew, today, ct);
+        }
+        return new FormulaInputs
+        {
+            Today = today,
+            Linked = r => linked.GetValueOrDefault(r),
+            Related = (e, l) => related.TryGetValue((e, l), out var list) ? list : [],
+        };
+    }
+
+    /// <summary>The records of entity type <paramref name="entityKey"/> whose lookup <paramref name="lookup"/> holds
+    /// <paramref name="parentId"/>: stored ones, with this writer's unsaved writes in their place.</summary>
+    private async Task<IReadOnlyList<IFormulaScope>> RelatedAsync(string entityKey, string lookup, Guid parentId, bool isNew, DateOnly today, CancellationToken ct)
+    {
+        if (metadata.Entity(entityKey) is not { } child) return [];
+        var childId = child.Entity.Id;
+        var idText = parentId.ToString();
+        var found = new Dictionary<Guid, JsonObject>();
+        if (!isNew)
+            foreach (var row in await db.Records.AsNoTracking().Where(r => r.EntityTypeId == childId && JsonSql.Text(r.Values, EF.Constant(lookup)) == idText).Select(r => new { r.Id, r.Values }).ToListAsync(ct))
+                found[row.Id] = ParseValues(row.Values);
+        foreach (var (id, (entityTypeId, values)) in writtenValues)
+        {
+            if (entityTypeId != childId) continue;
+            if (values[lookup] is JsonValue v && v.TryGetValue<string>(out var s) && Guid.TryParse(s, out var g) && g == parentId) found[id] = values;
+            else found.Remove(id);
+        }
+        return found.Values.Select(v => (IFormulaScope)new RecordFormulaScope(child, v, today)).ToList();
+    }
+
+    /// <summary>
+    /// Roll-ups follow their related records: after a write of a record of this entity type, every record whose
+    /// roll-up formula reads it (the old and the new record its lookup points at) is recomputed and, when a value
+    /// changed, rewritten through <see cref="RewriteAsync(Record, Func{Record, JsonObject, bool}, string?, DateTime?, CancellationToken)"/>
+    /// in this unit of work (same transaction). Only when the lookup or a field the roll-up reads changed.
+    /// </summary>
+    private async Task RefreshRollupsAsync(EntityMeta entity, JsonObject before, JsonObject values, bool isNew, DateTime now, CancellationToken ct)
+    {
+        if (rollupDepth > 4) return; // cycles are refused when saved; this only bounds chains of roll-ups of roll-ups
+        if (!rollupsOver.TryGetValue(entity.Entity.Key, out var rollups))
+        {
+            rollups = [];
+            foreach (var parent in metadata.EntityTypes)
+                foreach (var f in parent.AllFields.Where(f => f.Type == FieldTypes.Formula && f.Settings.Expression?.Contains("ROLLUP", StringComparison.OrdinalIgnoreCase) == true))
+                {
+                    try { rollups.AddRange(FormulaExpression.Parse(f.Settings.Expression!).Rollups.Where(r => r.Entity == entity.Entity.Key).Select(r => (parent, r))); }
+                    catch (FormatException) { }
+                }
+            rollupsOver[entity.Entity.Key] = rollups;
+        }
+        var parents = new List<(EntityMeta Entity, Guid Id)>();
+        foreach (var (parent, rollup) in rollups)
+        {
+            var touched = isNew || !JsonNode.DeepEquals(before[rollup.Lookup], values[rollup.Lookup])
+                || rollup.References.Any(r => !JsonNode.DeepEquals(before[r], values[r]));
+            if (!touched) continue;
+            foreach (var side in new[] { before[rollup.Lookup], values[rollup.Lookup] })
+                if (side is JsonValue v && v.TryGetValue<string>(out var s) && Guid.TryParse(s, out var id) && !parents.Contains((parent, id)))
+                    parents.Add((parent, id));
+        }
+        foreach (var (parentEntity, id) in parents)
+        {
+            var parent = db.Records.Local.FirstOrDefault(r => r.Id == id) ?? await db.Records.FirstOrDefaultAsync(r => r.Id == id, ct);
+            if (parent is null || parent.EntityTypeId != parentEntity.Entity.Id) continue;
+            var current = writtenValues.TryGetValue(id, out var w) ? w.Values : ParseValues(parent.Values);
+            var recomputed = (JsonObject)current.DeepClone();
+            var pipeline = parent.PipelineId is { } pid ? parentEntity.Pipeline(pid) ?? parentEntity.DefaultPipeline : parentEntity.DefaultPipeline;
+            ComputeFormulas(parentEntity, recomputed, pipeline, await FormulaInputsAsync(parentEntity, id, recomputed, now, false, ct));
+            if (JsonNode.DeepEquals(recomputed, current)) continue;
+            rollupDepth++;
+            try { await RewriteAsync(parent, (_, _) => true, at: now, ct: ct); }
+            finally { rollupDepth--; }
+        }
     }
 
     private RecordTransition Transition(Record record, TransitionKind kind, Guid? from, Guid to, DateTime? enteredFromAt, DateTime now) => new()
@@ -767,8 +882,12 @@ public sealed class RecordWriter
         }
     }
 
-    /// <summary>Evaluates formula fields in dependency order (a formula may use another formula).</summary>
-    public static void ComputeFormulas(EntityMeta entity, JsonObject values, PipelineMeta? pipeline)
+    /// <summary>
+    /// Evaluates formula fields in dependency order (a formula may use another formula) and stores each as its
+    /// result type. Without <paramref name="inputs"/> (the live form) a formula that reads a looked-up record or
+    /// related records keeps the value it has (the server computes it on save); TODAY() is today in UTC then.
+    /// </summary>
+    public static void ComputeFormulas(EntityMeta entity, JsonObject values, PipelineMeta? pipeline, FormulaInputs? inputs = null)
     {
         var formulas = entity.AllFields.Where(f => FieldTypeRegistry.Get(f.Type).ReadsOtherFields && !string.IsNullOrWhiteSpace(f.Settings.Expression)).ToList();
         if (formulas.Count == 0) return;
@@ -786,17 +905,12 @@ public sealed class RecordWriter
             foreach (var (key, expr) in parsed)
             {
                 if (done.Contains(key) || expr.References.Any(r => parsed.ContainsKey(r) && !done.Contains(r) && r != key)) continue;
-                var result = expr.Evaluate(r => r == FormulaExpression.StageProbability ? probability
-                    : r == key ? null
-                    : JsonNumbers.AsDecimal(values[r]),
-                    r => FormulaExpression.FieldOf(r) is var sub && sub != r && sub != key && entity.Field(sub) is { Type: FieldTypes.Subform }
-                        ? SubformField.ColumnValues(values[sub], r[(sub.Length + 1)..]) : null!);
-                var field = entity.Field(key)!;
-                if (result is { } value)
-                    values[key] = JsonValue.Create(Math.Round(value, Math.Clamp(field.Settings.Decimals ?? 2, 0, 10), MidpointRounding.AwayFromZero));
-                else
-                    values.Remove(key);
                 done.Add(key);
+                if (inputs is null && (expr.Rollups.Count > 0 || expr.References.Any(r => r != FormulaExpression.StageProbability && r.Contains('.') && !expr.ListReferences.Contains(r))))
+                    continue;
+                var result = expr.Evaluate(new RecordFormulaScope(entity, values, inputs?.Today ?? DateOnly.FromDateTime(DateTime.UtcNow), key, probability, inputs));
+                if (FormulaField.Store(result, entity.Field(key)!.Settings) is { } stored) values[key] = stored;
+                else values.Remove(key);
             }
         }
     }

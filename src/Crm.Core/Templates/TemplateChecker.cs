@@ -347,32 +347,24 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
     private void CheckFormula(TemplateEntityType e, TemplateField f, string path)
     {
         if (string.IsNullOrWhiteSpace(f.Expression)) { Add(path, "Template.Check.Required"); return; }
-        try
-        {
-            var expression = FormulaExpression.Parse(f.Expression);
-            foreach (var reference in expression.References)
+        if (f.ResultType is { } rt && !Fields.Types.FormulaField.ResultTypes.Contains(rt))
+            Add(path[..path.LastIndexOf('.')] + ".resultType", "Template.Check.FormulaResultType", rt);
+        // The same check as the designer's (FormulaField.ValidateSettings): names, argument and result types, with
+        // the template's fields over the workspace's (an upgrade may read fields the template does not list).
+        (string Type, FieldSettings Settings)? Field(string entity, string key)
+            => TemplateEntity(entity)?.Fields.FirstOrDefault(x => x.Key == key) is { } tf ? (tf.Type, TemplateMapping.Settings(tf))
+                : existing.Entity(entity)?.Field(key) is { } ef ? (ef.Type, ef.Settings) : null;
+        var problems = Fields.Types.FormulaField.CheckExpression(e.Key, f.Key, TemplateMapping.Settings(f), Field);
+        foreach (var problem in problems)
+            Add(path, problem.Key switch
             {
-                if (reference == FormulaExpression.StageProbability) continue;
-                if (FormulaExpression.FieldOf(reference) is var sub && sub != reference)
-                {
-                    if (!expression.ListReferences.Contains(reference) || !SubformColumnIsNumeric(e.Key, sub, reference[(sub.Length + 1)..]))
-                        Add(path, "Template.Check.FormulaReference", reference);
-                    continue;
-                }
-                var type = FieldType(e.Key, reference);
-                if (reference == f.Key || type is null || !FieldTypeRegistry.Get(type).IsNumeric)
-                    Add(path, "Template.Check.FormulaReference", reference);
-            }
-        }
-        catch (FormatException ex)
-        {
-            Add(path, "Template.Check.FormulaSyntax", ex.Message);
-            return;
-        }
-        var cycle = Fields.Types.FormulaField.Cycle(f.Key, key =>
-            TemplateEntity(e.Key)?.Fields.FirstOrDefault(x => x.Key == key) is { } tf
-                ? (tf.Type == "formula" ? tf.Expression : null)
-                : existing.Entity(e.Key)?.Field(key) is { Type: "formula" } ef ? ef.Settings.Expression : null);
+                "Settings.ExpressionSyntax" => "Template.Check.FormulaSyntax",
+                "Settings.ExpressionReference" => "Template.Check.FormulaReference",
+                "Settings.ExpressionResult" => "Template.Check.FormulaResult",
+                _ => "Template.Check.FormulaType",
+            }, problem.Arguments);
+        if (problems.Count > 0) return;
+        var cycle = Fields.Types.FormulaField.CycleAcross(e.Key, f.Key, Field);
         if (cycle is not null) Add(path, "Template.Check.FormulaCycle", string.Join(" → ", cycle));
     }
 

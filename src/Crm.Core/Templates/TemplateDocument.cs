@@ -158,6 +158,8 @@ public sealed class TemplateField
     public string? Expression { get; set; }
     /// <summary>formula: how the result is shown (number, money, percent).</summary>
     public string? Format { get; set; }
+    /// <summary>formula: what the formula gives: number (default), text, date or boolean.</summary>
+    public string? ResultType { get; set; }
     /// <summary>department: several departments instead of one.</summary>
     public bool? Multiple { get; set; }
     /// <summary>subform: its columns, each a field of a scalar type (key, type, label and that type's settings; no

@@ -25,7 +25,7 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         var metadata = (Crm.Core.Metadata.MetadataStore)services.GetService(typeof(Crm.Core.Metadata.MetadataStore))!;
         var sources = Workspace.Catalog.Entries.Select(e => JsonNode.Parse(e.Json)!).ToList();
         var random = new Random(20261123);
-        int installed = 0, refused = 0, formRuleCases = 0, subformCases = 0, linkedCases = 0, fileCases = 0;
+        int installed = 0, refused = 0, formRuleCases = 0, subformCases = 0, linkedCases = 0, fileCases = 0, formulaCases = 0;
 
         for (var i = 0; i < CasesPerProvider; i++)
         {
@@ -49,6 +49,13 @@ public class TemplateFuzzTests(ITestOutputHelper output)
             }
             // And every other fourth case a lookup's linked fields (fill, pick filter, shown fields): three starter templates ship them.
             if (i % 4 == 2 && Mutate(doc, random, LinkedFoci[random.Next(LinkedFoci.Length)]) is { } linkMutation) { mutations.Add(linkMutation); linkedCases++; }
+            // Every sixth case carries text, date and boolean formulas with functions (formula13), then changes one of them.
+            if (i % 6 == 3)
+            {
+                AddFormulas(doc);
+                if (Mutate(doc, random, FormulaFoci[random.Next(FormulaFoci.Length)]) is { } formulaMutation) mutations.Add(formulaMutation);
+                formulaCases++;
+            }
             for (var m = random.Next(1, 4); m > 0; m--) mutations.Add(Mutate(doc, random));
             var json = doc.ToJsonString();
             var tenant = await database.CreateTenantAsync();
@@ -95,6 +102,7 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         Assert.True(linkedCases >= CasesPerProvider / 20, $"only {linkedCases} cases changed linked fields");
         Assert.True(subformCases >= CasesPerProvider / 10, $"only {subformCases} cases carried a subform");
         Assert.True(fileCases >= CasesPerProvider / 10, $"only {fileCases} cases carried file fields");
+        Assert.True(formulaCases >= CasesPerProvider / 10, $"only {formulaCases} cases carried formula functions");
     }
 
     private static readonly string[] FileFoci = [".fileKinds", ".maxFiles", ".maxFileSizeMb"];
@@ -125,12 +133,22 @@ public class TemplateFuzzTests(ITestOutputHelper output)
     }
 
     private static readonly string[] LinkedFoci = [".fill", ".pickFilter", ".showFields"];
+    private static readonly string[] FormulaFoci = [".expression", ".resultType"];
+
+    /// <summary>Adds formulas of each result type using the functions (no field keys: they fit every starter template).</summary>
+    private static void AddFormulas(JsonNode doc)
+    {
+        if (doc["entityTypes"] is not JsonArray { Count: > 0 } entities || entities[0]?["fields"] is not JsonArray fields) return;
+        fields.Add(JsonNode.Parse("""{ "key": "f_text", "type": "formula", "resultType": "text", "label": { "zh-CN": "文本公式", "en": "Text formula" }, "expression": "CONCAT(\"#\", TEXT(ROUND(1.5, 0)), IF(TRUE, \"a\", \"b\"))" }"""));
+        fields.Add(JsonNode.Parse("""{ "key": "f_date", "type": "formula", "resultType": "date", "label": { "zh-CN": "日期公式", "en": "Date formula" }, "expression": "DATEADD(TODAY(), 7, \"d\")" }"""));
+        fields.Add(JsonNode.Parse("""{ "key": "f_bool", "type": "formula", "resultType": "boolean", "label": { "zh-CN": "是否公式", "en": "Yes/no formula" }, "expression": "AND(DATEDIF(f_date, TODAY(), \"d\") < 0, NOT(FALSE), MAX(1, 2) >= ABS(-2))" }"""));
+    }
 
     private static readonly JsonNode?[] Junk =
     [
         null, JsonValue.Create(0), JsonValue.Create(-1), JsonValue.Create(150), JsonValue.Create(1e12), JsonValue.Create(""), JsonValue.Create("x"),
         JsonValue.Create("Bad Key!"), JsonValue.Create(true), new JsonArray(), new JsonObject(), JsonValue.Create("$today+3"),
-        JsonValue.Create("lookup"), JsonValue.Create("stage"), JsonValue.Create("formula"), JsonValue.Create("amount * / 2"),
+        JsonValue.Create("lookup"), JsonValue.Create("stage"), JsonValue.Create("formula"), JsonValue.Create("amount * / 2"), JsonValue.Create("IF(TRUE, 1, \"x\")"), JsonValue.Create("DATEADD(TODAY(), 1, \"w\")"), JsonValue.Create("date"),
         JsonValue.Create("company"), JsonValue.Create("#zzzzzz"), JsonValue.Create("9.9.9"), JsonValue.Create(new string('x', 300)),
         new JsonObject { ["zh-CN"] = "新", ["en"] = "New" },
     ];

@@ -1,4 +1,5 @@
 using Crm.Core.Fields;
+using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Rendering;
 using MudBlazor;
 
@@ -10,6 +11,22 @@ public sealed class NumberUi(string name) : FieldTypeUi
     public override string Name => name;
     public override Type Editor => typeof(NumberFieldEditor);
     public override DefaultInput DefaultInput => Type.IsComputed ? DefaultInput.None : DefaultInput.Number;
+}
+
+/// <summary>A formula: read-only in forms (the number editor shows its display text whatever the result type);
+/// its designer settings add the result type, the live check and the function help (<see cref="FormulaSettings"/>).</summary>
+public sealed class FormulaUi : FieldTypeUi
+{
+    public override string Name => FieldTypes.Formula;
+    public override Type Editor => typeof(NumberFieldEditor);
+    public override DefaultInput DefaultInput => DefaultInput.None;
+
+    public override RenderFragment? Settings(SettingsView view) => b =>
+    {
+        b.OpenComponent<FormulaSettings>(0);
+        b.AddComponentParameter(1, nameof(FormulaSettings.View), view);
+        b.CloseComponent();
+    };
 }
 
 /// <summary>A calendar date: date ranges; the default may be "today".</summary>
