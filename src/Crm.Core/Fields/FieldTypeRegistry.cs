@@ -17,6 +17,7 @@ public static class FieldTypeRegistry
         new DateField(), new DateTimeField(), new BoolField(), new SelectField(), new MultiSelectField(),
         new EmailField(), new PhoneField(), new UrlField(), new MemberField(), new DepartmentField(), new LookupField(),
         new StatusField(), new StageField(), new AutoNumberField(), new FormulaField(), new SubformField(),
+        new AddressField(),
     ];
 
     private static readonly FrozenDictionary<string, FieldType> Types = Ordered.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);

@@ -15,7 +15,7 @@ public sealed class FieldTypeUiRegistry
         new TextUi(), new LongTextUi(), new NumberUi(FieldTypes.Number), new NumberUi(FieldTypes.Money), new NumberUi(FieldTypes.Percent),
         new DateUi(), new DateTimeUi(), new BoolUi(), new ChoiceUi(FieldTypes.Select), new MultiSelectUi(),
         new EmailUi(), new PhoneUi(), new UrlUi(), new MemberUi(), new DepartmentUi(), new LookupUi(),
-        new ChoiceUi(FieldTypes.Status), new ChoiceUi(FieldTypes.Stage), new AutoNumberUi(), new NumberUi(FieldTypes.Formula), new SubformUi(),
+        new ChoiceUi(FieldTypes.Status), new ChoiceUi(FieldTypes.Stage), new AutoNumberUi(), new NumberUi(FieldTypes.Formula), new SubformUi(), new AddressUi(),
     ]);
 
     private readonly FrozenDictionary<string, FieldTypeUi> _uis;
