@@ -17,6 +17,7 @@ public static class AllFieldTypes
         ["date"] = "due", ["datetime"] = "meeting", ["bool"] = "active", ["select"] = "tier", ["multiselect"] = "tags",
         ["email"] = "email", ["phone"] = "phone", ["url"] = "site", ["member"] = "assignee", ["department"] = "dept", ["lookup"] = "company",
         ["status"] = "state", ["stage"] = "stage", ["autonumber"] = "ref", ["formula"] = "total", ["subform"] = "lines",
+        ["address"] = "addr",
     };
 
     public static EntityMeta Build(Guid tenantId)
@@ -59,6 +60,7 @@ public static class AllFieldTypes
             F("ref", "autonumber", "编号", "Number", new FieldSettings { Prefix = "S-", Digits = 4 }),
             F("total", "formula", "合计", "Total", new FieldSettings { Expression = "qty * price", Format = "money", Currency = "USD" }),
             F("lines", "subform", "产品明细", "Line items", new FieldSettings { Columns = LineColumns() }, "more"),
+            F("addr", "address", "地址", "Address", null, "more"),
         };
 
         var pipeline = new Pipeline { TenantId = tenantId, EntityTypeId = entity.Id, Key = "main", Label = new LocalizedText("主流程", "Main"), IsDefault = true };
