@@ -94,7 +94,7 @@ public class AddressFieldTests
         var bad = await ws.Records.CreateAsync(ws.Owner, "company", RecordInput.Of(("name", "X"), ("addr", new JsonObject { ["province"] = "44", ["city"] = "3301" })));
         Assert.False(bad.Succeeded);
         Assert.Contains("Address", Assert.Single(bad.Errors.For("addr/city")));
-        var junk = await ws.Records.CreateAsync(ws.Owner, "company", RecordInput.Of(("name", "X"), ("addr", new JsonObject { ["street"] = "x" })));
+        var junk = await ws.Records.CreateAsync(ws.Owner, "company", RecordInput.Of(("name", "X"), ("addr", new JsonObject { ["province"] = 5 })));
         Assert.False(junk.Succeeded);
 
         var lists = ws.Get<RecordListService>();

@@ -36,23 +36,24 @@ public sealed class AddressField : FieldType
 
     public override JsonSchema BuildSchema(FieldContext ctx)
     {
-        var schema = new JsonSchema { Type = JsonObjectType.Object, AllowAdditionalProperties = false };
+        // Other keys are allowed by the shape and dropped by Normalize (a client's extra part is not an error).
+        var schema = new JsonSchema { Type = JsonObjectType.Object };
         foreach (var part in Parts)
             schema.Properties[part] = new JsonSchemaProperty { Type = JsonObjectType.String | JsonObjectType.Null, MaxLength = part == Detail ? DetailLength : 12 };
         return schema;
     }
 
-    /// <summary>The shape (the schema's rules): an object of the four parts, each text or null; codes are checked
-    /// against the list by <see cref="PartProblems"/>, which names the part.</summary>
+    /// <summary>The shape (the schema's rules): an object whose four parts are text or null (other keys never reach
+    /// the store: <see cref="Normalize"/> drops them); codes are checked against the list by <see cref="PartProblems"/>,
+    /// which names the part.</summary>
     public override ValueChecker CompileCheck(FieldContext ctx, bool required) => value =>
     {
         if (value is null) return required ? ValueProblem.Type : ValueProblem.None;
         if (value is not JsonObject o) return ValueProblem.Type;
         foreach (var (key, v) in o)
         {
-            if (!Parts.Contains(key)) return ValueProblem.Type;
-            if (v is null) continue;
-            if (!ValueChecks.TryString(v, out var s)) return ValueProblem.Type;
+            if (v is null || !Parts.Contains(key)) continue;
+            if (!ValueChecks.TryString(v, out var s)) return ValueProblem.Text;
             if (s.Length > (key == Detail ? DetailLength : 12)) return ValueProblem.TooLong;
         }
         return ValueProblem.None;
@@ -92,15 +93,10 @@ public sealed class AddressField : FieldType
         if (value is not JsonObject o) return value?.DeepClone();
         var result = new JsonObject();
         Region? parent = null;
-        foreach (var (key, node) in o)
-        {
-            if (Parts.Contains(key)) continue;
-            result[key] = node?.DeepClone(); // left for the check to refuse, naming it
-        }
         var codes = new Dictionary<string, string>();
         foreach (var part in new[] { Province, City, District })
         {
-            if (o[part] is not JsonValue pv || !pv.TryGetValue<string>(out var s) || string.IsNullOrWhiteSpace(s)) { if (o[part] is { } other && o[part] is not JsonValue) result[part] = other.DeepClone(); continue; }
+            if (o[part] is not JsonValue pv || !pv.TryGetValue<string>(out var s) || string.IsNullOrWhiteSpace(s)) { if (o[part] is { } other && !(other is JsonValue ov && ov.TryGetValue<string>(out _))) result[part] = other.DeepClone(); continue; }
             s = s.Trim();
             if (ChinaRegions.Find(s) is null && ByName(s, parent) is { } named) s = named.Code;
             codes[part] = s;
