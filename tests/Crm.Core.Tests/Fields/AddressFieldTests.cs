@@ -58,6 +58,10 @@ public class AddressFieldTests
         Assert.Equal("""{"province":"44","city":"4403","district":"440305"}""", type.Normalize(new JsonObject { ["district"] = "440305" }, ctx)!.ToJsonString());
         Assert.Null(type.Normalize(new JsonObject { ["detail"] = "  " }, ctx));
         Assert.Equal("浙江省杭州市西湖区 文三路", AddressField.Format(fromText));
+        // CSV import reads the exported text back into the same codes.
+        Assert.True(Crm.Core.Import.ImportValueParsers.CanImport("address"));
+        var imported = Crm.Core.Import.ImportValueParsers.Parse(ctx, AddressField.Format(fromText), new Crm.Core.Import.ImportLookups());
+        Assert.Equal(fromText.ToJsonString(), imported.Value!.ToJsonString());
     }
 
     /// <summary>The B2B template with 地址 (address) on 公司 (company).</summary>
