@@ -47,7 +47,8 @@ public class InstallTemplateDialogTests
         dialogs.WaitForAssertion(() => Assert.Contains("proposal_v2", dialogs.Find("[data-testid=plan-duplicate-labels]").TextContent));
         Assert.Contains(twinLine, dialogs.Find("[data-testid=plan-duplicate-labels]").TextContent);
         Assert.Contains(keptHeading, dialogs.Find("[data-testid=install-dialog]").TextContent);
-    
+    }
+
     [Theory]
     [InlineData(Providers.Sqlite, "en", "Renamed field: company.city → company.city_name", "Removed from the template: archived, data kept")]
     [InlineData(Providers.Postgres, "zh-CN", "字段改名：company.city → company.city_name", "模板中已移除：归档，数据保留")]
@@ -88,5 +89,4 @@ public class InstallTemplateDialogTests
         Assert.Empty(dialogs.FindAll("[data-testid=plan-duplicate-labels]"));
         Assert.DoesNotContain(dialogs.FindAll("[data-kind=Add]"), e => e.TextContent.Contains("company.city_name", StringComparison.Ordinal));
     }
-}
 }
