@@ -51,9 +51,14 @@ public static class JsonSql
         builder.HasDbFunction(number).HasTranslation(args => JsonExtract(args, typeof(double)));
         builder.HasDbFunction(textAt).HasTranslation(args =>
         {
-            if (args[1] is not SqlConstantExpression { Value: string k } || args[2] is not SqlConstantExpression { Value: string p })
-                throw new InvalidOperationException("JsonSql.TextAt takes constant keys (EF.Constant).");
-            var path = new SqlConstantExpression("$." + k + "." + p, typeof(string), args[1].TypeMapping);
+            // Constant keys make a literal path; otherwise (a key EF chose to parameterise) the path is concatenated in SQL.
+            SqlExpression path = args[1] is SqlConstantExpression { Value: string k } && args[2] is SqlConstantExpression { Value: string p }
+                ? new SqlConstantExpression("$." + k + "." + p, typeof(string), args[1].TypeMapping)
+                : new SqlBinaryExpression(ExpressionType.Add,
+                    new SqlBinaryExpression(ExpressionType.Add,
+                        new SqlBinaryExpression(ExpressionType.Add, new SqlConstantExpression("$.", typeof(string), args[1].TypeMapping), args[1], typeof(string), args[1].TypeMapping),
+                        new SqlConstantExpression(".", typeof(string), args[1].TypeMapping), typeof(string), args[1].TypeMapping),
+                    args[2], typeof(string), args[1].TypeMapping);
             return new SqlFunctionExpression("json_extract", [args[0], path], nullable: true, argumentsPropagateNullability: [false, false], typeof(string), typeMapping: null);
         });
     }

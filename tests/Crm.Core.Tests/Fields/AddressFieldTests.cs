@@ -52,7 +52,8 @@ public class AddressFieldTests
         var type = new AddressField();
         var ctx = new Crm.Core.Fields.FieldContext(new Crm.Core.Metadata.FieldDefinition { Key = "addr", Type = "address" }, null!);
         var fromText = type.Normalize(JsonValue.Create("浙江省杭州市西湖区文三路"), ctx)!.AsObject();
-        Assert.Equal("""{"province":"33","city":"3301","district":"330106","detail":"文三路"}""", fromText.ToJsonString());
+        Assert.Equal(("33", "3301", "330106", "文三路"), ((string?)fromText["province"], (string?)fromText["city"], (string?)fromText["district"], (string?)fromText["detail"]));
+        Assert.Equal(["province", "city", "district", "detail"], fromText.Select(p => p.Key).ToArray());
         // Names instead of codes, a district alone (the rest filled in), empty parts dropped, nothing left = no value.
         Assert.Equal("""{"province":"44","city":"4403"}""", type.Normalize(new JsonObject { ["province"] = "广东省", ["city"] = "深圳" }, ctx)!.ToJsonString());
         Assert.Equal("""{"province":"44","city":"4403","district":"440305"}""", type.Normalize(new JsonObject { ["district"] = "440305" }, ctx)!.ToJsonString());
@@ -64,14 +65,14 @@ public class AddressFieldTests
         Assert.Equal(fromText.ToJsonString(), imported.Value!.ToJsonString());
     }
 
-    /// <summary>The B2B template with 地址 (address) on 公司 (company).</summary>
+    /// <summary>The B2B template with 办公地址 (an address field) on 公司 (company), beside its text field 地址.</summary>
     public static JsonObject Template(string version = "1.0.0")
     {
         var doc = JsonNode.Parse(Workspace.Catalog.Find("b2b_sales_funnel")!.Json)!.AsObject();
         doc["version"] = version;
         doc.Remove("sampleData");
         var company = doc["entityTypes"]!.AsArray().Single(e => (string)e!["key"]! == "company")!.AsObject();
-        company["fields"]!.AsArray().Add(JsonNode.Parse("""{ "key": "addr", "type": "address", "label": { "zh-CN": "地址", "en": "Address" } }"""));
+        company["fields"]!.AsArray().Add(JsonNode.Parse("""{ "key": "addr", "type": "address", "label": { "zh-CN": "办公地址", "en": "Office address" } }"""));
         return doc;
     }
 
@@ -97,7 +98,7 @@ public class AddressFieldTests
         // A code that is not in the list, or a city that is not under the province, is refused, naming the field.
         var bad = await ws.Records.CreateAsync(ws.Owner, "company", RecordInput.Of(("name", "X"), ("addr", new JsonObject { ["province"] = "44", ["city"] = "3301" })));
         Assert.False(bad.Succeeded);
-        Assert.Contains("Address", Assert.Single(bad.Errors.For("addr/city")));
+        Assert.Contains("Office address", Assert.Single(bad.Errors.For("addr/city")));
         var junk = await ws.Records.CreateAsync(ws.Owner, "company", RecordInput.Of(("name", "X"), ("addr", new JsonObject { ["province"] = 5 })));
         Assert.False(junk.Succeeded);
 
