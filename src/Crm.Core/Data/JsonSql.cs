@@ -17,6 +17,11 @@ public static class JsonSql
     /// <summary>The value at <paramref name="key"/> as a number, or null when it is not a number.</summary>
     public static double? Number(string json, string key) => throw new InvalidOperationException("Only for use in LINQ to Entities.");
 
+    /// <summary>The text at <paramref name="part"/> inside the object at <paramref name="key"/> (an address's
+    /// "province"). PostgreSQL's built-in <c>jsonb_extract_path_text</c>, SQLite's <c>json_extract</c> with a two-step
+    /// path: no migration. Pass both with <c>EF.Constant</c>.</summary>
+    public static string? TextAt(string json, string key, string part) => throw new InvalidOperationException("Only for use in LINQ to Entities.");
+
     public const string PostgresFunctionsSql = """
         CREATE OR REPLACE FUNCTION crm_json_text(v jsonb, k text) RETURNS text
             LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT v ->> k $$;
@@ -33,14 +38,29 @@ public static class JsonSql
     {
         var text = typeof(JsonSql).GetMethod(nameof(Text))!;
         var number = typeof(JsonSql).GetMethod(nameof(Number))!;
+        var textAt = typeof(JsonSql).GetMethod(nameof(TextAt))!;
         if (postgres)
         {
+            builder.HasDbFunction(textAt).HasTranslation(args => new SqlFunctionExpression("jsonb_extract_path_text", args, nullable: true,
+                argumentsPropagateNullability: [false, false, false], typeof(string), typeMapping: null));
             builder.HasDbFunction(text).HasName("crm_json_text").IsBuiltIn(false);
             builder.HasDbFunction(number).HasName("crm_json_number").IsBuiltIn(false);
             return;
         }
         builder.HasDbFunction(text).HasTranslation(args => JsonExtract(args, typeof(string)));
         builder.HasDbFunction(number).HasTranslation(args => JsonExtract(args, typeof(double)));
+        builder.HasDbFunction(textAt).HasTranslation(args =>
+        {
+            // Constant keys make a literal path; otherwise (a key EF chose to parameterise) the path is concatenated in SQL.
+            SqlExpression path = args[1] is SqlConstantExpression { Value: string k } && args[2] is SqlConstantExpression { Value: string p }
+                ? new SqlConstantExpression("$." + k + "." + p, typeof(string), args[1].TypeMapping)
+                : new SqlBinaryExpression(ExpressionType.Add,
+                    new SqlBinaryExpression(ExpressionType.Add,
+                        new SqlBinaryExpression(ExpressionType.Add, new SqlConstantExpression("$.", typeof(string), args[1].TypeMapping), args[1], typeof(string), args[1].TypeMapping),
+                        new SqlConstantExpression(".", typeof(string), args[1].TypeMapping), typeof(string), args[1].TypeMapping),
+                    args[2], typeof(string), args[1].TypeMapping);
+            return new SqlFunctionExpression("json_extract", [args[0], path], nullable: true, argumentsPropagateNullability: [false, false], typeof(string), typeMapping: null);
+        });
     }
 
     private static SqlExpression JsonExtract(IReadOnlyList<SqlExpression> args, Type type)

@@ -26,6 +26,8 @@ public enum FieldValueKind
     Reference,
     /// <summary>A JSON array of row objects (a subform): not filtered, sorted or grouped by SQL.</summary>
     Rows,
+    /// <summary>A JSON object of region codes and a detail line (an address): filtered and grouped by a part's code.</summary>
+    Address,
 }
 
 /// <summary>The field and where it lives, handed to a field type.</summary>
@@ -203,6 +205,9 @@ public abstract class FieldType
     /// already says where: "产品明细[2].数量") and the problem, or a ready message key (row counts).
     /// </summary>
     public virtual IEnumerable<PartProblem> PartProblems(FieldContext ctx, JsonNode? value) => [];
+
+    /// <summary>The writer runs <see cref="PartProblems"/> on values that pass the shape check.</summary>
+    public virtual bool ChecksParts => ValueKind == FieldValueKind.Rows;
 
     protected static readonly IReadOnlyList<string> Common = ["Required", "Default"];
 }

@@ -18,6 +18,7 @@ public static class FieldTypeRegistry
         new EmailField(), new PhoneField(), new UrlField(), new MemberField(), new DepartmentField(), new LookupField(),
         new StatusField(), new StageField(), new AutoNumberField(), new FormulaField(), new SubformField(),
         new FileField(), new ImageField(),
+        new AddressField(),
     ];
 
     private static readonly FrozenDictionary<string, FieldType> Types = Ordered.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);

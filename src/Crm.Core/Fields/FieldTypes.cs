@@ -29,6 +29,7 @@ public static class FieldTypes
     public const string Subform = "subform";
     public const string File = "file";
     public const string Image = "image";
+    public const string Address = "address";
 }
 
 /// <summary>The record columns a field can feed (<see cref="Metadata.EntityType"/>'s bindings).</summary>
@@ -51,6 +52,8 @@ public enum ReportGrouping
     Value,
     /// <summary>Buckets of days, weeks, months…</summary>
     Date,
+    /// <summary>One group per province or per city of an address (the bucket says which).</summary>
+    Region,
 }
 
 /// <summary>How report cells and board totals of a numeric field read.</summary>

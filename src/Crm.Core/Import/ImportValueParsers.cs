@@ -91,6 +91,8 @@ public static class ImportValueParsers
         ["member"] = Member,
         ["lookup"] = Lookup,
         ["department"] = Department,
+        // "广东省深圳市南山区科技园…": split into region codes and the detail line by the type's own Normalize.
+        ["address"] = Normalized,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Whether a field of this type can be imported into (computed fields cannot).</summary>

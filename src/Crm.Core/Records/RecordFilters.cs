@@ -177,9 +177,37 @@ public static class RecordFilters
                     "neq" or "nin" => query.Where(Or(Compose(array, s => s == null), Not(any))),
                     _ => query.Where(any),
                 };
+            case FieldValueKind.Address:
+                return Address(query, key, op, values);
             default:
                 return Text(query, r => JsonSql.Text(r.Values, EF.Constant(key)), op, values);
         }
+    }
+
+    /// <summary>
+    /// An address by region: each value is a code, compared with the part its length names (2 digits a province,
+    /// 4 a city, more a district), so "in [44, 3301]" is "in 广东省 or in 杭州市"; "contains" searches the detail line.
+    /// </summary>
+    private static IQueryable<Record> Address(IQueryable<Record> query, string key, string op, List<string> values)
+    {
+        switch (op)
+        {
+            case "empty": return query.Where(r => JsonSql.Text(r.Values, EF.Constant(key)) == null);
+            case "notEmpty": return query.Where(r => JsonSql.Text(r.Values, EF.Constant(key)) != null);
+            case "contains": return Text(query, r => JsonSql.TextAt(r.Values, EF.Constant(key), EF.Constant(Fields.Types.AddressField.Detail)), op, values);
+        }
+        System.Linq.Expressions.Expression<Func<Record, bool>>? any = null;
+        foreach (var group in values.Where(v => v.Length > 0).GroupBy(Fields.Address.ChinaRegions.PartOf))
+        {
+            var part = group.Key;
+            var codes = group.ToList();
+            System.Linq.Expressions.Expression<Func<Record, bool>> one = codes.Count == 1
+                ? r => (JsonSql.TextAt(r.Values, EF.Constant(key), EF.Constant(part)) ?? "") == codes[0]
+                : r => codes.Contains(JsonSql.TextAt(r.Values, EF.Constant(key), EF.Constant(part)) ?? "");
+            any = any is null ? one : Or(any, one);
+        }
+        any ??= r => false;
+        return op is "neq" or "nin" ? query.Where(Not(any)) : query.Where(any);
     }
 
     /// <summary>

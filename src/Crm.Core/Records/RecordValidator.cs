@@ -68,7 +68,7 @@ public sealed class RecordValidator(IStringLocalizer<CoreStrings> t)
                 // A key twice (should not happen): the later field counts, as in the schema's property map.
                 if (Index.TryGetValue(field.Key, out var at)) Fields[at] = entry;
                 else { Index[field.Key] = Fields.Count; Fields.Add(entry); }
-                if (type.ValueKind == FieldValueKind.Rows) HasParts.Add(field.Key);
+                if (type.ChecksParts) HasParts.Add(field.Key);
             }
             // Patterns depend on the type and the settings only: the active fields that have any, in field order
             // (a field of an unknown type stays in, so it fails as before when it holds text).

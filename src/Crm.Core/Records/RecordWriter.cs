@@ -638,6 +638,54 @@ public sealed class RecordWriter
         return kept;
     }
 
+    /// <summary>
+    /// A template upgrade renamed a field key (<see cref="Templates.TemplateMerger"/>): the values under
+    /// <paramref name="from"/> move to <paramref name="to"/> in every record of the entity type, in one statement
+    /// in the install's transaction (no record is read into memory). Keys are template keys ([a-z][a-z0-9_]*).
+    /// The version goes up so that a form opened before the upgrade does not write the old key back.
+    /// </summary>
+    internal static Task<int> MoveFieldKeyAsync(CrmDbContext db, Guid entityTypeId, string from, string to, CancellationToken ct)
+    {
+        var tenant = db.TenantId ?? throw new InvalidOperationException("A tenant's context is needed.");
+        return db.Database.IsNpgsql()
+            ? db.Database.ExecuteSqlRawAsync(
+                "UPDATE records SET field_values = jsonb_set(field_values - {2}, ARRAY[{3}], field_values -> {2}), version = version + 1 " +
+                "WHERE tenant_id = {0} AND entity_type_id = {1} AND jsonb_exists(field_values, {2})",
+                [tenant, entityTypeId, from, to], ct)
+            : db.Database.ExecuteSqlRawAsync(
+                "UPDATE records SET field_values = json_set(json_remove(field_values, '$.' || {2}), '$.' || {3}, json(field_values -> ('$.' || {2}))), version = version + 1 " +
+                "WHERE tenant_id = {0} AND entity_type_id = {1} AND json_type(field_values, '$.' || {2}) IS NOT NULL",
+                [tenant, entityTypeId, from, to], ct);
+    }
+
+    /// <summary>
+    /// A template upgrade renamed an option key of a select (a string) or multi-select (an array of keys) field:
+    /// stored values are rewritten in one statement, like <see cref="MoveFieldKeyAsync"/>.
+    /// </summary>
+    internal static Task<int> RenameOptionAsync(CrmDbContext db, Guid entityTypeId, string field, bool multiple, string from, string to, CancellationToken ct)
+    {
+        var tenant = db.TenantId ?? throw new InvalidOperationException("A tenant's context is needed.");
+        if (db.Database.IsNpgsql())
+            return multiple
+                ? db.Database.ExecuteSqlRawAsync(
+                    "UPDATE records SET field_values = jsonb_set(field_values, ARRAY[{2}], (SELECT jsonb_agg(CASE WHEN e = to_jsonb({3}::text) THEN to_jsonb({4}::text) ELSE e END) FROM jsonb_array_elements(field_values -> {2}) e)), version = version + 1 " +
+                    "WHERE tenant_id = {0} AND entity_type_id = {1} AND jsonb_typeof(field_values -> {2}) = 'array' AND (field_values -> {2}) @> jsonb_build_array({3}::text)",
+                    [tenant, entityTypeId, field, from, to], ct)
+                : db.Database.ExecuteSqlRawAsync(
+                    "UPDATE records SET field_values = jsonb_set(field_values, ARRAY[{2}], to_jsonb({4}::text)), version = version + 1 " +
+                    "WHERE tenant_id = {0} AND entity_type_id = {1} AND field_values ->> {2} = {3}",
+                    [tenant, entityTypeId, field, from, to], ct);
+        return multiple
+            ? db.Database.ExecuteSqlRawAsync(
+                "UPDATE records SET field_values = json_set(field_values, '$.' || {2}, (SELECT json_group_array(CASE WHEN e.value = {3} THEN {4} ELSE e.value END) FROM json_each(field_values, '$.' || {2}) e)), version = version + 1 " +
+                "WHERE tenant_id = {0} AND entity_type_id = {1} AND json_type(field_values, '$.' || {2}) = 'array' AND EXISTS (SELECT 1 FROM json_each(field_values, '$.' || {2}) x WHERE x.value = {3})",
+                [tenant, entityTypeId, field, from, to], ct)
+            : db.Database.ExecuteSqlRawAsync(
+                "UPDATE records SET field_values = json_set(field_values, '$.' || {2}, {4}), version = version + 1 " +
+                "WHERE tenant_id = {0} AND entity_type_id = {1} AND json_extract(field_values, '$.' || {2}) = {3}",
+                [tenant, entityTypeId, field, from, to], ct);
+    }
+
     public static JsonObject ParseValues(string json) => JsonNode.Parse(string.IsNullOrEmpty(json) ? "{}" : json) as JsonObject ?? new JsonObject();
 
     private async Task ValidateReferencesAsync(EntityMeta entity, Guid recordId, JsonObject values, ValidationErrors errors, CancellationToken ct)

@@ -116,6 +116,12 @@ internal static class CustomReport
                     _ => AggregateAsync(records, r => DateSql.Month(JsonSql.Text(r.Values, EF.Constant(dateKey))), source, aggregate, fieldKey, ct),
                 }));
                 break;
+            case Dimension.Kind.JsonRegion:
+                // An address by province (bucket "province") or city: the code of that part, read in SQL.
+                var regionKey = groupField!.Key;
+                var regionPart = group.Bucket == Fields.Types.AddressField.City ? Fields.Types.AddressField.City : Fields.Types.AddressField.Province;
+                values = Text(await AggregateAsync(records, r => JsonSql.TextAt(r.Values, EF.Constant(regionKey), EF.Constant(regionPart)), source, aggregate, fieldKey, ct));
+                break;
             case Dimension.Kind.JsonValue:
                 var valueKey = groupField!.Key;
                 // The typed index copy (Records.IndexSlots) where the field has one; the JSON (with its statistics) else.
@@ -265,6 +271,10 @@ internal static class CustomReport
                 var options = field?.Settings.Options?.Where(o => !o.IsArchived || present.Contains(o.Key)).ToList() ?? [];
                 return options.Select(o => Row(o.Key, o.Label.Get(), o.Color)).Concat(Rest(options.Select(o => o.Key))).Select(r => Zero(r, aggregate)).ToList();
             }
+            case Dimension.Kind.JsonRegion:
+                // Region names from the shipped list (a city under its province: "广东省深圳市"), largest first.
+                return values.Select(v => new ReportRow(v.Key, v.Key.Length == 0 ? empty : Fields.Address.ChinaRegions.Find(v.Key) is { } region ? Fields.Address.ChinaRegions.PathName(region) : v.Key, [v.Value]) { Color = v.Key.Length == 0 ? NoValueColor : null })
+                    .OrderByDescending(r => r.Cells[0].Number ?? decimal.MinValue).ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
             default:
             {
                 // Dates: every bucket from the first to the last, in order; an empty period counts zero.
@@ -299,13 +309,13 @@ internal static class CustomReport
         "$createdAt" => c.T("Report.Dim.CreatedAt"),
         "$updatedAt" => c.T("Report.Dim.UpdatedAt"),
         _ => field?.Label.Get() ?? group.Field,
-    } + (group.Bucket is { } b && (field is null || FieldTypeRegistry.Find(field.Type)?.Grouping == ReportGrouping.Date) && group.Field is not ("$stage" or "$status" or "$owner") ? " · " + c.T("Report.Bucket." + b) : "");
+    } + (group.Bucket is { } b && (field is null || FieldTypeRegistry.Find(field.Type)?.Grouping is ReportGrouping.Date or ReportGrouping.Region) && group.Field is not ("$stage" or "$status" or "$owner") ? " · " + c.T("Report.Bucket." + b) : "");
 }
 
 /// <summary>What a group-by field is, and so which column or JSON value the GROUP BY reads.</summary>
 public static class Dimension
 {
-    public enum Kind { None, Stage, Status, Owner, CreatedAt, UpdatedAt, CloseDate, JsonDate, JsonValue }
+    public enum Kind { None, Stage, Status, Owner, CreatedAt, UpdatedAt, CloseDate, JsonDate, JsonValue, JsonRegion }
 
     public static Kind Of(EntityMeta entity, string key, FieldDefinition? field = null)
     {
@@ -330,6 +340,7 @@ public static class Dimension
         {
             ReportGrouping.Date => Kind.JsonDate,
             ReportGrouping.Value => Kind.JsonValue,
+            ReportGrouping.Region => Kind.JsonRegion,
             _ => Kind.None,
         };
     }

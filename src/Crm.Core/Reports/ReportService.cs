@@ -137,6 +137,7 @@ public sealed class ReportService(ICrmDbContextFactory factory, MetadataStore me
                 var kind = Dimension.Of(entity, group.Field);
                 if (kind == Dimension.Kind.None) errors.Add("groupBy", t["Report.Validation.GroupBy", FieldLabel(entity, group.Field)]);
                 else if (Dimension.IsDate(kind) && (group.Bucket is null || !ReportTypes.Buckets.Contains(group.Bucket))) errors.Add("bucket", t["Report.Validation.Bucket"]);
+                else if (kind == Dimension.Kind.JsonRegion && group.Bucket is { } rb && !ReportTypes.RegionBuckets.Contains(rb)) errors.Add("bucket", t["Report.Validation.Bucket"]);
             }
             else if (spec.Chart is not ("kpi" or "table")) errors.Add("groupBy", t["Report.Validation.GroupByRequired"]);
             var measure = spec.Measure ?? new MeasureSpec();

@@ -35,6 +35,8 @@ public static class ReportTypes
     public static readonly IReadOnlyList<string> Charts = ["bar", "line", "pie", "donut", "funnel", "table", "kpi"];
     public static readonly IReadOnlyList<string> Aggregates = ["count", "sum", "avg", "min", "max"];
     public static readonly IReadOnlyList<string> Buckets = ["day", "week", "month"];
+    /// <summary>How an address groups: by its province or its city.</summary>
+    public static readonly IReadOnlyList<string> RegionBuckets = ["province", "city"];
 
     public static readonly IReadOnlyList<ReportTypeInfo> BuiltIn =
     [

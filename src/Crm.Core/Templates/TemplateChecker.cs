@@ -116,6 +116,79 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
         }
     }
 
+    /// <summary>
+    /// <c>renamedFrom</c> of the elements of one list: a valid key, not the element's own, not a key this version
+    /// still has (which also rules out cycles: a → b with b → a), and no old key renamed into two elements. That it
+    /// names a key of the installed version is checked by the installer, which has that version.
+    /// </summary>
+    private void Renames(IEnumerable<(string Key, string? From)> elements, string path)
+    {
+        var list = elements.ToList();
+        var keys = list.Select(x => x.Key).ToHashSet(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i].From is not { } from) continue;
+            var at = $"{path}[{i}].renamedFrom";
+            if (!MetadataKeys.IsValid(from)) Add(at, "Template.Check.Key", from);
+            else if (from == list[i].Key) Add(at, "Template.Check.RenamedFromSelf", from);
+            else if (keys.Contains(from)) Add(at, "Template.Check.RenamedFromPresent", from);
+            else if (!seen.Add(from)) Add(at, "Template.Check.RenamedTwice", from);
+        }
+    }
+
+    /// <summary>Removed keys: valid, once each, and not still in this version.</summary>
+    private void Removed(List<string>? removed, IEnumerable<string> present, string path)
+    {
+        if (removed is null) return;
+        var keys = present.ToHashSet(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < removed.Count; i++)
+        {
+            if (!MetadataKeys.IsValid(removed[i])) Add($"{path}[{i}]", "Template.Check.Key", removed[i]);
+            else if (keys.Contains(removed[i])) Add($"{path}[{i}]", "Template.Check.RemovedPresent", removed[i]);
+            else if (!seen.Add(removed[i])) Add($"{path}[{i}]", "Template.Check.DuplicateKey", removed[i]);
+        }
+    }
+
+    /// <summary>
+    /// On an upgrade: each <c>renamedFrom</c> must name a key the installed version (<paramref name="installed"/>) had
+    /// for the same kind of element (fields and their options, stages, statuses), or one that version already
+    /// renamed from (a rename stays in later versions, so a workspace two versions behind follows it too).
+    /// </summary>
+    public static void CheckRenamesAgainst(TemplateDocument doc, TemplateDocument installed, ValidationErrors errors, Func<string, object[], string> t)
+    {
+        void Check(string? from, IEnumerable<string> keys, string path)
+        {
+            if (from is not null && !keys.Contains(from)) errors.Add(path, t("Template.Check.RenamedFromUnknown", [from, installed.Version]));
+        }
+        for (var l = 0; l < doc.StatusLists.Count; l++)
+        {
+            var before = installed.StatusLists.FirstOrDefault(x => x.Key == doc.StatusLists[l].Key);
+            for (var i = 0; i < doc.StatusLists[l].Options.Count; i++)
+                Check(doc.StatusLists[l].Options[i].RenamedFrom, before?.Options.SelectMany(o => new[] { o.Key, o.RenamedFrom }).OfType<string>() ?? [], $"$.statusLists[{l}].options[{i}].renamedFrom");
+        }
+        for (var e = 0; e < doc.EntityTypes.Count; e++)
+        {
+            var entity = doc.EntityTypes[e];
+            var before = installed.EntityTypes.FirstOrDefault(x => x.Key == entity.Key);
+            for (var i = 0; i < entity.Fields.Count; i++)
+            {
+                var f = entity.Fields[i];
+                Check(f.RenamedFrom, before?.Fields.SelectMany(x => new[] { x.Key, x.RenamedFrom }).OfType<string>() ?? [], $"$.entityTypes[{e}].fields[{i}].renamedFrom");
+                var beforeField = before?.Fields.FirstOrDefault(x => x.Key == (f.RenamedFrom ?? f.Key));
+                for (var o = 0; o < (f.Options?.Count ?? 0); o++)
+                    Check(f.Options![o].RenamedFrom, beforeField?.Options?.SelectMany(x => new[] { x.Key, x.RenamedFrom }).OfType<string>() ?? [], $"$.entityTypes[{e}].fields[{i}].options[{o}].renamedFrom");
+            }
+            for (var p = 0; p < entity.Pipelines.Count; p++)
+            {
+                var beforePipeline = before?.Pipelines.FirstOrDefault(x => x.Key == entity.Pipelines[p].Key);
+                for (var i = 0; i < entity.Pipelines[p].Stages.Count; i++)
+                    Check(entity.Pipelines[p].Stages[i].RenamedFrom, beforePipeline?.Stages.SelectMany(x => new[] { x.Key, x.RenamedFrom }).OfType<string>() ?? [], $"$.entityTypes[{e}].pipelines[{p}].stages[{i}].renamedFrom");
+            }
+        }
+    }
+
     private void Key(string key, string path)
     {
         if (!MetadataKeys.IsValid(key)) Add(path, "Template.Check.Key", key);
@@ -145,6 +218,7 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
         Key(list.Key, path + ".key");
         Unique(list.Groups.Select(g => g.Key), path + ".groups", "key");
         Unique(list.Options.Select(o => o.Key), path + ".options", "key");
+        Renames(list.Options.Select(o => (o.Key, o.RenamedFrom)), path + ".options");
         if (list.Options.Count == 0) Add(path + ".options", "Template.Check.Empty");
         for (var i = 0; i < list.Options.Count; i++)
             if (list.Options[i].Group is { } g && list.Groups.All(x => x.Key != g))
@@ -159,6 +233,9 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
         Unique(e.Sections.Select(s => s.Key), path + ".sections", "key");
         Unique(e.Pipelines.Select(p => p.Key), path + ".pipelines", "key");
         if (e.Pipelines.Count(p => p.Default) > 1) Add(path + ".pipelines", "Template.Check.SeveralDefaults");
+        Renames(e.Fields.Select(f => (f.Key, f.RenamedFrom)), path + ".fields");
+        Removed(e.RemovedFields, e.Fields.Select(f => f.Key), path + ".removedFields");
+        for (var p = 0; p < e.Pipelines.Count; p++) Renames(e.Pipelines[p].Stages.Select(x => (x.Key, x.RenamedFrom)), $"{path}.pipelines[{p}].stages");
 
         for (var i = 0; i < e.Fields.Count; i++)
         {
@@ -172,7 +249,12 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
             if (fieldType.OwnsOptions)
             {
                 if (f.Options is not { Count: > 0 }) Add(fp + ".options", "Template.Check.Empty");
-                else Unique(f.Options.Select(o => o.Key), fp + ".options", "key");
+                else
+                {
+                    Unique(f.Options.Select(o => o.Key), fp + ".options", "key");
+                    Renames(f.Options.Select(o => (o.Key, o.RenamedFrom)), fp + ".options");
+                }
+                Removed(f.RemovedOptions, f.Options?.Select(o => o.Key) ?? [], fp + ".removedOptions");
             }
             if (fieldType.LinksRecords && (f.Target is null || !EntityExists(f.Target)))
                 Add(fp + ".target", "Template.Check.UnknownEntity", f.Target ?? "");

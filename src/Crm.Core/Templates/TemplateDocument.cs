@@ -55,6 +55,8 @@ public sealed class TemplateStatusGroup
 public sealed class TemplateStatusOption
 {
     public string Key { get; set; } = "";
+    /// <summary>The key this status had in an earlier version (records point at statuses by id: only the key changes).</summary>
+    public string? RenamedFrom { get; set; }
     public LocalizedText Label { get; set; } = LocalizedText.Same("");
     /// <summary>Key of a group of the same list.</summary>
     public string? Group { get; set; }
@@ -84,6 +86,9 @@ public sealed class TemplateEntityType
     public List<TemplatePipeline> Pipelines { get; set; } = [];
     /// <summary>Optional form rules (显隐规则), keyed, in order; see <see cref="TemplateFormRule"/>.</summary>
     public List<TemplateFormRule>? FormRules { get; set; }
+    /// <summary>Keys of fields an earlier version had and this one drops: an upgrade archives them (their values
+    /// stay in the records; the tenant may restore them in the designer).</summary>
+    public List<string>? RemovedFields { get; set; }
 }
 
 /// <summary>
@@ -122,6 +127,11 @@ public sealed class TemplateSection
 public sealed class TemplateField
 {
     public string Key { get; set; } = "";
+    /// <summary>The key this field had in an earlier version: an upgrade renames the installed field and moves its
+    /// values in every record (and the views, reports, bindings, formulas and form rules that name it).</summary>
+    public string? RenamedFrom { get; set; }
+    /// <summary>select and multiselect: keys of options an earlier version had and this one drops (archived on upgrade).</summary>
+    public List<string>? RemovedOptions { get; set; }
     /// <summary>text, longtext, number, money, percent, date, datetime, bool, select, multiselect, email, phone,
     /// url, member, lookup, status, stage, autonumber, formula.</summary>
     public string Type { get; set; } = "";
@@ -183,6 +193,8 @@ public sealed class TemplateField
 public sealed class TemplateChoice
 {
     public string Key { get; set; } = "";
+    /// <summary>The key this option had in an earlier version: an upgrade renames it and rewrites stored values.</summary>
+    public string? RenamedFrom { get; set; }
     public LocalizedText Label { get; set; } = LocalizedText.Same("");
     public string? Color { get; set; }
 }
@@ -198,6 +210,8 @@ public sealed class TemplatePipeline
 public sealed class TemplateStage
 {
     public string Key { get; set; } = "";
+    /// <summary>The key this stage had in an earlier version (records point at stages by id: only the key changes).</summary>
+    public string? RenamedFrom { get; set; }
     public LocalizedText Label { get; set; } = LocalizedText.Same("");
     public string? Color { get; set; }
     /// <summary>Win probability, 0–100.</summary>

@@ -77,6 +77,12 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocal
                 return InstallResult.Refused(refused);
             }
             old = Json.Deserialize<TemplateDocument>(installation.Snapshot);
+            if (old is not null)
+            {
+                var renames = new ValidationErrors();
+                TemplateChecker.CheckRenamesAgainst(doc, old, renames, (k, a) => t[k, a]);
+                if (!renames.IsEmpty) return InstallResult.Refused(renames);
+            }
         }
 
         var current = await MetadataStore.LoadAsync(db, await MetadataStore.CurrentVersionAsync(db, ct), ct);
@@ -88,6 +94,21 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocal
         var merger = new TemplateMerger(db, doc, old, now) { Installer = actor.UserId, PreviousInstaller = installation?.InstalledBy };
         await merger.ApplyAsync(ct);
         await db.SaveChangesAsync(ct);
+        // Renamed keys: values move in the records, in SQL, in this transaction (a dry run only plans them).
+        if (!options.DryRun)
+        {
+            foreach (var r in merger.FieldRenames)
+            {
+                await Records.RecordWriter.MoveFieldKeyAsync(db, r.EntityTypeId, r.From, r.To, ct);
+                // What else is keyed by the field: unique values and auto-number counters ("key", "key@20261204").
+                await db.UniqueValues.Where(u => u.EntityTypeId == r.EntityTypeId && u.FieldKey == r.From).ExecuteUpdateAsync(u => u.SetProperty(x => x.FieldKey, r.To), ct);
+                var period = r.From + "@";
+                foreach (var counter in await db.Sequences.Where(c => c.EntityTypeId == r.EntityTypeId && (c.FieldKey == r.From || c.FieldKey.StartsWith(period))).ToListAsync(ct))
+                    counter.FieldKey = r.To + counter.FieldKey[r.From.Length..];
+            }
+            await db.SaveChangesAsync(ct);
+            foreach (var r in merger.OptionRenames) await Records.RecordWriter.RenameOptionAsync(db, r.EntityTypeId, r.Field, r.Multiple, r.From, r.To, ct);
+        }
         await MetadataStore.BumpVersionAsync(db, ct);
         var updated = await MetadataStore.LoadAsync(db, await MetadataStore.CurrentVersionAsync(db, ct), ct);
 

@@ -23,6 +23,11 @@ public enum ChangeKind
     /// <summary>A warning: an added element has the same label as one the tenant already has under another key
     /// (<see cref="PlannedChange.Detail"/>), typically a key renamed in the new version. Both will show.</summary>
     DuplicateLabel,
+    /// <summary>The new version renamed the element's key (<c>renamedFrom</c>); <see cref="PlannedChange.Detail"/> is
+    /// the old key. A field's values move with it.</summary>
+    Rename,
+    /// <summary>The new version removed the element (<c>removedFields</c>, <c>removedOptions</c>): archived, data kept.</summary>
+    Archive,
 }
 
 /// <summary>One line of an install plan: what happens to which element ("opportunity.amount", "label").
@@ -60,6 +65,7 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
         await MergeDepartmentsAsync(ct);
         await MergeRolesAsync(ct);
         await MergeAutomationAsync(ct);
+        await FollowRenamesInViewsAndReportsAsync(ct);
         if (old is not null) await ReportNoLongerInTemplateAsync(old, ct);
     }
 
@@ -76,7 +82,7 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
             if (current is null) continue;
             var next = doc.StatusLists.FirstOrDefault(l => l.Key == list.Key);
             if (next is null) { Kept("statusList", list.Key); continue; }
-            foreach (var option in list.Options.Where(o => next.Options.All(n => n.Key != o.Key) && current.Options.Any(c => c.Key == o.Key)))
+            foreach (var option in list.Options.Where(o => next.Options.All(n => n.Key != o.Key && n.RenamedFrom != o.Key) && current.Options.Any(c => c.Key == o.Key)))
                 Kept("status", $"{list.Key}.{option.Key}");
         }
         foreach (var e in previous.EntityTypes)
@@ -85,7 +91,7 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
             if (current is null) continue;
             var next = doc.EntityTypes.FirstOrDefault(x => x.Key == e.Key);
             if (next is null) { Kept("entityType", e.Key); continue; }
-            foreach (var f in e.Fields.Where(f => next.Fields.All(n => n.Key != f.Key) && current.Fields.Any(c => c.Key == f.Key)))
+            foreach (var f in e.Fields.Where(f => next.Fields.All(n => n.Key != f.Key) && current.Fields.Any(c => c.Key == f.Key) && !RenamedOrRemoved(next, f.Key)))
                 Kept("field", $"{e.Key}.{f.Key}");
             foreach (var section in e.Sections.Where(x => next.Sections.All(n => n.Key != x.Key) && current.Sections.Any(c => c.Key == x.Key)))
                 Kept("section", $"{e.Key}.{section.Key}");
@@ -97,7 +103,7 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
                 if (currentPipeline is null) continue;
                 var nextPipeline = next.Pipelines.FirstOrDefault(x => x.Key == pipeline.Key);
                 if (nextPipeline is null) { Kept("pipeline", $"{e.Key}.{pipeline.Key}"); continue; }
-                foreach (var stage in pipeline.Stages.Where(x => nextPipeline.Stages.All(n => n.Key != x.Key) && currentPipeline.Stages.Any(c => c.Key == x.Key)))
+                foreach (var stage in pipeline.Stages.Where(x => nextPipeline.Stages.All(n => n.Key != x.Key && n.RenamedFrom != x.Key) && currentPipeline.Stages.Any(c => c.Key == x.Key)))
                     Kept("stage", $"{e.Key}.{pipeline.Key}.{stage.Key}");
             }
         }
@@ -196,6 +202,14 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
             var oldOption = oldList?.Options.FirstOrDefault(o => o.Key == option.Key);
             var existing = current.Options.FirstOrDefault(o => o.Key == option.Key);
             var path = $"{list.Key}.{option.Key}";
+            if (existing is null && option.RenamedFrom is { } fromStatus && current.Options.FirstOrDefault(o => o.Key == fromStatus) is { } renamedStatus)
+            {
+                // Records point at the status by id: only the key changes.
+                renamedStatus.Key = option.Key;
+                existing = renamedStatus;
+                oldOption = oldList?.Options.FirstOrDefault(o => o.Key == fromStatus);
+                Renamed("status", path, fromStatus);
+            }
             if (existing is null)
             {
                 if (RemovedByTenant(oldOption is not null, "status", path)) continue;
@@ -281,6 +295,7 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
 
         var defaultSection = current.Sections.FirstOrDefault()?.Key ?? TemplateMapping.DefaultSectionKey;
         for (var i = 0; i < e.Fields.Count; i++) MergeField(current, e, i, oldEntity, defaultSection);
+        ArchiveRemovedFields(current, e);
         foreach (var pipeline in e.Pipelines) MergePipeline(current, pipeline, oldEntity?.Pipelines.FirstOrDefault(x => x.Key == pipeline.Key));
         MergeFormRules(current, e, oldEntity);
     }
@@ -303,6 +318,12 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
         var oldField = oldEntity?.Fields.FirstOrDefault(x => x.Key == f.Key);
         var current = entity.Fields.FirstOrDefault(x => x.Key == f.Key);
         var path = $"{e.Key}.{f.Key}";
+        if (current is null && f.RenamedFrom is { } from)
+        {
+            current = RenameField(entity, f, path, out var kept);
+            if (kept) return;
+            if (current is not null) oldField = oldEntity?.Fields.FirstOrDefault(x => x.Key == from);
+        }
         if (current is null)
         {
             if (RemovedByTenant(oldField is not null, "field", path)) return;
@@ -342,7 +363,7 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
         // Settings: options merge by key (new ones are added); the rest is merged as one value.
         var next = TemplateMapping.Settings(f);
         var oldSettings = oldField is null ? null : TemplateMapping.Settings(oldField);
-        var options = MergeOptions(path, current.Settings.Options, next.Options, oldSettings?.Options);
+        var options = ArchiveRemovedOptions(path, MergeOptions(path, current.Settings.Options, next.Options, oldSettings?.Options, f, entity, current), f);
         // A subform's columns merge by key too: new ones are added, each existing one is merged as one value.
         var columns = MergeColumns(path, current.Settings.Columns, next.Columns, oldSettings?.Columns);
         var currentRest = current.Settings with { Options = null, Columns = null };
@@ -382,7 +403,8 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
         return result;
     }
 
-    private List<ChoiceOption>? MergeOptions(string path, List<ChoiceOption>? current, List<ChoiceOption>? next, List<ChoiceOption>? old)
+    private List<ChoiceOption>? MergeOptions(string path, List<ChoiceOption>? current, List<ChoiceOption>? next, List<ChoiceOption>? old,
+        TemplateField? field = null, EntityType? entity = null, FieldDefinition? definition = null)
     {
         if (next is null) return current;
         var result = current?.ToList() ?? [];
@@ -391,6 +413,11 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
             var option = next[i];
             var oldOption = old?.FirstOrDefault(o => o.Key == option.Key);
             var index = result.FindIndex(o => o.Key == option.Key);
+            if (index < 0 && field?.Options is { } choices && i < choices.Count && choices[i] is { RenamedFrom: { } fromOption } choice && choice.Key == option.Key)
+            {
+                index = RenameOption(result, choice, path, entity, definition);
+                if (index >= 0) oldOption = old?.FirstOrDefault(o => o.Key == fromOption);
+            }
             if (index < 0)
             {
                 if (RemovedByTenant(oldOption is not null, "option", $"{path}.{option.Key}")) continue;
@@ -440,6 +467,14 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
             var oldStage = oldPipeline?.Stages.FirstOrDefault(x => x.Key == s.Key);
             var existing = current.Stages.FirstOrDefault(x => x.Key == s.Key);
             var sp = $"{path}.{s.Key}";
+            if (existing is null && s.RenamedFrom is { } fromStage && current.Stages.FirstOrDefault(x => x.Key == fromStage) is { } renamedStage)
+            {
+                // Records point at the stage by id: only the key changes.
+                renamedStage.Key = s.Key;
+                existing = renamedStage;
+                oldStage = oldPipeline?.Stages.FirstOrDefault(x => x.Key == fromStage);
+                Renamed("stage", sp, fromStage);
+            }
             if (existing is null)
             {
                 if (RemovedByTenant(oldStage is not null, "stage", sp)) continue;

@@ -25,7 +25,7 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         var metadata = (Crm.Core.Metadata.MetadataStore)services.GetService(typeof(Crm.Core.Metadata.MetadataStore))!;
         var sources = Workspace.Catalog.Entries.Select(e => JsonNode.Parse(e.Json)!).ToList();
         var random = new Random(20261123);
-        int installed = 0, refused = 0, formRuleCases = 0, subformCases = 0, linkedCases = 0, fileCases = 0, formulaCases = 0;
+        int installed = 0, refused = 0, formRuleCases = 0, subformCases = 0, linkedCases = 0, fileCases = 0, formulaCases = 0, renameCases = 0;
 
         for (var i = 0; i < CasesPerProvider; i++)
         {
@@ -46,6 +46,13 @@ public class TemplateFuzzTests(ITestOutputHelper output)
                 AddFiles(doc);
                 if (Mutate(doc, random, FileFoci[random.Next(FileFoci.Length)]) is { } fileMutation) mutations.Add(fileMutation);
                 fileCases++;
+            }
+            // Every seventh case carries an address field, a renamed field and a removed one (addr13), then changes one of them.
+            if (i % 7 == 3)
+            {
+                AddAddressAndRenames(doc);
+                if (Mutate(doc, random, random.Next(2) == 0 ? ".renamedFrom" : ".removedFields") is { } renameMutation) mutations.Add(renameMutation);
+                renameCases++;
             }
             // And every other fourth case a lookup's linked fields (fill, pick filter, shown fields): three starter templates ship them.
             if (i % 4 == 2 && Mutate(doc, random, LinkedFoci[random.Next(LinkedFoci.Length)]) is { } linkMutation) { mutations.Add(linkMutation); linkedCases++; }
@@ -103,6 +110,7 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         Assert.True(subformCases >= CasesPerProvider / 10, $"only {subformCases} cases carried a subform");
         Assert.True(fileCases >= CasesPerProvider / 10, $"only {fileCases} cases carried file fields");
         Assert.True(formulaCases >= CasesPerProvider / 10, $"only {formulaCases} cases carried formula functions");
+        Assert.True(renameCases >= CasesPerProvider / 10, $"only {renameCases} cases carried renames");
     }
 
     private static readonly string[] FileFoci = [".fileKinds", ".maxFiles", ".maxFileSizeMb"];
@@ -113,6 +121,16 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         if (doc["entityTypes"] is not JsonArray { Count: > 0 } entities || entities[0]?["fields"] is not JsonArray fields) return;
         fields.Add(JsonNode.Parse("""{ "key": "contract_file", "type": "file", "label": { "zh-CN": "合同附件", "en": "Contract file" }, "maxFiles": 3, "maxFileSizeMb": 5, "fileKinds": ["pdf", "office"] }"""));
         fields.Add(JsonNode.Parse("""{ "key": "photos", "type": "image", "label": { "zh-CN": "照片", "en": "Photos" }, "maxFiles": 2 }"""));
+    }
+
+    /// <summary>Adds 地址 (an address field), a <c>renamedFrom</c> on the first entity type's last field and a
+    /// <c>removedFields</c> entry to the first entity type.</summary>
+    private static void AddAddressAndRenames(JsonNode doc)
+    {
+        if (doc["entityTypes"] is not JsonArray { Count: > 0 } entities || entities[0]?["fields"] is not JsonArray { Count: > 0 } fields) return;
+        if (fields[^1] is JsonObject last && last["key"] is JsonValue k && k.TryGetValue<string>(out var key)) last["renamedFrom"] = key + "_old";
+        fields.Add(JsonNode.Parse("""{ "key": "addr", "type": "address", "label": { "zh-CN": "地址", "en": "Address" } }"""));
+        entities[0]!["removedFields"] = new JsonArray("gone_field");
     }
 
     /// <summary>Adds 产品明细 (text, number, money, select and a row formula) and a SUM over it to the first entity type.</summary>
@@ -188,7 +206,7 @@ public class TemplateFuzzTests(ITestOutputHelper output)
                 o2["x_" + random.Next(100)] = "extra";
                 return "extra property at " + path;
             case 6 when node is JsonValue v && v.TryGetValue<string>(out _) && path.EndsWith(".type") && parent is not null:
-                var types = new[] { "text", "number", "money", "select", "lookup", "status", "stage", "formula", "autonumber", "date", "member", "bool" };
+                var types = new[] { "text", "number", "money", "select", "lookup", "status", "stage", "formula", "autonumber", "date", "member", "bool", "address" };
                 Set(parent, slot, JsonValue.Create(types[random.Next(types.Length)]));
                 return "retype " + path;
             default:

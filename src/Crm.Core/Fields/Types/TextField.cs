@@ -19,7 +19,7 @@ public class TextField : FieldType
     [
         FieldTypes.Text, FieldTypes.LongText, FieldTypes.Email, FieldTypes.Phone, FieldTypes.Url,
         FieldTypes.Number, FieldTypes.Money, FieldTypes.Percent, FieldTypes.Date, FieldTypes.DateTime, FieldTypes.Bool,
-        FieldTypes.Select, FieldTypes.MultiSelect, FieldTypes.Status,
+        FieldTypes.Select, FieldTypes.MultiSelect, FieldTypes.Status, FieldTypes.Address,
     ];
 
     public override JsonSchema BuildSchema(FieldContext ctx) => new()
@@ -49,6 +49,7 @@ public class TextField : FieldType
         if (value is null) return true;
         string text;
         if (from.Type is ChoiceFieldBase choice) text = choice.Labels(value, from, to.Metadata, System.Globalization.CultureInfo.CurrentUICulture);
+        else if (from.Type is AddressField) text = AddressField.Format(value);
         else if (value is JsonArray) return false;
         else text = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value.ToJsonString();
         var max = to.Settings.MaxLength ?? DefaultMaxLength;

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Localization;
 namespace Crm.Web.Components.Lists;
 
 /// <summary>How a column is filtered, which decides the filter editor the header offers.</summary>
-public enum FilterKind { Text, Number, Date, Instant, Bool, Choice, Member, Lookup, Department, Files }
+public enum FilterKind { Text, Number, Date, Instant, Bool, Choice, Member, Lookup, Department, Files, Region }
 
 /// <summary>A column of a record list: a field of the entity type, or a record attribute ($createdAt, $updatedAt).</summary>
 public sealed record ListColumn(string Key, FieldDefinition? Field, FilterKind Kind, bool IsTitle)
@@ -77,6 +77,7 @@ public static class ListColumns
                 FilterKind.Choice => Options(entity, column).FirstOrDefault(o => o.Key == v) is { Key: not null } o ? o.Label.Get() : v,
                 FilterKind.Member or FilterKind.Lookup or FilterKind.Department => v == "$me" ? t["Filter.Me"] : Guid.TryParse(v, out var id) && names.TryGetValue(id, out var n) ? n : v,
                 FilterKind.Bool => v is "true" or "1" ? t["Filter.Yes"] : t["Filter.No"],
+                FilterKind.Region => Crm.Core.Fields.Address.ChinaRegions.Find(v) is { } region ? Crm.Core.Fields.Address.ChinaRegions.PathName(region) : v,
                 FilterKind.Date or FilterKind.Instant => v.Length > 10 ? v[..10] : v,
                 FilterKind.Number => decimal.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d.ToString("#,##0.##", CultureInfo.CurrentCulture) : v,
                 _ => v,

@@ -18,6 +18,7 @@ public static class AllFieldTypes
         ["email"] = "email", ["phone"] = "phone", ["url"] = "site", ["member"] = "assignee", ["department"] = "dept", ["lookup"] = "company",
         ["status"] = "state", ["stage"] = "stage", ["autonumber"] = "ref", ["formula"] = "total", ["subform"] = "lines",
         ["file"] = "attachments", ["image"] = "photos",
+        ["address"] = "addr",
     };
 
     public static EntityMeta Build(Guid tenantId)
@@ -62,6 +63,7 @@ public static class AllFieldTypes
             F("lines", "subform", "产品明细", "Line items", new FieldSettings { Columns = LineColumns() }, "more"),
             F("attachments", "file", "附件", "Attachments", new FieldSettings { MaxFiles = 3 }, "more"),
             F("photos", "image", "照片", "Photos", new FieldSettings { MaxFiles = 2 }, "more"),
+            F("addr", "address", "地址", "Address", null, "more"),
         };
 
         var pipeline = new Pipeline { TenantId = tenantId, EntityTypeId = entity.Id, Key = "main", Label = new LocalizedText("主流程", "Main"), IsDefault = true };

@@ -16,7 +16,7 @@ public sealed class FieldTypeUiRegistry
         new DateUi(), new DateTimeUi(), new BoolUi(), new ChoiceUi(FieldTypes.Select), new MultiSelectUi(),
         new EmailUi(), new PhoneUi(), new UrlUi(), new MemberUi(), new DepartmentUi(), new LookupUi(),
         new ChoiceUi(FieldTypes.Status), new ChoiceUi(FieldTypes.Stage), new AutoNumberUi(), new FormulaUi(), new SubformUi(),
-        new FileUi(FieldTypes.File), new FileUi(FieldTypes.Image),
+        new FileUi(FieldTypes.File), new FileUi(FieldTypes.Image), new AddressUi(),
     ]);
 
     private readonly FrozenDictionary<string, FieldTypeUi> _uis;
