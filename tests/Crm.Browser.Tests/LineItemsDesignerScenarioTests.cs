@@ -58,8 +58,11 @@ public class LineItemsDesignerScenarioTests(BrowserFixture browser)
         await columns.WaitForAsync();
         async Task ColumnAsync(int i, string label, string key, string? type)
         {
-            await page.Locator($"#d-column-label-{i}").FillAsync(label);
+            // The key first (left with Tab, so it counts as typed): a new column's key otherwise follows its name.
             await page.Locator($"#d-column-key-{i}").FillAsync(key);
+            await page.Locator($"#d-column-key-{i}").PressAsync("Tab");
+            await page.Locator($"#d-column-label-{i}").FillAsync(label);
+            await page.Locator($"#d-column-label-{i}").PressAsync("Tab");
             await Assertions.Expect(page.Locator($"#d-column-key-{i}")).ToHaveValueAsync(key);
             if (type is not null) await page.ChooseAsync($"[data-testid=column-type-{i}]", type);
         }
