@@ -81,7 +81,8 @@ public class LineItemsDesignerScenarioTests(BrowserFixture browser)
         // Neither select of the pair is cut short in the narrow settings panel (both show their whole value).
         foreach (var select in new[] { "column-fill-from-0-0", "column-fill-to-0-0" })
         {
-            var input = page.Locator($"[data-testid={select}] .mud-select-input, [data-testid={select}] input").First;
+            // MudSelect puts the data-testid on its input element (not a wrapper), as form-rule selects are clicked by it.
+            var input = page.Locator($"[data-testid={select}]").First;
             var overflow = await input.EvaluateAsync<bool>("e => e.scrollWidth > e.clientWidth + 1");
             Assert.False(overflow, select + " is cut short");
         }
