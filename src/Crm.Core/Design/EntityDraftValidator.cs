@@ -45,7 +45,43 @@ public sealed class EntityDraftValidator(EntityDraft draft, TenantMetadata curre
         CheckSettings();
         CheckBindings();
         CheckFormRules();
+        CheckLinkedFromOthers();
         return _errors;
+    }
+
+    /// <summary>
+    /// Linked fields of other record types that read this one (a 商机's 产品 lookup that fills 单价 from 产品, a pick
+    /// filter on one of its fields, fields it shows): a field they read cannot be archived or removed here — refused
+    /// naming the lookup, as for form rules (edit those settings first). Checked on every save of this type, so its
+    /// fields never drift from what lookups elsewhere expect; subform lookup columns included.
+    /// </summary>
+    private void CheckLinkedFromOthers()
+    {
+        if (draft.IsNew) return;
+        var target = draft.ToMeta(current);
+        var targetName = target.Entity.Label.Get();
+        foreach (var other in current.EntityTypes.Where(e => e.Key != draft.Key))
+        {
+            var name = other.Entity.Label.Get();
+            foreach (var field in other.Fields.Where(f => !f.IsArchived))
+            {
+                if (field.Type == FieldTypes.Lookup && field.Settings.Target == draft.Key)
+                    Report(LinkedFields.Check(field, other.Field, target.Field, targetName), $"{name}.{field.Label.Get()}");
+                else if (field.Type == FieldTypes.Subform)
+                    foreach (var column in LinkedFields.FillingColumns(field.Settings).Where(c => c.Settings.Target == draft.Key))
+                        Report(LinkedFields.Check(column.AsField(), LinkedFields.RowFields(field.Settings), target.Field, targetName), $"{name}.{field.Label.Get()}.{column.Label.Get()}");
+            }
+        }
+
+        void Report(IEnumerable<LinkProblem> problems, string lookup)
+        {
+            foreach (var p in problems)
+            {
+                if (p.Kind is not (LinkProblemKind.FillUnknownSource or LinkProblemKind.FilterUnknownField or LinkProblemKind.ShowUnknownField)) continue;
+                if (draft.Field(p.Subject) is { } f) Add($"fields/{f.Key}/isArchived", "Design.FieldLinked", FieldName(f), lookup);
+                else if (current.Entity(draft.Key)?.Field(p.Subject) is { } gone) Add($"fields/{gone.Key}", "Design.FieldLinked", gone.Label.Get(), lookup);
+            }
+        }
     }
 
     private void CheckSections()

@@ -65,8 +65,9 @@ public sealed class FormRuleState
     public bool IsRequired(string key) => Required.Contains(key);
     public bool IsReadOnly(string key) => ReadOnly.Contains(key);
 
-    /// <summary>Evaluates <paramref name="entity"/>'s form rules on <paramref name="values"/> ("$me" is <paramref name="me"/>, "$today" in UTC).</summary>
-    public static FormRuleState Evaluate(EntityMeta entity, JsonObject values, Guid me = default, DateTime? utcNow = null, Record? record = null)
+    /// <summary>Evaluates <paramref name="entity"/>'s form rules on <paramref name="values"/> ("$me" is <paramref name="me"/>,
+    /// "$today" is today in <paramref name="zone"/>, the workspace's time zone; UTC when not given).</summary>
+    public static FormRuleState Evaluate(EntityMeta entity, JsonObject values, Guid me = default, DateTime? utcNow = null, Record? record = null, TimeZoneInfo? zone = null)
     {
         var rules = entity.Entity.FormRules;
         if (rules is not { Count: > 0 }) return None;
@@ -79,7 +80,7 @@ public sealed class FormRuleState
         foreach (var rule in rules)
         {
             if (rule.Effects.Contains(FormRuleEffects.Show)) hasShow.UnionWith(rule.Fields);
-            if (!Holds(rule.When, entity, record, values, me, now)) continue;
+            if (!Holds(rule.When, entity, record, values, me, now, zone)) continue;
             if (rule.Effects.Contains(FormRuleEffects.Show)) shown.UnionWith(rule.Fields);
             if (rule.Effects.Contains(FormRuleEffects.Require)) required.UnionWith(rule.Fields);
             if (rule.Effects.Contains(FormRuleEffects.ReadOnly)) readOnly.UnionWith(rule.Fields);
@@ -91,13 +92,13 @@ public sealed class FormRuleState
         return new FormRuleState(hasShow, required, readOnly);
     }
 
-    public static bool Holds(FormRuleCondition when, EntityMeta entity, Record record, JsonObject values, Guid me, DateTime utcNow)
+    public static bool Holds(FormRuleCondition when, EntityMeta entity, Record record, JsonObject values, Guid me, DateTime utcNow, TimeZoneInfo? zone = null)
     {
         if (when.Filters.Count == 0) return true;
         var any = when.Match == "any";
         foreach (var filter in when.Filters)
         {
-            var ok = RuleConditionEvaluator.Matches(filter, entity, record, values, me, utcNow, TimeZoneInfo.Utc);
+            var ok = RuleConditionEvaluator.Matches(filter, entity, record, values, me, utcNow, zone ?? TimeZoneInfo.Utc);
             if (any && ok) return true;
             if (!any && !ok) return false;
         }

@@ -16,6 +16,20 @@ namespace Crm.Core.Records;
 /// </summary>
 public static class LinkedFields
 {
+    /// <summary>
+    /// The fields of a subform row by key (its columns as fields), for <see cref="Fill"/> and <see cref="Check"/> on a
+    /// lookup column: a lookup column fills the other columns of its own row.
+    /// </summary>
+    public static Func<string, FieldDefinition?> RowFields(FieldSettings subform)
+    {
+        var columns = Fields.Types.SubformField.ColumnFields(subform);
+        return key => columns.FirstOrDefault(c => c.Key == key);
+    }
+
+    /// <summary>The lookup columns of a subform that fill other columns of their row.</summary>
+    public static IEnumerable<SubformColumn> FillingColumns(FieldSettings subform)
+        => (subform.Columns ?? []).Where(c => c.Type == FieldTypes.Lookup && c.Settings.Fill is { Count: > 0 });
+
     /// <summary>A filter value "$form.customer" stands for this form's value of field "customer".</summary>
     public const string FormToken = "$form.";
 
@@ -72,15 +86,17 @@ public static class LinkedFields
     /// values): for every pair of the lookup's <see cref="FieldSettings.Fill"/> whose target <paramref name="fills"/>
     /// accepts, the target takes the source's value (cleared when the source is empty). Sources
     /// <paramref name="canRead"/> refuses are left alone (a fill never shows a field the person may not read).
-    /// Returns the keys it set. Works on any value object: a record's values, a subform row.
+    /// Returns the keys it set. Works on any value object: a record's values, a subform row (then
+    /// <paramref name="fieldOf"/> finds the row's columns, <see cref="RowFields"/>; by default the entity's fields).
     /// </summary>
     public static List<string> Fill(EntityMeta entity, FieldDefinition lookup, EntityMeta target, JsonObject picked, JsonObject values,
-        Func<string, bool>? fills = null, Func<string, bool>? canRead = null)
+        Func<string, bool>? fills = null, Func<string, bool>? canRead = null, Func<string, FieldDefinition?>? fieldOf = null)
     {
+        fieldOf ??= entity.Field;
         var set = new List<string>();
         foreach (var pair in lookup.Settings.Fill ?? [])
         {
-            if (target.Field(pair.From) is not { IsArchived: false } from || entity.Field(pair.To) is not { IsArchived: false } to) continue;
+            if (target.Field(pair.From) is not { IsArchived: false } from || fieldOf(pair.To) is not { IsArchived: false } to) continue;
             if (!Compatible(from, to) || (fills is not null && !fills(to.Key)) || (canRead is not null && !canRead(from.Key))) continue;
             var value = Convert(from, picked[from.Key], to, entity);
             if (value is null) values.Remove(to.Key);
@@ -123,37 +139,53 @@ public static class LinkedFields
     /// pairs, a target filled twice or the lookup filling itself, unknown filter fields and ops, "$form." naming an
     /// unknown field. Used by the lookup type's settings check (designer, installer, checker).
     /// </summary>
-    public static IEnumerable<LinkProblem> Check(FieldDefinition lookup, EntityMeta entity, EntityMeta target)
+    public static IEnumerable<LinkProblem> Check(FieldDefinition lookup, EntityMeta entity, EntityMeta target, Func<string, FieldDefinition?>? fieldOf = null)
+        => Check(lookup, fieldOf ?? entity.Field, target.Field, target.Entity.Label.Get());
+
+    /// <summary>
+    /// The same checks with both sides given as field finders: <paramref name="fieldOf"/> for this form's fields (or
+    /// a row's columns), <paramref name="targetField"/> for the picked type's, named <paramref name="targetLabel"/>.
+    /// The template checker calls it on a template's fields before anything is installed. Each problem carries the
+    /// index of the fill pair, filter or shown field it is about.
+    /// </summary>
+    public static IEnumerable<LinkProblem> Check(FieldDefinition lookup, Func<string, FieldDefinition?> fieldOf, Func<string, FieldDefinition?> targetField, string targetLabel)
     {
         var s = lookup.Settings;
         var filled = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var pair in s.Fill ?? [])
+        var fill = s.Fill ?? [];
+        for (var i = 0; i < fill.Count; i++)
         {
-            var from = target.Field(pair.From);
-            var to = entity.Field(pair.To);
-            if (from is null || from.IsArchived) yield return new(LinkProblemKind.FillUnknownSource, pair.From, target.Entity.Label.Get());
-            if (to is null || to.IsArchived) yield return new(LinkProblemKind.FillUnknownTarget, pair.To, "");
+            var pair = fill[i];
+            var from = targetField(pair.From);
+            var to = fieldOf(pair.To);
+            if (from is null || from.IsArchived) yield return new(LinkProblemKind.FillUnknownSource, pair.From, targetLabel, i);
+            if (to is null || to.IsArchived) yield return new(LinkProblemKind.FillUnknownTarget, pair.To, "", i);
             if (from is null || to is null) continue;
-            if (to.Key == lookup.Key) yield return new(LinkProblemKind.FillSelf, to.Label.Get(), "");
-            else if (!filled.Add(to.Key)) yield return new(LinkProblemKind.FillTwice, to.Label.Get(), "");
-            else if (!Compatible(from, to)) yield return new(LinkProblemKind.FillIncompatible, to.Label.Get(), from.Label.Get());
+            if (to.Key == lookup.Key) yield return new(LinkProblemKind.FillSelf, to.Label.Get(), "", i);
+            else if (!filled.Add(to.Key)) yield return new(LinkProblemKind.FillTwice, to.Label.Get(), "", i);
+            else if (!Compatible(from, to)) yield return new(LinkProblemKind.FillIncompatible, to.Label.Get(), from.Label.Get(), i);
         }
-        foreach (var f in s.PickFilter ?? [])
+        var filters = s.PickFilter ?? [];
+        for (var i = 0; i < filters.Count; i++)
         {
-            if (!f.Field.StartsWith('$') && target.Field(f.Field) is null) yield return new(LinkProblemKind.FilterUnknownField, f.Field, target.Entity.Label.Get());
-            if (!RuleValidator.Ops.Contains(f.Op)) yield return new(LinkProblemKind.FilterUnknownOp, f.Op, "");
+            var f = filters[i];
+            if (!f.Field.StartsWith('$') && targetField(f.Field) is null) yield return new(LinkProblemKind.FilterUnknownField, f.Field, targetLabel, i);
+            if (!RuleValidator.Ops.Contains(f.Op)) yield return new(LinkProblemKind.FilterUnknownOp, f.Op, "", i);
+            if (f.Value is JsonValue v && v.TryGetValue<string>(out var x) && x.StartsWith(FormToken, StringComparison.Ordinal)
+                && (x[FormToken.Length..] is var key && (fieldOf(key) is null || key == lookup.Key)))
+                yield return new(LinkProblemKind.FilterUnknownFormField, key, "", i);
         }
-        foreach (var key in FormFieldsRead(s))
-            if (entity.Field(key) is null || key == lookup.Key) yield return new(LinkProblemKind.FilterUnknownFormField, key, "");
-        foreach (var key in s.ShowFields ?? [])
-            if (target.Field(key) is null or { IsArchived: true }) yield return new(LinkProblemKind.ShowUnknownField, key, target.Entity.Label.Get());
+        var shown = s.ShowFields ?? [];
+        for (var i = 0; i < shown.Count; i++)
+            if (targetField(shown[i]) is null or { IsArchived: true }) yield return new(LinkProblemKind.ShowUnknownField, shown[i], targetLabel, i);
     }
 }
 
 public enum LinkProblemKind { FillUnknownSource, FillUnknownTarget, FillSelf, FillTwice, FillIncompatible, FilterUnknownField, FilterUnknownOp, FilterUnknownFormField, ShowUnknownField }
 
-/// <summary>A problem of a lookup's linked-field settings; <paramref name="Subject"/> and <paramref name="Other"/> name what is wrong.</summary>
-public sealed record LinkProblem(LinkProblemKind Kind, string Subject, string Other)
+/// <summary>A problem of a lookup's linked-field settings; <paramref name="Subject"/> and <paramref name="Other"/> name what is wrong,
+/// <paramref name="Index"/> is the position of the pair, filter or shown field in its list.</summary>
+public sealed record LinkProblem(LinkProblemKind Kind, string Subject, string Other, int Index = -1)
 {
     /// <summary>The settings path the problem is reported under.</summary>
     public string Setting => Kind switch

@@ -367,14 +367,20 @@ public sealed class RecordWriter
             await FillLinkedAsync(entity, baseline, values, given, ct);
             await CheckPickFiltersAsync(entity, record, baseline, values, refusals, ct);
         }
+        // The same in line items: a row's lookup picked or changed fills the columns of its row that the row leaves
+        // empty (rows matched by "_id"), then the row's formulas are computed again.
+        if (entity.Fields.Any(f => f.Type == FieldTypes.Subform && LinkedFields.FillingColumns(f.Settings).Any()))
+            await FillRowsLinkedAsync(entity, baseline, values, fields.CanWrite, ct);
 
         // Form rules (显隐规则) on the values after the change: a field they hide is not required, one they require
         // must be filled in. A field they make read-only cannot be changed while the rule holds on the values both
         // before and after the write (a value typed before the rule took hold in the form stays; see decisions.md).
-        var rules = FormRuleState.Evaluate(entity, values, actor.UserId, now, record);
+        // "$today" is the workspace's today (its time zone), "$me" the writer.
+        var zone = Tenancy.WorkspaceTimeZone.Resolve(actor.Tenant.TimeZone);
+        var rules = FormRuleState.Evaluate(entity, values, actor.UserId, now, record, zone);
         if (entity.Entity.FormRules.Count > 0)
         {
-            var rulesBefore = FormRuleState.Evaluate(entity, baseline, actor.UserId, now, record);
+            var rulesBefore = FormRuleState.Evaluate(entity, baseline, actor.UserId, now, record, zone);
             foreach (var (key, _) in input.Values)
                 if (rules.IsReadOnly(key) && rulesBefore.IsReadOnly(key) && fields.CanWrite(key) && entity.Field(key) is { } field
                     && !JsonNode.DeepEquals(values[key], baseline[key])
@@ -690,8 +696,8 @@ public sealed class RecordWriter
 
     private async Task ValidateReferencesAsync(EntityMeta entity, Guid recordId, JsonObject values, ValidationErrors errors, CancellationToken ct)
     {
-        var members = new List<(FieldDefinition Field, Guid Id)>();
-        var lookups = new List<(FieldDefinition Field, Guid Id, EntityMeta Target)>();
+        var members = new List<(FieldDefinition Field, Guid Id, string Path)>();
+        var lookups = new List<(FieldDefinition Field, Guid Id, EntityMeta Target, string Path)>();
         var departments = new List<(FieldDefinition Field, Guid Id)>();
         foreach (var field in entity.Fields)
             if (field.Type == FieldTypes.Department)
@@ -700,25 +706,44 @@ public sealed class RecordWriter
         {
             if (values[field.Key] is not JsonValue v || !v.TryGetValue<string>(out var s) || !Guid.TryParse(s, out var id)) continue;
             var type = FieldTypeRegistry.Get(field.Type);
-            if (type.NamesMembers) members.Add((field, id));
+            if (type.NamesMembers) members.Add((field, id, field.Key));
             else if (type.LinksRecords)
             {
                 var target = metadata.Entity(field.Settings.Target ?? "");
                 if (target is null) errors.Add(field.Key, t["Validation.Reference", field.Label.Get()]);
-                else lookups.Add((field, id, target));
+                else lookups.Add((field, id, target, field.Key));
             }
+        }
+        // Lookup and member cells of subform rows, checked as fields are; a problem is keyed by the cell's path
+        // ("items/1/product") and names the cell ("产品明细[2].产品").
+        var cells = new List<(string Path, FieldDefinition Cell, Guid Id, EntityMeta? Target)>();
+        foreach (var subform in entity.Fields.Where(f => f.Type == FieldTypes.Subform))
+        {
+            if (values[subform.Key] is not JsonArray rows) continue;
+            var columns = (subform.Settings.Columns ?? []).Where(c => c.Type is FieldTypes.Lookup or FieldTypes.Member).ToList();
+            if (columns.Count == 0) continue;
+            for (var i = 0; i < rows.Count; i++)
+                foreach (var column in columns)
+                {
+                    if (rows[i] is not JsonObject row || row[column.Key] is not JsonValue v || !v.TryGetValue<string>(out var s) || !Guid.TryParse(s, out var id)) continue;
+                    var path = $"{subform.Key}/{i}/{column.Key}";
+                    var cell = SubformField.CellField(subform, column, i);
+                    if (column.Type == FieldTypes.Member) members.Add((cell, id, path));
+                    else if (metadata.Entity(column.Settings.Target ?? "") is { } target) lookups.Add((cell, id, target, path));
+                    else errors.Add(path, t["Validation.Reference", cell.Label.Get()]);
+                }
         }
         // References found once are remembered for this writer's life (one save, one bulk edit, one import's
         // validation pass), so 100,000 imported rows naming the same two owners ask the database once, not per row.
         if (members.Count > 0)
         {
             List<Guid>? unknown = null;
-            foreach (var (_, id) in members)
+            foreach (var (_, id, _) in members)
                 if (!knownMembers.Contains(id) && !(unknown ??= []).Contains(id)) unknown.Add(id);
             if (unknown is { } ids)
                 knownMembers.UnionWith(await db.Memberships.Where(m => m.TenantId == metadata.TenantId && ids.Contains(m.UserId)).Select(m => m.UserId).ToListAsync(ct));
-            foreach (var (field, id) in members)
-                if (!knownMembers.Contains(id)) errors.Add(field.Key, t["Validation.NotAMember", field.Label.Get()]);
+            foreach (var (field, id, path) in members)
+                if (!knownMembers.Contains(id)) errors.Add(path, t["Validation.NotAMember", field.Label.Get()]);
         }
         if (departments.Count > 0)
         {
@@ -732,9 +757,9 @@ public sealed class RecordWriter
             var ids = lookups.Select(l => l.Id).Where(id => !knownRecords.ContainsKey(id)).Distinct().ToList();
             if (ids.Count > 0)
                 foreach (var f in await db.Records.Where(r => ids.Contains(r.Id)).Select(r => new { r.Id, r.EntityTypeId }).ToListAsync(ct)) knownRecords[f.Id] = f.EntityTypeId;
-            foreach (var (field, id, target) in lookups)
+            foreach (var (field, id, target, path) in lookups)
                 if (!knownRecords.TryGetValue(id, out var typeId) || typeId != target.Entity.Id)
-                    errors.Add(field.Key, t["Validation.LookupMissing", field.Label.Get(), target.Entity.Label.Get()]);
+                    errors.Add(path, t["Validation.LookupMissing", field.Label.Get(), target.Entity.Label.Get()]);
         }
         // A friendly early answer; the unique index (UniqueValuesStep) is what holds under concurrency. The JSON
         // query also finds values of records saved before the index existed.
@@ -805,6 +830,52 @@ public sealed class RecordWriter
             if (!picked.TryGetValue(id, out var record) || record.EntityTypeId != target.Entity.Id) continue;
             var readable = await FieldsAsync(target, ct);
             filled.AddRange(LinkedFields.Fill(entity, lookup, target, ParseValues(record.Values), values, k => !given.Contains(k), readable.CanSee));
+        }
+        return filled;
+    }
+
+    /// <summary>
+    /// Linked fields in subform rows: for every row of a subform the actor may write whose lookup column with
+    /// <see cref="FieldSettings.Fill"/> differs from the stored row with the same "_id" (a new row: has a value), the
+    /// columns its fill names that the row leaves empty take the picked record's values (a cell the write gives
+    /// keeps its value, as a given field does above); source fields the actor may not read are not copied. The
+    /// row's formulas are then computed again (小计 = 数量 × 单价 after 单价 was filled). Picked records are read in
+    /// one query. Returns the paths filled ("items/0/price").
+    /// </summary>
+    public async Task<List<string>> FillRowsLinkedAsync(EntityMeta entity, JsonObject before, JsonObject values, Func<string, bool> canWrite, CancellationToken ct = default)
+    {
+        var changed = new List<(FieldDefinition Subform, int Index, JsonObject Row, SubformColumn Column, EntityMeta Target, Guid Id)>();
+        foreach (var subform in entity.Fields.Where(f => f.Type == FieldTypes.Subform && canWrite(f.Key)))
+        {
+            var columns = LinkedFields.FillingColumns(subform.Settings).ToList();
+            if (columns.Count == 0 || values[subform.Key] is not JsonArray rows) continue;
+            var stored = (before[subform.Key] as JsonArray ?? []).OfType<JsonObject>()
+                .Select(r => (Id: r[SubformField.RowId] is JsonValue v && v.TryGetValue<string>(out var id) ? id : null, Row: r))
+                .Where(x => x.Id is not null).GroupBy(x => x.Id!).ToDictionary(g => g.Key, g => g.First().Row, StringComparer.Ordinal);
+            for (var i = 0; i < rows.Count; i++)
+            {
+                if (rows[i] is not JsonObject row) continue;
+                var old = row[SubformField.RowId] is JsonValue rv && rv.TryGetValue<string>(out var rowId) ? stored.GetValueOrDefault(rowId) : null;
+                foreach (var column in columns)
+                {
+                    if (JsonNode.DeepEquals(row[column.Key], old?[column.Key])) continue;
+                    if (row[column.Key] is not JsonValue v || !v.TryGetValue<string>(out var s) || !Guid.TryParse(s, out var id)) continue;
+                    if (metadata.Entity(column.Settings.Target ?? "") is not { } target) continue;
+                    changed.Add((subform, i, row, column, target, id));
+                }
+            }
+        }
+        var filled = new List<string>();
+        if (changed.Count == 0) return filled;
+        var picked = await PickedAsync(changed.Select(c => c.Id), ct);
+        foreach (var (subform, index, row, column, target, id) in changed)
+        {
+            if (!picked.TryGetValue(id, out var record) || record.EntityTypeId != target.Entity.Id) continue; // the reference check says "missing"
+            var readable = await FieldsAsync(target, ct);
+            var empty = (column.Settings.Fill ?? []).Select(p => p.To).Where(k => row[k] is null).ToHashSet(StringComparer.Ordinal);
+            foreach (var key in LinkedFields.Fill(entity, column.AsField(), target, ParseValues(record.Values), row, empty.Contains, readable.CanSee, LinkedFields.RowFields(subform.Settings)))
+                filled.Add($"{subform.Key}/{index}/{key}");
+            SubformField.ComputeRow(subform.Settings.Columns ?? [], row);
         }
         return filled;
     }

@@ -305,6 +305,7 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
         Binding(e, e.StageField, path + ".stageField", false, FieldBindings.Stage);
         Binding(e, e.LostReasonField, path + ".lostReasonField", false, FieldBindings.LostReason);
         CheckFormRules(e, path);
+        CheckLinks(e, path);
 
         for (var p = 0; p < e.Pipelines.Count; p++)
         {

@@ -237,4 +237,26 @@ public class FormRuleTests
         Assert.Null(again);
         Assert.Contains(schemaErrors.ByField.Keys, k => k.StartsWith($"{p}[0].effects"));
     }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Today_in_a_rule_is_the_workspaces_today_and_me_is_the_person(string provider)
+    {
+        English();
+        await using var ws = await Workspace.CreateAsync(provider);
+        await ws.InstallAsync("b2b_sales_funnel");
+        var draft = await ws.DraftAsync("opportunity");
+        draft.FormRules.Add(Rule("due_today", "expected_close", "eq", "$today", "next_step", FormRuleEffects.Require));
+        draft.FormRules.Add(Rule("mine", "owner", "eq", "$me", "competitor", FormRuleEffects.Require));
+        Assert.True((await ws.Designer().SaveEntityAsync(ws.Owner, draft)).Succeeded);
+        var entity = (await ws.MetadataAsync()).Entity("opportunity")!;
+        // 2026-03-01 20:00 UTC is already 2026-03-02 in Shanghai (UTC+8): "today" there, not in UTC.
+        var utc = new DateTime(2026, 3, 1, 20, 0, 0, DateTimeKind.Utc);
+        var shanghai = Crm.Core.Tenancy.WorkspaceTimeZone.Resolve("Asia/Shanghai");
+        var values = new JsonObject { ["expected_close"] = "2026-03-02", ["owner"] = ws.Owner.UserId.ToString() };
+        Assert.True(FormRuleState.Evaluate(entity, values, ws.Owner.UserId, utc, null, shanghai).IsRequired("next_step"));
+        Assert.False(FormRuleState.Evaluate(entity, values, ws.Owner.UserId, utc).IsRequired("next_step")); // UTC: still 03-01
+        Assert.True(FormRuleState.Evaluate(entity, values, ws.Owner.UserId, utc, null, shanghai).IsRequired("competitor"));
+        Assert.False(FormRuleState.Evaluate(entity, values, Guid.NewGuid(), utc, null, shanghai).IsRequired("competitor"));
+    }
 }

@@ -61,10 +61,16 @@ public class TemplateRefusalTests
             ("label longer than the designer allows", d => { Entity(d, "company")["fields"]![0]!["label"]!["en"] = new string('x', 101); return d; }, "$.entityTypes[0].fields[0].label"),
             ("a 0.9 MB label", d => { Entity(d, "company")["label"]!["en"] = new string('x', 900_000); return d; }, "$.entityTypes[0].label"),
             ("unsafe pattern", d => { Entity(d, "company")["fields"]!.AsArray().Single(f => (string)f!["key"]! == "city")!["pattern"] = "(?=a)a"; return d; }, ".pattern"),
-            ("linked fill of incompatible types", d => { Lookup(d, "opportunity", "company")["fill"] = JsonNode.Parse("""[{"from": "industry", "to": "amount"}]"""); return d; }, "/fill"),
-            ("linked fill from an unknown field", d => { Lookup(d, "opportunity", "company")["fill"] = JsonNode.Parse("""[{"from": "no_such", "to": "name"}]"""); return d; }, "/fill"),
-            ("pick filter on an unknown field", d => { Lookup(d, "opportunity", "contact")["pickFilter"] = JsonNode.Parse("""[{"field": "nope", "op": "eq", "value": 1}]"""); return d; }, "/pickFilter"),
-            ("pick filter naming an unknown form field", d => { Lookup(d, "opportunity", "contact")["pickFilter"] = JsonNode.Parse("""[{"field": "company", "op": "eq", "value": "$form.nope"}]"""); return d; }, "/pickFilter"),
+            ("linked fill of incompatible types", d => { Lookup(d, "opportunity", "company")["fill"] = JsonNode.Parse("""[{"from": "industry", "to": "amount"}]"""); return d; }, "$.entityTypes[2].fields[2].fill[0]"),
+            ("linked fill from an unknown field", d => { Lookup(d, "opportunity", "company")["fill"] = JsonNode.Parse("""[{"from": "no_such", "to": "name"}]"""); return d; }, "$.entityTypes[2].fields[2].fill[0]"),
+            ("pick filter on an unknown field", d => { Lookup(d, "opportunity", "contact")["pickFilter"] = JsonNode.Parse("""[{"field": "nope", "op": "eq", "value": 1}]"""); return d; }, "$.entityTypes[2].fields[3].pickFilter[0]"),
+            ("pick filter naming an unknown form field", d => { Lookup(d, "opportunity", "contact")["pickFilter"] = JsonNode.Parse("""[{"field": "company", "op": "eq", "value": "$form.nope"}]"""); return d; }, "$.entityTypes[2].fields[3].pickFilter[0]"),
+            ("shown field unknown", d => { Lookup(d, "opportunity", "company")["showFields"] = new JsonArray("phone", "nope"); return d; }, "$.entityTypes[2].fields[2].showFields[1]"),
+            ("row fill into an unknown column", d => { Entity(d, "opportunity")["fields"]!.AsArray().Add(JsonNode.Parse("""
+                { "key": "items", "type": "subform", "label": { "zh-CN": "产品明细", "en": "Line items" }, "columns": [
+                  { "key": "product", "type": "lookup", "label": { "zh-CN": "产品", "en": "Product" }, "target": "product", "fill": [ { "from": "price", "to": "cost" } ] },
+                  { "key": "price", "type": "money", "label": { "zh-CN": "单价", "en": "Unit price" } } ] }
+                """)); return d; }, ".columns[0].fill[0]"),
             ("linked fields on a text field", d => { Entity(d, "company")["fields"]![0]!["showFields"] = new JsonArray("name"); return d; }, "$.entityTypes[0].fields[0]"),
             ("pattern on an e-mail field", d => { Entity(d, "contact")["fields"]!.AsArray().First(f => (string)f!["type"]! == "email")!["pattern"] = "^a"; return d; }, "$.entityTypes[1].fields"),
         };

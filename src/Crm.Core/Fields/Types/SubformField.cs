@@ -292,6 +292,14 @@ public sealed class SubformField : FieldType
             if (!ColumnTypes.Contains(column.Type)) { errors.Add(at + "/type", F("Settings.ColumnType", name, column.Type)); continue; }
             if (column.Type == FieldTypes.Select && (column.Settings.Options ?? []).Count == 0) errors.Add(at + "/options", F("Settings.ColumnOptions", name));
             if (column.Type == FieldTypes.Lookup && ctx.Metadata.Entity(column.Settings.Target ?? "") is null) errors.Add(at + "/target", F("Settings.ColumnTarget", name));
+            else if (column.Type == FieldTypes.Lookup && ctx.Metadata.Entity(column.Settings.Target!) is { } target)
+            {
+                // A lookup column fills columns of its own row (数据联动 in line items); each problem names the column.
+                if (column.Settings.PickFilter is { Count: > 0 } || column.Settings.ShowFields is { Count: > 0 })
+                    errors.Add(at + (column.Settings.PickFilter is { Count: > 0 } ? "/pickFilter" : "/showFields"), F("Settings.ColumnLinkOnlyFill", name));
+                foreach (var p in LinkedFields.Check(column.AsField(), ctx.Entity, target, LinkedFields.RowFields(s)))
+                    errors.Add($"{at}/{p.Setting}", F("Settings.ColumnLink", name, string.Format(CultureInfo.CurrentCulture, t("Settings.Link." + p.Kind), p.Subject, p.Other)));
+            }
             if (column.Type == FieldTypes.Formula)
             {
                 if (string.IsNullOrWhiteSpace(column.Settings.Expression)) { errors.Add(at + "/expression", F("Settings.ColumnExpression", name)); continue; }
