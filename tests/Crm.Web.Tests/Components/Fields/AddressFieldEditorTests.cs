@@ -40,12 +40,12 @@ public class AddressFieldEditorTests
         Assert.Contains("省份", cut.Find("div.crm-field[data-field='addr']").TextContent);
 
         // Searching provinces by part of a name.
-        var found = (await pickers[0].Instance!.SearchFunc!.Invoke("广", CancellationToken.None))!;
+        var found = (await pickers[0].Instance!.SearchFunc!.Invoke("广", CancellationToken.None)!)!;
         Assert.Equal(["广东省", "广西壮族自治区"], found.Select(r => r!.Name).ToArray());
 
         await cut.InvokeAsync(() => pickers[0].Instance.ValueChanged.InvokeAsync(ChinaRegions.Find("11")));
         Assert.Equal("""{"province":"11","city":"1101"}""", f.Changes[^1]["addr"]!.ToJsonString());
-        var districts = (await Pickers(cut)[2].Instance!.SearchFunc!.Invoke("朝阳", CancellationToken.None))!;
+        var districts = (await Pickers(cut)[2].Instance!.SearchFunc!.Invoke("朝阳", CancellationToken.None)!)!;
         Assert.Equal("110105", Assert.Single(districts)!.Code);
 
         await cut.InvokeAsync(() => Pickers(cut)[2].Instance.ValueChanged.InvokeAsync(ChinaRegions.Find("110105")));
@@ -54,7 +54,7 @@ public class AddressFieldEditorTests
         // Another province clears the city and district below it; cities offered are that province's.
         await cut.InvokeAsync(() => Pickers(cut)[0].Instance.ValueChanged.InvokeAsync(ChinaRegions.Find("44")));
         Assert.Equal("""{"province":"44"}""", f.Changes[^1]["addr"]!.ToJsonString());
-        var cities = (await Pickers(cut)[1].Instance!.SearchFunc!.Invoke("", CancellationToken.None))!.ToList();
+        var cities = (await Pickers(cut)[1].Instance!.SearchFunc!.Invoke("", CancellationToken.None)!)!.ToList();
         Assert.Equal(21, cities.Count);
         Assert.All(cities, c => Assert.StartsWith("44", c!.Code));
     }
