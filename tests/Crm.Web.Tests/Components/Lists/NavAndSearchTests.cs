@@ -24,7 +24,7 @@ public class NavAndSearchTests
         var cut = f.Context.Bunit.Render<NavMenu>(p => p.AddCascadingValue(session));
 
         List<string?> Keys() => cut.FindAll("[data-testid^=nav-entity-]").Select(a => a.GetAttribute("data-testid")).ToList();
-        cut.WaitForAssertion(() => Assert.Equal(["nav-entity-company", "nav-entity-contact", "nav-entity-opportunity"], Keys()));
+        cut.WaitForAssertion(() => Assert.Equal(["nav-entity-company", "nav-entity-contact", "nav-entity-opportunity", "nav-entity-product"], Keys()));
         var link = cut.Find("[data-testid=nav-entity-opportunity]");
         Assert.Equal($"/t/{f.Slug}/r/opportunity", link.GetAttribute("href"));
         Assert.Contains("Opportunities", link.TextContent);
@@ -37,7 +37,7 @@ public class NavAndSearchTests
             await MetadataStore.BumpVersionAsync(db);
         }
         f.Context.Bunit.Services.GetRequiredService<NavigationManager>().NavigateTo($"/t/{f.Slug}/r/company");
-        cut.WaitForAssertion(() => Assert.Equal(["nav-entity-company", "nav-entity-opportunity"], Keys()));
+        cut.WaitForAssertion(() => Assert.Equal(["nav-entity-company", "nav-entity-opportunity", "nav-entity-product"], Keys()));
     }
 
     /// <summary>A template installed into a blank workspace (as from 模板中心) shows its record types in the menu at once.</summary>
@@ -61,7 +61,7 @@ public class NavAndSearchTests
             .InstallAsync(ws.Owner, entry.Document, new Crm.Core.Templates.InstallOptions(WithSampleData: false));
         Assert.True(result.Succeeded, result.Errors.ToString());
 
-        cut.WaitForAssertion(() => Assert.Equal(["nav-entity-company", "nav-entity-contact", "nav-entity-opportunity"],
+        cut.WaitForAssertion(() => Assert.Equal(["nav-entity-company", "nav-entity-contact", "nav-entity-opportunity", "nav-entity-product"],
             cut.FindAll("[data-testid^=nav-entity-]").Select(a => a.GetAttribute("data-testid")).ToList()), TimeSpan.FromSeconds(5));
     }
 
