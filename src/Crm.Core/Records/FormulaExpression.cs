@@ -357,8 +357,11 @@ public sealed class FormulaExpression
             var r = Right.TypeOf(schema);
             if (Op is "=" or "<>" or "<" or "<=" or ">" or ">=")
                 return l == r ? FormulaType.Boolean : throw Problem($"'{Op}' compares {FormulaExpression.Name(l)} with {FormulaExpression.Name(r)}");
-            return l == FormulaType.Number && r == FormulaType.Number ? FormulaType.Number
-                : throw Problem($"'{Op}' needs numbers, not {FormulaExpression.Name(l == FormulaType.Number ? r : l)} (use CONCAT for text, DATEADD or DAYS for dates)");
+            if (l == FormulaType.Number && r == FormulaType.Number) return FormulaType.Number;
+            // Name the operand that is not a number when it is a field, so the message says which field to change.
+            var (wrong, type) = l == FormulaType.Number ? (Right, r) : (Left, l);
+            var what = wrong is Reference reference ? $"'{reference.Key}' ({FormulaExpression.Name(type)})" : FormulaExpression.Name(type);
+            throw Problem($"'{Op}' needs numbers, not {what} (use CONCAT for text, DATEADD or DAYS for dates)");
         }
     }
 

@@ -139,7 +139,7 @@ public class FieldTypeTests
     public void Every_field_type_is_registered_with_a_schema_and_its_settings()
     {
         string[] expected = ["text", "longtext", "number", "money", "percent", "date", "datetime", "bool", "select", "multiselect",
-            "email", "phone", "url", "member", "department", "lookup", "status", "stage", "autonumber", "formula", "subform"];
+            "email", "phone", "url", "member", "department", "lookup", "status", "stage", "autonumber", "formula", "subform", "file", "image", "address"];
         Assert.Equal(expected.Order(), FieldTypeRegistry.Names.Order());
         foreach (var name in expected)
         {
