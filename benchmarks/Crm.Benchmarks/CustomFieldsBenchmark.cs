@@ -378,6 +378,8 @@ public static class CustomFieldsBenchmark
                 round++;
                 var values = UpdateValues(round);
                 values["company"] = companyId.ToString();
+                // B2B 1.6.0's form rule requires a lost reason on lost deals; the form would ask for it.
+                values["lost_reason"] = "price_too_high";
                 var sw = Stopwatch.StartNew();
                 var result = await recordService.UpdateAsync(actor, ids[i], new RecordInput(values));
                 if (i >= 5) times.Add(sw.Elapsed.TotalMilliseconds); // five warm-ups
