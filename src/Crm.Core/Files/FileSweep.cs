@@ -27,9 +27,17 @@ public sealed class FileSweep(ICrmDbContextFactory factory, IFileStore store, IO
             {
                 if (!tenants.Contains(tenantId))
                 {
-                    await store.DeleteFolderAsync(folder, ct);
-                    done++;
-                    continue;
+                    // Read again right before deleting: a workspace that signed up (and uploaded) after the list was
+                    // read is not a deleted one.
+                    bool exists;
+                    await using (var global = factory.CreateGlobal())
+                        exists = await global.Tenants.AsNoTracking().AnyAsync(x => x.Id == tenantId, ct);
+                    if (!exists)
+                    {
+                        await store.DeleteFolderAsync(folder, ct);
+                        done++;
+                        continue;
+                    }
                 }
                 done += await SweepTenantAsync(tenantId, folder, utcNow, ct);
             }
