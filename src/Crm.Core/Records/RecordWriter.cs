@@ -666,11 +666,19 @@ public sealed class RecordWriter
 
     /// <summary>
     /// A template upgrade renamed an option key of a select (a string) or multi-select (an array of keys) field:
-    /// stored values are rewritten in one statement, like <see cref="MoveFieldKeyAsync"/>.
+    /// stored values are rewritten in one statement, like <see cref="MoveFieldKeyAsync"/>. A select holding a text
+    /// slot (<paramref name="indexSlot"/>, filled or filling) has its typed copy rewritten in the same statement, so
+    /// the copy matches the JSON and PostgreSQL's kept board totals (keyed by the slot's value) follow through their
+    /// triggers.
     /// </summary>
-    internal static Task<int> RenameOptionAsync(CrmDbContext db, Guid entityTypeId, string field, bool multiple, string from, string to, CancellationToken ct)
+#pragma warning disable EF1003 // the only text put in is a slot column from IndexSlots.All (text1..text12), never input
+    internal static Task<int> RenameOptionAsync(CrmDbContext db, Guid entityTypeId, string field, bool multiple, string from, string to, string? indexSlot, CancellationToken ct)
     {
         var tenant = db.TenantId ?? throw new InvalidOperationException("A tenant's context is needed.");
+        // The slot's column name comes from the fixed list of slots ("t9" → text9), never from input.
+        var copy = !multiple && IndexSlots.Held(indexSlot) is ['t', .. var n] && IndexSlots.All.Contains("t" + n)
+            ? $", text{n} = CASE WHEN text{n} = {{3}} THEN {{4}} ELSE text{n} END"
+            : "";
         if (db.Database.IsNpgsql())
             return multiple
                 ? db.Database.ExecuteSqlRawAsync(
@@ -678,7 +686,7 @@ public sealed class RecordWriter
                     "WHERE tenant_id = {0} AND entity_type_id = {1} AND jsonb_typeof(field_values -> {2}) = 'array' AND (field_values -> {2}) @> jsonb_build_array({3}::text)",
                     [tenant, entityTypeId, field, from, to], ct)
                 : db.Database.ExecuteSqlRawAsync(
-                    "UPDATE records SET field_values = jsonb_set(field_values, ARRAY[{2}], to_jsonb({4}::text)), version = version + 1 " +
+                    "UPDATE records SET field_values = jsonb_set(field_values, ARRAY[{2}], to_jsonb({4}::text)), version = version + 1" + copy + " " +
                     "WHERE tenant_id = {0} AND entity_type_id = {1} AND field_values ->> {2} = {3}",
                     [tenant, entityTypeId, field, from, to], ct);
         return multiple
@@ -687,10 +695,11 @@ public sealed class RecordWriter
                 "WHERE tenant_id = {0} AND entity_type_id = {1} AND json_type(field_values, '$.' || {2}) = 'array' AND EXISTS (SELECT 1 FROM json_each(field_values, '$.' || {2}) x WHERE x.value = {3})",
                 [tenant, entityTypeId, field, from, to], ct)
             : db.Database.ExecuteSqlRawAsync(
-                "UPDATE records SET field_values = json_set(field_values, '$.' || {2}, {4}), version = version + 1 " +
+                "UPDATE records SET field_values = json_set(field_values, '$.' || {2}, {4}), version = version + 1" + copy + " " +
                 "WHERE tenant_id = {0} AND entity_type_id = {1} AND json_extract(field_values, '$.' || {2}) = {3}",
                 [tenant, entityTypeId, field, from, to], ct);
     }
+#pragma warning restore EF1003
 
     public static JsonObject ParseValues(string json) => JsonNode.Parse(string.IsNullOrEmpty(json) ? "{}" : json) as JsonObject ?? new JsonObject();
 

@@ -107,7 +107,12 @@ public sealed class TemplateInstaller(ICrmDbContextFactory factory, IStringLocal
                     counter.FieldKey = r.To + counter.FieldKey[r.From.Length..];
             }
             await db.SaveChangesAsync(ct);
-            foreach (var r in merger.OptionRenames) await Records.RecordWriter.RenameOptionAsync(db, r.EntityTypeId, r.Field, r.Multiple, r.From, r.To, ct);
+            foreach (var r in merger.OptionRenames)
+            {
+                // The field's typed copy (issue 14) is rewritten with its values; the slot as saved just above.
+                var slot = await db.Fields.AsNoTracking().Where(f => f.EntityTypeId == r.EntityTypeId && f.Key == r.Field).Select(f => f.IndexSlot).FirstOrDefaultAsync(ct);
+                await Records.RecordWriter.RenameOptionAsync(db, r.EntityTypeId, r.Field, r.Multiple, r.From, r.To, slot, ct);
+            }
         }
         await MetadataStore.BumpVersionAsync(db, ct);
         var updated = await MetadataStore.LoadAsync(db, await MetadataStore.CurrentVersionAsync(db, ct), ct);

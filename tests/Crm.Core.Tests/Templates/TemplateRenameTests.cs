@@ -118,6 +118,13 @@ public class TemplateRenameTests
         Assert.Equal(["name", "city_name"], own.Columns);
         Assert.Equal("city_name", Assert.Single(own.Filters).Field);
         Assert.Equal("city_name", Assert.Single(own.Sort).Field);
+        // The renamed option's typed copy (issue 14) followed the value: no difference, and a filter on the new key
+        // (read through the slot) finds the record.
+        Assert.NotNull(after.Field("value_tier")!.IndexSlot);
+        var check = await IndexCopyService.RunForAdminAsync(ws.Database.Factory, ws.Get<Crm.Core.Metadata.MetadataStore>(), ws.Owner, rebuild: false);
+        Assert.Empty(check.Differences);
+        var tier = await ws.Get<RecordListService>().QueryAsync(ws.Owner, "company", new RecordQuery { Filters = [new FilterSpec("value_tier", "eq", JsonValue.Create("key_account"))] });
+        Assert.Equal(["X2"], tier.Items.Select(i => i.Title).ToArray());
     }
 
     [Theory]
