@@ -30,8 +30,9 @@ public static class ClusterMessages
 
     public static string Metadata(Guid tenantId) => Join(MetadataKind, G(tenantId));
 
+    /// <summary>A member's role change, removal or (flag "a") change of rights with the role unchanged.</summary>
     public static string Membership(MembershipChange c)
-        => Join(MembershipKind, G(c.TenantId), G(c.UserId), c.NewRole is { } role ? ((int)role).ToString(CultureInfo.InvariantCulture) : "");
+        => Join(MembershipKind, G(c.TenantId), G(c.UserId), c.NewRole is { } role ? ((int)role).ToString(CultureInfo.InvariantCulture) : "", c.AccessChanged ? "a" : "");
 
     /// <summary>Hands a received message to the matching in-process publisher; false for a message it does not know.</summary>
     public static bool Dispatch(string message, ClusterTargets targets)
@@ -54,9 +55,10 @@ public static class ClusterMessages
                     targets.MetadataStore?.Forget(tenant);
                     targets.Metadata?.Deliver(tenant);
                     return true;
-                case MembershipKind when f.Length == 4:
+                // Four fields: an instance of a version before the flag (read as a role change).
+                case MembershipKind when f.Length is 4 or 5:
                     MemberRole? role = f[3].Length == 0 ? null : (MemberRole)int.Parse(f[3], CultureInfo.InvariantCulture);
-                    targets.Memberships?.Deliver(new MembershipChange(Guid.Parse(f[1]), Guid.Parse(f[2]), role));
+                    targets.Memberships?.Deliver(new MembershipChange(Guid.Parse(f[1]), Guid.Parse(f[2]), role) { AccessChanged = f.Length == 5 && f[4] == "a" });
                     return true;
                 default:
                     return false;

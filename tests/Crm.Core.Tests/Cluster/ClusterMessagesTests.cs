@@ -58,6 +58,16 @@ public class ClusterMessagesTests
         Assert.True(change.Removed);
         Assert.True(ClusterMessages.Dispatch(ClusterMessages.Membership(new MembershipChange(tenant, user, MemberRole.Viewer)), targets));
         Assert.Equal(MemberRole.Viewer, change.NewRole);
+        Assert.False(change.AccessChanged);
+        // Rights changed by an admin with the role unchanged: the flag crosses instances too (the page says "an admin
+        // changed what you may see", not "your role is now …").
+        Assert.True(ClusterMessages.Dispatch(ClusterMessages.Membership(new MembershipChange(tenant, user, MemberRole.Member) { AccessChanged = true }), targets));
+        Assert.True(change.AccessChanged);
+        Assert.Equal(MemberRole.Member, change.NewRole);
+        // A message of an instance from before the flag still reads.
+        Assert.True(ClusterMessages.Dispatch($"u|{tenant:N}|{user:N}|{(int)MemberRole.Admin}", targets));
+        Assert.Equal(MemberRole.Admin, change.NewRole);
+        Assert.False(change.AccessChanged);
     }
 
     [Theory]
