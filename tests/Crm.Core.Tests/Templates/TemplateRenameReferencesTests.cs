@@ -195,6 +195,15 @@ public class TemplateRenameReferencesTests
         var change = page.Entries.SelectMany(e => e.Changes).First(c => c.Old == "深圳");
         Assert.Equal(("city_name", "City", "广州"), (change.FieldKey, change.Label, change.New));
         Assert.DoesNotContain(page.Entries.SelectMany(e => e.Changes), c => c.FieldKey == "city");
+
+        // An export says the field was renamed (for a workspace holding an earlier export), and installs again.
+        var exported = await ws.Get<TemplateExporter>().ExportAsync(ws.Owner);
+        Assert.Equal("city", exported.EntityTypes.Single(e => e.Key == "company").Fields.Single(f => f.Key == "city_name").RenamedFrom);
+        Assert.All(exported.EntityTypes.SelectMany(e => e.Fields).Where(f => f.Key != "city_name"), f => Assert.Null(f.RenamedFrom));
+        await using var target = await Workspace.CreateAsync(provider);
+        var again = await target.Get<TemplateInstaller>().InstallAsync(target.Owner, Crm.Core.Json.Serialize(exported), new InstallOptions(WithSampleData: false));
+        Assert.True(again.Succeeded, again.Errors.ToString());
+        Assert.NotNull((await target.MetadataAsync()).Entity("company")!.Field("city_name"));
     }
 
     [Theory]
