@@ -102,7 +102,7 @@ public class TemplateRenameReferencesTests
                 {
                     Columns =
                     [
-                        new SubformColumn { Key = "co", Type = "lookup", Label = LocalizedText.Same("Co"), Settings = new FieldSettings { Target = "company", Fill = [new LookupFill("city", "where")], ShowFields = ["city"] } },
+                        new SubformColumn { Key = "co", Type = "lookup", Label = LocalizedText.Same("Co"), Settings = new FieldSettings { Target = "company", Fill = [new LookupFill("city", "where")] } },
                         new SubformColumn { Key = "where", Type = "text", Label = LocalizedText.Same("Where") },
                     ],
                 },
@@ -129,7 +129,7 @@ public class TemplateRenameReferencesTests
             db.Reports.Add(new ReportDefinition
             {
                 Key = "mine_report", Name = LocalizedText.Same("Mine"), EntityTypeId = opportunity.Id,
-                Spec = new ReportSpec { Type = "custom", Chart = "bar", Measure = new MeasureSpec("count", null), Filters = [new FilterSpec("stage", "in", Keys("proposal", "won"))] },
+                Spec = new ReportSpec { Type = "custom", Chart = "kpi", Measure = new MeasureSpec("count", null), Filters = [new FilterSpec("stage", "in", Keys("proposal", "won"))] },
             });
             await db.SaveChangesAsync();
         }
@@ -171,7 +171,6 @@ public class TemplateRenameReferencesTests
         Assert.Equal("company.city_name", after.Opp[0].Settings.Expression);
         var co = after.Opp[1].Settings.Columns!.Single(c => c.Key == "co").Settings;
         Assert.Equal([new LookupFill("city_name", "where")], co.Fill!);
-        Assert.Equal(["city_name"], co.ShowFields!);
         // Form rule: field and condition value.
         Assert.Equal(["city_name"], after.Rule.Fields);
         Assert.Equal("key_account", (string?)after.Rule.When.Filters.Single().Value);
