@@ -67,6 +67,7 @@ public static partial class DesignRules
             Format = Has("Format") ? s.Format : null,
             ResultType = Has("ResultType") && s.ResultType is { } rt && rt != "number" ? rt : null,
             ShowInList = s.ShowInList,
+            FormerKeys = s.FormerKeys is { Count: > 0 } ? s.FormerKeys : null,
             Fill = Has("Target") && s.Fill is { Count: > 0 } ? s.Fill.Where(p => !string.IsNullOrWhiteSpace(p.From) && !string.IsNullOrWhiteSpace(p.To)).ToList() is { Count: > 0 } fill ? fill : null : null,
             PickFilter = Has("Target") && s.PickFilter is { Count: > 0 } ? s.PickFilter.Where(f => !string.IsNullOrWhiteSpace(f.Field)).ToList() is { Count: > 0 } filter ? filter : null : null,
             ShowFields = Has("Target") && s.ShowFields is { Count: > 0 } ? s.ShowFields.Where(k => !string.IsNullOrWhiteSpace(k)).Distinct(StringComparer.Ordinal).ToList() is { Count: > 0 } show ? show : null : null,

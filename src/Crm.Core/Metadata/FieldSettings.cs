@@ -57,6 +57,10 @@ public sealed record FieldSettings
     public int? MaxFileSizeMb { get; init; }
     /// <summary>file: the kinds of files taken (<see cref="Files.FileKinds"/>; null: all).</summary>
     public List<string>? FileKinds { get; init; }
+    /// <summary>Keys this field had before template upgrades renamed it (oldest first): record history written under an
+    /// old key is told with this field's label, and an export says <c>renamedFrom</c> the latest one. Not a setting an
+    /// admin edits; upgrades compare settings without it.</summary>
+    public List<string>? FormerKeys { get; init; }
 
     public bool Equals(FieldSettings? other)
         => other is not null && Json.Serialize(this) == Json.Serialize(other);

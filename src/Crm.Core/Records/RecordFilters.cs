@@ -421,6 +421,21 @@ public static class RecordFilters
             return By(r => EF.Property<string?>(r, property));
         }
         if (kind == FieldValueKind.Number) return By(r => JsonSql.Number(r.Values, EF.Constant(key)));
+        if (kind == FieldValueKind.Address)
+        {
+            // Province, city and district in code order (the official order of forms and yearbooks: 北京, 天津, 河北 …,
+            // the cities of a province together), then the detail line in pinyin order; records without one last.
+            System.Linq.Expressions.Expression<Func<Record, bool>> none = r => JsonSql.TextAt(r.Values, EF.Constant(key), EF.Constant(AddressField.Province)) == null;
+            var byParts = ordered is null ? query.OrderBy(none) : ordered.ThenBy(none);
+            foreach (var part in new[] { AddressField.Province, AddressField.City, AddressField.District })
+            {
+                var p = part;
+                byParts = s.Descending ? byParts.ThenByDescending(r => JsonSql.TextAt(r.Values, EF.Constant(key), EF.Constant(p)))
+                    : byParts.ThenBy(r => JsonSql.TextAt(r.Values, EF.Constant(key), EF.Constant(p)));
+            }
+            return s.Descending ? byParts.ThenByDescending(r => EF.Functions.Collate(JsonSql.TextAt(r.Values, EF.Constant(key), EF.Constant(AddressField.Detail)), PinyinCollation.Name))
+                : byParts.ThenBy(r => EF.Functions.Collate(JsonSql.TextAt(r.Values, EF.Constant(key), EF.Constant(AddressField.Detail)), PinyinCollation.Name));
+        }
         if (type is ChoiceFieldBase choice)
         {
             // Options sort in their designed order (high, medium, low), not alphabetically by key.

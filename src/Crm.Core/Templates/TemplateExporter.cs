@@ -127,7 +127,7 @@ public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore
         StageField = Active(e, e.Entity.StageFieldKey),
         LostReasonField = Active(e, e.Entity.LostReasonFieldKey),
         Sections = e.Entity.Sections.Select(s => new TemplateSection { Key = s.Key, Label = s.Label, Columns = s.Columns }).ToList(),
-        Fields = e.Fields.Select(TemplateMapping.Field).ToList(),
+        Fields = e.Fields.Select(f => RenamedFrom(e, f, TemplateMapping.Field(f))).ToList(),
         FormRules = e.Entity.FormRules.Count > 0 ? e.Entity.FormRules.Select(TemplateFormRule.From).ToList() : null,
         Pipelines = e.Pipelines.Select(p => new TemplatePipeline
         {
@@ -140,6 +140,15 @@ public sealed class TemplateExporter(ICrmDbContextFactory factory, MetadataStore
             }).ToList(),
         }).ToList(),
     };
+
+    /// <summary>A field an upgrade renamed says so (its latest former key), so that a workspace holding an earlier
+    /// export of this workspace, still under the old key, renames instead of getting a twin; left out when a field of
+    /// the workspace holds that key now (a template may not name a key it still has).</summary>
+    private static TemplateField RenamedFrom(EntityMeta e, FieldDefinition f, TemplateField exported)
+    {
+        if (f.Settings.FormerKeys is [.., var last] && e.AllFields.All(x => x.Key != last)) exported.RenamedFrom = last;
+        return exported;
+    }
 
     private static string? Active(EntityMeta e, string? key) => e.Fields.Any(f => f.Key == key) ? key : null;
 

@@ -43,6 +43,8 @@ internal sealed partial class TemplateMerger
             return null;
         }
         field.Key = f.Key;
+        // The rename history: the timeline tells changes written under the old key with this field's label.
+        field.Settings = field.Settings with { FormerKeys = [.. field.Settings.FormerKeys ?? [], from] };
         field.UpdatedAt = now;
         string? Follow(string? key) => key == from ? f.Key : key;
         entity.TitleFieldKey = Follow(entity.TitleFieldKey)!;

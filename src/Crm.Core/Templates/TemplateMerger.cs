@@ -66,6 +66,7 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
         await MergeRolesAsync(ct);
         await MergeAutomationAsync(ct);
         await FollowRenamesInViewsAndReportsAsync(ct);
+        await FollowRenamesElsewhereAsync(ct);
         if (old is not null) await ReportNoLongerInTemplateAsync(old, ct);
     }
 
@@ -209,6 +210,7 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
                 existing = renamedStatus;
                 oldOption = oldList?.Options.FirstOrDefault(o => o.Key == fromStatus);
                 Renamed("status", path, fromStatus);
+                _statusRenames.Add(new StatusRename(list.Key, fromStatus, option.Key));
             }
             if (existing is null)
             {
@@ -366,12 +368,13 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
         var options = ArchiveRemovedOptions(path, MergeOptions(path, current.Settings.Options, next.Options, oldSettings?.Options, f, entity, current), f);
         // A subform's columns merge by key too: new ones are added, each existing one is merged as one value.
         var columns = MergeColumns(path, current.Settings.Columns, next.Columns, oldSettings?.Columns);
-        var currentRest = current.Settings with { Options = null, Columns = null };
-        var nextRest = next with { Options = null, Columns = null };
-        var oldRest = oldSettings is null ? null : oldSettings with { Options = null, Columns = null };
+        // The rename history is the workspace's own (not a template setting): left out of the comparison, kept.
+        var currentRest = current.Settings with { Options = null, Columns = null, FormerKeys = null };
+        var nextRest = next with { Options = null, Columns = null, FormerKeys = null };
+        var oldRest = oldSettings is null ? null : oldSettings with { Options = null, Columns = null, FormerKeys = null };
         var rest = currentRest;
         changed |= Merge("field", path, "settings", currentRest, nextRest, had, oldRest, v => rest = v!);
-        var merged = rest with { Options = options, Columns = columns };
+        var merged = rest with { Options = options, Columns = columns, FormerKeys = current.Settings.FormerKeys };
         if (!Same(merged, current.Settings))
         {
             current.Settings = merged;
@@ -474,6 +477,7 @@ internal sealed partial class TemplateMerger(CrmDbContext db, TemplateDocument d
                 existing = renamedStage;
                 oldStage = oldPipeline?.Stages.FirstOrDefault(x => x.Key == fromStage);
                 Renamed("stage", sp, fromStage);
+                _stageRenames.Add(new StageRename(entity.Id, fromStage, s.Key));
             }
             if (existing is null)
             {

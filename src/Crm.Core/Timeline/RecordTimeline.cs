@@ -72,7 +72,10 @@ public sealed class RecordTimeline(ICrmDbContextFactory factory, MetadataStore m
             ? new TimelineCursor(cursor.Activities + ai, cursor.Changes + ci, cursor.Transitions + ti)
             : null;
 
-        var parsed = changes.Take(ci).ToDictionary(c => c.Id, c => Json.Deserialize<List<FieldChange>>(c.Changes) ?? []);
+        // Change rows keep the key they were written with: a key an upgrade renamed since reads as the field it is now.
+        var former = FormerKeys(entity);
+        var parsed = changes.Take(ci).ToDictionary(c => c.Id, c => (Json.Deserialize<List<FieldChange>>(c.Changes) ?? [])
+            .Select(x => former.TryGetValue(x.Field, out var renamedTo) ? x with { Field = renamedTo } : x).ToList());
         var needed = NamesNeeded(entity, picked, parsed).ToList();
         var names = await directory.NamesAsync(actor, needed, ct);
         // Changes and tasks made by an automation rule are attributed to it: "by rule 官网线索分配".
@@ -111,6 +114,17 @@ public sealed class RecordTimeline(ICrmDbContextFactory factory, MetadataStore m
             }
         }
         return new TimelinePage(entries, next);
+    }
+
+    /// <summary>Old key → current key of the fields template upgrades renamed (<see cref="FieldSettings.FormerKeys"/>);
+    /// a key a field holds today is never mapped away.</summary>
+    private static Dictionary<string, string> FormerKeys(EntityMeta entity)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var field in entity.AllFields)
+            foreach (var key in field.Settings.FormerKeys ?? [])
+                if (entity.Field(key) is null) map[key] = field.Key;
+        return map;
     }
 
     private static IEnumerable<Guid> NamesNeeded(EntityMeta entity, List<object> picked, Dictionary<Guid, List<FieldChange>> parsed)

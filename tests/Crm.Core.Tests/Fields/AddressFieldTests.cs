@@ -58,6 +58,16 @@ public class AddressFieldTests
         Assert.Equal("""{"province":"44","city":"4403"}""", type.Normalize(new JsonObject { ["province"] = "广东省", ["city"] = "深圳" }, ctx)!.ToJsonString());
         Assert.Equal("""{"province":"44","city":"4403","district":"440305"}""", type.Normalize(new JsonObject { ["district"] = "440305" }, ctx)!.ToJsonString());
         Assert.Null(type.Normalize(new JsonObject { ["detail"] = "  " }, ctx));
+        // A municipality without its city level (province + district, by code or name), or written in two levels
+        // (北京 / 朝阳区 with the district as the city): the 市辖区 is filled in.
+        Assert.Equal("""{"province":"11","city":"1101","district":"110105"}""", type.Normalize(new JsonObject { ["province"] = "11", ["district"] = "110105" }, ctx)!.ToJsonString());
+        Assert.Equal("""{"province":"11","city":"1101","district":"110105"}""", type.Normalize(new JsonObject { ["province"] = "北京", ["district"] = "朝阳区" }, ctx)!.ToJsonString());
+        Assert.Equal("""{"province":"31","city":"3101","district":"310115"}""", type.Normalize(new JsonObject { ["province"] = "上海市", ["city"] = "浦东新区" }, ctx)!.ToJsonString());
+        Assert.Equal("""{"province":"50","city":"5001","district":"500103"}""", type.Normalize(new JsonObject { ["province"] = "50", ["city"] = "500103" }, ctx)!.ToJsonString());
+        Assert.Equal("""{"province":"12","city":"1201"}""", type.Normalize(new JsonObject { ["province"] = "天津", ["city"] = "天津市" }, ctx)!.ToJsonString());
+        Assert.Equal("""{"province":"50","city":"5002","district":"500229"}""", type.Normalize(new JsonObject { ["province"] = "重庆", ["city"] = "重庆市", ["district"] = "城口县" }, ctx)!.ToJsonString());
+        // A district name under a province without the city: taken when the province has one district of that name.
+        Assert.Equal("""{"province":"44","city":"4403","district":"440305"}""", type.Normalize(new JsonObject { ["province"] = "广东省", ["district"] = "南山区" }, ctx)!.ToJsonString());
         Assert.Equal("浙江省杭州市西湖区 文三路", AddressField.Format(fromText));
         // CSV import reads the exported text back into the same codes.
         Assert.True(Crm.Core.Import.ImportValueParsers.CanImport("address"));
@@ -126,6 +136,17 @@ public class AddressFieldTests
         var byCity = await engine.RunAsync(ws.Owner, "company", new ReportSpec { Type = "custom", Chart = "bar", GroupBy = new GroupBySpec("addr", "city"), Measure = new MeasureSpec("count", null) });
         Assert.Contains(byCity.Rows, r => r.Label == "广东省深圳市" && r.Cells[0].Number == 1m);
         Assert.Contains(byCity.Rows, r => r.Label == "浙江省杭州市" && r.Cells[0].Number == 1m);
+
+        // A municipality's address without its city level is taken and stored with the 市辖区 filled in.
+        var e = await ws.CreateAsync("company", ("name", "E"), ("addr", new JsonObject { ["province"] = "11", ["district"] = "110105", ["detail"] = "建国路" }));
+        var stored = e.Values()["addr"]!;
+        Assert.Equal(("11", "1101", "110105", "建国路"), ((string?)stored["province"], (string?)stored["city"], (string?)stored["district"], (string?)stored["detail"]));
+        // Sorted by an address: provinces in code order (北京 11, 浙江 33, 广东 44), the cities of a province together
+        // (广州 4401 before 深圳 4403), records without an address last either way.
+        var sorted = await lists.QueryAsync(ws.Owner, "company", new RecordQuery { Sort = [new SortSpec("addr", false), new SortSpec("name", false)] });
+        Assert.Equal(["E", "C", "B", "A", "D"], sorted.Items.Select(i => i.Title).ToArray());
+        var reversed = await lists.QueryAsync(ws.Owner, "company", new RecordQuery { Sort = [new SortSpec("addr", true), new SortSpec("name", false)] });
+        Assert.Equal(["A", "B", "C", "E", "D"], reversed.Items.Select(i => i.Title).ToArray());
 
         // The timeline tells the change by name.
         var updated = await ws.Records.UpdateAsync(ws.Owner, a.Id, RecordInput.Of(("addr", "北京市海淀区中关村")) with { ExpectedVersion = a.Version });

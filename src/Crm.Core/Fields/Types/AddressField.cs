@@ -98,7 +98,24 @@ public sealed class AddressField : FieldType
         {
             if (o[part] is not JsonValue pv || !pv.TryGetValue<string>(out var s) || string.IsNullOrWhiteSpace(s)) { if (o[part] is { } other && !(other is JsonValue ov && ov.TryGetValue<string>(out _))) result[part] = other.DeepClone(); continue; }
             s = s.Trim();
-            if (ChinaRegions.Find(s) is null && ByName(s, parent) is { } named) s = named.Code;
+            // A municipality named again as its city (北京市 / 北京市 / 朝阳区): its 市辖区 when it has only that level;
+            // 重庆 (市辖区 and 县) takes the level from the district.
+            if (part == City && parent is { Parent: null } municipality && municipality.Children.All(c => c.IsPlaceholder)
+                && (s == municipality.Name || s == municipality.ShortName || s == municipality.Code))
+            {
+                if (municipality.Children is [var only]) { codes[City] = only.Code; parent = only; }
+                continue;
+            }
+            if (ChinaRegions.Find(s) is null && ByName(s, parent, part) is { } named) s = named.Code;
+            // A municipality written in two levels (北京市 / 朝阳区, as many forms show it): the district given as the
+            // city moves down, and the 市辖区 in between is filled from it below.
+            if (part == City && ChinaRegions.Find(s) is { Parent: { IsPlaceholder: true, Parent.Parent: null } } asCity && asCity.Code.Length > 4 && !codes.ContainsKey(District)
+                && !(o[District] is JsonValue dv0 && dv0.TryGetValue<string>(out var d0) && !string.IsNullOrWhiteSpace(d0)))
+            {
+                codes[District] = asCity.Code;
+                parent = asCity;
+                break;
+            }
             codes[part] = s;
             if (ChinaRegions.Find(s) is { } found) parent = found;
         }
@@ -120,10 +137,17 @@ public sealed class AddressField : FieldType
         return result.Count == 0 ? null : result;
     }
 
-    private static Region? ByName(string name, Region? parent)
+    private static Region? ByName(string name, Region? parent, string part)
     {
-        var candidates = parent?.Children ?? ChinaRegions.Provinces;
-        return candidates.FirstOrDefault(r => r.Name == name) ?? candidates.FirstOrDefault(r => r.ShortName == name);
+        IEnumerable<Region> candidates = parent?.Children ?? ChinaRegions.Provinces;
+        // A district under a province whose city was left out (北京 + 朝阳区; 广东 + 南山区): searched one level further,
+        // taken only when one district of the province has that name.
+        if (part == District && parent is { Parent: null }) candidates = parent.Children.SelectMany(c => c.Children);
+        // A municipality's district given as its city (北京 / 朝阳区): found under the 市辖区 (moved down by the caller).
+        if (part == City && parent is { Parent: null } && parent.Children.All(c => c.IsPlaceholder)) candidates = parent.Children.SelectMany(c => c.Children);
+        var matches = candidates.Where(r => r.Name == name).ToList();
+        if (matches.Count == 0) matches = candidates.Where(r => r.ShortName == name).ToList();
+        return matches.Count == 1 ? matches[0] : matches.Count > 1 && part != District ? matches[0] : null;
     }
 
     /// <summary>Written text as an address value (its recognised parts and the rest as the detail line).</summary>
