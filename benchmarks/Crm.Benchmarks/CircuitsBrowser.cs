@@ -127,6 +127,14 @@ public sealed class CircuitsBrowser : IAsyncDisposable
                         }
                         var back = await context.NewPageAsync();
                         await back.GotoAsync($"/culture/set?culture=en&returnUrl={Uri.EscapeDataString(parts[2])}");
+                        // Dark mode, wide, as the theme toggle leaves it (its cookie), then light again.
+                        await back.EvaluateAsync("document.cookie = 'crm-theme=dark; path=/'");
+                        await back.SetViewportSizeAsync(1440, 900);
+                        await back.GotoAsync(parts[2]);
+                        await back.WaitForFunctionAsync(parts[3], null, new PageWaitForFunctionOptions { PollingInterval = 50 });
+                        await back.WaitForTimeoutAsync(800);
+                        await back.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{name}-en-dark-wide.png") });
+                        await back.EvaluateAsync("document.cookie = 'crm-theme=light; path=/'");
                         await back.CloseAsync();
                         Console.WriteLine("ok");
                         break;

@@ -1,0 +1,66 @@
+using Bunit;
+using Crm.Web.Components.Layout;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+
+namespace Crm.Web.Tests.Components.Layout;
+
+/// <summary>
+/// The shell's theme provider draws what MudThemeProvider draws, from one string per theme and light/dark that every
+/// tab shares (docs/decisions.md, "Memory per circuit, margin (circ18d)").
+/// </summary>
+public class CrmThemeProviderTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task It_renders_MudThemeProviders_markup_once_for_every_tab(bool dark)
+    {
+        await using var context = new ComponentTestContext();
+        var mud = context.Bunit.Render<MudThemeProvider>(p => p.Add(x => x.Theme, CrmTheme.Theme).Add(x => x.IsDarkMode, dark));
+        var first = context.Bunit.Render<CrmThemeProvider>(p => p.Add(x => x.Theme, CrmTheme.Theme).Add(x => x.IsDarkMode, dark));
+        var second = context.Bunit.Render<CrmThemeProvider>(p => p.Add(x => x.Theme, CrmTheme.Theme).Add(x => x.IsDarkMode, dark));
+
+        first.MarkupMatches(mud.Markup);
+        Assert.Contains(dark ? "748ffc" : "3b5bdb", first.Markup, StringComparison.OrdinalIgnoreCase); // the palette's primary
+        // One string for both "tabs": the same instance, not an equal copy.
+        Assert.Same(first.Instance.Html.Value, second.Instance.Html.Value);
+    }
+
+    [Fact]
+    public async Task Switching_light_and_dark_switches_the_palette()
+    {
+        await using var context = new ComponentTestContext();
+        var cut = context.Bunit.Render<CrmThemeProvider>(p => p.Add(x => x.Theme, CrmTheme.Theme).Add(x => x.IsDarkMode, false));
+        Assert.Contains("f6f7fb", cut.Markup, StringComparison.OrdinalIgnoreCase); // light background
+        cut.Render(p => p.Add(x => x.IsDarkMode, true));
+        Assert.Contains("151722", cut.Markup, StringComparison.OrdinalIgnoreCase); // dark background
+        Assert.DoesNotContain("f6f7fb", cut.Markup, StringComparison.OrdinalIgnoreCase);
+        // The system's preference is not watched: no JS call to follow it.
+        Assert.DoesNotContain(context.Bunit.JSInterop.Invocations, i => i.Identifier.Contains("watchDarkMode", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Nav_links_are_shared_markup_with_the_active_link_marked()
+    {
+        using var context = new BunitContext();
+        var nav = context.Services.GetRequiredService<NavigationManager>();
+        nav.NavigateTo("/t/acme/r/company/123");
+        ShellMarkup.NavItem[] links =
+        [
+            new("/t/acme/r/company", Icons.Material.Outlined.Business, "Companies & co", "nav-entity-company"),
+            new("/t/acme/r/contact", Icons.Material.Outlined.Person, "Contacts", null),
+        ];
+        var html = ShellMarkup.NavLinks(nav, links).Value;
+        Assert.Same(html, ShellMarkup.NavLinks(nav, links).Value);
+        Assert.Contains("<a href=\"/t/acme/r/company\" class=\"mud-nav-link mud-ripple active\" data-testid=\"nav-entity-company\">", html);
+        Assert.Contains("<a href=\"/t/acme/r/contact\" class=\"mud-nav-link mud-ripple\">", html);
+        Assert.Contains("Companies &amp; co", html);
+
+        nav.NavigateTo("/t/acme/r/contact");
+        var other = ShellMarkup.NavLinks(nav, links).Value;
+        Assert.Contains("<a href=\"/t/acme/r/contact\" class=\"mud-nav-link mud-ripple active\">", other);
+        Assert.Contains("<a href=\"/t/acme/r/company\" class=\"mud-nav-link mud-ripple\" data-testid", other);
+    }
+}
