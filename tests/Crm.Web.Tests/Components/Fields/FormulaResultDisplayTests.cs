@@ -56,7 +56,7 @@ public class FormulaResultDisplayTests
         Assert.True(new ListColumn("n", Formula(f.Entity, "n", null), FilterKind.Number, false).IsNumeric);
         var withFormulas = f.Entity.Fields.Concat([big, label]).ToList();
         Assert.DoesNotContain(withFormulas.Where(FieldType.IsNumericField), x => x.Key is "big" or "label");
-        Assert.Contains(ReportService.NumericFields(f.Entity), x => x.Key == "amount");
+        Assert.Contains(ReportService.NumericFields(f.Entity), x => x.Key == "total"); // a number formula stays a measure
 
         // The form (read-only formula box).
         var editor = f.Context.Bunit.Render<NumberFieldEditor>(p =>
