@@ -215,7 +215,7 @@ public class FormRuleTests
             [
               {"key": "by_key", "when": {"filters": [{"field": "stage", "op": "eq", "value": "lost"}, {"field": "source", "op": "in", "value": ["website", "event"]}]}, "fields": ["lost_reason"], "effects": ["require"]},
               {"key": "by_label", "when": {"filters": [{"field": "source", "op": "eq", "value": "website"}, {"field": "stage", "op": "eq", "value": "输单"}]}, "fields": ["next_step"], "effects": ["show"]},
-              {"key": "many", "match": "any", "when": {"filters": [{"field": "products", "op": "in", "value": ["standard", "Enterprise"]}, {"field": "lost_reason", "op": "eq", "value": "no_such_reason"}]}, "fields": ["competitor"], "effects": ["show"]}
+              {"key": "many", "when": {"match": "any", "filters": [{"field": "products", "op": "in", "value": ["standard", "Enterprise"]}, {"field": "lost_reason", "op": "eq", "value": "no_such_reason"}]}, "fields": ["competitor"], "effects": ["show"]}
             ]
             """);
         Func<string, object[], string> t = (k, a) => k + "|" + string.Join("|", a);
