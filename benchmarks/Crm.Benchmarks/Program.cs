@@ -11,6 +11,8 @@ using Crm.Benchmarks;
 // CRM_BENCH_PG holds a PostgreSQL connection string; the data is seeded once and reused on later runs.
 // dotnet run -c Release --project benchmarks/Crm.Benchmarks -- circuits [--tabs N]: memory per Blazor circuit
 // (the app on its own SQLite file, Chromium at /usr/bin/chromium; no CRM_BENCH_PG needed).
+// dotnet run -c Release --project benchmarks/Crm.Benchmarks -- formulas [--count N] [--batch N] [--runs N]: our formula
+// parser vs NCalc on seven formulas (agreement on N generated inputs, default 400; parse+eval and eval-only; no database).
 var mode = args.FirstOrDefault() ?? "";
 var reseed = args.Contains("--reseed");
 switch (mode)
@@ -26,6 +28,9 @@ switch (mode)
         return await CircuitsBenchmark.RunAsync(tabs);
     case "circuits-browser":
         return await CircuitsBrowser.RunChildAsync(args[1]);
+    case "formulas":
+        int Option(string name, int fallback) => Array.IndexOf(args, name) is var at and > 0 && int.TryParse(args.ElementAtOrDefault(at + 1), out var v) && v > 0 ? v : fallback;
+        return FormulasBenchmark.Run(Option("--count", 400), Option("--batch", 10_000), Option("--runs", 15));
 }
 var connection = Environment.GetEnvironmentVariable("CRM_BENCH_PG");
 if (string.IsNullOrWhiteSpace(connection))
@@ -56,6 +61,6 @@ switch (mode)
         var cfCount = cfAt > 0 && int.TryParse(args.ElementAtOrDefault(cfAt + 1), out var cf) && cf > 0 ? cf : 1_000_000;
         return await CustomFieldsBenchmark.RunAsync(connection, cfCount, args.Contains("--fresh"), args.Contains("--trace"), args.Contains("--lists"));
     default:
-        Console.Error.WriteLine("usage: Crm.Benchmarks <kanban|reports|lists> [--reseed] [--scoped] | automation [--count N] | import [--count N] [--profile] | customfields [--count N] [--fresh] [--trace] [--lists] | circuits [--tabs N]");
+        Console.Error.WriteLine("usage: Crm.Benchmarks <kanban|reports|lists> [--reseed] [--scoped] | automation [--count N] | import [--count N] [--profile] | customfields [--count N] [--fresh] [--trace] [--lists] | circuits [--tabs N] | formulas [--count N] [--batch N] [--runs N]");
         return 2;
 }

@@ -234,7 +234,7 @@ public sealed class EntityDraftValidator(EntityDraft draft, TenantMetadata curre
             Effects = r.Effects.Distinct(StringComparer.Ordinal).ToList(),
         }).ToList();
         var entity = draft.ToMeta(current);
-        foreach (var problem in FormRuleChecks.Check(draft.FormRules, entity.Field))
+        foreach (var problem in FormRuleChecks.Check(draft.FormRules, entity.Field, k => FormRuleChecks.OptionKeys(entity, k)))
         {
             var path = problem.Rule is null ? "formRules" : $"formRules/{problem.Index}/{problem.Part}".TrimEnd('/');
             _errors.Add(path, FormRuleChecks.Message(problem, t, k => entity.Field(k)?.Label.Get() is { Length: > 0 } l ? l : k));

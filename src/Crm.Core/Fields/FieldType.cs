@@ -54,6 +54,13 @@ public abstract class FieldType
     public virtual bool IsSearchable => false;
     /// <summary>Can be summed and averaged in reports and board headers.</summary>
     public virtual bool IsNumeric => ValueKind == FieldValueKind.Number;
+    /// <summary><see cref="IsNumeric"/> for a field with these settings: a formula is numeric only when its result
+    /// type is number (a text, date or boolean formula is not summed, averaged or given a number format).</summary>
+    public virtual bool IsNumericFor(Metadata.FieldSettings settings) => IsNumeric;
+
+    /// <summary>Whether <paramref name="field"/> holds numbers (totals, report measures, the number format): its type's
+    /// <see cref="IsNumericFor"/> with its settings; false for an unknown type.</summary>
+    public static bool IsNumericField(Metadata.FieldDefinition? field) => field is not null && FieldTypeRegistry.Find(field.Type)?.IsNumericFor(field.Settings) == true;
     /// <summary>Can make board columns and report groups.</summary>
     public virtual bool IsGroupable => ValueKind is FieldValueKind.Choice;
 

@@ -122,7 +122,9 @@ public sealed class FormRuleState
 /// </summary>
 public static partial class FormRuleChecks
 {
-    public static IEnumerable<FormRuleProblem> Check(IReadOnlyList<FormRule> rules, Func<string, FieldDefinition?> field)
+    /// <param name="optionKeys">The option keys a condition's value may name for a choice field (select, multiselect,
+    /// status, stage), null when any value goes: conditions store keys, never labels (labels are renamed and translated).</param>
+    public static IEnumerable<FormRuleProblem> Check(IReadOnlyList<FormRule> rules, Func<string, FieldDefinition?> field, Func<string, IReadOnlySet<string>?>? optionKeys = null)
     {
         var keys = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < rules.Count; i++)
@@ -137,6 +139,13 @@ public static partial class FormRuleChecks
                 if (field(f.Field) is not { } cf) yield return new(i, rule, "when", FormRuleProblemKind.UnknownConditionField, f.Field);
                 else if (cf.IsArchived) yield return new(i, rule, "when", FormRuleProblemKind.ArchivedField, f.Field);
                 if (!RuleValidator.Ops.Contains(f.Op)) yield return new(i, rule, "when", FormRuleProblemKind.UnknownOp, f.Op);
+            }
+            for (var j = 0; j < rule.When.Filters.Count; j++)
+            {
+                var f = rule.When.Filters[j];
+                if (optionKeys?.Invoke(f.Field) is not { } options) continue;
+                foreach (var value in Strings(f.Value).Where(v => !v.StartsWith('$') && !options.Contains(v)))
+                    yield return new(i, rule, $"when/filters/{j}/value", FormRuleProblemKind.UnknownOption, value) { Field = f.Field };
             }
             if (rule.Fields.Count == 0) yield return new(i, rule, "fields", FormRuleProblemKind.NoFields, "");
             foreach (var key in rule.Fields)
@@ -153,6 +162,28 @@ public static partial class FormRuleChecks
         }
         if (Cycle(rules) is { } cycle)
             yield return new(rules.ToList().FindIndex(r => r.Fields.Contains(cycle[0])), null, "", FormRuleProblemKind.Cycle, string.Join(" → ", cycle));
+    }
+
+    private static IEnumerable<string> Strings(JsonNode? value) => value switch
+    {
+        JsonValue v when v.TryGetValue<string>(out var s) => [s],
+        JsonArray a => a.OfType<JsonValue>().Select(x => x.TryGetValue<string>(out var s) ? s : null).OfType<string>(),
+        _ => [],
+    };
+
+    /// <summary>The option keys of <paramref name="key"/> on <paramref name="entity"/> when it is a choice field (select
+    /// and multiselect options, the status list's options, the stages of all pipelines); null when any value goes.</summary>
+    public static IReadOnlySet<string>? OptionKeys(EntityMeta entity, string key)
+    {
+        if (entity.Field(key) is not { } f) return null;
+        HashSet<string>? keys = f.Type switch
+        {
+            FieldTypes.Select or FieldTypes.MultiSelect => (f.Settings.Options ?? []).Select(o => o.Key).ToHashSet(StringComparer.Ordinal),
+            FieldTypes.Stage when entity.AllPipelines.Count > 0 => entity.AllPipelines.SelectMany(p => p.AllStages).Select(s => s.Key).ToHashSet(StringComparer.Ordinal),
+            FieldTypes.Status => entity.Owner?.StatusList(f.Settings.StatusList)?.Options.Select(o => o.Key).ToHashSet(StringComparer.Ordinal),
+            _ => null,
+        };
+        return keys;
     }
 
     /// <summary>A cycle of "a rule on X reads Y" among the rules (the keys in order, the first repeated at the end), or null.</summary>
@@ -199,7 +230,9 @@ public static partial class FormRuleChecks
             FormRuleProblemKind.Cycle => string.Join(" → ", p.Subject.Split(" → ").Select(fieldName)),
             _ => fieldName(p.Subject),
         };
-        var text = t("FormRule.Problem." + p.Kind, [subject]);
+        var text = p.Kind == FormRuleProblemKind.UnknownOption
+            ? t("FormRule.Problem." + p.Kind, [p.Subject, fieldName(p.Field ?? "")])
+            : t("FormRule.Problem." + p.Kind, [subject]);
         if (p.Rule is null) return text;
         var name = p.Rule.Name?.Get() is { Length: > 0 } n ? n : p.Rule.Key.Length > 0 ? p.Rule.Key : $"#{p.Index + 1}";
         return t("FormRule.Named", [name, text]);
@@ -209,8 +242,12 @@ public static partial class FormRuleChecks
 public enum FormRuleProblemKind
 {
     KeyInvalid, KeyTaken, Match, NoConditions, UnknownConditionField, UnknownOp, NoFields, UnknownTargetField, ArchivedField,
-    SelfReference, Computed, NoEffects, UnknownEffect, Cycle,
+    SelfReference, Computed, NoEffects, UnknownEffect, Cycle, UnknownOption,
 }
 
 /// <summary>One problem of rule number <paramref name="Index"/> (<paramref name="Rule"/> null for a cycle across rules).</summary>
-public sealed record FormRuleProblem(int Index, FormRule? Rule, string Part, FormRuleProblemKind Kind, string Subject);
+public sealed record FormRuleProblem(int Index, FormRule? Rule, string Part, FormRuleProblemKind Kind, string Subject)
+{
+    /// <summary>The condition's field (<see cref="FormRuleProblemKind.UnknownOption"/>).</summary>
+    public string? Field { get; init; }
+}

@@ -74,8 +74,32 @@ public static class RecordSchemaCompiler
             if (!writable) property.ExtensionData["x-access"] = "readOnly";
             schema.Properties[field.Key] = property;
         }
+        // Form rules (显隐规则) as the server enforces them on user writes, by keys (field keys, option keys), so an
+        // API client sees which fields a condition makes required or read-only. For one actor's schema, a rule that
+        // reads or targets a field hidden from them is left out (its condition would tell the hidden field's values).
+        var rules = entity.Entity.FormRules.Where(r => fields is null || r.Reads.Concat(r.Fields).All(fields.CanSee)).ToList();
+        if (rules.Count > 0)
+            schema.ExtensionData["x-rules"] = rules.Select(r => new Dictionary<string, object?>
+            {
+                ["key"] = r.Key,
+                ["match"] = r.When.Match,
+                ["when"] = r.When.Filters.Select(f => new Dictionary<string, object?> { ["field"] = f.Field, ["op"] = f.Op, ["value"] = Plain(f.Value) }).ToList(),
+                ["fields"] = r.Fields.ToList(),
+                ["effects"] = r.Effects.ToList(),
+            }).ToList();
         return schema;
     }
+
+    /// <summary>A filter value as plain values (string, number, bool, list) for the schema's extension data.</summary>
+    private static object? Plain(System.Text.Json.Nodes.JsonNode? node) => node switch
+    {
+        null => null,
+        System.Text.Json.Nodes.JsonArray a => a.Select(Plain).ToList(),
+        System.Text.Json.Nodes.JsonValue v when v.TryGetValue<string>(out var s) => s,
+        System.Text.Json.Nodes.JsonValue v when v.TryGetValue<bool>(out var b) => b,
+        System.Text.Json.Nodes.JsonValue v when JsonNumbers.TryGetDecimal(v, out var d) => d,
+        _ => node.ToJsonString(),
+    };
 
     private static Dictionary<string, string> Labels(LocalizedText text) => new() { ["zh-CN"] = text.ZhCn, ["en"] = text.En };
 

@@ -196,8 +196,15 @@ public sealed class RecordService(ICrmDbContextFactory factory, MetadataStore me
         }
         // Webhook "deleted" events carry the values as they were: read and staged before the delete.
         var staged = await writer.Webhooks.Outbox.StageDeletesAsync(db, metadata, actor.Tenant.Identifier, doomedIds, clock.GetUtcNow().UtcDateTime, ct);
+        // Roll-ups (ROLLUP_SUM/COUNT) of the records the doomed ones point at: read before the rows go, recomputed after.
+        var rollupParents = await writer.RollupParentsOfAsync(doomedIds, ct);
         // Transitions, timeline, activities and unique values go with the records (cascade).
         var deleted = await db.Records.Where(r => doomedIds.Contains(r.Id)).ExecuteDeleteAsync(ct);
+        if (rollupParents.Count > 0)
+        {
+            await writer.RefreshRollupsAfterDeleteAsync(rollupParents, doomedIds, clock.GetUtcNow().UtcDateTime, ct);
+            await db.SaveChangesAsync(ct);
+        }
         if (describe is not null) audit.Stage(db, actor, describe(doomed.Select(d => (d.Id, d.Title)).ToList()));
         if (describe is not null || staged > 0) await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

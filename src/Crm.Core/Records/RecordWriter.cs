@@ -581,19 +581,8 @@ public sealed class RecordWriter
     private async Task RefreshRollupsAsync(EntityMeta entity, JsonObject before, JsonObject values, bool isNew, DateTime now, CancellationToken ct)
     {
         if (rollupDepth > 4) return; // cycles are refused when saved; this only bounds chains of roll-ups of roll-ups
-        if (!rollupsOver.TryGetValue(entity.Entity.Key, out var rollups))
-        {
-            rollups = [];
-            foreach (var parent in metadata.EntityTypes)
-                foreach (var f in parent.AllFields.Where(f => f.Type == FieldTypes.Formula && f.Settings.Expression?.Contains("ROLLUP", StringComparison.OrdinalIgnoreCase) == true))
-                {
-                    try { rollups.AddRange(FormulaExpression.Parse(f.Settings.Expression!).Rollups.Where(r => r.Entity == entity.Entity.Key).Select(r => (parent, r))); }
-                    catch (FormatException) { }
-                }
-            rollupsOver[entity.Entity.Key] = rollups;
-        }
         var parents = new List<(EntityMeta Entity, Guid Id)>();
-        foreach (var (parent, rollup) in rollups)
+        foreach (var (parent, rollup) in RollupsOver(entity))
         {
             var touched = isNew || !JsonNode.DeepEquals(before[rollup.Lookup], values[rollup.Lookup])
                 || rollup.References.Any(r => !JsonNode.DeepEquals(before[r], values[r]));
@@ -602,6 +591,60 @@ public sealed class RecordWriter
                 if (side is JsonValue v && v.TryGetValue<string>(out var s) && Guid.TryParse(s, out var id) && !parents.Contains((parent, id)))
                     parents.Add((parent, id));
         }
+        await RecomputeParentsAsync(parents, now, ct);
+    }
+
+    /// <summary>The roll-ups (with the entity type holding each) that read records of <paramref name="entity"/>.</summary>
+    private List<(EntityMeta Parent, FormulaExpression.RollupReference Rollup)> RollupsOver(EntityMeta entity)
+    {
+        if (rollupsOver.TryGetValue(entity.Entity.Key, out var rollups)) return rollups;
+        rollups = [];
+        foreach (var parent in metadata.EntityTypes)
+            foreach (var f in parent.AllFields.Where(f => f.Type == FieldTypes.Formula && f.Settings.Expression?.Contains("ROLLUP", StringComparison.OrdinalIgnoreCase) == true))
+            {
+                try { rollups.AddRange(FormulaExpression.Parse(f.Settings.Expression!).Rollups.Where(r => r.Entity == entity.Entity.Key).Select(r => (parent, r))); }
+                catch (FormatException) { }
+            }
+        rollupsOver[entity.Entity.Key] = rollups;
+        return rollups;
+    }
+
+    /// <summary>
+    /// Before a delete: the records whose roll-ups read any of <paramref name="doomedIds"/> (the records their
+    /// lookups point at), to be given to <see cref="RefreshRollupsAfterDeleteAsync"/> once the rows are gone.
+    /// </summary>
+    public async Task<IReadOnlyList<(EntityMeta Entity, Guid Id)>> RollupParentsOfAsync(IReadOnlyCollection<Guid> doomedIds, CancellationToken ct = default)
+    {
+        var parents = new List<(EntityMeta Entity, Guid Id)>();
+        var typesWithRollups = metadata.EntityTypes.Where(e => RollupsOver(e).Count > 0).Select(e => e.Entity.Id).ToList();
+        if (typesWithRollups.Count == 0 || doomedIds.Count == 0) return parents;
+        var ids = doomedIds.ToList();
+        var rows = await db.Records.AsNoTracking().Where(r => ids.Contains(r.Id) && typesWithRollups.Contains(r.EntityTypeId)).Select(r => new { r.Id, r.EntityTypeId, r.Values }).ToListAsync(ct);
+        foreach (var row in rows)
+        {
+            if (metadata.Entity(row.EntityTypeId) is not { } entity) continue;
+            var values = writtenValues.TryGetValue(row.Id, out var w) ? w.Values : ParseValues(row.Values);
+            foreach (var (parent, rollup) in RollupsOver(entity))
+                if (values[rollup.Lookup] is JsonValue v && v.TryGetValue<string>(out var s) && Guid.TryParse(s, out var id) && !doomedIds.Contains(id) && !parents.Contains((parent, id)))
+                    parents.Add((parent, id));
+        }
+        return parents;
+    }
+
+    /// <summary>
+    /// After a delete (<c>RecordService.DeleteAsync</c>, in its transaction): the roll-ups of <paramref name="parents"/>
+    /// (from <see cref="RollupParentsOfAsync"/>) are recomputed without the deleted records and, when a value changed,
+    /// rewritten through <see cref="RewriteAsync(Record, Func{Record, JsonObject, bool}, string?, DateTime?, CancellationToken)"/>
+    /// — a system rewrite, so a parent the deleter may not edit follows too (roll-ups count all records).
+    /// </summary>
+    public async Task RefreshRollupsAfterDeleteAsync(IReadOnlyList<(EntityMeta Entity, Guid Id)> parents, IReadOnlyCollection<Guid> deletedIds, DateTime now, CancellationToken ct = default)
+    {
+        foreach (var id in deletedIds) writtenValues.Remove(id);
+        await RecomputeParentsAsync(parents.Where(p => !deletedIds.Contains(p.Id)).ToList(), now, ct);
+    }
+
+    private async Task RecomputeParentsAsync(List<(EntityMeta Entity, Guid Id)> parents, DateTime now, CancellationToken ct)
+    {
         foreach (var (parentEntity, id) in parents)
         {
             var parent = db.Records.Local.FirstOrDefault(r => r.Id == id) ?? await db.Records.FirstOrDefaultAsync(r => r.Id == id, ct);

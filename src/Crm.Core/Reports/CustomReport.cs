@@ -28,7 +28,7 @@ internal static class CustomReport
         var measure = c.Spec.Measure ?? new MeasureSpec();
         var aggregate = ReportTypes.Aggregates.Contains(measure.Aggregate) ? measure.Aggregate : "count";
         var field = aggregate == "count" ? null : entity.Field(measure.Field);
-        if (aggregate != "count" && (field is null || FieldTypeRegistry.Find(field.Type)?.IsNumeric != true))
+        if (aggregate != "count" && !FieldType.IsNumericField(field))
             return c.Problem(c.T("Report.Problem.MeasureField", measure.Field ?? ""));
         var source = field is null ? Source.Count
             : field.Key == entity.Entity.AmountFieldKey && !FieldTypeRegistry.Get(field.Type).IsComputed ? Source.Amount

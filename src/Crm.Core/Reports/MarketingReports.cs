@@ -8,7 +8,7 @@ namespace Crm.Core.Reports;
 /// <summary>Campaign ROI and lead conversion by source (seeds/003: cost, leads, converted customers, revenue).</summary>
 internal static class MarketingReports
 {
-    private static bool IsNumeric(FieldDefinition f) => FieldTypeRegistry.Find(f.Type)?.IsNumeric == true;
+    private static bool IsNumeric(FieldDefinition f) => FieldType.IsNumericField(f);
     private static bool IsChoice(FieldDefinition f) => FieldTypeRegistry.Find(f.Type)?.ValueKind == FieldValueKind.Choice;
 
     /// <summary>Status options of <paramref name="entity"/>'s status list that belong to <paramref name="group"/>.</summary>

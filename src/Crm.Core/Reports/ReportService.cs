@@ -145,7 +145,7 @@ public sealed class ReportService(ICrmDbContextFactory factory, MetadataStore me
             else if (measure.Aggregate != "count")
             {
                 var field = entity.Field(measure.Field);
-                if (field is null || FieldTypeRegistry.Find(field.Type)?.IsNumeric != true)
+                if (!FieldType.IsNumericField(field))
                     errors.Add("measureField", t["Report.Validation.MeasureField"]);
             }
         }
@@ -163,7 +163,7 @@ public sealed class ReportService(ICrmDbContextFactory factory, MetadataStore me
 
     /// <summary>Fields that can be summed or averaged.</summary>
     public static IEnumerable<FieldDefinition> NumericFields(EntityMeta entity)
-        => entity.Fields.Where(f => FieldTypeRegistry.Find(f.Type)?.IsNumeric == true);
+        => entity.Fields.Where(FieldType.IsNumericField);
 
     private static string FieldLabel(EntityMeta entity, string key) => entity.Field(key)?.Label.Get() ?? key;
 

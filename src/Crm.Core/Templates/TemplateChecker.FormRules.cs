@@ -20,9 +20,11 @@ public sealed partial class TemplateChecker
         }
         string Name(string key) => Field(key)?.Label.Get() is { Length: > 0 } l ? l : key;
         var asRules = rules.Select(r => r.ToRule(null)).ToList();
-        foreach (var problem in FormRuleChecks.Check(asRules, Field))
+        foreach (var problem in FormRuleChecks.Check(asRules, Field, k => OptionKeys(e.Key, k)))
         {
-            var at = problem.Rule is null ? $"{path}.formRules" : $"{path}.formRules[{problem.Index}]" + (problem.Part.Length > 0 ? "." + problem.Part.Replace('/', '.') : "");
+            // "when/filters/0/value" → ".when.filters[0].value"
+            var part = System.Text.RegularExpressions.Regex.Replace(problem.Part, @"/(\d+)", "[$1]").Replace('/', '.');
+            var at = problem.Rule is null ? $"{path}.formRules" : $"{path}.formRules[{problem.Index}]" + (part.Length > 0 ? "." + part : "");
             _errors.Add(at, FormRuleChecks.Message(problem, t, Name));
         }
     }

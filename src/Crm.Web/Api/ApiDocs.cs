@@ -26,7 +26,8 @@ public static class ApiDocs
                     Title = "Crm.Saas API",
                     Version = "v1",
                     Description = "Send an API key in the X-Api-Key header to /api/…, or use a signed-in session at /t/{slug}/api/…. "
-                        + "Record values are keyed by field key; each entity type's JSON Schema is at GET /api/entities/{entity}/schema. "
+                        + "Record values are keyed by field key; each entity type's JSON Schema is at GET /api/entities/{entity}/schema "
+                        + "(its x-rules lists the form rules the server enforces on writes: conditions on field and option keys, and the fields they show, require or make read-only). "
                         + "Webhook payloads and their X-Crm-Signature are described in docs/webhooks.md.",
                 };
                 doc.Components ??= new OpenApiComponents();

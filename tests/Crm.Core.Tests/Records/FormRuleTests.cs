@@ -203,6 +203,53 @@ public class FormRuleTests
         Assert.Equal(["mine"], (await ws.MetadataAsync()).Entity("opportunity")!.Entity.FormRules.Select(r => r.Key));
     }
 
+    /// <summary>Conditions on choice fields store option keys (formula13b): a label, or a key the field does not have,
+    /// is refused by the template checker at the value's JSON path and by the designer at the condition's value.</summary>
+    [Fact]
+    public void The_template_checker_refuses_an_unknown_option_key_in_a_condition_naming_the_json_path()
+    {
+        var doc = JsonNode.Parse(Workspace.Catalog.Find("b2b_sales_funnel")!.Json)!.AsObject();
+        var opportunity = doc["entityTypes"]!.AsArray().Single(e => (string)e!["key"]! == "opportunity")!;
+        var index = doc["entityTypes"]!.AsArray().IndexOf(opportunity);
+        opportunity["formRules"] = JsonNode.Parse("""
+            [
+              {"key": "by_key", "when": {"filters": [{"field": "stage", "op": "eq", "value": "lost"}, {"field": "source", "op": "in", "value": ["website", "event"]}]}, "fields": ["lost_reason"], "effects": ["require"]},
+              {"key": "by_label", "when": {"filters": [{"field": "source", "op": "eq", "value": "website"}, {"field": "stage", "op": "eq", "value": "输单"}]}, "fields": ["next_step"], "effects": ["show"]},
+              {"key": "many", "when": {"match": "any", "filters": [{"field": "products", "op": "in", "value": ["standard", "Enterprise"]}, {"field": "lost_reason", "op": "eq", "value": "no_such_reason"}]}, "fields": ["competitor"], "effects": ["show"]}
+            ]
+            """);
+        Func<string, object[], string> t = (k, a) => k + "|" + string.Join("|", a);
+        var (parsed, parseErrors) = TemplateParser.Parse(doc.ToJsonString(), t);
+        Assert.True(parseErrors.IsEmpty, parseErrors.ToString());
+        var errors = new TemplateChecker(parsed!, TenantMetadata.Empty(Guid.NewGuid()), new HashSet<string>(), t).Check();
+        var p = $"$.entityTypes[{index}].formRules";
+        Assert.DoesNotContain(errors.ByField.Keys, k => k.StartsWith($"{p}[0]", StringComparison.Ordinal));
+        Assert.Empty(errors.For($"{p}[1].when.filters[0].value"));
+        Assert.Contains(errors.For($"{p}[1].when.filters[1].value"), m => m.Contains("FormRule.Problem.UnknownOption|输单|"));
+        Assert.Contains(errors.For($"{p}[2].when.filters[0].value"), m => m.Contains("FormRule.Problem.UnknownOption|Enterprise|"));
+        Assert.Contains(errors.For($"{p}[2].when.filters[1].value"), m => m.Contains("FormRule.Problem.UnknownOption|no_such_reason|"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task The_designer_refuses_an_option_label_in_a_condition(string provider)
+    {
+        English();
+        await using var ws = await Workspace.CreateAsync(provider);
+        await ws.InstallAsync("b2b_sales_funnel");
+        var draft = await ws.DraftAsync("opportunity");
+        draft.FormRules.Add(Rule("by_label", "stage", "eq", "Lost", "competitor", FormRuleEffects.Show));
+        var result = await ws.Designer().SaveEntityAsync(ws.Owner, draft);
+        Assert.False(result.Succeeded);
+        var index = draft.FormRules.Count - 1;
+        Assert.Contains(result.Errors.For($"formRules/{index}/when/filters/0/value"), m => m.Contains("“Lost”") && m.Contains("option keys"));
+
+        draft.FormRules[index] = Rule("by_key", "stage", "eq", "lost", "competitor", FormRuleEffects.Show);
+        var saved = await ws.Designer().SaveEntityAsync(ws.Owner, draft);
+        Assert.True(saved.Succeeded, saved.Errors.ToString());
+        Assert.Contains((await ws.MetadataAsync()).Entity("opportunity")!.Entity.FormRules, r => r.Key == "by_key" && (string?)r.When.Filters[0].Value == "lost");
+    }
+
     [Fact]
     public void The_template_checker_names_unknown_fields_self_references_and_cycles()
     {

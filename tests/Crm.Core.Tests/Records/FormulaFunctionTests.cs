@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Crm.Core.Metadata;
 using Crm.Core.Permissions;
 using Crm.Core.Records;
+using Crm.Core.Security;
 using Crm.Core.Tenancy;
 using Crm.Core.Views;
 using Crm.Testing;
@@ -256,6 +257,74 @@ public class FormulaFunctionTests
         Assert.Equal(300m, N(await ws.RecordAsync(one.Id), "won_amount"));
         Assert.Equal(1m, N(await ws.RecordAsync(one.Id), "deal_count"));
         Assert.Equal(200m, N(await ws.RecordAsync(two.Id), "won_amount"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Roll_ups_follow_deletes_of_related_records_also_of_a_parent_the_deleter_may_not_edit(string provider)
+    {
+        await using var ws = await FunnelAsync(provider);
+        await AddFormulasAsync(ws, "company",
+            ("won_amount", "ROLLUP_SUM(opportunity.company, amount, stage = \"won\")", null),
+            ("deal_count", "ROLLUP_COUNT(opportunity.company)", null));
+        var one = await ws.CreateAsync("company", ("name", "Delete One"));
+        var two = await ws.CreateAsync("company", ("name", "Delete Two"));
+        decimal? N(Record r, string key) => Crm.Core.Fields.JsonNumbers.AsDecimal(r.Values()[key]);
+        async Task<Guid> DealAsync(Actor by, string name, Guid company, decimal amount, string? stage)
+        {
+            var created = await ws.Records.CreateAsync(by, "opportunity", Deal(name, company, amount, "2030-01-31", stage));
+            Assert.True(created.Succeeded, created.Errors.ToString());
+            return created.Record!.Id;
+        }
+        var won = await DealAsync(ws.Owner, "Won 300", one.Id, 300, "won");
+        var won2 = await DealAsync(ws.Owner, "Won 200", one.Id, 200, "won");
+        var open = await DealAsync(ws.Owner, "Open 50", one.Id, 50, null);
+        var first = await ws.RecordAsync(one.Id);
+        Assert.Equal(500m, N(first, "won_amount"));
+        Assert.Equal(3m, N(first, "deal_count"));
+
+        // One delete: ROLLUP_SUM and ROLLUP_COUNT follow in the delete's transaction, as a new version of the parent.
+        Assert.Equal(1, await ws.Records.DeleteAsync(ws.Owner, [won]));
+        var afterOne = await ws.RecordAsync(one.Id);
+        Assert.Equal(200m, N(afterOne, "won_amount"));
+        Assert.Equal(2m, N(afterOne, "deal_count"));
+        Assert.True(afterOne.Version > first.Version);
+
+        // A bulk delete of several children of one parent (and one of another): each parent recomputed once, from what is left.
+        var other = await DealAsync(ws.Owner, "Other won", two.Id, 70, "won");
+        var kept = await DealAsync(ws.Owner, "Other kept", two.Id, 30, "won");
+        Assert.Equal(3, await ws.Records.DeleteAsync(ws.Owner, [won2, open, other]));
+        Assert.Equal(0m, N(await ws.RecordAsync(one.Id), "won_amount"));
+        Assert.Equal(0m, N(await ws.RecordAsync(one.Id), "deal_count"));
+        Assert.Equal(30m, N(await ws.RecordAsync(two.Id), "won_amount"));
+        Assert.Equal(1m, N(await ws.RecordAsync(two.Id), "deal_count"));
+
+        // A member who may delete deals but not edit companies: the company's roll-ups still follow (they count all records).
+        var rep = await ws.MemberAsync(MemberRole.Member);
+        await DealsButNotCompaniesAsync(ws, rep);
+        var theirs = await DealAsync(rep, "Rep won", two.Id, 900, "won");
+        Assert.Equal(930m, N(await ws.RecordAsync(two.Id), "won_amount"));
+        await Assert.ThrowsAsync<ForbiddenException>(() => ws.Records.UpdateAsync(rep, two.Id, RecordInput.Of(("name", "Renamed by rep"))));
+        Assert.Equal(1, await ws.Records.DeleteAsync(rep, [theirs]));
+        var last = await ws.RecordAsync(two.Id);
+        Assert.Equal(30m, N(last, "won_amount"));
+        Assert.Equal(1m, N(last, "deal_count"));
+        Assert.Equal("Delete Two", last.Values()["name"]!.GetValue<string>());
+        Assert.Equal(1, await ws.Records.DeleteAsync(ws.Owner, [kept]));
+        Assert.Equal(0m, N(await ws.RecordAsync(two.Id), "deal_count"));
+    }
+
+    /// <summary>A custom role: deals read/edit/delete all, companies read only.</summary>
+    private static async Task DealsButNotCompaniesAsync(Workspace ws, Actor member)
+    {
+        var metadata = await ws.MetadataAsync();
+        await using var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id);
+        var role = new RoleDefinition { Key = "deals_only", Label = LocalizedText.Same("Deals only") };
+        db.AddRange(role,
+            new MemberRoleAssignment { UserId = member.UserId, RoleId = role.Id },
+            new EntityPermission { RoleId = role.Id, EntityTypeId = metadata.Entity("opportunity")!.Entity.Id },
+            new EntityPermission { RoleId = role.Id, EntityTypeId = metadata.Entity("company")!.Entity.Id, CanCreate = false, Edit = DataScope.None, Delete = DataScope.None });
+        await db.SaveChangesAsync();
     }
 
     [Theory]

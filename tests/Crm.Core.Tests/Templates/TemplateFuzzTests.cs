@@ -25,11 +25,12 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         var metadata = (Crm.Core.Metadata.MetadataStore)services.GetService(typeof(Crm.Core.Metadata.MetadataStore))!;
         var sources = Workspace.Catalog.Entries.Select(e => JsonNode.Parse(e.Json)!).ToList();
         var random = new Random(20261123);
-        int installed = 0, refused = 0, formRuleCases = 0, subformCases = 0, linkedCases = 0, fileCases = 0, formulaCases = 0, renameCases = 0;
+        int installed = 0, refused = 0, formRuleCases = 0, subformCases = 0, linkedCases = 0, fileCases = 0, formulaCases = 0, renameCases = 0, serialCases = 0, serialNamed = 0;
 
         for (var i = 0; i < CasesPerProvider; i++)
         {
             var doc = sources[i % sources.Count].DeepClone();
+            var badSerial = false;
             var mutations = new List<string>();
             // Every fourth case changes a form rule (显隐规则) first: a handful of nodes among thousands would be hit rarely.
             if (i % 4 == 0 && Mutate(doc, random, ".formRules") is { } ruleMutation) { mutations.Add(ruleMutation); formRuleCases++; }
@@ -63,6 +64,15 @@ public class TemplateFuzzTests(ITestOutputHelper output)
                 if (Mutate(doc, random, FormulaFoci[random.Next(FormulaFoci.Length)]) is { } formulaMutation) mutations.Add(formulaMutation);
                 formulaCases++;
             }
+            // Every eighth case carries a serial number field (流水号, fieldunit2) with a valid pattern, and most of them
+            // then get a broken pattern or reset (no number part, two of them, a reset whose date part the pattern lacks …)
+            // or a random change of serialPattern/serialReset.
+            if (i % 8 == 5)
+            {
+                mutations.Add(AddSerial(doc, random, out badSerial));
+                if (random.Next(3) == 0 && Mutate(doc, random, SerialFoci[random.Next(SerialFoci.Length)]) is { } serialMutation) mutations.Add(serialMutation);
+                serialCases++;
+            }
             for (var m = random.Next(1, 4); m > 0; m--) mutations.Add(Mutate(doc, random));
             var json = doc.ToJsonString();
             var tenant = await database.CreateTenantAsync();
@@ -85,6 +95,7 @@ public class TemplateFuzzTests(ITestOutputHelper output)
                 refused++;
                 Assert.False(result.Errors.IsEmpty, $"case {i}: refused without an error");
                 Assert.All(result.Errors.ByField.Keys, k => Assert.StartsWith("$", k));
+                if (badSerial && result.Errors.ByField.Keys.Any(k => k.Contains(".serialPattern", StringComparison.Ordinal) || k.Contains(".serialReset", StringComparison.Ordinal))) serialNamed++;
                 Assert.Equal(0, await db.EntityTypes.CountAsync());
                 Assert.Equal(0, await db.StatusLists.CountAsync());
                 Assert.Equal(0, await db.Records.CountAsync());
@@ -111,6 +122,9 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         Assert.True(fileCases >= CasesPerProvider / 10, $"only {fileCases} cases carried file fields");
         Assert.True(formulaCases >= CasesPerProvider / 10, $"only {formulaCases} cases carried formula functions");
         Assert.True(renameCases >= CasesPerProvider / 10, $"only {renameCases} cases carried renames");
+        Assert.True(serialCases >= CasesPerProvider / 10, $"only {serialCases} cases carried serial patterns");
+        // A broken pattern is refused naming its JSON path (other mutations of the same case may be named instead, or too).
+        Assert.True(serialNamed >= serialCases / 4, $"only {serialNamed} of {serialCases} serial cases were refused naming serialPattern/serialReset");
     }
 
     private static readonly string[] FileFoci = [".fileKinds", ".maxFiles", ".maxFileSizeMb"];
@@ -160,6 +174,28 @@ public class TemplateFuzzTests(ITestOutputHelper output)
         fields.Add(JsonNode.Parse("""{ "key": "f_text", "type": "formula", "resultType": "text", "label": { "zh-CN": "文本公式", "en": "Text formula" }, "expression": "CONCAT(\"#\", TEXT(ROUND(1.5, 0)), IF(TRUE, \"a\", \"b\"))" }"""));
         fields.Add(JsonNode.Parse("""{ "key": "f_date", "type": "formula", "resultType": "date", "label": { "zh-CN": "日期公式", "en": "Date formula" }, "expression": "DATEADD(TODAY(), 7, \"d\")" }"""));
         fields.Add(JsonNode.Parse("""{ "key": "f_bool", "type": "formula", "resultType": "boolean", "label": { "zh-CN": "是否公式", "en": "Yes/no formula" }, "expression": "AND(DATEDIF(f_date, TODAY(), \"d\") < 0, NOT(FALSE), MAX(1, 2) >= ABS(-2))" }"""));
+    }
+
+    private static readonly string[] SerialFoci = [".serialPattern", ".serialReset"];
+    private static readonly (string Pattern, string? Reset)[] GoodSerials =
+        [("HT-{yyyyMMdd}-{0000}", "daily"), ("{yyyy}{MM}-{000}", "monthly"), ("PO{yy}-{00000}", "yearly"), ("合同-{000000}", null), ("{dd}{0}", "never")];
+    private static readonly (string Pattern, string? Reset)[] BadSerials =
+        [("HT-{yyyyMMdd}", "daily"), ("{0000}-{0000}", null), ("HT-{0000}", "daily"), ("{yyyy}-{000}", "monthly"), ("HT-{hh}-{0000}", null),
+         ("HT-{0000000000000}", null), ("HT-{0000", null), ("{yyyyMMdd}-{0000}", "weekly"), ("", null), ("X-" + new string('9', 70) + "{0}", null)];
+
+    /// <summary>Adds an autonumber field with a serial pattern to the first entity type: a valid one, or (two cases in three) a broken one.</summary>
+    private static string AddSerial(JsonNode doc, Random random, out bool bad)
+    {
+        bad = random.Next(3) != 0;
+        var (pattern, reset) = bad ? BadSerials[random.Next(BadSerials.Length)] : GoodSerials[random.Next(GoodSerials.Length)];
+        var field = new JsonObject
+        {
+            ["key"] = "serial_no", ["type"] = "autonumber", ["label"] = new JsonObject { ["zh-CN"] = "流水号", ["en"] = "Serial no." },
+            ["serialPattern"] = pattern,
+        };
+        if (reset is not null) field["serialReset"] = reset;
+        doc["entityTypes"]![0]!["fields"]!.AsArray().Add(field);
+        return $"serial {(bad ? "bad" : "good")} {pattern} reset {reset ?? "-"}";
     }
 
     private static readonly JsonNode?[] Junk =

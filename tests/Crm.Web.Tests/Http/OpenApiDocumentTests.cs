@@ -54,6 +54,35 @@ public partial class OpenApiDocumentTests(AppFixture apps) : HttpTestBase(apps)
     }
 
     /// <summary>
+    /// Form rules in the API (formula13b): the document points to each entity type's record schema, and that schema
+    /// lists the form rules the server enforces (<c>x-rules</c>), by field and option keys.
+    /// </summary>
+    [Fact]
+    public async Task The_record_schema_the_document_points_to_lists_the_form_rules_by_key()
+    {
+        var app = await AppAsync(Providers.Sqlite);
+        var owner = await app.SignUpAsync();
+        var ownerActor = new Crm.Core.Security.Actor(owner.User.Id, owner.User.DisplayName, owner.Tenant, Crm.Core.Tenancy.MemberRole.Owner);
+        Assert.True((await app.Services.GetRequiredService<Crm.Core.Templates.TemplateInstaller>().InstallAsync(ownerActor, Workspace.Catalog.Find("b2b_sales_funnel")!.Document, new Crm.Core.Templates.InstallOptions(false))).Succeeded);
+        using var client = await app.SignedInClientAsync(owner.User);
+
+        var doc = JsonNode.Parse(await client.GetStringAsync(ApiDocs.DocumentPath))!;
+        Assert.Contains("x-rules", (string?)doc["info"]!["description"]);
+        const string schemaPath = "/t/{slug}/api/entities/{entity}/schema";
+        Assert.NotNull(doc["paths"]![schemaPath]?["get"]);
+
+        var schema = JsonNode.Parse(await client.GetStringAsync(schemaPath.Replace("{slug}", owner.Slug).Replace("{entity}", "opportunity")))!;
+        var rule = schema["x-rules"]!.AsArray().Single(r => (string?)r!["key"] == "lost_reason_required")!;
+        Assert.Equal("all", (string?)rule["match"]);
+        var condition = Assert.Single(rule["when"]!.AsArray())!;
+        Assert.Equal(("stage", "eq", "lost"), ((string?)condition["field"], (string?)condition["op"], (string?)condition["value"]));
+        Assert.Equal(["lost_reason"], rule["fields"]!.AsArray().Select(f => (string?)f));
+        Assert.Equal(["require"], rule["effects"]!.AsArray().Select(f => (string?)f));
+        // An entity type without rules has no x-rules.
+        Assert.Null(JsonNode.Parse(await client.GetStringAsync(schemaPath.Replace("{slug}", owner.Slug).Replace("{entity}", "company")))!["x-rules"]);
+    }
+
+    /// <summary>
     /// Typed results document their answers: every operation has a 2xx response, and one that carries a body (all but
     /// 204) describes it with a schema; every operation declares the problem answers the API's filters give (400, 401,
     /// 403), and the ones that look a thing up by id or key declare their 404.

@@ -93,6 +93,8 @@ public sealed class FormulaField : NumberField
         _ => FormulaType.Number,
     };
 
+    public override bool IsNumericFor(Metadata.FieldSettings settings) => ResultOf(settings) == FormulaType.Number;
+
     public override FieldValueKind KindOf(Metadata.FieldSettings settings) => ResultOf(settings) switch
     {
         FormulaType.Text => FieldValueKind.Text,

@@ -16,7 +16,7 @@ public enum FilterKind { Text, Number, Date, Instant, Bool, Choice, Member, Look
 public sealed record ListColumn(string Key, FieldDefinition? Field, FilterKind Kind, bool IsTitle)
 {
     public FieldType? Type => Field is null ? null : FieldTypeRegistry.Find(Field.Type);
-    public bool IsNumeric => Type?.IsNumeric == true;
+    public bool IsNumeric => Crm.Core.Fields.FieldType.IsNumericField(Field);
     public string Label(IStringLocalizer<Crm.Web.Resources.Lists> t) => Field?.Label.Get() ?? t[$"Column.{Key.TrimStart('$')}"];
 }
 

@@ -70,9 +70,13 @@ public class FormulaSettingsTests
         cut.WaitForAssertion(() => Assert.Equal("false", cut.Find("[data-testid=entity-designer]").GetAttribute("data-dirty")), TimeSpan.FromSeconds(10));
         Assert.Equal("ROUND(amount * stage.probability / 100, 0)", (await ws.MetadataAsync()).Entity("opportunity")!.Field("weighted_amount")!.Settings.Expression);
 
+        // The number format picker shows for a number result only (formula13b).
+        bool FormatPicker() => cut.FindComponents<MudSelect<string>>().Any(s => s.Instance.InputId == "d-field-format");
+        Assert.True(FormatPicker());
         var resultType = cut.FindComponents<MudSelect<string>>().Single(s => s.Instance.InputId == "d-field-resulttype");
         await cut.InvokeAsync(() => resultType.Instance.ValueChanged.InvokeAsync("text"));
         cut.WaitForAssertion(() => Assert.Contains("text", cut.Find("[data-testid=formula-problem]").TextContent), TimeSpan.FromSeconds(5));
+        Assert.False(FormatPicker());
         await cut.ClickAsync("#designer-save");
         cut.WaitForAssertion(() => Assert.Equal("true", cut.Find("[data-testid=entity-designer]").GetAttribute("data-dirty")), TimeSpan.FromSeconds(10));
         Assert.Null((await ws.MetadataAsync()).Entity("opportunity")!.Field("weighted_amount")!.Settings.ResultType);
