@@ -178,7 +178,7 @@ public class LineItemsDesignerScenarioTests(BrowserFixture browser)
         await page.ChooseAsync(stage, firstStage);
         await Assertions.Expect(reason).Not.ToHaveAttributeAsync("data-rule", "required");
         await page.Locator("#new-record-save").ClickAsync();
-        await page.WaitForURLAsync(new Regex($"/t/{owner.Slug}/r/opportunity/[0-9a-f-]{{36}}$"));
+        await SavedAsync(page, new Regex($"/t/{owner.Slug}/r/opportunity/[0-9a-f-]{{36}}$"), "line-items-deal-not-saved-" + provider);
         var id = Guid.Parse(page.Url.Split('/')[^1]);
         await page.ReadyAsync("#record-page");
         await Assertions.Expect(page.Locator("#record-page .crm-record-field[data-field='lines_total']")).ToContainTextAsync("¥28,500.00");
@@ -204,6 +204,27 @@ public class LineItemsDesignerScenarioTests(BrowserFixture browser)
         await page.GotoAsync($"/t/{owner.Slug}/reports/pipeline_value");
         await Assertions.Expect(page.Locator("[data-testid=kpi-value]").First).ToContainTextAsync(new Regex("28,500|2\\.85\\s*万"), new() { Timeout = 60_000 });
         await ScreenshotTests.SaveAsync(page, "line-items-report-zh-CN-" + provider);
+    }
+
+    /// <summary>
+    /// Waits for the record page a save goes to, as long as <see cref="PageReady.ReadyAsync"/> waits for a page (a save
+    /// under CI's load can take well over 20 s); when the form stayed, the message says what the form showed and a
+    /// picture of it is kept.
+    /// </summary>
+    private static async Task SavedAsync(IPage page, Regex url, string picture)
+    {
+        try
+        {
+            await page.WaitForURLAsync(url, new() { Timeout = 60_000 });
+        }
+        catch (TimeoutException e)
+        {
+            var shown = await page.Locator("#new-record-form .mud-input-error, .mud-snackbar, #components-reconnect-modal[open]").AllInnerTextsAsync();
+            await ScreenshotTests.SaveAsync(page, picture, fullPage: true);
+            var errors = BrowserFixture.Factories.SelectMany(f => f.Errors).ToList();
+            throw new TimeoutException($"Not saved after 60 s, still at {page.Url}; the page showed: [{string.Join(" | ", shown)}]; "
+                + (errors.Count == 0 ? "the server logged no errors." : "server errors:\n" + string.Join("\n", errors)), e);
+        }
     }
 
     /// <summary>
