@@ -66,11 +66,11 @@ public class LineItemsDesignerScenarioTests(BrowserFixture browser)
         }
         await ColumnAsync(0, "产品", "product", "关联记录");
         await page.ChooseAsync($"#d-column-target-0", "产品");
-        await page.Locator("[data-testid=subform-add-column]").ClickAsync();
+        await AddColumnAsync(page, 1);
         await ColumnAsync(1, "数量", "qty", null); // a new column is a number
-        await page.Locator("[data-testid=subform-add-column]").ClickAsync();
+        await AddColumnAsync(page, 2);
         await ColumnAsync(2, "单价", "price", "金额");
-        await page.Locator("[data-testid=subform-add-column]").ClickAsync();
+        await AddColumnAsync(page, 3);
         await ColumnAsync(3, "小计", "subtotal", "公式");
         await page.Locator("#d-column-expression-3").FillAsync("qty * price");
         // 数据联动 in the row: picking a 产品 fills 单价 (the designer proposes the pair of the same name).
@@ -225,6 +225,22 @@ public class LineItemsDesignerScenarioTests(BrowserFixture browser)
             throw new TimeoutException($"Not saved after 60 s, still at {page.Url}; the page showed: [{string.Join(" | ", shown)}]; "
                 + (errors.Count == 0 ? "the server logged no errors." : "server errors:\n" + string.Join("\n", errors)), e);
         }
+    }
+
+    /// <summary>
+    /// Adds the subform's column number <paramref name="index"/>; a click that landed while the panel re-rendered is
+    /// made again, only while the column is still missing (never a second new column).
+    /// </summary>
+    private static async Task AddColumnAsync(IPage page, int index)
+    {
+        var column = page.Locator($"#d-column-key-{index}");
+        for (var attempt = 0; attempt < 3 && await page.Locator("[id^='d-column-key-']").CountAsync() == index; attempt++)
+        {
+            await page.Locator("[data-testid=subform-add-column]").ClickAsync();
+            try { await column.WaitForAsync(new() { Timeout = 10_000 }); } catch (TimeoutException) { }
+        }
+        await column.WaitForAsync();
+        await Assertions.Expect(page.Locator("[id^='d-column-key-']")).ToHaveCountAsync(index + 1);
     }
 
     /// <summary>
