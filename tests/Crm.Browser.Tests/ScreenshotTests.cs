@@ -31,6 +31,17 @@ public class ScreenshotTests(BrowserFixture browser)
         Assert.Equal([0x89, 0x50, 0x4E, 0x47], png[..4]);
     }
 
+    /// <summary>A picture of one part of the page (a designer panel, a form), scrolled into view: a full-page shot of a
+    /// long page draws the fixed app bar over its middle.</summary>
+    internal static async Task SaveAsync(ILocator element, string name)
+    {
+        Directory.CreateDirectory(Folder);
+        await Task.Delay(400); // MudBlazor's ripple and popover transitions
+        var png = await element.ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(Folder, name + ".png") });
+        Assert.True(png.Length > 5_000, $"{name}.png is only {png.Length} bytes");
+        Assert.Equal([0x89, 0x50, 0x4E, 0x47], png[..4]);
+    }
+
     [Fact]
     public async Task The_main_screens_render_in_the_browser()
     {
