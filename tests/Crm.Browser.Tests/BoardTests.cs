@@ -122,4 +122,33 @@ public class BoardTests(BrowserFixture browser)
         }
         await Assertions.Expect(column.Locator("[data-testid='load-more']")).ToHaveCountAsync(0);
     }
+
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task A_column_on_a_tall_screen_loads_cards_until_it_is_filled(string provider)
+    {
+        var app = await browser.AppAsync(provider);
+        var (owner, _) = await WorkspaceAsync(app);
+        var actor = new Actor(owner.User.Id, owner.User.DisplayName, owner.Tenant, MemberRole.Owner);
+        var records = app.Factory.Services.GetRequiredService<RecordService>();
+        var company = (await records.CreateAsync(actor, "company", RecordInput.Of(("name", "Tall Co")))).Record!;
+        for (var i = 0; i < 40; i++)
+        {
+            var input = RecordInput.Of(("name", $"Tall {i:00}"), ("company", company.Id.ToString()), ("amount", 2000m + i), ("expected_close", "2026-12-31"), ("stage", "proposal")) with { Pipeline = "b2b" };
+            Assert.True((await records.CreateAsync(actor, "opportunity", input)).Succeeded);
+        }
+        await using var context = await browser.NewContextAsync(app);
+        var page = await OpenBoardAsync(context, owner.User.Email!, owner.Slug);
+        var column = page.Locator("[data-column='proposal']");
+        var perPage = Crm.Web.Components.Boards.KanbanBoard.CardsPerPage;
+        await Assertions.Expect(column.Locator(".crm-card")).ToHaveCountAsync(perPage);
+        // A screen taller than a page of cards: nothing to scroll, so the column loads its next pages by itself
+        // until its cards area can scroll (or every card is there), without a click.
+        await page.SetViewportSizeAsync(1280, 2600);
+        var zone = column.Locator(".crm-column-cards");
+        await Assertions.Expect(column.Locator(".crm-card")).Not.ToHaveCountAsync(perPage);
+        await page.WaitForFunctionAsync("el => el.scrollHeight > el.clientHeight + 48 || !el.closest('.crm-board-column').querySelector('[data-testid=load-more]')",
+            await zone.ElementHandleAsync(), new PageWaitForFunctionOptions { Timeout = 20000 });
+        Assert.True(await column.Locator(".crm-card").CountAsync() > perPage);
+    }
 }

@@ -35,11 +35,13 @@ public partial class KanbanBoard
     private static readonly System.Text.Json.Nodes.JsonObject NoValues = new();
 
     /// <summary>
-    /// Cards a column shows first, and adds per "load more" (or scroll to its end): about two screens of cards. The
-    /// counts and totals in the headers are the database's whatever is loaded; every loaded card costs its markup in
-    /// every open tab (docs/decisions.md, "Memory per circuit, list and board (circ18)").
+    /// Cards a column shows first, and adds per "load more" (or scroll to its end): a little more than a screen of
+    /// cards on a 1080p display (a column that is not filled on a taller one loads its next page by itself, boards.js).
+    /// The counts and totals in the headers are the database's whatever is loaded; every loaded card costs its markup
+    /// in every open tab (docs/decisions.md, "Memory per circuit, list and board (circ18)", and "board page" in the
+    /// lead's section of 2026-12-05).
     /// </summary>
-    public const int CardsPerPage = 15;
+    public const int CardsPerPage = 10;
 
     /// <summary>The request as the board loads it: its page of cards is <see cref="CardsPerPage"/>.</summary>
     private static BoardRequest Paged(BoardRequest request) => request.PageSize == CardsPerPage ? request : request with { PageSize = CardsPerPage };

@@ -12,6 +12,18 @@ function crmLoadMoreAtEnd(zone) {
         setTimeout(function () { delete more.dataset.crmLoading; crmLoadMoreAtEnd(zone); }, 600);
     }
 }
+// A window made taller can leave a column unfilled too: the same check after a resize.
+(function () {
+    var pending = false;
+    window.addEventListener('resize', function () {
+        if (pending) return;
+        pending = true;
+        requestAnimationFrame(function () {
+            pending = false;
+            document.querySelectorAll('.crm-column-cards').forEach(crmLoadMoreAtEnd);
+        });
+    });
+})();
 document.addEventListener('scroll', function (e) {
     var zone = e.target;
     if (!(zone instanceof Element) || !zone.classList.contains('crm-column-cards')) return;
@@ -22,7 +34,23 @@ document.addEventListener('scroll', function (e) {
 // server), so the drag is handled here once for every board: the drop computes the column and the position among
 // its other cards and calls the board's DropAsync, which saves the move (and re-renders the card where it belongs).
 window.crmBoards = {
-    attach: function (board, dotnet) { if (board) board.__crmBoard = dotnet; }
+    attach: function (board, dotnet) {
+        if (!board) return;
+        board.__crmBoard = dotnet;
+        // A column whose cards do not fill its height (a tall screen) cannot be scrolled to its end: it loads its
+        // next page by itself, until it is filled or has every card. Checked after the board's markup changes.
+        if (board.__crmFill || !window.MutationObserver) return;
+        var pending = false;
+        board.__crmFill = new MutationObserver(function () {
+            if (pending) return;
+            pending = true;
+            requestAnimationFrame(function () {
+                pending = false;
+                board.querySelectorAll('.crm-column-cards').forEach(crmLoadMoreAtEnd);
+            });
+        });
+        board.__crmFill.observe(board, { childList: true, subtree: true });
+    }
 };
 (function () {
     var dragged = null;
