@@ -25,7 +25,15 @@ public class WorkspaceSettingsTests(BrowserFixture browser)
 
         await page.Locator("#workspace-timezone").FillAsync("");
         await page.Locator("#workspace-timezone").PressSequentiallyAsync("Shang");
-        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Asia/Shanghai" }).ClickAsync();
+        // The list is searched again while the text is typed (debounced) and re-rendered under the pointer: a click
+        // that lands on an item being replaced is retried until the choice shows in the input.
+        var item = page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Asia/Shanghai" });
+        for (var attempt = 1; ; attempt++)
+        {
+            try { await item.ClickAsync(new() { Timeout = 5_000 }); }
+            catch (TimeoutException) when (attempt < 5) { }
+            if (await page.Locator("#workspace-timezone").InputValueAsync() == "(UTC+08:00) Asia/Shanghai" || attempt >= 5) break;
+        }
         await Assertions.Expect(page.Locator("#workspace-timezone")).ToHaveValueAsync("(UTC+08:00) Asia/Shanghai");
         await page.Locator("#workspace-save").ClickAsync();
 
