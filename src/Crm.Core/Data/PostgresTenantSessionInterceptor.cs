@@ -34,7 +34,8 @@ namespace Crm.Core.Data;
 /// is tracked per connection with its value, so a connection shared by another context (of another tenant, or a
 /// global one) gets the prefix again; a failed or cancelled command (its implicit transaction, and with it the
 /// setting, may have rolled back) and every open forget it. Behind PgBouncer in transaction mode every command
-/// keeps the prefix.
+/// keeps the prefix. That tracking is right only if every transaction on such a connection is started through EF (which
+/// sets the value for it) and nothing else sets the value: <c>TenantSessionRulesTests</c> holds the sources to that.
 /// </para>
 /// </summary>
 public sealed class PostgresTenantSessionInterceptor : IDbConnectionInterceptor, IDbCommandInterceptor, IDbTransactionInterceptor
