@@ -77,7 +77,12 @@ public static partial class DesignRules
             {
                 Key = c.Key.Trim(),
                 Label = Tidy(c.Label),
-                Settings = Clean(c.Type, c.Settings with { Columns = null }) with { Default = null, Unique = false, ShowInList = null },
+                // The footer setting belongs to the column, not to its type ("sum" is the default: no setting).
+                Settings = Clean(c.Type, c.Settings with { Columns = null }) with
+                {
+                    Default = null, Unique = false, ShowInList = null,
+                    Total = c.Settings.Total is null or Fields.Types.SubformField.TotalSum ? null : c.Settings.Total,
+                },
             }).ToList() : null,
             MinRows = Has("MinRows") ? s.MinRows : null,
             MaxRows = Has("MaxRows") ? s.MaxRows : null,

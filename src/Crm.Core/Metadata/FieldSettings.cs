@@ -47,6 +47,9 @@ public sealed record FieldSettings
     public bool? ShowInList { get; init; }
     /// <summary>subform: the columns of its rows (each a field of a scalar type with its own settings).</summary>
     public List<SubformColumn>? Columns { get; init; }
+    /// <summary>subform column of a numeric type: what its footer shows (<see cref="Fields.Types.SubformField.Totals"/>:
+    /// "avg", "none"; null: the sum).</summary>
+    public string? Total { get; init; }
     /// <summary>subform: the fewest rows a record may have (null: none).</summary>
     public int? MinRows { get; init; }
     /// <summary>subform: the most rows a record may have (null: <see cref="Fields.Types.SubformField.RowLimit"/>).</summary>

@@ -64,6 +64,29 @@ public sealed class FormulaExpression
         ListReferences = parser.ListReferences;
         Rollups = parser.Rollups;
         UsesToday = parser.UsesToday;
+        Spans = parser.Spans;
+    }
+
+    /// <summary>Where the names and the compared text literals are in the text (for rewriting keys in place: template
+    /// upgrades' renames), in text order.</summary>
+    public IReadOnlyList<FormulaSpan> Spans { get; }
+
+    /// <summary>
+    /// <paramref name="text"/> with the spans <paramref name="replace"/> gives a new text for replaced (null: kept); the
+    /// rest of the text is untouched. Throws <see cref="FormulaException"/> when the text does not parse.
+    /// </summary>
+    public static string Rewrite(string text, Func<FormulaSpan, string?> replace)
+    {
+        var spans = Parse(text).Spans;
+        var result = new System.Text.StringBuilder(text.Length);
+        var at = 0;
+        foreach (var span in spans.OrderBy(s => s.Start))
+        {
+            if (replace(span) is not { } next || next == span.Text) continue;
+            result.Append(text, at, span.Start - at).Append(next);
+            at = span.Start + span.Length;
+        }
+        return result.Append(text, at, text.Length - at).ToString();
     }
 
     /// <summary>Every name the expression reads in its own record (field keys, <c>stage.probability</c>, <c>subform.column</c>, <c>lookup.field</c>).</summary>
@@ -79,6 +102,25 @@ public sealed class FormulaExpression
     public bool UsesToday { get; }
 
     public sealed record RollupReference(string Entity, string Lookup, IReadOnlyCollection<string> References);
+
+    /// <summary>What a <see cref="FormulaSpan"/> is.</summary>
+    public enum SpanKind
+    {
+        /// <summary>A name read in a record (<c>amount</c>, <c>customer.industry</c>, <c>items.subtotal</c>).</summary>
+        Name,
+        /// <summary>The first argument of a roll-up: <c>entity.lookup</c>.</summary>
+        RollupLink,
+        /// <summary>The content (between the quotes) of a text literal compared with a name (<c>tier = "high"</c>).</summary>
+        Literal,
+    }
+
+    /// <summary>
+    /// A name or a compared text literal of the text: where it is (0-based, <paramref name="Length"/> characters), what
+    /// it says, and in which record it is read: <paramref name="Entity"/> is null for the formula's own record, the
+    /// related entity type's key inside a roll-up's field and condition arguments. A literal's <paramref name="Field"/>
+    /// is the name it is compared with.
+    /// </summary>
+    public sealed record FormulaSpan(int Start, int Length, string Text, SpanKind Kind, string? Entity, string? Field = null);
 
     /// <summary>The field a reference reads: the subform of <c>subform.column</c>, the lookup of <c>lookup.field</c>, the name itself otherwise.</summary>
     public static string FieldOf(string reference)
@@ -369,6 +411,9 @@ public sealed class FormulaExpression
     {
         private int _pos;
         private List<HashSet<string>>? _rollupScope;
+        private readonly List<string> _rollupEntities = [];
+        private readonly Dictionary<Node, FormulaSpan> _spanOf = new(ReferenceEqualityComparer.Instance);
+        public List<FormulaSpan> Spans { get; } = [];
         public HashSet<string> References { get; } = new(StringComparer.Ordinal);
         public HashSet<string> ListReferences { get; } = new(StringComparer.Ordinal);
         public List<RollupReference> Rollups { get; } = [];
@@ -398,7 +443,12 @@ public sealed class FormulaExpression
             }
             if (op is null) return left;
             _pos += op.Length;
-            return new Binary(op, left, ParseAdditive(), start + 1);
+            var right = ParseAdditive();
+            // A text compared with a name ("tier = \"high\""): an option key an upgrade may rename.
+            foreach (var (name, literal) in new[] { (left, right), (right, left) })
+                if (name is Reference && _spanOf.TryGetValue(name, out var n) && literal is Constant { Value: string } && _spanOf.TryGetValue(literal, out var l))
+                    Spans.Add(l with { Kind = SpanKind.Literal, Entity = n.Entity, Field = n.Text });
+            return new Binary(op, left, right, start + 1);
         }
 
         private Node ParseAdditive()
@@ -451,7 +501,9 @@ public sealed class FormulaExpression
                 if (AtEnd) throw new FormulaException($"missing closing '\"' for the text at {at}", at);
                 var literal = text[start.._pos];
                 _pos++;
-                return new Constant(literal, at);
+                var constant = new Constant(literal, at);
+                _spanOf[constant] = new FormulaSpan(start, literal.Length, literal, SpanKind.Literal, null);
+                return constant;
             }
             if (char.IsAsciiDigit(c) || c == '.')
             {
@@ -472,7 +524,11 @@ public sealed class FormulaExpression
                 if (name.Equals("TRUE", StringComparison.OrdinalIgnoreCase)) return new Constant(true, at);
                 if (name.Equals("FALSE", StringComparison.OrdinalIgnoreCase)) return new Constant(false, at);
                 ReferenceSet.Add(name);
-                return new Reference(name, at);
+                var reference = new Reference(name, at);
+                var span = new FormulaSpan(start, name.Length, name, SpanKind.Name, _rollupScope is { Count: > 0 } ? _rollupEntities[^1] : null);
+                _spanOf[reference] = span;
+                Spans.Add(span);
+                return reference;
             }
             throw new FormulaException($"unexpected '{c}' at {at}", at);
         }
@@ -499,6 +555,7 @@ public sealed class FormulaExpression
                         var names = new HashSet<string>(StringComparer.Ordinal);
                         Rollups.Add(new RollupReference(dot > 0 ? link[..dot] : link, dot > 0 ? link[(dot + 1)..] : "", names));
                         (_rollupScope ??= []).Add(names);
+                        _rollupEntities.Add(dot > 0 ? link[..dot] : link);
                     }
                     var argumentAt = _pos;
                     var argument = ParseExpression();
@@ -507,6 +564,8 @@ public sealed class FormulaExpression
                         if (argument is not Reference link || !link.Key.Contains('.'))
                             throw new FormulaException($"{upper} needs entity.lookup as its first argument at {argumentAt + 1}", argumentAt + 1);
                         References.Remove(link.Key); // not a name of this record
+                        if (_spanOf.TryGetValue(link, out var linkSpan))
+                            Spans[Spans.IndexOf(linkSpan)] = linkSpan with { Kind = SpanKind.RollupLink, Entity = null };
                     }
                     if (function.TakesLists && argument is Reference r) ListReferences.Add(r.Key);
                     arguments.Add(argument);
@@ -516,7 +575,11 @@ public sealed class FormulaExpression
                     if (Current == ')') { _pos++; break; }
                     throw new FormulaException($"unexpected '{Current}' at {_pos + 1}", _pos + 1);
                 }
-                if (function.IsRollup && arguments.Count > 1) _rollupScope!.RemoveAt(_rollupScope.Count - 1);
+                if (function.IsRollup && arguments.Count > 1)
+                {
+                    _rollupScope!.RemoveAt(_rollupScope.Count - 1);
+                    _rollupEntities.RemoveAt(_rollupEntities.Count - 1);
+                }
             }
             if (arguments.Count < function.MinArguments || arguments.Count > function.MaxArguments)
                 throw new FormulaException(function.MinArguments == function.MaxArguments

@@ -200,6 +200,10 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
     private bool StatusListExists(string? key) => key is not null && (doc.StatusLists.Any(s => s.Key == key) || existing.StatusList(key) is not null);
 
     /// <summary>The field type of <paramref name="field"/> on <paramref name="entity"/>, from the template or the tenant.</summary>
+    /// <summary>The settings of a field of the template (as installed) or of the workspace; null when there is no such field.</summary>
+    private FieldSettings? FieldSettingsOf(string entity, string field)
+        => TemplateEntity(entity)?.Fields.FirstOrDefault(f => f.Key == field) is { } tf ? TemplateMapping.Settings(tf) : existing.Entity(entity)?.Field(field)?.Settings;
+
     private string? FieldType(string entity, string field)
         => TemplateEntity(entity)?.Fields.FirstOrDefault(f => f.Key == field)?.Type ?? existing.Entity(entity)?.Field(field)?.Type;
 
@@ -246,6 +250,7 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
             if (f.Section is { } s && e.Sections.All(x => x.Key != s) && existing.Entity(e.Key)?.Entity.Sections.Any(x => x.Key == s) != true)
                 Add(fp + ".section", "Template.Check.UnknownSection", s);
             var fieldType = FieldTypeRegistry.Get(f.Type);
+            if (f.Total is not null) Add(fp + ".total", "Template.Check.TotalOnlyOnColumns");
             if (fieldType.OwnsOptions)
             {
                 if (f.Options is not { Count: > 0 }) Add(fp + ".options", "Template.Check.Empty");
@@ -484,6 +489,11 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
             }
             if (c.Type == FieldTypes.Lookup && (c.Target is null || !EntityExists(c.Target))) Add(cp + ".target", "Template.Check.UnknownEntity", c.Target ?? "");
             if (c.Min is { } min && c.Max is { } max && min > max) Add(cp + ".max", "Template.Check.MinAboveMax");
+            if (c.Total is { } total)
+            {
+                if (!Fields.Types.SubformField.Totals.Contains(total)) Add(cp + ".total", "Template.Check.UnknownTotal", total);
+                else if (FieldTypeRegistry.Find(c.Type)?.IsNumeric != true) Add(cp + ".total", "Template.Check.TotalNotNumeric", c.Key, c.Type);
+            }
             if (c.Type != FieldTypes.Formula) continue;
             if (string.IsNullOrWhiteSpace(c.Expression)) { Add(cp + ".expression", "Template.Check.Required"); continue; }
             try
@@ -538,6 +548,9 @@ public sealed partial class TemplateChecker(TemplateDocument doc, TenantMetadata
             var type = FieldType(r.Entity, mf);
             if (type is null) Add(path + ".measure.field", "Template.Check.UnknownField", mf);
             else if (!FieldTypeRegistry.Get(type).IsNumeric) Add(path + ".measure.field", "Template.Check.FieldTypeNotAllowed", mf, type);
+            // A formula is a measure only when it gives a number (the report engine refuses the rest when it runs).
+            else if (FieldSettingsOf(r.Entity, mf) is { } settings && !FieldTypeRegistry.Get(type).IsNumericFor(settings))
+                Add(path + ".measure.field", "Template.Check.MeasureNotNumber", mf, settings.ResultType ?? "number");
         }
         else if (r.Measure is { Aggregate: not "count" }) Add(path + ".measure.field", "Template.Check.Required");
         CheckFilters(r.Entity, r.Filters, path + ".filters");

@@ -170,6 +170,9 @@ public sealed class TemplateField
     public string? Format { get; set; }
     /// <summary>formula: what the formula gives: number (default), text, date or boolean.</summary>
     public string? ResultType { get; set; }
+    /// <summary>subform column of a number, money, percent or formula type: what the footer shows under it: sum
+    /// (default), avg or none (a unit price's sum means nothing).</summary>
+    public string? Total { get; set; }
     /// <summary>department: several departments instead of one.</summary>
     public bool? Multiple { get; set; }
     /// <summary>subform: its columns, each a field of a scalar type (key, type, label and that type's settings; no

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Crm.Core.Automation;
 using Crm.Core.Metadata;
+using Crm.Core.Records;
 using Crm.Core.Views;
 using Microsoft.EntityFrameworkCore;
 
@@ -180,11 +181,65 @@ internal sealed partial class TemplateMerger
     }
 
     /// <summary>
-    /// Qualified names in a formula: <c>lookup.field</c> where the lookup of this entity type points at a type whose
-    /// field was renamed, and <c>entity.lookup</c> (the first argument of ROLLUP_SUM/ROLLUP_COUNT) where that
-    /// entity type's lookup was renamed. Unqualified names are the entity type's own (followed with the field rename).
+    /// Names in a formula that the field rename of its own entity type does not reach (subtot): <c>lookup.field</c>
+    /// where the lookup points at a type whose field was renamed; <c>entity.lookup</c> (the first argument of
+    /// ROLLUP_SUM/ROLLUP_COUNT) where that entity type's lookup was renamed; the names of a roll-up's field and condition
+    /// arguments (read in the related records: <c>amount</c>, <c>stage</c> of <c>ROLLUP_SUM(opportunity.company, amount,
+    /// stage = "won")</c>) where the related type's field was renamed; and text literals compared with a select,
+    /// status or stage (<c>tier = "high"</c>, also inside a roll-up's condition) whose option, status or stage key was
+    /// renamed. Names of the formula's own record were renamed with the field (<see cref="RenameOwnName"/>). A formula
+    /// that does not parse gets the qualified names replaced as words (<see cref="FollowQualifiedWords"/>).
     /// </summary>
     private string? FollowQualified(string expression, EntityType entity, Func<string?, EntityType?> byKey)
+    {
+        try
+        {
+            return FormulaExpression.Rewrite(expression, s => s.Kind switch
+            {
+                FormulaExpression.SpanKind.RollupLink => FollowRollupLink(s.Text, byKey),
+                FormulaExpression.SpanKind.Name => FollowName(s.Entity is null ? entity : byKey(s.Entity), s.Text, own: s.Entity is null, byKey),
+                _ => FollowLiteral(s, entity, byKey),
+            });
+        }
+        catch (FormatException) { return FollowQualifiedWords(expression, entity, byKey); }
+    }
+
+    /// <summary><c>entity.lookup</c> of a roll-up: the lookup follows its rename (when it is still a lookup).</summary>
+    private string? FollowRollupLink(string link, Func<string?, EntityType?> byKey)
+    {
+        var dot = link.IndexOf('.');
+        if (dot < 1 || byKey(link[..dot]) is not { } other) return null;
+        var to = Follow(FieldMap(other), link[(dot + 1)..]);
+        return other.Fields.FirstOrDefault(f => f.Key == to)?.Settings.Target is null ? null : other.Key + "." + to;
+    }
+
+    /// <summary>A name read in <paramref name="scope"/>'s records: its field follows the renames of that type (unless
+    /// it is the formula's own record, renamed already), and the part after <c>lookup.</c> the renames of the lookup's target.</summary>
+    private string? FollowName(EntityType? scope, string name, bool own, Func<string?, EntityType?> byKey)
+    {
+        if (scope is null) return null;
+        var dot = name.IndexOf('.');
+        var head = dot > 0 ? name[..dot] : name;
+        if (!own) head = Follow(FieldMap(scope), head);
+        if (dot < 1) return head;
+        var tail = name[(dot + 1)..];
+        if (scope.Fields.FirstOrDefault(f => f.Key == head)?.Settings.Target is { } target) tail = Follow(FieldMap(byKey(target)), tail);
+        return head + "." + tail;
+    }
+
+    /// <summary>A text compared with a name: the option, status or stage key it names follows its rename.</summary>
+    private string? FollowLiteral(FormulaExpression.FormulaSpan literal, EntityType entity, Func<string?, EntityType?> byKey)
+    {
+        var scope = literal.Entity is null ? entity : byKey(literal.Entity);
+        if (scope is null || literal.Field is null || FollowName(scope, literal.Field, own: literal.Entity is null, byKey) is not { } name) return null;
+        var dot = name.IndexOf('.');
+        var map = dot < 1 ? ValueMap(scope, name)
+            : scope.Fields.FirstOrDefault(f => f.Key == name[..dot])?.Settings.Target is { } target ? ValueMap(byKey(target), name[(dot + 1)..]) : NoRenames;
+        return map.TryGetValue(literal.Text, out var to) ? to : null;
+    }
+
+    /// <summary>The word replacement of <see cref="FollowQualified"/> for a formula that does not parse: qualified names only.</summary>
+    private string? FollowQualifiedWords(string expression, EntityType entity, Func<string?, EntityType?> byKey)
     {
         if (_fieldRenames.Count == 0) return null;
         var result = expression;

@@ -54,11 +54,12 @@ internal sealed partial class TemplateMerger
         entity.StatusFieldKey = Follow(entity.StatusFieldKey);
         entity.StageFieldKey = Follow(entity.StageFieldKey);
         entity.LostReasonFieldKey = Follow(entity.LostReasonFieldKey);
-        // Formulas of the same entity type name fields by key ("amount * 2", "SUM(items.subtotal)").
+        // Formulas of the same entity type name fields by key ("amount * 2", "SUM(items.subtotal)"), but not inside a
+        // roll-up's field and condition arguments, which are read in the related records (FollowQualified does those).
         var word = new Regex(@"(?<![A-Za-z0-9_.])" + Regex.Escape(from) + @"(?![A-Za-z0-9_])", RegexOptions.CultureInvariant);
         foreach (var other in entity.Fields.Where(x => x.Settings.Expression is { } e && word.IsMatch(e)))
         {
-            other.Settings = other.Settings with { Expression = word.Replace(other.Settings.Expression!, f.Key) };
+            other.Settings = other.Settings with { Expression = RenameOwnName(other.Settings.Expression!, from, f.Key, word) };
             other.UpdatedAt = now;
         }
         if (entity.FormRules.Count > 0)
@@ -71,6 +72,21 @@ internal sealed partial class TemplateMerger
         Renamed("field", path, from);
         return field;
     }
+
+    /// <summary>The names of the formula's own record whose field (the part before a dot: <c>items</c> of
+    /// <c>items.subtotal</c>) is <paramref name="from"/> take <paramref name="to"/>; names read in a roll-up's related
+    /// records and text literals are left. A formula that does not parse gets the plain word replacement.</summary>
+    private static string RenameOwnName(string expression, string from, string to, Regex word)
+    {
+        try
+        {
+            return Records.FormulaExpression.Rewrite(expression, s =>
+                s.Kind == Records.FormulaExpression.SpanKind.Name && s.Entity is null && Head(s.Text) == from ? to + s.Text[from.Length..] : null);
+        }
+        catch (FormatException) { return word.Replace(expression, to); }
+    }
+
+    private static string Head(string name) => name.IndexOf('.') is > 0 and var dot ? name[..dot] : name;
 
     /// <summary>Fields the new version lists in <c>removedFields</c>: archived (their values stay in the records). A
     /// field the workspace made itself, or one bound to a record column, is kept.</summary>

@@ -48,6 +48,42 @@ public sealed class SubformField : FieldType
     /// <summary>The numeric columns (number, money, percent, formula): those a footer totals and a formula may sum.</summary>
     public static bool IsNumericColumn(SubformColumn column) => FieldTypeRegistry.Find(column.Type)?.IsNumeric == true;
 
+    /// <summary>A column's footer: the sum of its cells (the default), their average, or nothing.</summary>
+    public const string TotalSum = "sum", TotalAvg = "avg", TotalNone = "none";
+
+    /// <summary>The values of a numeric column's <see cref="FieldSettings.Total"/> (null reads as <see cref="TotalSum"/>).</summary>
+    public static readonly IReadOnlyList<string> Totals = [TotalSum, TotalAvg, TotalNone];
+
+    /// <summary>What the footer shows for <paramref name="column"/>: <see cref="TotalSum"/>, <see cref="TotalAvg"/>, or
+    /// <see cref="TotalNone"/> (also for a column that is not numeric, and for an unknown setting).</summary>
+    public static string TotalOf(SubformColumn column)
+        => !IsNumericColumn(column) ? TotalNone : column.Settings.Total switch { null or TotalSum => TotalSum, TotalAvg => TotalAvg, _ => TotalNone };
+
+    /// <summary>The column shows a total in the footer (it is numeric and its setting is not "none").</summary>
+    public static bool HasTotal(SubformColumn column) => TotalOf(column) != TotalNone;
+
+    /// <summary>The footer of <paramref name="column"/> as text: the sum as the column shows a value, the average as
+    /// "平均 ¥1,200.00" / "avg ¥1,200.00" (<c>Subform.AverageValue</c>), or "" (no total, or an average of no cells).</summary>
+    public static string TotalText(JsonNode? value, SubformColumn column, FieldContext ctx, DisplayContext dc)
+    {
+        if (ColumnTotal(value, column) is not { } total || FieldTypeRegistry.Find(column.Type) is not { } type) return "";
+        var text = type.Display(JsonValue.Create(total), ctx, dc);
+        return TotalOf(column) == TotalAvg ? string.Format(dc.Culture, dc.T("Subform.AverageValue"), text) : text;
+    }
+
+    /// <summary>The footer value of <paramref name="column"/> over the rows: the sum (blank cells as 0; no rows give 0),
+    /// the average of the non-blank cells (none: no value), or null when the column shows no total.</summary>
+    public static decimal? ColumnTotal(JsonNode? value, SubformColumn column)
+    {
+        var values = ColumnValues(value, column.Key);
+        return TotalOf(column) switch
+        {
+            TotalSum => values.Sum(v => v ?? 0m),
+            TotalAvg when values.Any(v => v is not null) => Math.Round(values.Where(v => v is not null).Average(v => v!.Value), 10, MidpointRounding.AwayFromZero),
+            _ => null,
+        };
+    }
+
     public override JsonSchema BuildSchema(FieldContext ctx)
     {
         var row = new JsonSchema { Type = JsonObjectType.Object };
@@ -314,6 +350,11 @@ public sealed class SubformField : FieldType
                 if (cycle is not null) errors.Add(at + "/expression", F("Settings.FormulaCycle", string.Join(" → ", cycle)));
             }
             else if (column.Settings.Min is { } lo && column.Settings.Max is { } hi && lo > hi) errors.Add(at + "/max", F("Settings.ColumnMinAboveMax", name));
+            if (column.Settings.Total is { } total)
+            {
+                if (!Totals.Contains(total)) errors.Add(at + "/total", F("Settings.ColumnTotal", name, total));
+                else if (!IsNumericColumn(column)) errors.Add(at + "/total", F("Settings.ColumnTotalNotNumeric", name));
+            }
         }
     }
 

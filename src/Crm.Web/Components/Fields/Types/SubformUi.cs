@@ -79,7 +79,7 @@ public sealed class SubformUi : FieldTypeUi
             b.CloseElement();
         }
         b.CloseElement();
-        if (columns.Any(SubformField.IsNumericColumn) && rows.Count > 1)
+        if (columns.Any(SubformField.HasTotal) && rows.Count > 1)
         {
             b.OpenElement(340, "tfoot");
             b.OpenElement(341, "tr");
@@ -91,8 +91,8 @@ public sealed class SubformUi : FieldTypeUi
                 b.OpenElement(344, "td");
                 b.AddAttribute(345, "class", "crm-num");
                 b.AddAttribute(346, "data-total", column.Key);
-                if (SubformField.IsNumericColumn(column))
-                    b.AddContent(347, CellText(JsonValue.Create(SubformField.ColumnValues(view.Value, column.Key).Sum(v => v ?? 0m)), column, view, dc));
+                b.AddAttribute(347, "data-kind", SubformField.TotalOf(column));
+                b.AddContent(348, SubformField.TotalText(view.Value, column, new FieldContext(column.AsField(), view.Entity), dc));
                 b.CloseElement();
             }
             b.CloseElement();
