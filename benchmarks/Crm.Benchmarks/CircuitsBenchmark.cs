@@ -37,7 +37,7 @@ public static class CircuitsBenchmark
 
     /// <summary>
     /// Measures every page <paramref name="runs"/> times with <paramref name="tabs"/> tabs each, printing each run's
-    /// lines; with several runs, then per page the median per-circuit figure and its spread (min–max), since one run's
+    /// lines, then per page the median per-circuit figure and its spread (min–max) over the runs, since one run's
     /// figure moves by a couple of hundred KB with the heap it starts from.
     /// </summary>
     public static async Task<int> RunAsync(int tabs, int runs = 1)
@@ -103,13 +103,13 @@ public static class CircuitsBenchmark
                     + $"{open} circuits open; after closing and {released.TotalSeconds:0} s: {(closed - before) / 1024.0:0} KB above the start, {circuits.Open} circuits"));
             }
         }
-        if (runs > 1)
-            foreach (var page in pages)
-            {
-                var all = figures[page.Name].Order().ToList();
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"circuits/{page.Name}: median {Median(all):0} KB per circuit over {runs} runs of {tabs} tabs, spread {all[0]:0}–{all[^1]:0} KB ({all[^1] - all[0]:0} KB)"));
-            }
+        // Per page over the runs (printed for one run too, the same figure, so the line's format is always there to read).
+        foreach (var page in pages)
+        {
+            var all = figures[page.Name].Order().ToList();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"circuits/{page.Name}: median {Median(all):0} KB per circuit over {runs} run{(runs == 1 ? "" : "s")} of {tabs} tabs, spread {all[0]:0}–{all[^1]:0} KB ({all[^1] - all[0]:0} KB)"));
+        }
 
         // Screenshots of each page in English and Chinese, wide and narrow, after the measurements (CRM_CIRCUITS_SHOTS).
         if (Environment.GetEnvironmentVariable("CRM_CIRCUITS_SHOTS") is { Length: > 0 })
