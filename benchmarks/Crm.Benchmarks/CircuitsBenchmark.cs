@@ -35,7 +35,12 @@ public static class CircuitsBenchmark
 
     private sealed record PageCase(string Name, string Path, string Ready);
 
-    public static async Task<int> RunAsync(int tabs)
+    /// <summary>
+    /// Measures every page <paramref name="runs"/> times with <paramref name="tabs"/> tabs each, printing each run's
+    /// lines, then per page the median per-circuit figure and its spread (min–max) over the runs, since one run's
+    /// figure moves by a couple of hundred KB with the heap it starts from.
+    /// </summary>
+    public static async Task<int> RunAsync(int tabs, int runs = 1)
     {
         var folder = Directory.CreateTempSubdirectory("crm-circuits-");
         // The app's content root (templates, static assets) is its project folder, found from the solution.
@@ -72,26 +77,38 @@ public static class CircuitsBenchmark
         await browser.SendAsync("close");
         await WaitForCircuitsAsync(circuits, 0);
 
+        var figures = pages.ToDictionary(p => p.Name, _ => new List<double>());
+        for (var run = 1; run <= runs; run++)
+        {
+            foreach (var page in pages)
+            {
+                var before = await SettledHeapAsync();
+                var median = double.Parse(await browser.SendAsync($"open {tabs} {page.Path} {page.Ready}"), CultureInfo.InvariantCulture);
+                var open = circuits.Open;
+                var after = await SettledHeapAsync();
+                if (Environment.GetEnvironmentVariable("CRM_CIRCUITS_GCDUMP") is { Length: > 0 } tool)
+                {
+                    // Where the memory goes: a heap dump of this process with the tabs open (dotnet-gcdump at that path).
+                    var dump = Path.Combine(Path.GetTempPath(), $"circuits-{page.Name}.gcdump");
+                    using var collect = Process.Start(tool, ["collect", "-p", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), "-o", dump])!;
+                    await collect.WaitForExitAsync();
+                }
+                var perCircuit = (after - before) / 1024.0 / tabs;
+                await browser.SendAsync("close");
+                var released = await WaitForCircuitsAsync(circuits, 0);
+                var closed = await SettledHeapAsync();
+                figures[page.Name].Add(perCircuit);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"circuits/{page.Name}: {perCircuit:0} KB per circuit ({tabs} tabs{(runs > 1 ? $", run {run}/{runs}" : "")}), median {median:0} ms to content shown; "
+                    + $"{open} circuits open; after closing and {released.TotalSeconds:0} s: {(closed - before) / 1024.0:0} KB above the start, {circuits.Open} circuits"));
+            }
+        }
+        // Per page over the runs (printed for one run too, the same figure, so the line's format is always there to read).
         foreach (var page in pages)
         {
-            var before = await SettledHeapAsync();
-            var median = double.Parse(await browser.SendAsync($"open {tabs} {page.Path} {page.Ready}"), CultureInfo.InvariantCulture);
-            var open = circuits.Open;
-            var after = await SettledHeapAsync();
-            if (Environment.GetEnvironmentVariable("CRM_CIRCUITS_GCDUMP") is { Length: > 0 } tool)
-            {
-                // Where the memory goes: a heap dump of this process with the tabs open (dotnet-gcdump at that path).
-                var dump = Path.Combine(Path.GetTempPath(), $"circuits-{page.Name}.gcdump");
-                using var collect = Process.Start(tool, ["collect", "-p", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), "-o", dump])!;
-                await collect.WaitForExitAsync();
-            }
-            var perCircuit = (after - before) / 1024.0 / tabs;
-            await browser.SendAsync("close");
-            var released = await WaitForCircuitsAsync(circuits, 0);
-            var closed = await SettledHeapAsync();
+            var all = figures[page.Name].Order().ToList();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"circuits/{page.Name}: {perCircuit:0} KB per circuit ({tabs} tabs), median {median:0} ms to content shown; "
-                + $"{open} circuits open; after closing and {released.TotalSeconds:0} s: {(closed - before) / 1024.0:0} KB above the start, {circuits.Open} circuits"));
+                $"circuits/{page.Name}: median {Median(all):0} KB per circuit over {runs} run{(runs == 1 ? "" : "s")} of {tabs} tabs, spread {all[0]:0}–{all[^1]:0} KB ({all[^1] - all[0]:0} KB)"));
         }
 
         // Screenshots of each page in English and Chinese, wide and narrow, after the measurements (CRM_CIRCUITS_SHOTS).
@@ -117,6 +134,10 @@ public static class CircuitsBenchmark
         try { folder.Delete(recursive: true); } catch (IOException) { /* SQLite may still hold the file; it is a temp folder */ }
         return 0;
     }
+
+    /// <summary>The middle value of sorted figures (the mean of the two middle ones for an even count).</summary>
+    private static double Median(IReadOnlyList<double> sorted)
+        => sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
 
     /// <summary>
     /// The heap once it stops moving: Kestrel's memory pool and disposals of just-closed circuits settle over a few

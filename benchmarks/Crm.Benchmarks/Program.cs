@@ -9,8 +9,9 @@ using Crm.Benchmarks;
 // N opportunities (default 1,000,000) + 99 small workspaces in CRM_BENCH_PG's database + "_cf", app vs native typed columns; --fresh reloads;
 // --trace prints the statements one app call of each scenario sends; --lists runs only the two list scenarios
 // CRM_BENCH_PG holds a PostgreSQL connection string; the data is seeded once and reused on later runs.
-// dotnet run -c Release --project benchmarks/Crm.Benchmarks -- circuits [--tabs N]: memory per Blazor circuit
-// (the app on its own SQLite file, Chromium at /usr/bin/chromium; no CRM_BENCH_PG needed).
+// dotnet run -c Release --project benchmarks/Crm.Benchmarks -- circuits [--tabs N] [--runs N]: memory per Blazor circuit
+// (the app on its own SQLite file, Chromium at /usr/bin/chromium; no CRM_BENCH_PG needed); N tabs (default 25) per page,
+// N runs (default 1) each printed, then per page the median and the spread (min–max) over the runs.
 // dotnet run -c Release --project benchmarks/Crm.Benchmarks -- formulas [--count N] [--batch N] [--runs N]: our formula
 // parser vs NCalc on seven formulas (agreement on N generated inputs, default 400; parse+eval and eval-only; no database).
 var mode = args.FirstOrDefault() ?? "";
@@ -18,14 +19,17 @@ var reseed = args.Contains("--reseed");
 switch (mode)
 {
     case "circuits":
-        var tabsAt = Array.IndexOf(args, "--tabs");
-        var tabs = tabsAt > 0 && tabsAt + 1 < args.Length && int.TryParse(args[tabsAt + 1], out var n) && n > 0 ? n : 20;
-        if (tabsAt > 0 && tabs != (int.TryParse(args.ElementAtOrDefault(tabsAt + 1), out var given) ? given : -1))
+        // 25 tabs by default: the heap before the tabs moves by a few MB between measurements, and more tabs divide that noise.
+        int? PositiveOption(string name, int fallback)
         {
-            Console.Error.WriteLine("--tabs needs a positive number of tabs, e.g. --tabs 20");
-            return 2;
+            var at = Array.IndexOf(args, name);
+            if (at < 0) return fallback;
+            if (int.TryParse(args.ElementAtOrDefault(at + 1), out var v) && v > 0) return v;
+            Console.Error.WriteLine($"{name} needs a positive number, e.g. {name} {fallback}");
+            return null;
         }
-        return await CircuitsBenchmark.RunAsync(tabs);
+        if (PositiveOption("--tabs", 25) is not { } tabs || PositiveOption("--runs", 1) is not { } runs) return 2;
+        return await CircuitsBenchmark.RunAsync(tabs, runs);
     case "circuits-browser":
         return await CircuitsBrowser.RunChildAsync(args[1]);
     case "formulas":
@@ -61,6 +65,6 @@ switch (mode)
         var cfCount = cfAt > 0 && int.TryParse(args.ElementAtOrDefault(cfAt + 1), out var cf) && cf > 0 ? cf : 1_000_000;
         return await CustomFieldsBenchmark.RunAsync(connection, cfCount, args.Contains("--fresh"), args.Contains("--trace"), args.Contains("--lists"));
     default:
-        Console.Error.WriteLine("usage: Crm.Benchmarks <kanban|reports|lists> [--reseed] [--scoped] | automation [--count N] | import [--count N] [--profile] | customfields [--count N] [--fresh] [--trace] [--lists] | circuits [--tabs N] | formulas [--count N] [--batch N] [--runs N]");
+        Console.Error.WriteLine("usage: Crm.Benchmarks <kanban|reports|lists> [--reseed] [--scoped] | automation [--count N] | import [--count N] [--profile] | customfields [--count N] [--fresh] [--trace] [--lists] | circuits [--tabs N] [--runs N] | formulas [--count N] [--batch N] [--runs N]");
         return 2;
 }

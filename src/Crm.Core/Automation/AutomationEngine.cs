@@ -372,7 +372,7 @@ public sealed class AutomationEngine(
         var users = (await members.MembersAsync(db, named, ct)).Select(m => m.UserId).ToList();
         if (users.Count == 0) return (null, new ActionOutcome(index, action.Kind, "skipped", t["Automation.NobodyToNotify"]));
         var entity = run.Metadata.Entity(record.EntityTypeId)!;
-        var text = RuleActions.Render(action.Text ?? "", entity, record, RecordWriter.ParseValues(record.Values));
+        var text = RuleActions.Render(action.Text ?? "", entity, record, RecordWriter.ParseValues(record.Values), Export.LocalizerCulture.WorkspaceDisplay(t, run.Tenant));
         var request = new NotificationRequest(users, "rule", string.IsNullOrWhiteSpace(text) ? run.Rule.Name.Get() : text,
             t["Automation.NotificationBody", run.Rule.Name.Get(), record.Title], record.Id, record.EntityTypeId);
         return (request, new ActionOutcome(index, action.Kind, "done", t["Automation.Notified", users.Count]));

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Crm.Core.Accounts;
@@ -22,6 +21,10 @@ internal sealed partial class RuleActions(CrmDbContext db, TenantMetadata metada
     TimeProvider clock, AutomationEngine.RunContext run, TimeZoneInfo zone, RuleMembers members)
 {
     private readonly List<Activity> newTasks = [];
+    private DisplayContext? stored;
+
+    /// <summary>How the texts this run stores (task subjects, field values, notification titles) display values: in the workspace's culture.</summary>
+    private DisplayContext Stored => stored ??= Export.LocalizerCulture.WorkspaceDisplay(t, run.Tenant);
 
     public List<Activity> TakeNewTasks()
     {
@@ -193,7 +196,7 @@ internal sealed partial class RuleActions(CrmDbContext db, TenantMetadata metada
         if (s.StartsWith("$today", StringComparison.Ordinal)) return JsonValue.Create(RuleConditionEvaluator.Resolve(s, run.TriggeredBy, Now, zone));
         if (s.Length > 2 && s[0] == '{' && s[^1] == '}' && !s[1..^1].Contains('{')) return values[s[1..^1]]?.DeepClone();
         if (expression.Contains('{') && metadata.Entity(run.Rule.EntityTypeId) is { } entity)
-            return JsonValue.Create(Render(expression, entity, source, values));
+            return JsonValue.Create(Render(expression, entity, source, values, Stored));
         return JsonValue.Create(expression);
     }
 
@@ -240,7 +243,7 @@ internal sealed partial class RuleActions(CrmDbContext db, TenantMetadata metada
             "$me" => run.TriggeredBy == Guid.Empty ? record.OwnerId : run.TriggeredBy,
             var s => Guid.TryParse(s, out var g) ? g : throw new InvalidOperationException(t["Automation.BadAssignee", s]),
         };
-        var subject = Render(string.IsNullOrWhiteSpace(action.Text) ? run.Rule.Name.Get() : action.Text, entity, record, values);
+        var subject = Render(string.IsNullOrWhiteSpace(action.Text) ? run.Rule.Name.Get() : action.Text, entity, record, values, Stored);
         var now = Now;
         var task = new Activity
         {
@@ -264,12 +267,15 @@ internal sealed partial class RuleActions(CrmDbContext db, TenantMetadata metada
     [GeneratedRegex(@"\{([A-Za-z0-9_$]+)\}")]
     private static partial Regex Placeholder();
 
-    /// <summary>Replaces {field} with the field's displayed value ({title} is the record's title).</summary>
-    public static string Render(string text, EntityMeta entity, Record record, JsonObject values) => Placeholder().Replace(text, m =>
+    /// <summary>
+    /// Replaces {field} with the field's displayed value ({title} is the record's title), displayed as
+    /// <paramref name="display"/> says (the workspace's culture and words for stored text: 是/否, option labels).
+    /// </summary>
+    public static string Render(string text, EntityMeta entity, Record record, JsonObject values, DisplayContext display) => Placeholder().Replace(text, m =>
     {
         var key = m.Groups[1].Value;
         if (key is "title" or "$title" && entity.Field(key) is null) return record.Title;
         if (entity.Field(key) is not { } field) return m.Value;
-        return FieldTypeRegistry.Get(field.Type).Display(values[key], new FieldContext(field, entity), new DisplayContext(CultureInfo.CurrentUICulture, k => k));
+        return FieldTypeRegistry.Get(field.Type).Display(values[key], new FieldContext(field, entity), display);
     });
 }

@@ -56,7 +56,10 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
         // Maintained totals (PostgreSQL) answer only for the whole column: no filter, no search, every record readable.
         var whole = request.AllFilters().Count == 0 && string.IsNullOrWhiteSpace(request.Search)
                     && Permissions.RecordScope.Predicate(db, fields.Access) is null;
-        var totals = await TotalsAsync(db, query, layout, whole, ct);
+        // Only someone who may change records of the type starts keeping a slot's totals (or folds them): a board
+        // load of a viewer writes nothing (docs/decisions.md, "read-only boards (l10nfix)").
+        var mayWrite = fields.Access.CanCreate || !fields.Access.Edit.IsNone || !fields.Access.Delete.IsNone;
+        var totals = await TotalsAsync(db, query, layout, whole, mayWrite, ct);
         // Column totals and weighted values are sums of the amount: none for someone the amount is hidden from.
         if (fields.AmountHidden)
             foreach (var k in totals.Keys.ToList()) totals[k] = totals[k] with { Sum = null, Weighted = null };
@@ -201,7 +204,8 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
     /// grouped by (column, stage) first; only those few groups are joined to the stages for their probability and
     /// summed per column, so the join never touches the records one by one.
     /// </summary>
-    private static async Task<Dictionary<string, Totals>> TotalsAsync(CrmDbContext db, IQueryable<Record> query, BoardLayout layout, bool whole, CancellationToken ct)
+    private static async Task<Dictionary<string, Totals>> TotalsAsync(CrmDbContext db, IQueryable<Record> query, BoardLayout layout, bool whole, bool mayWrite,
+        CancellationToken ct)
     {
         var stages = db.Stages.AsNoTracking();
         var result = new Dictionary<string, Totals>();
@@ -227,10 +231,12 @@ public sealed class BoardService(ICrmDbContextFactory factory, MetadataStore met
                              .ToListAsync(ct))
                     Add(layout.Columns.FirstOrDefault(c => c.Id == g.Key && !c.IsNoValue)?.Key ?? BoardLayout.NoValueKey, g.Count, g.Sum, g.Weighted);
                 break;
-            case BoardGroupKind.Choice when whole && db.Database.IsNpgsql() && MaintainedTotals.SlotOf(layout.GroupField) is { } slot:
-                // The totals PostgreSQL keeps per slot value and stage (MaintainedTotals): a few dozen rows, not a GROUP BY over every record.
+            case BoardGroupKind.Choice when whole && db.Database.IsNpgsql() && MaintainedTotals.SlotOf(layout.GroupField) is { } slot
+                                            && await MaintainedTotals.ReadAsync(db, layout.Entity.Entity.Id, slot, mayWrite, ct) is { } kept:
+                // The totals PostgreSQL keeps per slot value and stage (MaintainedTotals): a few dozen rows, not a GROUP BY over every
+                // record. Not kept yet and the reader may not write: the GROUP BY below (nothing written for a viewer).
                 var probabilities = layout.Entity.Owner.EntityTypes.SelectMany(e => e.AllPipelines).SelectMany(p => p.AllStages).ToDictionary(s => s.Id, s => s.Probability);
-                foreach (var g in (await MaintainedTotals.ReadAsync(db, layout.Entity.Entity.Id, slot, ct)).GroupBy(r => r.Value))
+                foreach (var g in kept.GroupBy(r => r.Value))
                 {
                     // As the GROUP BY's SUM reads (EF sums a nullable column as 0 when every value is null): 0, not null, for
                     // a column whose records have no amount; a column without records has no row at all (no totals).

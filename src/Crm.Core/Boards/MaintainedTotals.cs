@@ -15,7 +15,8 @@ namespace Crm.Core.Boards;
 /// (entity type, slot) pairs listed in <c>record_totals_slots</c> are kept: a board grouped by a slot adds its pair
 /// the first time (one GROUP BY over the entity type, under an exclusive advisory lock the triggers take shared, so
 /// the fill and concurrent writes count each record once). Delta rows are folded into one row per group when a read
-/// finds many (<see cref="CompactAfter"/>). Used for an unfiltered board of someone who reads every record; filters,
+/// finds many (<see cref="CompactAfter"/>). Only a reader who may write records of the type fills or folds: a
+/// viewer's board load writes nothing (an unkept slot takes the GROUP BY for them). Used for an unfiltered board of someone who reads every record; filters,
 /// a quick search, permission scopes, SQLite and fields without a text slot take the GROUP BY over the records.
 /// </summary>
 public static class MaintainedTotals
@@ -44,17 +45,23 @@ public static class MaintainedTotals
            && IndexSlots.FamilyOf(field) == 't' && FieldTypeRegistry.Find(field.Type)?.KindOf(field.Settings) != FieldValueKind.Text
             ? i : null;
 
-    /// <summary>The kept totals of one text slot, per (value, stage): one statement when kept, else fills them first.</summary>
-    public static async Task<List<Row>> ReadAsync(CrmDbContext db, Guid entityTypeId, short slot, CancellationToken ct)
+    /// <summary>
+    /// The kept totals of one text slot, per (value, stage): one statement when kept. When the slot is not kept yet,
+    /// a reader who may <paramref name="write"/> records of the type fills them first (and folds many delta rows);
+    /// a read-only reader (a viewer) writes nothing: null when the slot is not kept (the caller takes the GROUP BY),
+    /// and delta rows are summed as they are, never folded (docs/decisions.md, "read-only boards (l10nfix)").
+    /// </summary>
+    public static async Task<List<Row>?> ReadAsync(CrmDbContext db, Guid entityTypeId, short slot, bool write, CancellationToken ct)
     {
         var rows = await QueryAsync(db, entityTypeId, slot, ct);
         if (rows.Count == 0 || !rows[0].Kept)
         {
+            if (!write) return null;
             await KeepAsync(db, entityTypeId, slot, ct);
             rows = await QueryAsync(db, entityTypeId, slot, ct);
         }
         var groups = rows.Count(r => r.Records != 0 || r.Amounts != 0 || r.Amount != 0);
-        if (rows.Sum(r => r.Deltas) > groups + CompactAfter) await CompactAsync(db, entityTypeId, slot, ct);
+        if (write && rows.Sum(r => r.Deltas) > groups + CompactAfter) await CompactAsync(db, entityTypeId, slot, ct);
         return rows.Where(r => r.Records != 0).ToList();
     }
 

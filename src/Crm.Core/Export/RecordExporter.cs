@@ -9,6 +9,7 @@ using Crm.Core.Metadata;
 using Crm.Core.Permissions;
 using Crm.Core.Records;
 using Crm.Core.Security;
+using Crm.Core.Tenancy;
 using Crm.Core.Views;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Localization;
@@ -148,6 +149,19 @@ public sealed class RecordExporter(ICrmDbContextFactory factory, MetadataStore m
 
 internal static class LocalizerCulture
 {
+    /// <summary>
+    /// The workspace's default culture (zh-CN unless it is en): the culture of text that is stored and read by
+    /// everyone — record titles, automation texts — so that it does not depend on who wrote it.
+    /// </summary>
+    public static CultureInfo WorkspaceCulture(TenantInfo tenant) => CultureInfo.GetCultureInfo(tenant.DefaultCulture == "en" ? "en" : "zh-CN");
+
+    /// <summary>How stored text displays values (是/否, option labels): in the workspace's default culture, with its words.</summary>
+    public static DisplayContext WorkspaceDisplay(this IStringLocalizer t, TenantInfo tenant)
+    {
+        var culture = WorkspaceCulture(tenant);
+        return new DisplayContext(culture, k => t.WithCulture(culture, k));
+    }
+
     /// <summary>A resource string in <paramref name="culture"/> (exports run outside the UI's culture scope).</summary>
     public static string WithCulture(this IStringLocalizer t, CultureInfo culture, string key)
     {

@@ -55,6 +55,11 @@ public sealed class RecordWriter
     private readonly Dictionary<Guid, Guid> knownRecords = [];
     /// <summary>Unique values looked up ahead for many rows (<see cref="PreloadUniqueAsync"/>): (entity type, field, hash) → the record holding it, or null when free.</summary>
     private readonly Dictionary<(Guid, string, string), Guid?> uniqueAhead = [];
+    /// <summary>
+    /// How the title displays its field (是/否, option labels): in the workspace's default culture with its words,
+    /// whoever writes, so the stored title does not depend on the writer's language (made once per writer).
+    /// </summary>
+    private DisplayContext? titleDisplay;
 
     /// <param name="webhooks">
     /// The webhook outbox step, when several writers share one unit of work (the rules of one save share one read of
@@ -1093,7 +1098,7 @@ public sealed class RecordWriter
         string? Text(FieldDefinition? f) => f is not null && values[f.Key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
         var title = entity.TitleField is { } tf && values[tf.Key] is { } tv
-            ? FieldTypeRegistry.Get(tf.Type).Display(tv, new FieldContext(tf, entity), new DisplayContext(CultureInfo.GetCultureInfo("zh-CN"), k => k))
+            ? FieldTypeRegistry.Get(tf.Type).Display(tv, new FieldContext(tf, entity), titleDisplay ??= Export.LocalizerCulture.WorkspaceDisplay(t, actor.Tenant))
             : "";
         record.Title = title.Length > 500 ? title[..500] : title;
         record.OwnerId = Guid.TryParse(Text(entity.OwnerField), out var owner) ? owner : null;

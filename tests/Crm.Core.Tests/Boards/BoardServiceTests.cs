@@ -378,6 +378,59 @@ public class BoardServiceTests
         Assert.Equal(viaSql.Columns.Select(c => (c.Column.Key, c.Count, c.Sum, c.Weighted)), kept.Columns.Select(c => (c.Column.Key, c.Count, c.Sum, c.Weighted)));
     }
 
+    /// <summary>The kept totals' rows as they are: counts and the row versions (xmin) of every row, which any write changes.</summary>
+    private static async Task<string> KeptTotalsStateAsync(Workspace ws)
+    {
+        await using var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id);
+        return await db.Database.SqlQueryRaw<string>("""
+            SELECT (SELECT count(*) FROM record_totals_slots)::text || '/' || (SELECT count(*) FROM record_totals)::text || '/'
+                   || coalesce((SELECT string_agg(r, ',' ORDER BY r) FROM (SELECT xmin::text || ':' || coalesce(value, '') || ':' || coalesce(stage_id::text, '') || ':' || records AS r FROM record_totals) t), '')
+                   || '/' || coalesce((SELECT string_agg(xmin::text, ',' ORDER BY xmin::text) FROM record_totals_slots), '') AS "Value"
+            """).SingleAsync();
+    }
+
+    [Fact]
+    public async Task A_viewers_board_load_writes_no_kept_totals_and_takes_the_group_by_until_a_writer_keeps_them()
+    {
+        // PostgreSQL only: the kept totals are PostgreSQL's (SQLite always takes the GROUP BY).
+        await using var ws = await B2bAsync(Providers.Postgres);
+        var service = ws.Get<BoardService>();
+        var viewer = await ws.MemberAsync(MemberRole.Viewer);
+        var request = Opportunities with { GroupBy = "source" };
+        Assert.NotNull(MaintainedTotals.SlotOf((await ws.MetadataAsync()).Entity("opportunity")!.Field("source")!));
+
+        // The first load is a viewer's: right totals, from the GROUP BY, and nothing written.
+        Assert.Equal("0/0//", await KeptTotalsStateAsync(ws));
+        await AssertTotalsMatchTheRecordsAsync(ws, (await service.LoadAsync(viewer, request))!, "source");
+        await AssertTotalsMatchTheRecordsAsync(ws, (await service.LoadAsync(viewer, request))!, "source");
+        Assert.Equal("0/0//", await KeptTotalsStateAsync(ws));
+
+        // Someone who may change deals keeps them (one slot listed, its totals filled).
+        await AssertTotalsMatchTheRecordsAsync(ws, (await service.LoadAsync(ws.Owner, request))!, "source");
+        var kept = await KeptTotalsStateAsync(ws);
+        Assert.StartsWith("1/", kept);
+
+        // Many single-row writes leave more delta rows than a writer's read leaves unfolded; a viewer's read sums them
+        // as they are (right totals) and folds nothing: every row, and its row version, is as it was.
+        await using (var db = ws.Database.Factory.CreateForTenant(ws.Tenant.Id))
+        {
+            var entityId = (await ws.MetadataAsync()).Entity("opportunity")!.Entity.Id;
+            var ids = await db.Records.Where(r => r.EntityTypeId == entityId && r.Amount != null).Select(r => r.Id).Take(3).ToListAsync();
+            for (var i = 0; i < MaintainedTotals.CompactAfter / ids.Count + 2; i++)
+                foreach (var id in ids)
+                    await db.Records.Where(r => r.Id == id).ExecuteUpdateAsync(u => u.SetProperty(r => r.Amount, r => r.Amount + 1));
+        }
+        var unfolded = await KeptTotalsStateAsync(ws);
+        Assert.NotEqual(kept, unfolded);
+        await AssertTotalsMatchTheRecordsAsync(ws, (await service.LoadAsync(viewer, request))!, "source");
+        Assert.Equal(unfolded, await KeptTotalsStateAsync(ws));
+
+        // The next writer's read folds them (fewer rows), with the same totals.
+        await AssertTotalsMatchTheRecordsAsync(ws, (await service.LoadAsync(ws.Owner, request))!, "source");
+        var rows = (await KeptTotalsStateAsync(ws)).Split('/');
+        Assert.True(int.Parse(rows[1], System.Globalization.CultureInfo.InvariantCulture) < int.Parse(unfolded.Split('/')[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     [Theory]
     [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task The_consistency_check_compares_kept_board_totals_with_the_records_and_the_rebuild_repairs_them(string provider)

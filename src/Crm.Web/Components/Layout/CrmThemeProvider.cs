@@ -11,7 +11,8 @@ namespace Crm.Web.Components.Layout;
 /// builds the theme's CSS variables (~12,000 characters, ~24 KB) as a new string on every render, so every open tab
 /// kept its own copy; the markup is the same for every tab, so here each tab's render tree refers to one shared string
 /// (docs/decisions.md, "Memory per circuit, margin (circ18d)"). The string is what MudThemeProvider itself renders
-/// (its scrollbar and chart styles and the theme's variables, read from its render tree once), so the look does not change.
+/// (its scrollbar and chart styles and the theme's variables, read from its render tree once), so the look does not change,
+/// followed by the variables of the reports' chart colours for light or dark (<see cref="CrmTheme.ChartColors"/>).
 /// <para>
 /// Light or dark is the app's choice (<see cref="ThemeState"/>, kept in a cookie), so the system's preference is not
 /// observed (<see cref="MudThemeProvider.ObserveSystemDarkModeChange"/> is off): no .NET reference and media listener per
@@ -37,7 +38,8 @@ public sealed class CrmThemeProvider : MudThemeProvider
             var modes = Markup.GetValue(Theme ?? CrmTheme.Theme, _ => new MarkupString?[4]);
             var index = (IsDarkMode ? 1 : 0) + (DefaultScrollbar ? 2 : 0);
             // MudThemeProvider's render reads its dark-mode state, which is this parameter (the system is not observed).
-            return modes[index] ??= new MarkupString(FragmentHtml.Render(base.BuildRenderTree));
+            // Then the charts' colour variables for the mode (CrmTheme.ChartColors), so charts follow light and dark.
+            return modes[index] ??= new MarkupString(FragmentHtml.Render(base.BuildRenderTree) + CrmTheme.ChartStyle(IsDarkMode));
         }
     }
 

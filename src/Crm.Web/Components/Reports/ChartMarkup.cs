@@ -40,12 +40,11 @@ public static class ChartMarkup
         {
             for (var s = 0; s < series.Count; s++)
             {
-                var color = Encode(series[s].Color);
                 for (var i = 0; i + 1 < labels.Count; i++)
-                    html.Append("<line class=\"crm-xchart-line\" stroke=\"").Append(color).Append("\" x1=\"").Append(Pct((i + .5) * 100 / n)).Append("\" y1=\"").Append(Y(At(series[s], i)))
+                    html.Append("<line class=\"crm-xchart-line\"").Paint("stroke", series[s].Color).Append(" x1=\"").Append(Pct((i + .5) * 100 / n)).Append("\" y1=\"").Append(Y(At(series[s], i)))
                         .Append("\" x2=\"").Append(Pct((i + 1.5) * 100 / n)).Append("\" y2=\"").Append(Y(At(series[s], i + 1))).Append("\"/>");
                 for (var i = 0; i < labels.Count; i++)
-                    html.Append("<circle class=\"crm-xchart-point\" fill=\"").Append(color).Append("\" r=\"4\" cx=\"").Append(Pct((i + .5) * 100 / n)).Append("\" cy=\"").Append(Y(At(series[s], i)))
+                    html.Append("<circle class=\"crm-xchart-point\"").Paint("fill", series[s].Color).Append(" r=\"4\" cx=\"").Append(Pct((i + .5) * 100 / n)).Append("\" cy=\"").Append(Y(At(series[s], i)))
                         .Append("\"><title>").Append(Encode($"{series[s].Name} · {labels[i]}: {value(s, i)}")).Append("</title></circle>");
             }
         }
@@ -57,7 +56,7 @@ public static class ChartMarkup
                 for (var s = 0; s < series.Count; s++)
                 {
                     var v = At(series[s], i);
-                    html.Append("<rect class=\"crm-xchart-bar\" fill=\"").Append(Encode(series[s].Color)).Append("\" x=\"").Append(Pct(i * 100.0 / n + 10.0 / n + s * width))
+                    html.Append("<rect class=\"crm-xchart-bar\"").Paint("fill", series[s].Color).Append(" x=\"").Append(Pct(i * 100.0 / n + 10.0 / n + s * width))
                         .Append("\" width=\"").Append(Pct(width)).Append("\" y=\"").Append(Y(v)).Append("\" height=\"").Append(Pct(Math.Clamp(v, 0, max) / max * 100))
                         .Append("\"><title>").Append(Encode(series.Count > 1 ? $"{series[s].Name} · {labels[i]}: {value(s, i)}" : $"{labels[i]}: {value(s, i)}")).Append("</title></rect>");
                 }
@@ -83,7 +82,7 @@ public static class ChartMarkup
         {
             if (values[i] <= 0) continue;
             var share = values[i] / total * 100;
-            html.Append("<circle r=\"").Append(radius).Append("\" fill=\"none\" stroke=\"").Append(Encode(colors[i % colors.Count])).Append("\" stroke-width=\"").Append(ring)
+            html.Append("<circle r=\"").Append(radius).Append("\" fill=\"none\"").Paint("stroke", colors[i % colors.Count]).Append(" stroke-width=\"").Append(ring)
                 .Append("\" pathLength=\"100\" stroke-dasharray=\"").Append(Num(share)).Append(' ').Append(Num(100 - share))
                 .Append("\" stroke-dashoffset=\"").Append(Num(-start)).Append("\" transform=\"rotate(-90)\"><title>").Append(Encode($"{labels[i]}: {value(i)}")).Append("</title></circle>");
             start += share;
@@ -91,6 +90,18 @@ public static class ChartMarkup
         html.Append("</svg>");
         return new MarkupString(html.ToString());
     }
+
+    /// <summary>
+    /// A colour as an SVG paint: a theme colour (<c>var(--crm-chart-N)</c>, set for light or dark by the theme provider)
+    /// in a style, since presentation attributes take no <c>var()</c>; any other colour (metadata's hex) as the attribute.
+    /// </summary>
+    private static StringBuilder Paint(this StringBuilder html, string property, string color)
+        => IsThemeColor(color)
+            ? html.Append(" style=\"").Append(property).Append(':').Append(color).Append('"')
+            : html.Append(' ').Append(property).Append("=\"").Append(Encode(color)).Append('"');
+
+    private static bool IsThemeColor(string color)
+        => color.StartsWith("var(--crm-chart-", StringComparison.Ordinal) && color.EndsWith(')') && color.Length > 17 && color[16..^1].All(char.IsAsciiDigit);
 
     private static double At(Series series, int i) => i < series.Values.Count ? series.Values[i] : 0;
 

@@ -158,6 +158,48 @@ public class SubformEditorTests
         Assert.Empty(cell.FindAll("table"));
     }
 
+    [Theory]
+    [InlineData("en", "Yes", "No", "Hardware")]
+    [InlineData("zh-CN", "是", "否", "硬件")]
+    public async Task The_record_pages_table_shows_yes_no_and_option_columns_in_the_ui_language(string culture, string yes, string no, string hardware)
+    {
+        // The table displayed with the page's words (it once fell back to the keys: Value.Yes).
+        FormContext.UseCulture(culture);
+        await using var f = await FormContext.CreateAsync(Providers.Sqlite, culture);
+        var lines = f.Entity.Field("lines")!;
+        var field = new FieldDefinition
+        {
+            TenantId = lines.TenantId, EntityTypeId = lines.EntityTypeId, Key = lines.Key, Type = FieldTypes.Subform, Label = lines.Label,
+            Settings = new FieldSettings
+            {
+                Columns =
+                [
+                    new SubformColumn { Key = "paid", Type = FieldTypes.Bool, Label = new LocalizedText("已付", "Paid") },
+                    new SubformColumn
+                    {
+                        Key = "kind", Type = FieldTypes.Select, Label = new LocalizedText("类别", "Kind"),
+                        Settings = new FieldSettings { Options = [new ChoiceOption("hw", new LocalizedText("硬件", "Hardware")), new ChoiceOption("sw", new LocalizedText("软件", "Software"))] },
+                    },
+                ],
+            },
+        };
+        var value = new JsonArray(
+            new JsonObject { ["_id"] = "aaaaaaaaaaaa", ["paid"] = true, ["kind"] = "hw" },
+            new JsonObject { ["_id"] = "bbbbbbbbbbbb", ["paid"] = false, ["kind"] = "sw" });
+
+        var view = f.Context.Bunit.Render<FieldValueView>(p =>
+        {
+            p.Add(x => x.Field, field);
+            p.Add(x => x.Entity, f.Entity);
+            p.Add(x => x.Value, value);
+            p.AddCascadingValue(f.Session);
+        });
+        var table = view.Find("[data-testid='subform-view-lines']");
+        Assert.Equal([yes, hardware], table.QuerySelectorAll("tbody tr[data-row='0'] td[data-column]").Select(td => td.TextContent.Trim()));
+        Assert.Equal(no, table.QuerySelector("tbody tr[data-row='1'] td[data-column='paid']")!.TextContent.Trim());
+        Assert.DoesNotContain("Value.", table.TextContent);
+    }
+
     [Fact]
     public async Task The_designer_edits_columns_and_names_a_bad_one()
     {

@@ -22,7 +22,8 @@ public class CrmThemeProviderTests
         var first = context.Bunit.Render<CrmThemeProvider>(p => p.Add(x => x.Theme, CrmTheme.Theme).Add(x => x.IsDarkMode, dark));
         var second = context.Bunit.Render<CrmThemeProvider>(p => p.Add(x => x.Theme, CrmTheme.Theme).Add(x => x.IsDarkMode, dark));
 
-        first.MarkupMatches(mud.Markup);
+        // MudThemeProvider's markup, then the charts' colour variables for the mode.
+        first.MarkupMatches(mud.Markup + CrmTheme.ChartStyle(dark));
         Assert.Contains("--mud-palette-primary:", first.Markup);
         // One string for both "tabs": the same instance, not an equal copy.
         Assert.Same(first.Instance.Html.Value, second.Instance.Html.Value);
@@ -38,9 +39,31 @@ public class CrmThemeProviderTests
         var light = context.Bunit.Render<MudThemeProvider>(p => p.Add(x => x.Theme, CrmTheme.Theme).Add(x => x.IsDarkMode, false));
         var dark = context.Bunit.Render<MudThemeProvider>(p => p.Add(x => x.Theme, CrmTheme.Theme).Add(x => x.IsDarkMode, true));
         Assert.NotEqual(light.Markup, dark.Markup);
-        cut.MarkupMatches(light.Markup);
+        cut.MarkupMatches(light.Markup + CrmTheme.ChartStyle(false));
         cut.Render(p => p.Add(x => x.IsDarkMode, true));
-        cut.MarkupMatches(dark.Markup);
+        cut.MarkupMatches(dark.Markup + CrmTheme.ChartStyle(true));
+    }
+
+    [Fact]
+    public async Task Charts_colours_follow_light_and_dark()
+    {
+        await using var context = new ComponentTestContext();
+        var light = context.Bunit.Render<CrmThemeProvider>(p => p.Add(x => x.Theme, CrmTheme.Theme).Add(x => x.IsDarkMode, false)).Markup;
+        var dark = context.Bunit.Render<CrmThemeProvider>(p => p.Add(x => x.Theme, CrmTheme.Theme).Add(x => x.IsDarkMode, true)).Markup;
+        string Variable(string markup, int n)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(markup, $"--crm-chart-{n}:(#[0-9a-f]{{6}});");
+            Assert.True(match.Success, $"--crm-chart-{n} is not set");
+            return match.Groups[1].Value;
+        }
+        // The first colours are the theme's own primary and secondary, in each mode; every colour differs between modes.
+        Assert.Equal(("#3b5bdb", "#748ffc", "#38d9a9"), (Variable(light, 1), Variable(dark, 1), Variable(dark, 2)));
+        Assert.Contains("--mud-palette-primary: rgba(116,143,252,1)", dark); // #748ffc, the dark palette's primary
+        for (var n = 1; n <= CrmTheme.ChartColors.Count; n++)
+        {
+            Assert.Equal($"var(--crm-chart-{n})", CrmTheme.ChartColors[n - 1]);
+            Assert.NotEqual(Variable(light, n), Variable(dark, n));
+        }
     }
 
     [Fact]

@@ -95,6 +95,40 @@ public class ReportComponentsTests
         Assert.Contains("calc(300px - 26px)", cut.Markup);
     }
 
+    [Fact]
+    public async Task Bars_lines_slices_and_legends_paint_with_the_themes_chart_colours_and_metadata_colours_stay()
+    {
+        // The theme provider sets --crm-chart-N for light or dark (CrmThemeProviderTests): a fixed hex here would keep
+        // the light palette in dark mode.
+        await using var context = new ComponentTestContext();
+        context.Bunit.Render<MudPopoverProvider>();
+        var result = new ReportResult
+        {
+            Type = "forecast", Chart = "bar", Dimension = "Month",
+            Columns = [new("amount", "Amount", ReportFormat.Money), new("weighted", "Weighted", ReportFormat.Money)],
+            Rows = [new("2026-12", "2026-12", [2_400_000m, 1_350_000m]), new("2027-01", "2027-01", [3_800_000m, 1_100_000m]) { Color = "#2f9e44" }],
+            Series = [0, 1],
+        };
+
+        var bar = context.Bunit.Render<ReportView>(p => p.Add(x => x.Result, result).Add(x => x.Chart, "bar"));
+        var bars = bar.FindAll("rect.crm-xchart-bar");
+        Assert.Equal(4, bars.Count);
+        Assert.All(bars, b => Assert.Null(b.GetAttribute("fill")));
+        Assert.Equal(["fill:var(--crm-chart-1)", "fill:var(--crm-chart-2)", "fill:var(--crm-chart-1)", "fill:var(--crm-chart-2)"], bars.Select(b => b.GetAttribute("style")));
+        Assert.Equal(["background:var(--crm-chart-1)", "background:var(--crm-chart-2)"], bar.FindAll("[data-testid=series-legend] .crm-dot").Select(d => d.GetAttribute("style")));
+
+        var line = context.Bunit.Render<ReportView>(p => p.Add(x => x.Result, result).Add(x => x.Chart, "line"));
+        Assert.All(line.FindAll("line.crm-xchart-line"), l => Assert.StartsWith("stroke:var(--crm-chart-", l.GetAttribute("style")));
+        Assert.All(line.FindAll("circle.crm-xchart-point"), c => Assert.StartsWith("fill:var(--crm-chart-", c.GetAttribute("style")));
+
+        // A slice without a colour of its own takes the theme's; one with a metadata colour keeps it.
+        var pie = context.Bunit.Render<ReportView>(p => p.Add(x => x.Result, result).Add(x => x.Chart, "pie"));
+        var slices = pie.FindAll(".crm-pie-svg circle");
+        Assert.Equal(("stroke:var(--crm-chart-1)", null), (slices[0].GetAttribute("style"), slices[0].GetAttribute("stroke")));
+        Assert.Equal((null, "#2f9e44"), (slices[1].GetAttribute("style"), slices[1].GetAttribute("stroke")));
+        Assert.DoesNotContain("#3b5bdb", bar.Markup + line.Markup + pie.Markup);
+    }
+
     [Theory]
     [InlineData("en", "$1,250,000.5", "15 days")]
     [InlineData("zh-CN", "$1,250,000.5", "15 天")]

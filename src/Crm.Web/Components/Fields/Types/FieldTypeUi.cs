@@ -37,8 +37,11 @@ public sealed record ValueView(EntityMeta Entity, FieldDefinition Field, FieldTy
 {
     public FieldContext Context => new(Field, Entity);
     public string? String => Value is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-    /// <summary>How the page displays values (culture, names of referenced records and members), for values made of parts.</summary>
-    public DisplayContext? Display { get; init; }
+    /// <summary>
+    /// How the page displays values (culture, the UI's words, names of referenced records and members), for values made
+    /// of parts. Required: a fallback without the UI's localizer showed keys (Value.Yes) instead of words.
+    /// </summary>
+    public required DisplayContext Display { get; init; }
 }
 
 /// <summary>What a type's own designer settings fragment edits.</summary>

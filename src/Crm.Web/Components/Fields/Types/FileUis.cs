@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Crm.Core.Fields;
 using Crm.Core.Fields.Types;
@@ -54,7 +53,7 @@ public sealed class FileUi(string name) : FieldTypeUi
     public override void RenderValue(RenderTreeBuilder b, ValueView view)
     {
         var files = Files(view.Value);
-        var culture = view.Display?.Culture ?? CultureInfo.CurrentUICulture;
+        var culture = view.Display.Culture;
         b.OpenElement(300, "div");
         b.AddAttribute(301, "class", "crm-file-list");
         b.AddAttribute(302, "data-testid", "files-" + view.Field.Key);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Crm.Core.Fields;
 using Crm.Core.Fields.Types;
@@ -36,7 +35,7 @@ public sealed class SubformUi : FieldTypeUi
     /// <summary>The rows as a read-only table: one column per subform column, totals of numeric columns below.</summary>
     public override void RenderValue(RenderTreeBuilder b, ValueView view)
     {
-        var dc = view.Display ?? new DisplayContext(CultureInfo.CurrentUICulture, k => k);
+        var dc = view.Display;
         var columns = view.Field.Settings.Columns ?? [];
         var rows = (view.Value as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
         b.OpenElement(300, "div");
