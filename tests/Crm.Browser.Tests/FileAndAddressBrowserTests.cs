@@ -61,11 +61,12 @@ public class FileAndAddressBrowserTests(BrowserFixture browser)
         var contract = page.Locator(".crm-file-editor[data-field='contract']");
         var png = Png(120, 80);
         var pdf = Pdf();
-        await logo.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "harbor-logo.png", MimeType = "image/png", Buffer = png });
+        await logo.Locator("input[type=file]:not(.d-none)").SetInputFilesAsync(new FilePayload { Name = "harbor-logo.png", MimeType = "image/png", Buffer = png });
         await Assertions.Expect(logo.Locator(".crm-file")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         await Assertions.Expect(logo.Locator(".crm-file")).ToContainTextAsync("harbor-logo.png");
+        await ScreenshotTests.SaveAsync(page.Locator("[data-testid=record-fields-card]"), "files-editor-logo-" + provider);
         await ThumbnailShownAsync(logo.Locator("img.crm-file-thumb"));
-        await contract.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "contract 2030.pdf", MimeType = "application/pdf", Buffer = pdf });
+        await contract.Locator("input[type=file]:not(.d-none)").SetInputFilesAsync(new FilePayload { Name = "contract 2030.pdf", MimeType = "application/pdf", Buffer = pdf });
         await Assertions.Expect(contract.Locator(".crm-file")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         await Assertions.Expect(contract.Locator(".crm-file")).ToContainTextAsync("contract 2030.pdf");
         await ScreenshotTests.SaveAsync(page.Locator("[data-testid=record-fields-card]"), "files-editor-uploaded-" + provider);
@@ -113,12 +114,12 @@ public class FileAndAddressBrowserTests(BrowserFixture browser)
         await page.ReadyAsync("#record-page");
         var filesBefore = await FileCountAsync(app, owner.Tenant.Id);
         await page.Locator("#record-edit").ClickAsync();
-        await contract.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "scan.png", MimeType = "image/png", Buffer = pdf });
+        await contract.Locator("input[type=file]:not(.d-none)").SetInputFilesAsync(new FilePayload { Name = "scan.png", MimeType = "image/png", Buffer = pdf });
         await Assertions.Expect(contract.Locator(".crm-file-problem")).ToHaveTextAsync("Contract: \"scan.png\" is named .png but its content is PDF.", new() { Timeout = 30_000 });
-        await contract.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "setup.exe", MimeType = "application/octet-stream", Buffer = Exe() });
+        await contract.Locator("input[type=file]:not(.d-none)").SetInputFilesAsync(new FilePayload { Name = "setup.exe", MimeType = "application/octet-stream", Buffer = Exe() });
         await Assertions.Expect(contract.Locator(".crm-file-problem")).ToContainTextAsync("Contract: the content of \"setup.exe\" is not a file kind", new() { Timeout = 30_000 });
         await Assertions.Expect(contract.Locator(".crm-file")).ToHaveCountAsync(1);
-        await logo.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "brochure.pdf", MimeType = "application/pdf", Buffer = pdf });
+        await logo.Locator("input[type=file]:not(.d-none)").SetInputFilesAsync(new FilePayload { Name = "brochure.pdf", MimeType = "application/pdf", Buffer = pdf });
         await Assertions.Expect(logo.Locator(".crm-file-problem")).ToContainTextAsync("Logo: \"brochure.pdf\" is PDF", new() { Timeout = 30_000 });
         await Assertions.Expect(logo.Locator(".crm-file")).ToHaveCountAsync(1);
         await ScreenshotTests.SaveAsync(page.Locator("[data-testid=record-fields-card]"), "files-editor-refused-" + provider);
@@ -180,7 +181,15 @@ public class FileAndAddressBrowserTests(BrowserFixture browser)
         // City and district wait for the level above.
         await Assertions.Expect(page.Locator("#f-office-city")).ToHaveAttributeAsync("readonly", "");
         await Assertions.Expect(page.Locator("#f-office-district")).ToHaveAttributeAsync("readonly", "");
+        // 重庆市's cities are only the groups 市辖区 and 县: both offered, and its counties under 县 reachable.
+        await LineItemsDesignerScenarioTests.PickAsync(page, "#f-office-province", "重庆");
+        await PickOpenListAsync(page, "#f-office-city", "县", "address-form-chongqing-city-list-zh-CN-" + provider);
+        await LineItemsDesignerScenarioTests.PickAsync(page, "#f-office-district", "城口");
+        await Assertions.Expect(page.Locator("#f-office-district")).ToHaveValueAsync("城口县");
+        // Another province clears the levels below it.
         await LineItemsDesignerScenarioTests.PickAsync(page, "#f-office-province", "广东");
+        await Assertions.Expect(page.Locator("#f-office-city")).ToHaveValueAsync("");
+        await Assertions.Expect(page.Locator("#f-office-district")).ToHaveValueAsync("");
         await Assertions.Expect(page.Locator("#f-office-province")).ToHaveValueAsync("广东省");
         await ScreenshotTests.SaveAsync(page.Locator("#new-record-form"), "address-form-province-zh-CN-" + provider);
         await PickOpenListAsync(page, "#f-office-city", "深圳", "address-form-city-list-zh-CN-" + provider);
