@@ -123,6 +123,12 @@ public class FileAndAddressBrowserTests(BrowserFixture browser)
         await Assertions.Expect(logo.Locator(".crm-file-problem")).ToContainTextAsync("Logo: \"brochure.pdf\" is PDF", new() { Timeout = 30_000 });
         await Assertions.Expect(logo.Locator(".crm-file")).ToHaveCountAsync(1);
         await ScreenshotTests.SaveAsync(page.Locator("[data-testid=record-fields-card]"), "files-editor-refused-" + provider);
+        var widths = new List<float>();
+        foreach (var zone in new[] { logo, contract })
+            widths.Add((await zone.Locator(".crm-file-drop").BoundingBoxAsync())!.Width);
+        const string Chain = "e => { const out = []; for (let n = e, i = 0; n && i < 7; n = n.parentElement, i++) { const c = getComputedStyle(n); out.push(n.tagName + '.' + n.className + ' ' + c.display + ' ' + c.width + ' ' + c.gridColumn); } return out.join(' < '); }";
+        var chain = await logo.Locator(".crm-file-drop").EvaluateAsync<string>(Chain) + " ||| " + await contract.Locator(".crm-file-drop").EvaluateAsync<string>(Chain);
+        Assert.True(Math.Abs(widths[0] - widths[1]) < 2, $"the drop zones differ in width after refusal messages: {widths[0]} and {widths[1]}; {chain}");
         Assert.Equal(filesBefore, await FileCountAsync(app, owner.Tenant.Id));
 
         // Remove the logo and save: the record keeps only the contract, whose row stays attached.
@@ -237,6 +243,7 @@ public class FileAndAddressBrowserTests(BrowserFixture browser)
         await Assertions.Expect(page.Locator("#record-list")).ToHaveAttributeAsync("data-total", "3");
         var row = page.Locator(".crm-record-grid tbody tr").Filter(new() { HasText = "海润贸易" });
         await Assertions.Expect(row).ToContainTextAsync("广东省深圳市南山区 科技园科苑路 15 号");
+        await Assertions.Expect(row.Locator(".crm-cell-address")).ToHaveAttributeAsync("title", "广东省深圳市南山区 科技园科苑路 15 号");
         await Assertions.Expect(page.Locator(".crm-record-grid tbody tr").Filter(new() { HasText = "京城物流" })).ToContainTextAsync("北京市朝阳区 建国路 88 号");
         var names = page.Locator(".crm-record-grid [data-testid=record-link]");
         await page.Locator("[data-testid=sort-office]").ClickAsync();
