@@ -211,7 +211,7 @@ public class LineItemsDesignerScenarioTests(BrowserFixture browser)
     /// under CI's load can take well over 20 s); when the form stayed, the message says what the form showed and a
     /// picture of it is kept.
     /// </summary>
-    private static async Task SavedAsync(IPage page, Regex url, string picture)
+    internal static async Task SavedAsync(IPage page, Regex url, string picture)
     {
         try
         {
@@ -248,7 +248,7 @@ public class LineItemsDesignerScenarioTests(BrowserFixture browser)
     /// under load the name's change can reach the server after the key was typed in the browser: the key computed from
     /// the name then overwrote the typed one. A typed key (sent with Tab and seen in the panel) stays.
     /// </summary>
-    private static async Task NameFieldAsync(IPage page, string label, string key)
+    internal static async Task NameFieldAsync(IPage page, string label, string key)
     {
         await page.Locator("#d-field-key").FillAsync(key);
         await page.Locator("#d-field-key").PressAsync("Tab");
@@ -263,7 +263,7 @@ public class LineItemsDesignerScenarioTests(BrowserFixture browser)
     /// Opens the new field's type menu and picks <paramref name="type"/>; the menu is opened again when a click landed
     /// while the panel was re-rendering (as <see cref="PageReady.ChooseAsync"/> does for selects).
     /// </summary>
-    private static async Task ChooseTypeAsync(IPage page, string type)
+    internal static async Task ChooseTypeAsync(IPage page, string type)
     {
         var item = page.Locator($".mud-popover-open [data-testid=type-{type}]");
         for (var attempt = 0; attempt < 3 && !await item.IsVisibleAsync(); attempt++)
@@ -276,7 +276,7 @@ public class LineItemsDesignerScenarioTests(BrowserFixture browser)
     }
 
     /// <summary>Types into a lookup's autocomplete and clicks the first offered record containing <paramref name="text"/>.</summary>
-    private static async Task PickAsync(IPage page, string input, string text)
+    internal static async Task PickAsync(IPage page, string input, string text)
     {
         var item = page.Locator(".mud-popover-open .mud-list-item", new() { HasTextRegex = new Regex(Regex.Escape(text)) }).First;
         for (var attempt = 0; attempt < 3 && !await item.IsVisibleAsync(); attempt++)

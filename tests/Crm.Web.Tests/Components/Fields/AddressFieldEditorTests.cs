@@ -58,4 +58,26 @@ public class AddressFieldEditorTests
         Assert.Equal(21, cities.Count);
         Assert.All(cities, c => Assert.StartsWith("44", c!.Code));
     }
+
+    [Fact]
+    public async Task Grouping_levels_are_offered_after_named_cities_so_their_districts_can_be_picked()
+    {
+        FormContext.UseCulture("zh-CN");
+        await using var f = await FormContext.CreateAsync(Providers.Sqlite, "zh-CN");
+        var cut = f.Render(AllFieldTypes.ValidValues());
+
+        // 重庆市 has only the groups 市辖区 and 县: both offered (before e2efile neither was, and no district could be picked).
+        await cut.InvokeAsync(() => Pickers(cut)[0].Instance.ValueChanged.InvokeAsync(ChinaRegions.Find("50")));
+        var chongqing = (await Pickers(cut)[1].Instance!.SearchFunc!.Invoke("", CancellationToken.None)!)!.Select(r => r!.Name).ToArray();
+        Assert.Equal(["市辖区", "县"], chongqing);
+        await cut.InvokeAsync(() => Pickers(cut)[1].Instance.ValueChanged.InvokeAsync(ChinaRegions.Find("5002")));
+        var counties = (await Pickers(cut)[2].Instance!.SearchFunc!.Invoke("城口", CancellationToken.None)!)!;
+        Assert.Equal("500229", Assert.Single(counties)!.Code);
+
+        // 河南省: its cities first, 省直辖县级行政区划 (济源市) last.
+        await cut.InvokeAsync(() => Pickers(cut)[0].Instance.ValueChanged.InvokeAsync(ChinaRegions.Find("41")));
+        var henan = (await Pickers(cut)[1].Instance!.SearchFunc!.Invoke("", CancellationToken.None)!)!.ToList();
+        Assert.Equal("4101", henan[0]!.Code);
+        Assert.Equal("省直辖县级行政区划", henan[^1]!.Name);
+    }
 }

@@ -16,6 +16,18 @@ public sealed class AddressUi : FieldTypeUi
     public override DefaultInput DefaultInput => DefaultInput.None;
     public override bool IsWide => true;
 
+    /// <summary>The address text, whole in a tooltip: a list cell is cut at the grid's column width.</summary>
+    public override void RenderCell(RenderTreeBuilder b, CellView cell)
+    {
+        var text = cell.Text;
+        if (string.IsNullOrEmpty(text)) return;
+        b.OpenElement(250, "span");
+        b.AddAttribute(251, "class", "crm-cell-address");
+        b.AddAttribute(252, "title", text);
+        b.AddContent(253, text);
+        b.CloseElement();
+    }
+
     public override void RenderValue(RenderTreeBuilder b, ValueView view)
     {
         b.OpenElement(260, "span");
