@@ -20,6 +20,8 @@ SELECT create_reference_table('user_logins');
 SELECT create_reference_table('user_tokens');
 SELECT create_reference_table('role_claims');
 SELECT create_reference_table('notification_preferences');
+-- Read by audit_entries' append-only trigger on the shards (a deleted workspace's entries may be erased).
+SELECT create_reference_table('workspace_erasures');
 COMMIT;
 
 -- The app's operational tables (data_protection_keys, redeemed_sign_in_tickets, job_schedules, queued_jobs,

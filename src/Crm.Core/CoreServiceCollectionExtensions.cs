@@ -149,6 +149,9 @@ public static class CoreServiceCollectionExtensions
         services.AddQueuedJobHandler<Import.ImportJobs>(Import.ImportJobs.ExpireKind, (j, job, ct) => j.ExpireAsync(job, ct));
         // Slots taken on entity types with records are filled in the background (Records.IndexSlots).
         services.AddQueuedJobHandler<Records.IndexSlotFill>(Records.IndexSlotFill.JobKind, (f, job, ct) => f.RunAsync(job, ct));
+        // Deleting a workspace: the Owner's request marks it and queues the erasure, which runs on the job runner.
+        services.AddSingleton<Accounts.WorkspaceDeletion>();
+        services.AddQueuedJobHandler<Accounts.WorkspaceEraser>(Accounts.WorkspaceDeletion.JobKind, (e, job, ct) => e.RunAsync(job, ct));
         return services;
     }
 }

@@ -16,6 +16,7 @@ public static class ClusterMessages
     public const string ActivityKind = "a";
     public const string MetadataKind = "m";
     public const string MembershipKind = "u";
+    public const string TenantKind = "t";
 
     /// <summary>Activities with more assignees than this are sent without them (the assignees' badges refresh on their next page).</summary>
     public const int MaxAssignees = 50;
@@ -33,6 +34,9 @@ public static class ClusterMessages
     /// <summary>A member's role change, removal or (flag "a") change of rights with the role unchanged.</summary>
     public static string Membership(MembershipChange c)
         => Join(MembershipKind, G(c.TenantId), G(c.UserId), c.NewRole is { } role ? ((int)role).ToString(CultureInfo.InvariantCulture) : "", c.AccessChanged ? "a" : "");
+
+    /// <summary>A workspace's row changed (deleted): other instances drop it from their tenant cache. Id and slug only.</summary>
+    public static string Tenant(Guid tenantId, string slug) => Join(TenantKind, G(tenantId), slug);
 
     /// <summary>Hands a received message to the matching in-process publisher; false for a message it does not know.</summary>
     public static bool Dispatch(string message, ClusterTargets targets)
@@ -60,6 +64,9 @@ public static class ClusterMessages
                     MemberRole? role = f[3].Length == 0 ? null : (MemberRole)int.Parse(f[3], CultureInfo.InvariantCulture);
                     targets.Memberships?.Deliver(new MembershipChange(Guid.Parse(f[1]), Guid.Parse(f[2]), role) { AccessChanged = f.Length == 5 && f[4] == "a" });
                     return true;
+                case TenantKind when f.Length == 3:
+                    targets.Tenants?.Invalidate(new TenantInfo { Id = Guid.Parse(f[1]), Identifier = f[2] });
+                    return true;
                 default:
                     return false;
             }
@@ -82,4 +89,5 @@ public sealed record ClusterTargets(
     ActivityEvents? Activities,
     Metadata.MetadataChanges? Metadata,
     Metadata.MetadataStore? MetadataStore,
-    InProcessMembershipChanges? Memberships);
+    InProcessMembershipChanges? Memberships,
+    ITenantStore? Tenants = null);

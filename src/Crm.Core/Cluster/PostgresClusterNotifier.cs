@@ -3,6 +3,7 @@ using Crm.Core.Activities;
 using Crm.Core.Metadata;
 using Crm.Core.Records;
 using Crm.Core.Security;
+using Crm.Core.Tenancy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -183,7 +184,8 @@ public sealed class PostgresClusterNotifier : IClusterNotifier, IHostedService, 
             _services.GetService<ActivityEvents>(),
             _services.GetService<MetadataChanges>(),
             _services.GetService<MetadataStore>(),
-            _services.GetService<IMembershipChanges>() as InProcessMembershipChanges);
+            _services.GetService<IMembershipChanges>() as InProcessMembershipChanges,
+            _services.GetService<ITenantStore>());
         if (!ClusterMessages.Dispatch(payload[(bar + 1)..], targets))
             _logger.LogWarning("Cluster notification not understood: {Payload}", payload.Length > 200 ? payload[..200] : payload);
     }

@@ -46,4 +46,55 @@ public static class AppendOnlyTables
             migrationBuilder.Sql($"DROP TRIGGER IF EXISTS {table}_no_delete;");
         }
     }
+
+    /// <summary>
+    /// Narrows the append-only rule of a tenant table (one with <c>tenant_id</c>) for workspace deletion: a DELETE of a
+    /// row whose workspace has a <c>workspace_erasures</c> row goes through; every other DELETE, every UPDATE and (on
+    /// PostgreSQL) TRUNCATE is still refused. Only the Owner's deletion writes that row (wsdel).
+    /// </summary>
+    public static void AllowErasureDeletes(this MigrationBuilder migrationBuilder, string table)
+    {
+        if (migrationBuilder.ActiveProvider == "Npgsql.EntityFrameworkCore.PostgreSQL")
+        {
+            // Same function name, so the existing row and TRUNCATE triggers use the new body. OLD is read only for a
+            // row-level DELETE (a TRUNCATE trigger has no OLD).
+            migrationBuilder.Sql($"""
+                CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF TG_OP = 'DELETE' AND TG_LEVEL = 'ROW' THEN
+                        IF EXISTS (SELECT 1 FROM workspace_erasures e WHERE e.tenant_id = OLD.tenant_id) THEN
+                            RETURN OLD;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION '{table} is append-only: % is not allowed', TG_OP USING ERRCODE = 'insufficient_privilege';
+                END;
+                $$;
+                """);
+        }
+        else
+        {
+            migrationBuilder.Sql($"DROP TRIGGER IF EXISTS {table}_no_delete;");
+            migrationBuilder.Sql($"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} WHEN NOT EXISTS (SELECT 1 FROM workspace_erasures e WHERE e.tenant_id = OLD.tenant_id) BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE is not allowed'); END;");
+        }
+    }
+
+    /// <summary>Undoes <see cref="AllowErasureDeletes"/>: every DELETE refused again.</summary>
+    public static void RefuseErasureDeletes(this MigrationBuilder migrationBuilder, string table)
+    {
+        if (migrationBuilder.ActiveProvider == "Npgsql.EntityFrameworkCore.PostgreSQL")
+        {
+            migrationBuilder.Sql($"""
+                CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    RAISE EXCEPTION '{table} is append-only: % is not allowed', TG_OP USING ERRCODE = 'insufficient_privilege';
+                END;
+                $$;
+                """);
+        }
+        else
+        {
+            migrationBuilder.Sql($"DROP TRIGGER IF EXISTS {table}_no_delete;");
+            migrationBuilder.Sql($"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE is not allowed'); END;");
+        }
+    }
 }

@@ -41,6 +41,7 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
     public DbSet<RedeemedSignInTicket> RedeemedSignInTickets => Set<RedeemedSignInTicket>();
     public DbSet<Jobs.JobSchedule> JobSchedules => Set<Jobs.JobSchedule>();
     public DbSet<Jobs.QueuedJob> QueuedJobs => Set<Jobs.QueuedJob>();
+    public DbSet<WorkspaceErasure> WorkspaceErasures => Set<WorkspaceErasure>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -130,6 +131,16 @@ public partial class CrmDbContext : IdentityDbContext<ApplicationUser, IdentityR
             e.Property(j => j.LastError).HasMaxLength(2000);
             // The claim's scan: open jobs by due time.
             e.HasIndex(j => j.RunAfter).HasFilter("completed_at IS NULL AND failed_at IS NULL");
+        });
+
+        builder.Entity<WorkspaceErasure>(e =>
+        {
+            e.ToTable("workspace_erasures");
+            // No foreign key to tenants: the row outlives the workspace it names.
+            e.HasKey(x => x.TenantId);
+            e.Property(x => x.TenantId).ValueGeneratedNever();
+            e.Property(x => x.Slug).HasMaxLength(SlugRules.MaxLength);
+            e.Property(x => x.LeaseOwner).HasMaxLength(Jobs.JobRunner.MaxNameLength);
         });
 
         ConfigureAudit(builder);

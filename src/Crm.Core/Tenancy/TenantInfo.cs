@@ -26,4 +26,10 @@ public sealed class TenantInfo
     public string TimeZone { get; set; } = WorkspaceTimeZone.Utc;
 
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+
+    /// <summary>
+    /// Set when the Owner deleted the workspace: from then on it resolves as unknown (404) everywhere, and a background
+    /// job erases its data and finally this row (see <see cref="WorkspaceErasure"/>). The slug stays taken until then.
+    /// </summary>
+    public DateTime? DeletedAt { get; set; }
 }

@@ -23,7 +23,8 @@ public sealed class EfTenantStore(ICrmDbContextFactory factory, IMemoryCache cac
         if (cache.TryGetValue(key, out TenantInfo? hit)) return hit;
         await using var db = factory.CreateGlobal();
         var normalized = identifier.ToLowerInvariant();
-        var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Identifier == normalized, ct);
+        // A deleted workspace (erasure pending or running) is unknown from the moment it was deleted.
+        var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Identifier == normalized && t.DeletedAt == null, ct);
         // Misses are cached briefly too, so a flood of unknown slugs does not reach the database each time.
         cache.Set(key, tenant, tenant is null ? TimeSpan.FromSeconds(5) : Ttl);
         return tenant;
@@ -34,14 +35,14 @@ public sealed class EfTenantStore(ICrmDbContextFactory factory, IMemoryCache cac
         var key = "tenant:id:" + id;
         if (cache.TryGetValue(key, out TenantInfo? hit)) return hit;
         await using var db = factory.CreateGlobal();
-        var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, ct);
+        var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id && t.DeletedAt == null, ct);
         if (tenant is not null) cache.Set(key, tenant, Ttl);
         return tenant;
     }
 
     public void Invalidate(TenantInfo tenant)
     {
-        cache.Remove("tenant:slug:" + tenant.Identifier);
+        cache.Remove("tenant:slug:" + tenant.Identifier.ToLowerInvariant());
         cache.Remove("tenant:id:" + tenant.Id);
     }
 }

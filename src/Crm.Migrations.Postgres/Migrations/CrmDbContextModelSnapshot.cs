@@ -2766,6 +2766,10 @@ namespace Crm.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(10)")
                         .HasColumnName("default_culture");
 
+                    b.Property<DateTime?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleted_at");
+
                     b.Property<string>("Identifier")
                         .IsRequired()
                         .HasMaxLength(40)
@@ -2794,6 +2798,53 @@ namespace Crm.Migrations.Postgres.Migrations
                         .HasDatabaseName("ix_tenants_identifier");
 
                     b.ToTable("tenants", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Tenancy.WorkspaceErasure", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("lease_owner");
+
+                    b.Property<DateTime?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_until");
+
+                    b.Property<DateTime>("RequestedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("requested_at");
+
+                    b.Property<Guid>("RequestedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("requested_by");
+
+                    b.Property<long>("RowsDeleted")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rows_deleted");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("slug");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.HasKey("TenantId")
+                        .HasName("pk_workspace_erasures");
+
+                    b.ToTable("workspace_erasures", (string)null);
                 });
 
             modelBuilder.Entity("Crm.Core.Views.ListColumnPreference", b =>

@@ -2757,6 +2757,10 @@ namespace Crm.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("default_culture");
 
+                    b.Property<DateTime?>("DeletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("deleted_at");
+
                     b.Property<string>("Identifier")
                         .IsRequired()
                         .HasMaxLength(40)
@@ -2785,6 +2789,53 @@ namespace Crm.Migrations.Sqlite.Migrations
                         .HasDatabaseName("ix_tenants_identifier");
 
                     b.ToTable("tenants", (string)null);
+                });
+
+            modelBuilder.Entity("Crm.Core.Tenancy.WorkspaceErasure", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_owner");
+
+                    b.Property<DateTime?>("LeaseUntil")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_until");
+
+                    b.Property<DateTime>("RequestedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("requested_at");
+
+                    b.Property<Guid>("RequestedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("requested_by");
+
+                    b.Property<long>("RowsDeleted")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rows_deleted");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("slug");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.HasKey("TenantId")
+                        .HasName("pk_workspace_erasures");
+
+                    b.ToTable("workspace_erasures", (string)null);
                 });
 
             modelBuilder.Entity("Crm.Core.Views.ListColumnPreference", b =>

@@ -29,6 +29,7 @@ public class CitusReadinessTests
         ["user_tokens"] = "ASP.NET Core Identity: tokens of a global user.",
         ["role_claims"] = "ASP.NET Core Identity: claims of a global role (empty).",
         ["notification_preferences"] = "A person's e-mail choices per notification kind, the same in every workspace; a few rows per person.",
+        ["workspace_erasures"] = "The record of deleted workspaces, outliving them; read by the audit trail's trigger on every worker (a reference table so the shards see it). One row per deleted workspace.",
     };
 
     /// <summary>
