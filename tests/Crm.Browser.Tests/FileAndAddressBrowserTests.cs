@@ -122,12 +122,15 @@ public class FileAndAddressBrowserTests(BrowserFixture browser)
         await logo.Locator("input[type=file]:not(.d-none)").SetInputFilesAsync(new FilePayload { Name = "brochure.pdf", MimeType = "application/pdf", Buffer = pdf });
         await Assertions.Expect(logo.Locator(".crm-file-problem")).ToContainTextAsync("Logo: \"brochure.pdf\" is PDF", new() { Timeout = 30_000 });
         await Assertions.Expect(logo.Locator(".crm-file")).ToHaveCountAsync(1);
+        await ScreenshotTests.SaveAsync(page, "files-editor-refused-page-" + provider);
+        var overflow = await page.EvaluateAsync<string>("() => document.documentElement.scrollWidth + ' > ' + document.documentElement.clientWidth");
         await ScreenshotTests.SaveAsync(page.Locator("[data-testid=record-fields-card]"), "files-editor-refused-" + provider);
         var widths = new List<float>();
         foreach (var zone in new[] { logo, contract })
             widths.Add((await zone.Locator(".crm-file-drop").BoundingBoxAsync())!.Width);
         const string Chain = "e => { const out = []; for (let n = e, i = 0; n && i < 7; n = n.parentElement, i++) { const c = getComputedStyle(n); out.push(n.tagName + '.' + n.className + ' ' + c.display + ' ' + c.width + ' ' + c.gridColumn); } return out.join(' < '); }";
         var chain = await logo.Locator(".crm-file-drop").EvaluateAsync<string>(Chain) + " ||| " + await contract.Locator(".crm-file-drop").EvaluateAsync<string>(Chain);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"), "the page scrolls sideways: " + overflow);
         Assert.True(Math.Abs(widths[0] - widths[1]) < 2, $"the drop zones differ in width after refusal messages: {widths[0]} and {widths[1]}; {chain}");
         Assert.Equal(filesBefore, await FileCountAsync(app, owner.Tenant.Id));
 
