@@ -70,6 +70,9 @@ public class LineItemsDesignerScenarioTests(BrowserFixture browser)
         await ColumnAsync(1, "数量", "qty", null); // a new column is a number
         await AddColumnAsync(page, 2);
         await ColumnAsync(2, "单价", "price", "金额");
+        // A unit price's sum means nothing: its footer shows no total (subtot).
+        await page.ChooseAsync("#d-column-total-2", "不合计");
+        await Assertions.Expect(page.Locator("#d-column-total-2")).ToHaveValueAsync("不合计");
         await AddColumnAsync(page, 3);
         await ColumnAsync(3, "小计", "subtotal", "公式");
         await page.Locator("#d-column-expression-3").FillAsync("qty * price");
@@ -138,6 +141,7 @@ public class LineItemsDesignerScenarioTests(BrowserFixture browser)
         Assert.Equal(["product", "qty", "price", "subtotal"], items.Settings.Columns!.Select(c => c.Key));
         Assert.Equal([new LookupFill("price", "price")], items.Settings.Columns![0].Settings.Fill);
         Assert.Equal("product", items.Settings.Columns![0].Settings.Target);
+        Assert.Equal("none", items.Settings.Columns![2].Settings.Total);
         var rule = Assert.Single(deal.Entity.FormRules);
         Assert.Equal(["lost_reason"], rule.Fields);
 
@@ -163,6 +167,7 @@ public class LineItemsDesignerScenarioTests(BrowserFixture browser)
         await Assertions.Expect(page.Locator("#f-items-0-subtotal")).ToHaveValueAsync(new Regex("^24,?000(\\.00)?$"));
         await Assertions.Expect(page.Locator("#f-items-1-subtotal")).ToHaveValueAsync(new Regex("^4,?500(\\.00)?$"));
         await Assertions.Expect(lines.Locator("[data-total=subtotal]")).ToHaveTextAsync(new Regex("28,?500"));
+        await Assertions.Expect(lines.Locator("[data-total=price]")).ToHaveTextAsync("");
         await Assertions.Expect(page.Locator("#f-lines_total")).ToHaveValueAsync("¥28,500.00");
 
         // 输单 makes 输单原因 required: saving without it names the field. Back to the first stage, it saves.
@@ -184,6 +189,7 @@ public class LineItemsDesignerScenarioTests(BrowserFixture browser)
         await Assertions.Expect(page.Locator("#record-page .crm-record-field[data-field='lines_total']")).ToContainTextAsync("¥28,500.00");
         await Assertions.Expect(page.Locator("[data-testid=subform-view-items] tbody tr")).ToHaveCountAsync(2);
         await Assertions.Expect(page.Locator("[data-testid=subform-view-items] tfoot [data-total=subtotal]")).ToHaveTextAsync(new Regex("28,500"));
+        await Assertions.Expect(page.Locator("[data-testid=subform-view-items] tfoot [data-total=price]")).ToHaveTextAsync("");
         await ScreenshotTests.SaveAsync(page.Locator("#record-page"), "line-items-deal-record-zh-CN-" + provider);
         await using (var db = app.Factory.Database.Factory.CreateForTenant(owner.Tenant.Id))
         {
