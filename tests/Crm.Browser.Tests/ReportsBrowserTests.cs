@@ -70,6 +70,16 @@ public class ReportsBrowserTests(BrowserFixture browser)
         await Assertions.Expect(chart.Locator("svg path, svg rect").Nth(3)).ToBeAttachedAsync();
         Assert.Equal(widgetsBefore + 1, await page.Locator(".crm-widget").CountAsync());
 
+        // The bars paint with the theme's chart colour: the light indigo, then, after the theme toggle (no reload), the
+        // dark palette's lighter one (docs/decisions.md, l10nfix). A fixed colour would stay rgb(59, 91, 219).
+        var bar = chart.Locator("rect.crm-xchart-bar").First;
+        await Assertions.Expect(bar).ToHaveCSSAsync("fill", "rgb(59, 91, 219)");
+        await page.Locator(".crm-theme-toggle").ClickAsync();
+        await Assertions.Expect(bar).ToHaveCSSAsync("fill", "rgb(116, 143, 252)");
+        await page.Locator(".crm-theme-toggle").ClickAsync();
+        await Assertions.Expect(bar).ToHaveCSSAsync("fill", "rgb(59, 91, 219)");
+        await Assertions.Expect(page.Locator(".crm-theme-toggle")).ToHaveAttributeAsync("title", new Regex("深色|Dark"));
+
         // It is a saved report too: its page shows the same stages in the table.
         await widget.Locator(".crm-widget-title").ClickAsync();
         await page.ReadyAsync("#report-page");

@@ -16,8 +16,9 @@ namespace Crm.Core.Boards;
 /// the first time (one GROUP BY over the entity type, under an exclusive advisory lock the triggers take shared, so
 /// the fill and concurrent writes count each record once). Delta rows are folded into one row per group when a read
 /// finds many (<see cref="CompactAfter"/>). Only a reader who may write records of the type fills or folds: a
-/// viewer's board load writes nothing (an unkept slot takes the GROUP BY for them). Used for an unfiltered board of someone who reads every record; filters,
-/// a quick search, permission scopes, SQLite and fields without a text slot take the GROUP BY over the records.
+/// viewer's board load writes nothing (an unkept slot takes the GROUP BY for them). Used for an unfiltered board of
+/// someone who reads every record; filters, a quick search, permission scopes, SQLite and fields without a text slot
+/// take the GROUP BY over the records.
 /// </summary>
 public static class MaintainedTotals
 {
