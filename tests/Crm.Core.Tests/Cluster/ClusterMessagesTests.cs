@@ -77,4 +77,26 @@ public class ClusterMessagesTests
     [InlineData("m")]
     public void A_message_it_does_not_understand_is_refused_not_thrown(string message)
         => Assert.False(ClusterMessages.Dispatch(message, new ClusterTargets(new RecordEvents(), null, new MetadataChanges(), null, null)));
+
+    [Fact]
+    public void A_deleted_workspace_leaves_the_tenant_cache_of_the_instance_that_receives_it()
+    {
+        var tenantId = Guid.NewGuid();
+        var message = ClusterMessages.Tenant(tenantId, "acme-sales");
+        Assert.Equal($"t|{tenantId:N}|acme-sales", message);
+
+        var store = new RecordingTenantStore();
+        Assert.True(ClusterMessages.Dispatch(message, new ClusterTargets(null, null, null, null, null, store)));
+        var dropped = Assert.Single(store.Invalidated);
+        Assert.Equal((tenantId, "acme-sales"), (dropped.Id, dropped.Identifier));
+        Assert.False(ClusterMessages.Dispatch($"t|{tenantId:N}", new ClusterTargets(null, null, null, null, null, store)));
+    }
+
+    private sealed class RecordingTenantStore : ITenantStore
+    {
+        public List<TenantInfo> Invalidated { get; } = [];
+        public Task<TenantInfo?> GetByIdentifierAsync(string identifier, CancellationToken ct = default) => Task.FromResult<TenantInfo?>(null);
+        public Task<TenantInfo?> GetByIdAsync(Guid id, CancellationToken ct = default) => Task.FromResult<TenantInfo?>(null);
+        public void Invalidate(TenantInfo tenant) => Invalidated.Add(tenant);
+    }
 }

@@ -18,7 +18,9 @@ public class WorkspaceDeletionTests(AppFixture apps) : HttpTestBase(apps)
     {
         var app = await AppAsync(provider);
         var a = await app.SignUpAsync();
-        var other = await app.Services.GetRequiredService<WorkspaceService>().CreateWorkspaceAsync(a.User.Id, "Kept " + a.Slug, TestData.NewSlug(), "en");
+        WorkspaceResult other;
+        using (var scope = app.Services.CreateScope())
+            other = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().CreateWorkspaceAsync(a.User.Id, "Kept " + a.Slug, TestData.NewSlug(), "en");
         Assert.True(other.Succeeded, other.Errors.ToString());
         var (_, secret) = await app.Services.GetRequiredService<IApiKeyStore>().CreateAsync(a.Tenant.Id, "integration", MemberRole.Member, a.User.Id);
         using var browser = await app.SignedInClientAsync(a.User);

@@ -30,7 +30,8 @@ public class WorkspaceDangerZoneTests
         var dialogs = context.Bunit.Render<MudDialogProvider>(p => p.AddCascadingValue(session));
         var page = Page(context, session, ws);
 
-        await page.ClickAsync("#workspace-delete");
+        // The click's handler awaits the dialog's result: it completes when the dialog closes.
+        var opened = page.ClickAsync("#workspace-delete");
         dialogs.WaitForAssertion(() => Assert.NotNull(dialogs.Find("#workspace-delete-dialog")));
         Assert.Contains(auditLine, dialogs.Find("[data-testid=workspace-delete-list]").TextContent, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(4, dialogs.FindAll("[data-testid=workspace-delete-list] li").Count);
@@ -45,6 +46,7 @@ public class WorkspaceDangerZoneTests
         await dialogs.ClickAsync("#workspace-delete-confirm-button");
         var nav = context.Bunit.Services.GetRequiredService<NavigationManager>();
         dialogs.WaitForAssertion(() => Assert.EndsWith("/workspaces", nav.Uri));
+        await opened.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.NotNull(await DeletedAtAsync(ws));
     }
 
@@ -68,11 +70,13 @@ public class WorkspaceDangerZoneTests
             context.Bunit.Render<MudPopoverProvider>(p => p.AddCascadingValue(stale));
             var dialogs = context.Bunit.Render<MudDialogProvider>(p => p.AddCascadingValue(stale));
             var page = Page(context, stale, ws);
-            await page.ClickAsync("#workspace-delete");
+            var opened = page.ClickAsync("#workspace-delete");
             dialogs.WaitForAssertion(() => Assert.NotNull(dialogs.Find("#workspace-delete-dialog")));
             await dialogs.InputAsync("#workspace-delete-confirm", ws.Tenant.Identifier);
             await dialogs.ClickAsync("#workspace-delete-confirm-button");
             dialogs.WaitForAssertion(() => Assert.Contains("Only the workspace's owner", dialogs.Find("#workspace-delete-dialog").TextContent));
+            await dialogs.ClickAsync("#workspace-delete-cancel");
+            await opened.WaitAsync(TimeSpan.FromSeconds(30));
         }
         Assert.Null(await DeletedAtAsync(ws));
     }
