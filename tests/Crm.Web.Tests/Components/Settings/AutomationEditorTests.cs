@@ -61,7 +61,10 @@ public class AutomationEditorTests
     {
         // Under load the editor may still be rendering its first pass: wait for the menu, and open it again if a
         // re-render closed it before the item was clicked.
-        cut.WaitForAssertion(() => Assert.Single(cut.FindComponents<MudMenu>(), m => m.Instance.UserAttributes.TryGetValue("id", out var id) && (string?)id == "rule-add-action"));
+        // A new rule's editor appears after the page's reads (members, fields) finish: on PostgreSQL under the whole
+        // suite's load that took over 10 s once (bUnit's default wait), with no render in between.
+        cut.WaitForAssertion(() => Assert.Single(cut.FindComponents<MudMenu>(), m => m.Instance.UserAttributes.TryGetValue("id", out var id) && (string?)id == "rule-add-action"),
+            TimeSpan.FromSeconds(60));
         for (var attempt = 1; ; attempt++)
         {
             var menu = cut.FindComponents<MudMenu>().Single(m => m.Instance.UserAttributes.TryGetValue("id", out var id) && (string?)id == "rule-add-action");
